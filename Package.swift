@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// LocalRAG: local retrieval and classification engine (embeddings, flat/IVF search, RAG prompts, evaluation).
+import PackageDescription
+
+let package = Package(
+    name: "LocalRAG",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rag", targets: ["rag"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "TextEmbedding", targets: ["TextEmbedding"]),
+        .library(name: "VectorSearch", targets: ["VectorSearch"]),
+        .library(name: "RAG", targets: ["RAG"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
+        .target(name: "TextEmbedding", dependencies: ["LinearAlgebra", "CBLAS",
+                                                      .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "VectorSearch", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding",
+                                                     .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "RAG", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding", "VectorSearch"]),
+        .executableTarget(name: "rag", dependencies: [
+            "RAG", "VectorSearch", "TextEmbedding", "LinearAlgebra",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "VectorSearchTests", dependencies: ["VectorSearch", "TextEmbedding"]),
+        .testTarget(name: "RAGTests", dependencies: ["RAG"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ragTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,34 @@
+// CSVError: what can be wrong with an input CSV, with the file and line it was found on.
+import Foundation
+
+public enum CSVError: Error, LocalizedError, Equatable {
+    case unreadable(file: String, reason: String)
+    case empty(file: String)
+    case noRows(file: String)
+    case missingColumn(file: String, column: String, available: [String])
+    case duplicateColumn(file: String, column: String)
+    case malformedRow(file: String, line: Int, reason: String)
+    case invalidUTF8(file: String, line: Int)
+    case emptyField(file: String, line: Int, column: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .unreadable(let f, let r):
+            return "\(f): cannot read: \(r)"
+        case .empty(let f):
+            return "\(f): the file is empty (expected a header row such as `text,label_text`)"
+        case .noRows(let f):
+            return "\(f): the header is there but no data rows follow"
+        case .missingColumn(let f, let c, let available):
+            return "\(f):1: no column named \"\(c)\" (columns: \(available.map { "\"\($0)\"" }.joined(separator: ", "))); choose one with --text-column / --label-column"
+        case .duplicateColumn(let f, let c):
+            return "\(f):1: the header names column \"\(c)\" twice"
+        case .malformedRow(let f, let line, let reason):
+            return "\(f):\(line): \(reason)"
+        case .invalidUTF8(let f, let line):
+            return "\(f):\(line): the row is not valid UTF-8 (save the file as UTF-8)"
+        case .emptyField(let f, let line, let c):
+            return "\(f):\(line): the \"\(c)\" field is empty"
+        }
+    }
+}

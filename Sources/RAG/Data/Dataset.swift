@@ -1,0 +1,96 @@
+// Dataset: reads the text and label columns of a CSV, streamed in batches or all at once.
+public import Foundation
+
+/// A CSV file with a text column and an optional label column, chosen by name.
+public struct Dataset: Sendable {
+    public var url: URL
+    public var textColumn: String
+    /// nil: labels are not read. Otherwise the column must exist.
+    public var labelColumn: String?
+    /// When true, an empty label is an error (training data); when false it reads as nil.
+    public var requireLabels: Bool
+
+    public init(url: URL, textColumn: String = "text", labelColumn: String? = "label_text", requireLabels: Bool = false) {
+        self.url = url
+        self.textColumn = textColumn
+        self.labelColumn = labelColumn
+        self.requireLabels = requireLabels
+    }
+
+    /// The file's path as the user gave it, for messages.
+    public var displayPath: String { url.relativePath }
+
+    /// Calls `body` with consecutive batches of at most `batchSize` rows, in file order.
+    /// Errors name the file and line; a file with a header and no rows is an error.
+    public func forEachBatch(_ batchSize: Int, _ body: ([LabelledText]) throws -> Void) throws {
+        let file = displayPath
+        let reader: CSVReader
+        do { reader = try CSVReader(url: url) } catch CSVError.unreadable(_, let reason) {
+            throw CSVError.unreadable(file: file, reason: reason)
+        }
+        guard let header = try wrap({ try reader.nextNonBlank() }) else { throw CSVError.empty(file: file) }
+        var seen = Set<String>()
+        for name in header.fields where !seen.insert(name).inserted {
+            throw CSVError.duplicateColumn(file: file, column: name)
+        }
+        guard let textIndex = header.fields.firstIndex(of: textColumn) else {
+            throw CSVError.missingColumn(file: file, column: textColumn, available: header.fields)
+        }
+        var labelIndex: Int?
+        if let labelColumn {
+            guard let i = header.fields.firstIndex(of: labelColumn) else {
+                throw CSVError.missingColumn(file: file, column: labelColumn, available: header.fields)
+            }
+            labelIndex = i
+        }
+        var batch: [LabelledText] = []
+        batch.reserveCapacity(batchSize)
+        var row = 0
+        while let record = try wrap({ try reader.nextNonBlank() }) {
+            guard record.fields.count == header.fields.count else {
+                throw CSVError.malformedRow(file: file, line: record.line,
+                                            reason: "\(record.fields.count) fields, the header has \(header.fields.count)")
+            }
+            let text = record.fields[textIndex]
+            if text.allSatisfy(\.isWhitespace) {
+                throw CSVError.emptyField(file: file, line: record.line, column: textColumn)
+            }
+            var label: String?
+            if let labelIndex, let labelColumn {
+                let l = record.fields[labelIndex]
+                if l.isEmpty {
+                    if requireLabels { throw CSVError.emptyField(file: file, line: record.line, column: labelColumn) }
+                } else {
+                    label = l
+                }
+            }
+            batch.append(LabelledText(row: row, line: record.line, text: text, label: label))
+            row += 1
+            if batch.count == batchSize {
+                try body(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if row == 0 { throw CSVError.noRows(file: file) }
+        if !batch.isEmpty { try body(batch) }
+    }
+
+    /// Every row at once (test sets, training sets of modest size).
+    public func readAll() throws -> [LabelledText] {
+        var all: [LabelledText] = []
+        try forEachBatch(4096) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// Re-labels the reader's errors with the path as the user typed it.
+    private func wrap<T>(_ f: () throws -> T) throws -> T {
+        do { return try f() } catch let e as CSVError {
+            switch e {
+            case .malformedRow(_, let line, let reason): throw CSVError.malformedRow(file: displayPath, line: line, reason: reason)
+            case .invalidUTF8(_, let line): throw CSVError.invalidUTF8(file: displayPath, line: line)
+            case .unreadable(_, let r): throw CSVError.unreadable(file: displayPath, reason: r)
+            default: throw e
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+// LabelledText: one data row of an input CSV (its text, its label when the file has one, where it was).
+
+public struct LabelledText: Sendable, Equatable {
+    /// 0-based data row (the header is not counted).
+    public var row: Int
+    /// 1-based line of the file where the row starts.
+    public var line: Int
+    public var text: String
+    public var label: String?
+
+    public init(row: Int, line: Int, text: String, label: String?) {
+        self.row = row
+        self.line = line
+        self.text = text
+        self.label = label
+    }
+}

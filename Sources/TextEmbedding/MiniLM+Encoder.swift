@@ -1,0 +1,166 @@
+// MiniLM.Encoder: BERT forward over sgemm on packed tokens (no padding rows), attention per sentence, mean pool + L2.
+public import LinearAlgebra
+import Foundation
+
+extension MiniLM {
+    /// The sentence embedder. Texts are tokenised, sorted by length and cut into batches of about
+    /// `tokenBudget` tokens; the dense layers of a batch run on all its tokens packed into one
+    /// `[tokens x hidden]` matrix, so no padding is computed anywhere (attention runs per sentence).
+    /// Ports BertModel (HF transformers) + sentence-transformers' Pooling(mean) + Normalize.
+    public struct Encoder: Embedder {
+        public let tokenizer: WordPieceTokenizer
+        public let weights: Weights
+        public let identifier: String
+        /// Tokens per batch: large enough that sgemm runs near its peak (M >= 256), small enough
+        /// that the `[tokens x 1536]` FFN buffer stays in a few MiB.
+        public var tokenBudget: Int
+
+        public var dimension: Int { weights.config.hiddenSize }
+
+        public init(tokenizer: WordPieceTokenizer, weights: Weights, identifier: String, tokenBudget: Int = 2048) throws {
+            guard tokenizer.vocabularySize == weights.config.vocabSize else {
+                throw EmbeddingError.vocabularyMismatch(vocabulary: tokenizer.vocabularySize, model: weights.config.vocabSize)
+            }
+            self.tokenizer = tokenizer
+            self.weights = weights
+            self.identifier = identifier
+            self.tokenBudget = tokenBudget
+        }
+
+        public func embed(_ texts: [String]) throws -> Matrix {
+            let h = dimension
+            var out = Matrix(rows: texts.count, cols: h)
+            guard !texts.isEmpty else { return out }
+            let ids = texts.map { tokenizer.encode($0) }
+            let order = ids.indices.sorted { ids[$0].count > ids[$1].count }
+            var start = 0
+            while start < order.count {
+                var end = start, tokens = 0
+                while end < order.count && (end == start || tokens + ids[order[end]].count <= tokenBudget) {
+                    tokens += ids[order[end]].count
+                    end += 1
+                }
+                let batch = Array(order[start..<end])
+                let pooled = forward(batch.map { ids[$0] })
+                for (j, row) in batch.enumerated() {
+                    for c in 0..<h { out[row, c] = pooled[j * h + c] }
+                }
+                start = end
+            }
+            return out
+        }
+
+        /// Runs the encoder on `sequences` (token ids with [CLS]/[SEP]) and returns the pooled,
+        /// L2-normalised `[sequences.count x hidden]` rows.
+        func forward(_ sequences: [[Int32]]) -> [Float] {
+            let c = weights.config
+            let h = c.hiddenSize
+            var offsets = [0]
+            for s in sequences { offsets.append(offsets.last! + s.count) }
+            let total = offsets.last!
+            var ws = Workspace(tokens: total, config: c, longest: sequences.map(\.count).max() ?? 0)
+            defer { ws.deallocate() }
+            embedTokens(sequences, into: ws.x)
+            for layer in weights.layers {
+                applyLayer(layer, ws: &ws, offsets: offsets)
+            }
+            var pooled = [Float](repeating: 0, count: sequences.count * h)
+            for s in 0..<sequences.count {
+                let n = offsets[s + 1] - offsets[s]
+                for t in offsets[s]..<offsets[s + 1] {
+                    let row = ws.x + t * h
+                    for j in 0..<h { pooled[s * h + j] += row[j] }
+                }
+                let inv = 1 / Float(n)
+                for j in 0..<h { pooled[s * h + j] *= inv }
+            }
+            pooled.withUnsafeMutableBufferPointer { Normalization.normalizeRows($0.baseAddress!, rows: sequences.count, cols: h) }
+            return pooled
+        }
+
+        /// word + position + token-type embeddings, then LayerNorm.
+        func embedTokens(_ sequences: [[Int32]], into x: UnsafeMutablePointer<Float>) {
+            let c = weights.config
+            let h = c.hiddenSize
+            var t = 0
+            for seq in sequences {
+                for (p, id) in seq.enumerated() {
+                    let row = x + t * h
+                    let w = weights.wordEmbeddings.baseAddress! + Int(id) * h
+                    let pe = weights.positionEmbeddings.baseAddress! + p * h
+                    let te = weights.tokenTypeEmbedding.baseAddress!
+                    for j in 0..<h { row[j] = w[j] + pe[j] + te[j] }
+                    t += 1
+                }
+            }
+            Kernels.addLayerNorm(x, residual: nil, rows: t, cols: h, gamma: weights.embeddingNormWeight.baseAddress!,
+                                 beta: weights.embeddingNormBias.baseAddress!, eps: c.layerNormEps)
+        }
+
+        /// One post-LN transformer layer on the packed tokens in `ws.x` (result left in `ws.x`).
+        func applyLayer(_ l: Weights.Layer, ws: inout Workspace, offsets: [Int]) {
+            let c = weights.config
+            let h = c.hiddenSize, inter = c.intermediateSize, heads = c.numAttentionHeads, d = c.headSize
+            let tokens = ws.tokens
+            // Q, K, V for every token in one sgemm: [T x 3H].
+            l.qkvWeight.withUnsafeBufferPointer { w in
+                GEMM.multiplyTransposed(m: tokens, n: 3 * h, k: h, a: ws.x, b: w.baseAddress!, c: ws.qkv)
+            }
+            l.qkvBias.withUnsafeBufferPointer { Kernels.addBias(ws.qkv, rows: tokens, cols: 3 * h, bias: $0.baseAddress!) }
+            // Attention, one sentence and head at a time: no padding, so no mask is needed.
+            let scale = 1 / Float(d).squareRoot()
+            for s in 0..<(offsets.count - 1) {
+                let o = offsets[s], n = offsets[s + 1] - offsets[s]
+                for hd in 0..<heads {
+                    let q = ws.qkv + o * 3 * h + hd * d
+                    GEMM.multiplyTransposed(m: n, n: n, k: d, a: q, lda: 3 * h, b: q + h, ldb: 3 * h,
+                                            c: ws.scores, ldc: n, alpha: scale)
+                    Kernels.softmaxRows(ws.scores, rows: n, cols: n)
+                    GEMM.multiply(m: n, n: d, k: n, a: ws.scores, lda: n, b: q + 2 * h, ldb: 3 * h,
+                                  c: ws.context + o * h + hd * d, ldc: h)
+                }
+            }
+            // Output projection, residual, LayerNorm.
+            GEMM.multiplyTransposed(m: tokens, n: h, k: h, a: ws.context, b: l.outputWeight.baseAddress!, c: ws.tmp)
+            Kernels.addBias(ws.tmp, rows: tokens, cols: h, bias: l.outputBias.baseAddress!)
+            Kernels.addLayerNorm(ws.tmp, residual: ws.x, rows: tokens, cols: h, gamma: l.attentionNormWeight.baseAddress!,
+                                 beta: l.attentionNormBias.baseAddress!, eps: c.layerNormEps)
+            swap(&ws.x, &ws.tmp)
+            // Feed-forward: up, GELU, down, residual, LayerNorm.
+            GEMM.multiplyTransposed(m: tokens, n: inter, k: h, a: ws.x, b: l.intermediateWeight.baseAddress!, c: ws.ffn)
+            Kernels.addBias(ws.ffn, rows: tokens, cols: inter, bias: l.intermediateBias.baseAddress!)
+            Kernels.gelu(ws.ffn, count: tokens * inter)
+            GEMM.multiplyTransposed(m: tokens, n: h, k: inter, a: ws.ffn, b: l.ffnOutputWeight.baseAddress!, c: ws.tmp)
+            Kernels.addBias(ws.tmp, rows: tokens, cols: h, bias: l.ffnOutputBias.baseAddress!)
+            Kernels.addLayerNorm(ws.tmp, residual: ws.x, rows: tokens, cols: h, gamma: l.ffnNormWeight.baseAddress!,
+                                 beta: l.ffnNormBias.baseAddress!, eps: c.layerNormEps)
+            swap(&ws.x, &ws.tmp)
+        }
+    }
+
+    /// Scratch buffers for one batch of `tokens` packed tokens.
+    struct Workspace {
+        let tokens: Int
+        var x: UnsafeMutablePointer<Float>
+        var tmp: UnsafeMutablePointer<Float>
+        let qkv: UnsafeMutablePointer<Float>
+        let context: UnsafeMutablePointer<Float>
+        let ffn: UnsafeMutablePointer<Float>
+        let scores: UnsafeMutablePointer<Float>
+
+        init(tokens: Int, config c: Config, longest: Int) {
+            self.tokens = tokens
+            let h = c.hiddenSize
+            x = .allocate(capacity: max(1, tokens * h))
+            tmp = .allocate(capacity: max(1, tokens * h))
+            qkv = .allocate(capacity: max(1, tokens * 3 * h))
+            context = .allocate(capacity: max(1, tokens * h))
+            ffn = .allocate(capacity: max(1, tokens * c.intermediateSize))
+            scores = .allocate(capacity: max(1, longest * longest))
+        }
+
+        func deallocate() {
+            for p in [x, tmp, qkv, context, ffn, scores] { p.deallocate() }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+// MiniLM: namespace of the all-MiniLM-L6-v2 sentence encoder (config, weights, encoder, loader).
+
+/// all-MiniLM-L6-v2 as sentence-transformers runs it: BERT (6 layers, hidden 384, 12 heads),
+/// mean pooling over every position including [CLS] and [SEP], then L2 normalisation.
+public enum MiniLM {
+    /// Model folder name under `models/` that `scripts/install-model.sh` fills.
+    public static let folderName = "all-MiniLM-L6-v2"
+    /// sentence-transformers' `max_seq_length` for this model (not tokenizer.json's 128).
+    public static let maxSequenceLength = 256
+}

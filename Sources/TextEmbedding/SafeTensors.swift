@@ -1,0 +1,102 @@
+// SafeTensors: reads a .safetensors file (8-byte header length, JSON header, raw data), tensors memory-mapped.
+import Foundation
+import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A mapped safetensors file. Tensors are views into the mapping, never copied; only F32
+/// tensors can be read as floats (others, such as `position_ids`, are listed and skipped).
+public final class SafeTensors: @unchecked Sendable {
+    // Safe to share: the mapping is read-only.
+    public struct TensorInfo: Sendable, Equatable {
+        public var dtype: String
+        public var shape: [Int]
+        public var byteRange: Range<Int>
+    }
+
+    public let path: String
+    public let tensors: [String: TensorInfo]
+    private let base: UnsafeRawPointer
+    private let size: Int
+    private let dataStart: Int
+
+    public init(url: URL) throws {
+        path = url.path
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw EmbeddingError.unreadable(path: url.path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        size = Int(st.st_size)
+        guard size >= 8 else { throw EmbeddingError.badSafetensors(path: path, reason: "\(size) bytes, too short for a header") }
+        guard let m = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), m != MAP_FAILED else {
+            throw EmbeddingError.unreadable(path: url.path, reason: "mmap: " + String(cString: strerror(errno)))
+        }
+        base = UnsafeRawPointer(m)
+        do {
+            (tensors, dataStart) = try Self.parseHeader(base, size: size, path: path)
+        } catch {
+            munmap(m, size)
+            throw error
+        }
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+
+    static let dtypeSizes = ["F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1]
+
+    /// Parses and checks the header: every tensor's byte range must match its dtype and shape and
+    /// lie inside the file.
+    static func parseHeader(_ base: UnsafeRawPointer, size: Int, path: String) throws -> ([String: TensorInfo], Int) {
+        let headerLength = Int(UInt64(littleEndian: base.loadUnaligned(as: UInt64.self)))
+        guard headerLength > 1, headerLength <= size - 8, headerLength < 100_000_000 else {
+            throw EmbeddingError.badSafetensors(path: path, reason: "header length \(headerLength) does not fit a \(size)-byte file (truncated?)")
+        }
+        let headerData = Data(bytes: base + 8, count: headerLength)
+        guard let json = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            throw EmbeddingError.badSafetensors(path: path, reason: "the header is not a JSON object")
+        }
+        let dataStart = 8 + headerLength
+        let dataSize = size - dataStart
+        var tensors: [String: TensorInfo] = [:]
+        for (name, value) in json where name != "__metadata__" {
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = (entry["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  let offsets = (entry["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  offsets.count == 2 else {
+                throw EmbeddingError.badSafetensors(path: path, reason: "tensor \(name) has no dtype, shape or data_offsets")
+            }
+            guard let width = dtypeSizes[dtype] else {
+                throw EmbeddingError.badSafetensors(path: path, reason: "tensor \(name) has unknown dtype \(dtype)")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
+                throw EmbeddingError.badSafetensors(path: path, reason: "tensor \(name) lies outside the file (truncated?)")
+            }
+            let elements = shape.reduce(1, *)
+            guard elements * width == offsets[1] - offsets[0] else {
+                throw EmbeddingError.badSafetensors(path: path, reason: "tensor \(name): \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtype)")
+            }
+            tensors[name] = TensorInfo(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
+        }
+        return (tensors, dataStart)
+    }
+
+    /// The F32 tensor `name`, checked against `shape`.
+    public func floats(_ name: String, shape: [Int]) throws -> UnsafeBufferPointer<Float> {
+        guard let info = tensors[name] else { throw EmbeddingError.missingTensor(name: name) }
+        guard info.dtype == "F32" else { throw EmbeddingError.tensorType(name: name, dtype: info.dtype) }
+        guard info.shape == shape else { throw EmbeddingError.tensorShape(name: name, expected: shape, actual: info.shape) }
+        let start = base + dataStart + info.byteRange.lowerBound
+        // safetensors does not promise alignment; float loads need 4-byte alignment.
+        guard Int(bitPattern: start) % 4 == 0 else {
+            throw EmbeddingError.badSafetensors(path: path, reason: "tensor \(name) is not 4-byte aligned")
+        }
+        return UnsafeBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: shape.reduce(1, *))
+    }
+
+    /// SHA-256 of the whole file, hex.
+    public func sha256() -> String {
+        SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: size)).map { String(format: "%02x", $0) }.joined()
+    }
+}

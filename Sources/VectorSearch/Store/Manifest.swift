@@ -1,0 +1,111 @@
+// Manifest: the index folder's table of contents (format, embedder, shape, files and their checksums).
+import Foundation
+
+/// `manifest.json`. It is written last and renamed into place, so whatever it names is complete.
+public struct Manifest: Codable, Sendable, Equatable {
+    public static let formatName = "localrag-index"
+    public static let currentVersion = 1
+    public static let fileName = "manifest.json"
+
+    /// One file of the index: its name in the folder, size and SHA-256.
+    public struct FileEntry: Codable, Sendable, Equatable {
+        public var name: String
+        public var bytes: Int
+        public var sha256: String
+    }
+
+    /// Where the rows came from.
+    public struct Source: Codable, Sendable, Equatable {
+        public var csv: String
+        public var textColumn: String
+        public var labelColumn: String?
+
+        public init(csv: String, textColumn: String, labelColumn: String?) {
+            self.csv = csv
+            self.textColumn = textColumn
+            self.labelColumn = labelColumn
+        }
+    }
+
+    public var format: String
+    public var version: Int
+    /// Increases with every write; file names carry it, so a new write never touches the files
+    /// the current manifest names.
+    public var generation: Int
+    public var created: String
+    public var embedder: String
+    public var dimension: Int
+    public var count: Int
+    public var metric: String
+    /// Parts present: "flat" always, "ivf" and "head" when built.
+    public var kinds: [String]
+    public var sources: [Source]
+    /// Files by role: "vectors", "rows", "texts", "labels", and the parts' own.
+    public var files: [String: FileEntry]
+    /// Free-form settings of the parts (e.g. "ivf.nlist", "ivf.nprobe").
+    public var settings: [String: String]
+
+    public init(generation: Int, embedder: String, dimension: Int, count: Int, kinds: [String],
+                sources: [Source], files: [String: FileEntry], settings: [String: String] = [:]) {
+        self.format = Self.formatName
+        self.version = Self.currentVersion
+        self.generation = generation
+        self.created = ISO8601DateFormatter().string(from: Date())
+        self.embedder = embedder
+        self.dimension = dimension
+        self.count = count
+        self.metric = "cosine"
+        self.kinds = kinds
+        self.sources = sources
+        self.files = files
+        self.settings = settings
+    }
+
+    /// Reads and checks `folder/manifest.json`.
+    public static func read(from folder: URL) throws -> Manifest {
+        let url = folder.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue,
+               let items = try? FileManager.default.contentsOfDirectory(atPath: folder.path),
+               items.contains(where: { !$0.hasPrefix(".") && $0 != "README.md" && !IndexWriter.isIndexFileName($0) }) {
+                throw StoreError.notAnIndex(path: folder.path)
+            }
+            throw StoreError.missingIndex(path: folder.path)
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw StoreError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        let manifest: Manifest
+        do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch {
+            throw StoreError.badManifest(path: url.path, reason: "not valid manifest JSON: \(Self.describe(error))")
+        }
+        guard manifest.format == formatName else {
+            throw StoreError.badManifest(path: url.path, reason: "format is \"\(manifest.format)\", expected \"\(formatName)\"")
+        }
+        guard manifest.version == currentVersion else {
+            throw StoreError.unsupportedVersion(found: manifest.version, supported: currentVersion)
+        }
+        guard manifest.dimension > 0, manifest.count >= 0, manifest.metric == "cosine" else {
+            throw StoreError.badManifest(path: url.path, reason: "dimension \(manifest.dimension), count \(manifest.count), metric \(manifest.metric)")
+        }
+        return manifest
+    }
+
+    /// Encodes with sorted keys, so the same index gives the same bytes (diffable, checksum-stable).
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    static func describe(_ error: Error) -> String {
+        if case DecodingError.keyNotFound(let key, _) = error { return "missing key \"\(key.stringValue)\"" }
+        if case DecodingError.typeMismatch(_, let ctx) = error {
+            return "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))"
+        }
+        if case DecodingError.dataCorrupted(let ctx) = error { return ctx.debugDescription }
+        return "\(error)"
+    }
+}
