@@ -34,7 +34,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VectorSearchTests", dependencies: ["VectorSearch", "TextEmbedding"]),
         .testTarget(name: "RAGTests", dependencies: ["RAG"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ragTests", dependencies: []),
+        .testTarget(name: "ragTests", dependencies: ["rag"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,10 +2,11 @@
 import Foundation
 
 /// One unit produced by `BasicTokenizer`: a special token matched literally in the input, or a
-/// normalised word (scalar values, lower-cased, accents stripped) for WordPiece to split.
+/// normalised word (scalar values, lower-cased, accents stripped) for WordPiece to split. The
+/// word's buffer is only valid during the call that receives it.
 enum PreToken {
     case special(Int32)
-    case word([UInt32])
+    case word(UnsafeBufferPointer<UInt32>)
 }
 
 /// Ports the fast tokenizer's pipeline for `bert-base-uncased`-style models, i.e. the `tokenizers`
@@ -19,56 +20,66 @@ enum PreToken {
 struct BasicTokenizer: Sendable {
     struct SpecialToken: Sendable {
         var scalars: [Unicode.Scalar]
+        var utf8: [UInt8]
         var id: Int32
+
+        init(_ text: String, id: Int32) {
+            scalars = Array(text.unicodeScalars)
+            utf8 = Array(text.utf8)
+            self.id = id
+        }
     }
 
     /// Matched verbatim in the raw text, even inside a word (`[CLS]x[PAD]`), before any
     /// normalisation, as `tokenizers`' AddedVocabulary does for `normalized: false` tokens.
+    /// Each must start with `[`.
     let specialTokens: [SpecialToken]
 
     init(specialTokens: [SpecialToken]) {
+        precondition(specialTokens.allSatisfy { $0.scalars.first == "[" })
         // Longest first so that a leftmost-longest match falls out of taking the first hit.
         self.specialTokens = specialTokens.sorted { $0.scalars.count > $1.scalars.count }
     }
 
     /// Calls `body` for each special token and word of `text`, in order, until it returns false.
     func forEachPreToken(in text: String, _ body: (PreToken) -> Bool) {
-        var scalars: [Unicode.Scalar] = []
-        scalars.reserveCapacity(text.utf8.count)
-        var isASCII = true
-        for scalar in text.unicodeScalars {
-            scalars.append(scalar)
-            if scalar.value >= 0x80 { isASCII = false }
-        }
         var splitter = WordSplitter()
-        var segmentStart = 0
-        var index = 0
-        while index < scalars.count {
+        // Fast path: ASCII text straight from its UTF-8 bytes (no decoding, no NFD, no tables).
+        let handled = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+            forEachSegment(of: bytes, opener: UInt8(ascii: "["), pattern: \.utf8,
+                           split: { splitter.splitASCII($0, body) }, body)
+            return true
+        }
+        guard handled != true else { return }
+        let scalars = Array(text.unicodeScalars)
+        forEachSegment(of: scalars, opener: "[", pattern: \.scalars,
+                       split: { splitter.split($0, body) }, body)
+    }
+
+    /// Cuts `units` at the special tokens: `split` gets the text between them and `body` the
+    /// special tokens themselves. Stops when either returns false.
+    private func forEachSegment<Units: RandomAccessCollection>(
+        of units: Units, opener: Units.Element, pattern: KeyPath<SpecialToken, [Units.Element]>,
+        split: (Units.SubSequence) -> Bool, _ body: (PreToken) -> Bool
+    ) where Units.Index == Int, Units.Element: Equatable {
+        var segmentStart = units.startIndex
+        var index = units.startIndex
+        while index < units.endIndex {
             // "[" opens every special token; checking only there keeps the scan cheap.
-            guard scalars[index] == "[", let special = specialToken(in: scalars, at: index) else {
+            guard units[index] == opener, let special = specialTokens.first(where: { special in
+                let token = special[keyPath: pattern]
+                return units.endIndex - index >= token.count
+                    && units[index..<index + token.count].elementsEqual(token)
+            }) else {
                 index += 1
                 continue
             }
-            let segment = scalars[segmentStart..<index]
-            let keepGoing = isASCII
-                ? splitter.splitASCII(segment, body)
-                : splitter.split(segment, body)
-            guard keepGoing, body(.special(special.id)) else { return }
-            index += special.scalars.count
+            guard split(units[segmentStart..<index]), body(.special(special.id)) else { return }
+            index += special[keyPath: pattern].count
             segmentStart = index
         }
-        let tail = scalars[segmentStart..<scalars.count]
-        _ = isASCII ? splitter.splitASCII(tail, body) : splitter.split(tail, body)
-    }
-
-    private func specialToken(in scalars: [Unicode.Scalar], at start: Int) -> SpecialToken? {
-        for special in specialTokens {
-            let end = start + special.scalars.count
-            if end <= scalars.count, scalars[start..<end].elementsEqual(special.scalars) {
-                return special
-            }
-        }
-        return nil
+        _ = split(units[segmentStart..<units.endIndex])
     }
 }
 
@@ -83,10 +94,10 @@ private struct WordSplitter {
     }
 
     /// The whole text is ASCII: no NFD, no accents, and lower-casing is a bit flip.
-    mutating func splitASCII(_ segment: ArraySlice<Unicode.Scalar>,
+    mutating func splitASCII(_ segment: Slice<UnsafeBufferPointer<UInt8>>,
                              _ body: (PreToken) -> Bool) -> Bool {
-        for scalar in segment {
-            guard classifyASCII(scalar.value, body) else { return false }
+        for byte in segment {
+            guard classifyASCII(UInt32(byte), body) else { return false }
         }
         return flush(body)
     }
@@ -214,7 +225,7 @@ private struct WordSplitter {
 
     private mutating func flush(_ body: (PreToken) -> Bool) -> Bool {
         guard !word.isEmpty else { return true }
-        let keepGoing = body(.word(word))
+        let keepGoing = word.withUnsafeBufferPointer { body(.word($0)) }
         word.removeAll(keepingCapacity: true)
         return keepGoing
     }

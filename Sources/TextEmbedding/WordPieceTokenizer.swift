@@ -30,8 +30,6 @@ public struct WordPieceTokenizer: Sendable {
 
     private let vocabulary: [String]
     private let trie: VocabularyTrie
-    /// The trie node for `##`, where continuation pieces start; nil if no entry starts with `##`.
-    private let continuationRoot: Int32?
     private let basicTokenizer: BasicTokenizer
 
     public var vocabularySize: Int { vocabulary.count }
@@ -66,7 +64,7 @@ public struct WordPieceTokenizer: Sendable {
             throw TokenizerError.emptyToken(line: empty + 1)
         }
         do {
-            trie = try VocabularyTrie(entries: entries)
+            trie = try VocabularyTrie(entries: entries, continuationPrefix: Self.continuationPrefix)
         } catch {
             throw TokenizerError.duplicateToken(line: error.index + 1, token: vocabulary[error.index],
                                                 firstLine: error.firstIndex + 1)
@@ -83,10 +81,8 @@ public struct WordPieceTokenizer: Sendable {
         clsID = try require("[CLS]")
         sepID = try require("[SEP]")
         padID = try require("[PAD]")
-        let continuation = trie.node(for: Self.continuationPrefix)
-        continuationRoot = continuation == VocabularyTrie.none ? nil : continuation
         basicTokenizer = BasicTokenizer(specialTokens: Self.specialTokenNames.compactMap { name in
-            specials[name].map { BasicTokenizer.SpecialToken(scalars: Array(name.unicodeScalars), id: $0) }
+            specials[name].map { BasicTokenizer.SpecialToken(name, id: $0) }
         })
         self.vocabulary = vocabulary
         self.maxLength = maxLength
@@ -143,7 +139,7 @@ public struct WordPieceTokenizer: Sendable {
     /// Greedy longest-match-first WordPiece (`tokenizers` `WordPiece::tokenize`): the longest
     /// vocabulary entry at the start, then the longest `##` entry at each following position.
     /// A word that cannot be covered completely becomes a single `[UNK]`, not partial pieces.
-    private func appendWordpieces(of word: [UInt32], to ids: inout [Int32]) {
+    private func appendWordpieces(of word: UnsafeBufferPointer<UInt32>, to ids: inout [Int32]) {
         guard word.count <= Self.maxScalarsPerWord else {
             ids.append(unkID)
             return
@@ -151,7 +147,7 @@ public struct WordPieceTokenizer: Sendable {
         let firstPiece = ids.count
         var start = 0
         while start < word.count {
-            var node = start == 0 ? VocabularyTrie.root : (continuationRoot ?? VocabularyTrie.none)
+            var node = start == 0 ? VocabularyTrie.root : trie.continuationRoot
             var match = VocabularyTrie.none
             var matchEnd = start
             var position = start

@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+// LocalRAG benchmarks: package-benchmark suites and the `localrag-bench` runner that the Python
+// side-by-side drivers in anchors/ alternate with faiss / sentence-transformers / onnxruntime.
+// A nested package so that neither the main build nor CI ever compiles it.
+import PackageDescription
+
+let package = Package(
+    name: "LocalRAGBenchmarks",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "localrag-bench", targets: ["localrag-bench"]),
+    ],
+    dependencies: [
+        .package(name: "LocalRAG", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Data loading, timing, recall, /proc readings: shared by the runner and the suites.
+        .target(name: "BenchSupport", dependencies: [
+            .product(name: "LinearAlgebra", package: "LocalRAG"),
+            .product(name: "VectorSearch", package: "LocalRAG"),
+            .product(name: "TextEmbedding", package: "LocalRAG"),
+            .product(name: "RAG", package: "LocalRAG"),
+        ]),
+        .executableTarget(name: "localrag-bench", dependencies: [
+            "BenchSupport",
+            .product(name: "LinearAlgebra", package: "LocalRAG"),
+            .product(name: "VectorSearch", package: "LocalRAG"),
+            .product(name: "TextEmbedding", package: "LocalRAG"),
+        ]),
+        .executableTarget(
+            name: "FlatSearch",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LinearAlgebra", package: "LocalRAG"),
+                .product(name: "VectorSearch", package: "LocalRAG"),
+            ],
+            path: "Benchmarks/FlatSearch",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Embed",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LinearAlgebra", package: "LocalRAG"),
+                .product(name: "TextEmbedding", package: "LocalRAG"),
+            ],
+            path: "Benchmarks/Embed",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,222 @@
+// localrag-bench: one measurement per process (flat search or MiniLM embedding), printed as one JSON object,
+// so that anchors/*_side_by_side.py can alternate it with faiss, sentence-transformers and onnxruntime.
+import BenchSupport
+import Foundation
+import LinearAlgebra
+import TextEmbedding
+import VectorSearch
+
+let usage = """
+usage: localrag-bench <command> [options]
+
+  flat   --n 100k|1m|N [--threads T] [--reps R] [--singles S] [--k K] [--data DIR] [--copy]
+         [--no-single] [--no-recall-check]
+         Exact search of the shared anchors' synthetic set (DIR or $LOCALRAG_BENCH_DATA or
+         /tmp/anchors-data): the 1000-query batch and S single queries (default 300 at N <= 100k,
+         100 above), R repetitions after a warm-up; recall@10 against gt_<N>.i32.
+         Exit status 2 when recall@10 is below 1.
+  embed  [--threads T] [--reps R] [--csv FILE] [--column text] [--limit N] [--model-dir DIR]
+         [--latency-queries FILE.json] [--latency-count 200] [--no-latency] [--token-budget B]
+         [--save-embeddings FILE.f32]
+         MiniLM embeddings of the CSV's text column (default <repo>/data/train.csv), tokenising
+         and normalisation included, R repetitions after a warm-up; single short-query latency.
+  ivf    (not available yet: the library has no IVFIndex)
+
+Every command prints one JSON object: medians, per-repetition times, the cores other processes
+used during each measurement ("others_cores", from /proc/stat) and peak RSS (VmHWM).
+"""
+
+func runFlat(_ f: Flags) throws -> Int32 {
+    try f.check(known: ["n", "threads", "reps", "singles", "k", "data", "copy", "no-single", "no-recall-check"])
+    guard let nText = f.string("n"), let n = FlatData.parseSize(nText) else { throw BenchError.usage("flat needs --n 100k|1m|N") }
+    let threads = try f.int("threads", default: 1)
+    let reps = max(1, try f.int("reps", default: 3))
+    let singles = min(FlatData.queryCount, max(0, try f.int("singles", default: n <= 100_000 ? 300 : 100)))
+    let k = try f.int("k", default: 10)
+    let folder = f.string("data").map { URL(fileURLWithPath: $0) } ?? FlatData.defaultFolder
+    guard FlatData.exists(n: n, folder: folder) else {
+        throw BenchError.missing("no data for N=\(FlatData.label(n)) in \(folder.path): run anchors/flat_side_by_side.py (it generates it) "
+                                 + "or shared/anchors/retrieval/anchors.py run --sections data")
+    }
+    BLASThreads.set(threads)
+    let (data, load) = try measure { try FlatData(n: n, folder: folder, mapped: !f.has("copy")) }
+    let index = FlatIndex(storage: data.storage)
+    let singleQueries = (0..<singles).map { data.query($0) }
+
+    // Warm-up as the anchors do (a 400-query batch; it also faults in every page of a mapped base).
+    _ = index.search(data.queries.rows(0..<400), k: k)
+    for q in singleQueries.prefix(10) { _ = index.search(q, k: k) }
+
+    var batchTimes: [Double] = [], batchOthers: [Double] = [], batchCPU: [Double] = []
+    var p50s: [Double] = [], p99s: [Double] = [], singleQPS: [Double] = [], singleOthers: [Double] = []
+    var batchResult: SearchResult?
+    var singleIDs: [Int] = []
+    var singleK = k
+    for _ in 0..<reps {
+        let (r, m) = measure { index.search(data.queries, k: k) }
+        batchResult = r
+        batchTimes.append(m.seconds)
+        batchOthers.append(m.othersCores)
+        batchCPU.append(m.seconds > 0 ? m.cpuSeconds / m.seconds : 0)
+        if singles > 0 && !f.has("no-single") {
+            var lat = [Double](repeating: 0, count: singles)
+            var ids: [Int] = []
+            let (_, ms) = measure {
+                for (i, q) in singleQueries.enumerated() {
+                    let t0 = now()
+                    let r = index.search(q, k: k)
+                    lat[i] = now() - t0
+                    ids.append(contentsOf: r.ids)
+                    singleK = r.k
+                }
+            }
+            singleIDs = ids
+            p50s.append(percentile(lat, 0.5))
+            p99s.append(percentile(lat, 0.99))
+            singleQPS.append(Double(singles) / ms.seconds)
+            singleOthers.append(ms.othersCores)
+        }
+    }
+    let recallBatch = batchResult.map { data.recall($0) } ?? 0
+    var out: [String: Any] = [
+        "bench": "flat", "engine": "localrag", "n": n, "label": data.label, "k": k,
+        "threads": threads, "blas_threads": BLASThreads.count, "reps": reps,
+        "base": f.has("copy") ? "copied" : "mmap", "load": load.json,
+        "batch": [
+            "queries": data.queries.rows, "times_s": batchTimes, "median_s": median(batchTimes),
+            "min_s": batchTimes.min() ?? 0, "qps": Double(data.queries.rows) / median(batchTimes),
+            "spread": spread(batchTimes), "others_cores": batchOthers, "others_max": batchOthers.max() ?? 0,
+            "cpu_per_wall": batchCPU,
+        ] as [String: Any],
+        "recall_at_10": ["batch": recallBatch] as [String: Any],
+    ]
+    var recallOK = recallBatch >= 1.0
+    if !p50s.isEmpty {
+        let recallSingle = recallAtK(found: singleIDs, foundK: singleK, truth: data.truth, truthK: FlatData.truthK, queries: singles)
+        recallOK = recallOK && recallSingle >= 1.0
+        out["single"] = [
+            "n_queries": singles, "p50_s": median(p50s), "p99_s": median(p99s), "p50_ms": median(p50s) * 1e3,
+            "p50_s_all": p50s, "qps": median(singleQPS), "qps_all": singleQPS, "spread": spread(singleQPS),
+            "others_cores": singleOthers, "others_max": singleOthers.max() ?? 0,
+        ] as [String: Any]
+        out["recall_at_10"] = ["batch": recallBatch, "single": recallSingle]
+    }
+    out["recall_ok"] = recallOK
+    addProcessInfo(&out)
+    printJSON(out)
+    if !recallOK && !f.has("no-recall-check") {
+        note("localrag-bench: recall@10 below 1.000 (\(out["recall_at_10"]!))")
+        return 2
+    }
+    return 0
+}
+
+func runEmbed(_ f: Flags) throws -> Int32 {
+    try f.check(known: ["threads", "reps", "csv", "column", "limit", "model-dir", "latency-queries", "latency-count",
+                        "no-latency", "token-budget", "save-embeddings"])
+    let threads = try f.int("threads", default: 1)
+    let reps = max(1, try f.int("reps", default: 3))
+    let csv = f.string("csv").map { URL(fileURLWithPath: $0) } ?? Corpus.defaultCSV
+    let limit = f.string("limit") == nil ? nil : try f.int("limit", default: 0)
+    let modelDir = f.string("model-dir").map { URL(fileURLWithPath: $0) } ?? Corpus.defaultModelDir
+    BLASThreads.set(threads)
+
+    let (loaded, load) = try measure { try MiniLMLoader.load(from: modelDir) }
+    var encoder = loaded
+    if f.string("token-budget") != nil { encoder.tokenBudget = try f.int("token-budget", default: encoder.tokenBudget) }
+    let texts = try Corpus.texts(csv: csv, column: f.string("column") ?? "text", limit: limit)
+    guard !texts.isEmpty else { throw BenchError.usage("no texts in \(csv.path)") }
+    let (lengths, tok) = measure { texts.map { encoder.tokenizer.encode($0).count } }
+    let totalTokens = lengths.reduce(0, +)
+
+    _ = try encoder.embed(Array(texts.prefix(64)))          // warm-up
+    var walls: [Double] = [], cpus: [Double] = [], others: [Double] = [], runs: [[String: Any]] = []
+    var first: Matrix?
+    for _ in 0..<reps {
+        let (m, meas) = try measure { try encoder.embed(texts) }
+        if first == nil { first = m }
+        walls.append(meas.seconds)
+        cpus.append(meas.seconds > 0 ? meas.cpuSeconds / meas.seconds : 0)
+        others.append(meas.othersCores)
+        runs.append(meas.json)
+    }
+    if let path = f.string("save-embeddings"), let m = first {
+        let data = m.storage.withUnsafeBufferPointer { Data(buffer: $0) }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+    let w = median(walls)
+    var out: [String: Any] = [
+        "bench": "embed", "engine": "localrag", "threads": threads, "blas_threads": BLASThreads.count, "reps": reps,
+        "model": encoder.identifier, "model_dir": modelDir.path, "token_budget": encoder.tokenBudget,
+        "corpus": csv.path, "n_texts": texts.count, "corpus_fnv1a64": corpusHash(texts),
+        "tokens": ["total": totalTokens, "mean": Double(totalTokens) / Double(texts.count), "max": lengths.max() ?? 0] as [String: Any],
+        "load": load.json, "tokenizer_only": tok.json,
+        "batch": [
+            "runs": runs, "wall_s": walls, "median_wall_s": w, "sentences_per_s": Double(texts.count) / w,
+            "tokens_per_s": Double(totalTokens) / w, "spread": spread(walls), "cpu_per_wall": median(cpus),
+            "others_cores": others, "others_max": others.max() ?? 0,
+        ] as [String: Any],
+    ]
+    if !f.has("no-latency") {
+        let queries: [String]
+        if let qf = f.string("latency-queries") {
+            queries = try Corpus.readStrings(URL(fileURLWithPath: qf))
+        } else {
+            queries = Corpus.latencyQueries(texts, tokenizer: encoder.tokenizer, count: try f.int("latency-count", default: 200))
+        }
+        if !queries.isEmpty {
+            for q in queries.prefix(20) { _ = try encoder.embed([q]) }
+            var lat: [Double] = []
+            let (_, m) = try measure {
+                for q in queries {
+                    let t0 = now()
+                    _ = try encoder.embed([q])
+                    lat.append(now() - t0)
+                }
+            }
+            let qTokens = queries.map { encoder.tokenizer.encode($0).count }
+            out["latency"] = [
+                "n": lat.count, "mean_tokens": Double(qTokens.reduce(0, +)) / Double(qTokens.count),
+                "p50_ms": percentile(lat, 0.5) * 1e3, "p90_ms": percentile(lat, 0.9) * 1e3,
+                "mean_ms": lat.reduce(0, +) / Double(lat.count) * 1e3,
+            ].merging(m.json) { a, _ in a }
+        }
+    }
+    addProcessInfo(&out)
+    printJSON(out)
+    return 0
+}
+
+func addProcessInfo(_ out: inout [String: Any]) {
+    let mem = memoryStatus()
+    out["peak_rss_bytes"] = mem.peak
+    out["rss_bytes"] = mem.current
+    out["blas_core"] = BLASInfo.coreName ?? NSNull()
+    out["blas_config"] = BLASInfo.config ?? NSNull()
+    out["env"] = BLASInfo.environment
+    out["loadavg_end"] = loadAverage()
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard let command = args.first, !["-h", "--help", "help"].contains(command) else {
+    print(usage)
+    exit(args.isEmpty ? 64 : 0)
+}
+do {
+    switch command {
+    case "flat":
+        exit(try runFlat(Flags(Array(args.dropFirst()), switchNames: ["copy", "no-single", "no-recall-check"])))
+    case "embed":
+        exit(try runEmbed(Flags(Array(args.dropFirst()), switchNames: ["no-latency"])))
+    case "ivf":
+        printJSON(["bench": "ivf", "engine": "localrag", "error": "IVFIndex is not in the library yet"])
+        note("localrag-bench: ivf is not available: VectorSearch has no IVFIndex yet")
+        exit(69)
+    default:
+        note("unknown command '\(command)'\n\n" + usage)
+        exit(64)
+    }
+} catch {
+    note("localrag-bench: \(error)")
+    exit(1)
+}

@@ -1,0 +1,139 @@
+"""Helpers shared by the side-by-side drivers: locating and importing the shared anchors' scripts,
+running one measurement process (with its peak RSS from wait4), the localrag-bench binary, tables."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent          # Benchmarks/anchors
+BENCH_ROOT = HERE.parent                        # Benchmarks
+REPO = BENCH_ROOT.parent                        # the LocalRAG repository
+DEFAULT_BIN = BENCH_ROOT / ".build" / "release" / "localrag-bench"
+
+
+def shared_anchors_dir(override: str | None = None) -> Path:
+    """shared/anchors: --shared-anchors, else $LOCALRAG_SHARED_ANCHORS, else ../shared/anchors beside the repo."""
+    for cand in (override, os.environ.get("LOCALRAG_SHARED_ANCHORS"), str(REPO.parent / "shared" / "anchors")):
+        if cand and Path(cand).is_dir():
+            return Path(cand)
+    sys.exit("shared anchors not found: pass --shared-anchors DIR (the folder holding retrieval/ and embed/)")
+
+
+def import_script(path: Path, name: str):
+    """Imports one of the shared anchors' scripts as a module (their main() does not run)."""
+    if not path.is_file():
+        sys.exit(f"missing {path}")
+    spec = importlib.util.spec_from_file_location(name, str(path))
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def bench_binary(override: str | None = None) -> Path:
+    p = Path(override) if override else DEFAULT_BIN
+    if not p.is_file():
+        sys.exit(f"{p} not found: build it first with\n"
+                 f"  cd {BENCH_ROOT} && swift build -c release --product localrag-bench")
+    return p
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, file=sys.stderr, flush=True)
+
+
+def run_process(argv: list[str], env: dict | None = None, timeout: float = 3600) -> dict:
+    """Runs one measurement process to the end. Returns rc, stdout, the tail of stderr, wall seconds
+    and the child's own peak RSS (ru_maxrss from wait4, i.e. its VmHWM) in bytes. Output goes
+    through temporary files, so a chatty child can never block on a full pipe."""
+    import tempfile
+    import threading
+    with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, env=env, stdout=fo, stderr=fe, text=True)
+        killer = threading.Timer(timeout, p.kill)
+        killer.start()
+        try:
+            _, status, ru = os.wait4(p.pid, 0)
+        finally:
+            killer.cancel()
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        fo.seek(0)
+        fe.seek(0)
+        out, err = fo.read(), fe.read()
+    return {"rc": p.returncode, "stdout": out, "stderr": err[-3000:], "wall_s": wall,
+            "peak_rss_bytes": ru.ru_maxrss * 1024}
+
+
+def last_json(text: str) -> dict | None:
+    for line in reversed((text or "").strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                return None
+    return None
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fnv1a64(texts: list[str]) -> str:
+    """Same hash as localrag-bench's corpus_fnv1a64: UTF-8 of each text followed by 0x1E."""
+    h = 0xcbf29ce484222325
+    for t in texts:
+        for b in t.encode("utf-8") + b"\x1e":
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join("" if c is None else str(c) for c in r) + " |")
+    return "\n".join(out)
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        if abs(x) >= 100:
+            return f"{x:,.0f}"
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def machine_info() -> dict:
+    info = {"loadavg": open("/proc/loadavg").read().split()[:3], "nproc": os.cpu_count(),
+            "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                                                    "OMP_NUM_THREADS", "MKL_NUM_THREADS")}}
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu"] = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+    except OSError:
+        pass
+    try:
+        info["debian_libopenblas0"] = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libopenblas0-pthread"],
+                                                     capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pass
+    return info
+
+
+def write_outputs(out: Path, results: dict, markdown: str):
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    md = out.with_suffix(".md")
+    md.write_text(markdown + "\n")
+    log("wrote", out, "and", md)

@@ -1,0 +1,204 @@
+// IVFIndex: inverted-file search: a FlatIndex of centroids picks nprobe lists, whose vectors are scored with BLAS.
+public import LinearAlgebra
+internal import CBLAS
+import Dispatch
+
+/// faiss's `IndexIVFFlat` for inner products: `quantizer` holds the `listCount` unit centroids
+/// (k-means on the rows); every row sits in the list of its nearest centroid. A query scores the
+/// centroids, probes its `nprobe` best lists, and scores their rows exactly.
+///
+/// Batch search groups the queries by the lists they probe and scores each list against all of
+/// its queries with one sgemm (faiss scans lists query by query), so each list is read once per
+/// batch. One query takes a lean path: sgemv per probed list.
+public struct IVFIndex: VectorIndex {
+    public let quantizer: FlatIndex
+    public let lists: InvertedLists
+    /// nprobe when `SearchParameters.nprobe` is nil (the tuned value, from the manifest).
+    public let defaultNProbe: Int
+
+    public var dimension: Int { quantizer.dimension }
+    public var count: Int { lists.count }
+    public var listCount: Int { quantizer.count }
+
+    /// Queries of one list scored per sgemm, and list rows per sgemm: a tile is at most 8 MiB.
+    static let queryChunk = 512
+    static let listChunk = 4096
+    /// Multiply-adds of a batch below which one thread does it all (threads cost more than they save).
+    static let parallelWork = 1 << 22
+
+    public init(quantizer: FlatIndex, lists: InvertedLists, defaultNProbe: Int? = nil) {
+        precondition(quantizer.count == lists.listCount && quantizer.dimension == lists.dimension,
+                     "quantizer has \(quantizer.count) x \(quantizer.dimension), lists \(lists.listCount) x \(lists.dimension)")
+        self.quantizer = quantizer
+        self.lists = lists
+        self.defaultNProbe = min(max(1, defaultNProbe ?? Self.defaultNProbe(listCount: quantizer.count)), max(1, quantizer.count))
+    }
+
+    /// An untuned default: about √nlist lists, which on clustered data finds most of the top 10.
+    /// `rag index tune` replaces it with a measured value.
+    public static func defaultNProbe(listCount: Int) -> Int {
+        max(1, min(listCount, Int(Double(listCount).squareRoot().rounded())))
+    }
+
+    /// The nprobe a search uses: the asked-for value (or the default) clamped to `1...listCount`,
+    /// as faiss clamps it.
+    public func nprobe(for parameters: SearchParameters) -> Int {
+        min(max(1, parameters.nprobe ?? defaultNProbe), max(1, listCount))
+    }
+
+    /// Top-`k` of every row of `queries` (`[nq x dimension]`) among the rows of the probed lists.
+    /// `k` of the result is `min(k, count)`; a query whose probed lists hold fewer rows gets the
+    /// rest of its row padded with id −1 and score −∞. Ties go to the lower row.
+    public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) -> SearchResult {
+        precondition(queries.cols == dimension || queries.rows == 0,
+                     "query dimension \(queries.cols) differs from index dimension \(dimension)")
+        let kk = max(0, min(k, count))
+        let nq = queries.rows
+        guard nq > 0, kk > 0 else {
+            return SearchResult(queryCount: nq, k: kk, ids: [Int](repeating: -1, count: nq * kk),
+                                scores: [Float](repeating: -.infinity, count: nq * kk))
+        }
+        let np = nprobe(for: parameters)
+        let coarse = quantizer.search(queries, k: np)
+        var heaps: [TopK]
+        if nq == 1 {
+            heaps = [scanSingle(queries, probes: coarse.ids, k: kk)]
+        } else {
+            heaps = scanGrouped(queries, coarse: coarse, k: kk)
+        }
+        var ids = [Int](repeating: -1, count: nq * kk)
+        var scores = [Float](repeating: -.infinity, count: nq * kk)
+        for q in 0..<nq {
+            for (j, e) in heaps[q].sorted().enumerated() {
+                ids[q * kk + j] = e.id
+                scores[q * kk + j] = e.score
+            }
+        }
+        heaps.removeAll()
+        return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
+    }
+
+    /// Folds `n` scores of list entries `ids` into `heap`. Rows of a list are not in global id
+    /// order, so an equal score is offered too and `TopK` breaks the tie by id.
+    @inline(__always)
+    static func fold(_ s: UnsafePointer<Float>, ids: UnsafePointer<UInt32>, count n: Int, into heap: inout TopK) {
+        var threshold = heap.threshold
+        for j in 0..<n where s[j] >= threshold {
+            heap.push(score: s[j], id: Int(ids[j]))
+            threshold = heap.threshold
+        }
+    }
+
+    /// One query: sgemv over each probed list.
+    private func scanSingle(_ queries: Matrix, probes: [Int], k: Int) -> TopK {
+        var heap = TopK(k: k)
+        let longest = probes.lazy.filter { $0 >= 0 }.map { self.lists.size(of: $0) }.max() ?? 0
+        guard longest > 0 else { return heap }
+        let buf = UnsafeMutablePointer<Float>.allocate(capacity: longest)
+        defer { buf.deallocate() }
+        queries.storage.withUnsafeBufferPointer { q in
+            for l in probes where l >= 0 {
+                let n = lists.size(of: l)
+                guard n > 0 else { continue }
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(dimension), 1,
+                            lists.vectors(of: l), Int32(dimension), q.baseAddress!, 1, 0, buf, 1)
+                Self.fold(buf, ids: lists.ids(of: l).baseAddress!, count: n, into: &heap)
+            }
+        }
+        return heap
+    }
+
+    /// Many queries: invert (query → lists) into (list → queries), then one sgemm per list (and
+    /// chunk) against all the queries that probe it. With more than one BLAS thread allowed, the
+    /// lists are shared among workers by work, each with heaps of its own, merged at the end.
+    private func scanGrouped(_ queries: Matrix, coarse: SearchResult, k: Int) -> [TopK] {
+        let nq = queries.rows, np = coarse.k, nlist = listCount
+        // CSR of the queries probing each list, in query order.
+        var start = [Int](repeating: 0, count: nlist + 1)
+        for l in coarse.ids where l >= 0 { start[l + 1] += 1 }
+        for l in 0..<nlist { start[l + 1] += start[l] }
+        var members = [Int32](repeating: 0, count: start[nlist])
+        var cursor = Array(start.dropLast())
+        for q in 0..<nq {
+            for j in 0..<np {
+                let l = coarse.ids[q * np + j]
+                guard l >= 0 else { continue }
+                members[cursor[l]] = Int32(q)
+                cursor[l] += 1
+            }
+        }
+        // Split the lists into contiguous ranges of about equal work (queries x rows).
+        var work = [Int](repeating: 0, count: nlist)
+        var total = 0
+        for l in 0..<nlist {
+            work[l] = (start[l + 1] - start[l]) * lists.size(of: l)
+            total += work[l]
+        }
+        let workers = total * dimension < Self.parallelWork ? 1 : max(1, min(BLASThreads.count, 8, nlist))
+        var bounds = [0]
+        var acc = 0
+        for l in 0..<nlist {
+            acc += work[l]
+            if bounds.count < workers && acc * workers >= total * bounds.count { bounds.append(l + 1) }
+        }
+        while bounds.count <= workers { bounds.append(nlist) }
+        bounds[workers] = nlist
+
+        let partial = UnsafeMutablePointer<[TopK]>.allocate(capacity: workers)
+        partial.initialize(repeating: [], count: workers)
+        defer { partial.deinitialize(count: workers); partial.deallocate() }
+        queries.storage.withUnsafeBufferPointer { qbuf in
+            members.withUnsafeBufferPointer { mem in
+                let body = { (w: Int) in
+                    partial[w] = self.scanLists(bounds[w]..<bounds[w + 1], queries: qbuf.baseAddress!, queryCount: nq,
+                                                start: start, members: mem.baseAddress!, k: k)
+                }
+                if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+            }
+        }
+        var heaps = partial[0]
+        for w in 1..<workers {
+            for q in 0..<nq {
+                for e in partial[w][q].sorted() { heaps[q].push(score: e.score, id: e.id) }
+            }
+        }
+        return heaps
+    }
+
+    /// Scores the lists in `range` against their queries; returns one heap per query (most empty).
+    private func scanLists(_ range: Range<Int>, queries: UnsafePointer<Float>, queryCount nq: Int,
+                           start: [Int], members: UnsafePointer<Int32>, k: Int) -> [TopK] {
+        var heaps = [TopK](repeating: TopK(k: k), count: nq)
+        var maxQueries = 0, maxRows = 0
+        for l in range where lists.size(of: l) > 0 {
+            maxQueries = max(maxQueries, start[l + 1] - start[l])
+            maxRows = max(maxRows, lists.size(of: l))
+        }
+        let qn = min(maxQueries, Self.queryChunk), vn = min(maxRows, Self.listChunk)
+        guard qn > 0, vn > 0 else { return heaps }
+        let d = dimension
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: qn * d)
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: qn * vn)
+        defer { block.deallocate(); tile.deallocate() }
+        heaps.withUnsafeMutableBufferPointer { hp in
+            for l in range {
+                let size = lists.size(of: l)
+                guard size > 0, start[l + 1] > start[l] else { continue }
+                let ids = lists.ids(of: l).baseAddress!
+                let base = lists.vectors(of: l)
+                for q0 in stride(from: start[l], to: start[l + 1], by: qn) {
+                    let m = min(qn, start[l + 1] - q0)
+                    for r in 0..<m { (block + r * d).update(from: queries + Int(members[q0 + r]) * d, count: d) }
+                    for v0 in stride(from: 0, to: size, by: vn) {
+                        let n = min(vn, size - v0)
+                        GEMM.multiplyTransposed(m: m, n: n, k: d, a: block, b: base + v0 * d, c: tile, ldc: n)
+                        for r in 0..<m {
+                            Self.fold(tile + r * n, ids: ids + v0, count: n, into: &hp[Int(members[q0 + r])])
+                        }
+                    }
+                }
+            }
+        }
+        return heaps
+    }
+}

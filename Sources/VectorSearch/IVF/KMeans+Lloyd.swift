@@ -1,0 +1,163 @@
+// KMeans+Lloyd: one Lloyd iteration's parts: FlatIndex assignment, objective, mean update, empty-cluster split.
+import LinearAlgebra
+
+extension KMeans {
+    /// Rows per FlatIndex search call in the assignment step; bounds the query copy to a few MiB.
+    static let assignBlock = 4096
+
+    /// Nearest centroid of each of the `n` rows at `x` (`[n x d]`) into `labels`, and its inner
+    /// product into `scores`, by a `FlatIndex` search (sgemm) over the centroids, block by block.
+    /// Not spherical: rows get a trailing 1 and centroids a trailing −‖c‖²/2, so the inner product
+    /// `x·c − ‖c‖²/2` ranks centroids by L2 distance and the search stays an inner-product one.
+    static func assign(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, to centroids: Matrix,
+                       spherical: Bool, labels: inout [Int32], scores: inout [Float]) {
+        precondition(labels.count == n && scores.count == n && centroids.cols == d)
+        let width = spherical ? d : d + 1
+        let quantizer: FlatIndex
+        if spherical {
+            quantizer = FlatIndex(vectors: centroids)
+        } else {
+            var aug = Matrix(rows: centroids.rows, cols: width)
+            for j in 0..<centroids.rows {
+                var norm: Float = 0
+                for c in 0..<d {
+                    aug[j, c] = centroids[j, c]
+                    norm += centroids[j, c] * centroids[j, c]
+                }
+                aug[j, d] = -norm / 2
+            }
+            quantizer = FlatIndex(vectors: aug)
+        }
+        nearest(x, rows: n, dimension: d, in: quantizer, augment: !spherical, labels: &labels, scores: &scores)
+    }
+
+    /// Top-1 of each of the `n` rows at `x` (`[n x d]`) in `quantizer`, searched in blocks of
+    /// `assignBlock` rows; `augment` appends the constant 1 column the L2 trick needs.
+    static func nearest(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, in quantizer: FlatIndex,
+                        augment: Bool, labels: inout [Int32], scores: inout [Float]) {
+        precondition(labels.count == n && scores.count == n && quantizer.dimension == (augment ? d + 1 : d))
+        let spherical = !augment
+        let width = quantizer.dimension
+        for b0 in stride(from: 0, to: n, by: assignBlock) {
+            let bn = min(assignBlock, n - b0)
+            var block = Matrix(rows: bn, cols: width)
+            block.storage.withUnsafeMutableBufferPointer { q in
+                let q = q.baseAddress!
+                if spherical {
+                    q.update(from: x + b0 * d, count: bn * d)
+                } else {
+                    for r in 0..<bn {
+                        (q + r * width).update(from: x + (b0 + r) * d, count: d)
+                        q[r * width + d] = 1
+                    }
+                }
+            }
+            let result = quantizer.search(block, k: 1)
+            for r in 0..<bn {
+                labels[b0 + r] = Int32(result.ids[r])
+                scores[b0 + r] = result.scores[r]
+            }
+        }
+    }
+
+    /// Σ‖x − c(x)‖² from the assignment scores: `‖x‖² + ‖c‖² − 2x·c` per row (spherical), or
+    /// `‖x‖² − 2(x·c − ‖c‖²/2)` with the augmented scores.
+    static func objective(sumSquares: Double, scores: [Float], labels: [Int32], centroids: Matrix,
+                          spherical: Bool) -> Double {
+        var total = sumSquares
+        for s in scores { total -= 2 * Double(s) }
+        if spherical {
+            var norms = [Double](repeating: 0, count: centroids.rows)
+            for j in 0..<centroids.rows {
+                for c in 0..<centroids.cols { norms[j] += Double(centroids[j, c]) * Double(centroids[j, c]) }
+            }
+            for l in labels { total += norms[Int(l)] }
+        }
+        return max(0, total)
+    }
+
+    /// Moves every non-empty cluster's centroid to the mean of its rows (re-normalised when
+    /// spherical); empty clusters keep theirs until `splitEmpty`. Returns the cluster sizes.
+    func update(_ centroids: inout Matrix, _ x: UnsafePointer<Float>, rows n: Int, labels: [Int32]) -> [Int] {
+        let d = centroids.cols
+        var sums = [Double](repeating: 0, count: clusters * d)
+        var counts = [Int](repeating: 0, count: clusters)
+        sums.withUnsafeMutableBufferPointer { s in
+            for i in 0..<n {
+                let l = Int(labels[i])
+                counts[l] += 1
+                let row = x + i * d
+                let acc = s.baseAddress! + l * d
+                for c in 0..<d { acc[c] += Double(row[c]) }
+            }
+        }
+        for j in 0..<clusters where counts[j] > 0 {
+            setCentroid(&centroids, j, sum: sums[(j * d)..<((j + 1) * d)], count: counts[j])
+        }
+        return counts
+    }
+
+    /// Centroid `j` from the sum of its `count` rows: the mean, or the unit vector along the sum.
+    private func setCentroid(_ centroids: inout Matrix, _ j: Int, sum: ArraySlice<Double>, count: Int) {
+        let d = centroids.cols
+        var scale = 1 / Double(count)
+        if configuration.spherical {
+            let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            scale = norm > 0 ? 1 / norm : 0
+        }
+        for (c, v) in sum.enumerated() where c < d { centroids[j, c] = Float(v * scale) }
+    }
+
+    /// Gives every empty cluster half of the largest splittable cluster, as faiss does, but by
+    /// partitioning that cluster's rows at their mean along the direction to its farthest row, and
+    /// giving each part its own optimal centroid, so the objective cannot rise. A cluster whose rows
+    /// are all equal cannot be split; with no splittable cluster left, the rest stay empty.
+    func splitEmpty(_ centroids: inout Matrix, _ counts: inout [Int], _ labels: inout [Int32],
+                    _ x: UnsafePointer<Float>, rows n: Int) -> (splits: Int, empty: Int) {
+        let d = centroids.cols
+        var splits = 0
+        var unsplittable = Set<Int>()
+        for e in 0..<clusters where counts[e] == 0 {
+            while true {
+                var big = -1
+                for j in 0..<clusters where counts[j] >= 2 && !unsplittable.contains(j) {
+                    if big < 0 || counts[j] > counts[big] { big = j }
+                }
+                guard big >= 0 else { break }
+                let members = (0..<n).filter { labels[$0] == Int32(big) }
+                var mean = [Double](repeating: 0, count: d)
+                for i in members { for c in 0..<d { mean[c] += Double(x[i * d + c]) } }
+                for c in 0..<d { mean[c] /= Double(members.count) }
+                var far = members[0], farDistance = -1.0
+                for i in members {
+                    var dist = 0.0
+                    for c in 0..<d { let t = Double(x[i * d + c]) - mean[c]; dist += t * t }
+                    if dist > farDistance { far = i; farDistance = dist }
+                }
+                let direction = (0..<d).map { Double(x[far * d + $0]) - mean[$0] }
+                var moved: [Int] = [], kept: [Int] = []
+                for i in members {
+                    var dot = 0.0
+                    for c in 0..<d { dot += (Double(x[i * d + c]) - mean[c]) * direction[c] }
+                    if dot > 0 { moved.append(i) } else { kept.append(i) }
+                }
+                guard !moved.isEmpty, !kept.isEmpty else {
+                    unsplittable.insert(big)
+                    continue
+                }
+                for (j, part) in [(big, kept), (e, moved)] {
+                    var sum = [Double](repeating: 0, count: d)
+                    for i in part {
+                        labels[i] = Int32(j)
+                        for c in 0..<d { sum[c] += Double(x[i * d + c]) }
+                    }
+                    counts[j] = part.count
+                    setCentroid(&centroids, j, sum: sum[...], count: part.count)
+                }
+                splits += 1
+                break
+            }
+        }
+        return (splits, counts.filter { $0 == 0 }.count)
+    }
+}
