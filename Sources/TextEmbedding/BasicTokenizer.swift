@@ -139,9 +139,10 @@ private struct WordSplitter {
         }
         guard needsDecomposition else { return pushAll(cleaned[...], body) && flush(body) }
         guard hasPost8Scalars else { return pushDecomposed(cleaned[...], body) && flush(body) }
-        // `tokenizers`' NFD tables predate Unicode 13 (U+11938 does not decompose there), so a
-        // post-8.0 scalar passes through untouched and, with combining class 0 there, also
-        // bounds canonical reordering: decompose the runs between such scalars.
+        // In `tokenizers` no scalar assigned after Unicode 8.0 decomposes (checked over every
+        // code point; Foundation would split U+11938, from 13.0). So such a scalar passes
+        // through untouched and, having combining class 0 there, bounds canonical reordering:
+        // decompose the runs between them.
         var runStart = cleaned.startIndex
         for index in cleaned.indices
         where cleaned[index].value >= 0x370 && BERTCharacterClass.legacyCategory(cleaned[index]) == nil {

@@ -1,5 +1,5 @@
 // TokenizerError: why a WordPiece vocabulary could not be loaded or a tokenizer not be built.
-import Foundation
+public import Foundation
 
 /// Failures a user can cause when building a `WordPieceTokenizer` (a missing or malformed
 /// `vocab.txt`, an impossible length). Line numbers are 1-based lines of `vocab.txt`, i.e. the

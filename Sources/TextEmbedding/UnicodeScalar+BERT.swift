@@ -6,13 +6,13 @@ import Foundation
 /// (see the fixture README): the fast tokenizer is the one sentence-transformers runs.
 ///
 /// `tokenizers` takes control (`is_other`), punctuation and nonspacing-mark categories from the
-/// `unicode_categories` crate, whose tables are **Unicode 8.0**, while Swift's are much newer
-/// (17.0 in Swift 6.3). So the categories here are Unicode 8.0's: a scalar assigned later has no
-/// category (it is never deleted, stripped or split, and is not decomposed either: the NFD tables
-/// of `unicode-normalization-alignments` are older than 13.0, see `BasicTokenizer`), and the
-/// seven scalars whose category changed since 8.0 keep their old one. This was checked against
-/// `tokenizers` 0.23.3 on every code point wrapped as `a<c>b`; lower-casing and White_Space come
-/// from Rust's std in `tokenizers` and agree with Swift's current tables.
+/// `unicode_categories` crate, whose tables are Unicode 8.0's, while Swift's are much newer (17.0
+/// in Swift 6.3). So the categories here are Unicode 8.0's: a scalar assigned later has none (it
+/// is never deleted, stripped or split, nor decomposed, see `BasicTokenizer`), and the seven
+/// scalars whose category changed since 8.0 keep their old one. Version 8.0 is inferred, and the
+/// whole scheme checked, by comparing with `tokenizers` 0.23.3 on every code point wrapped as
+/// `a<c>b` (and 100,000 random texts): without it 659 code points differed, with it none.
+/// Lower-casing and White_Space come from Rust's std there and agree with Swift's tables.
 enum BERTCharacterClass {
     /// What the ASCII fast path does with each scalar below 0x80.
     enum ASCIIRole: UInt8 {

@@ -1,5 +1,5 @@
 // WordPieceTokenizer: BERT uncased WordPiece (all-MiniLM-L6-v2), matching HF's fast tokenizer id for id.
-import Foundation
+public import Foundation
 
 /// Text → BERT input ids, as sentence-transformers computes them for all-MiniLM-L6-v2:
 /// `[CLS]` + wordpieces + `[SEP]`, truncated to `maxLength` ids, no padding.

@@ -1,0 +1,28 @@
+// ClassificationError: what can go wrong when classifying or training, with what to do about it.
+import Foundation
+
+public enum ClassificationError: Error, LocalizedError, Equatable {
+    case tooFewClasses(Int)
+    case trainingFailed(String)
+    case noLabels(index: String)
+    case noHead(index: String)
+    case headMismatch(head: Int, index: Int)
+    case emptyInput(file: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .tooFewClasses(let n):
+            return "training needs at least 2 labels, the data has \(n)"
+        case .trainingFailed(let why):
+            return "training failed: \(why)"
+        case .noLabels(let index):
+            return "the index at \(index) has no labels; build it from a CSV with a label column"
+        case .noHead(let index):
+            return "the index at \(index) has no trained head; run `rag finetune local --csv TRAIN.csv` first"
+        case .headMismatch(let h, let i):
+            return "the stored head expects \(h)-dimensional embeddings but the index holds \(i); run `rag finetune local` again"
+        case .emptyInput(let f):
+            return "\(f): no rows to classify"
+        }
+    }
+}

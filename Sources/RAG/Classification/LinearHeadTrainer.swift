@@ -1,0 +1,149 @@
+// LinearHeadTrainer: multinomial logistic regression on embeddings, bound-optimisation Newton steps solved with LAPACKE.
+public import LinearAlgebra
+internal import CBLAS
+import Foundation
+
+/// Fits `LinearHead` by minimising `-Σ log p(y_i | x_i) + λ/2 ‖W‖²` (the bias unpenalised).
+///
+/// A full Newton step would need the `(d+1)K x (d+1)K` Hessian (62k² for 161 classes). Böhning's
+/// bound (Böhning 1992, "Multinomial logistic regression algorithm") replaces it with the fixed
+/// matrix `B = ½ XᵀX + Λ`, which dominates the Hessian, so every step
+/// `W ← W − B⁻¹ (Xᵀ(P − Y) + ΛW)` lowers the loss and `B` is factored once (LAPACKE `dposv`).
+/// Each step then costs two sgemms; Nesterov momentum with restarts shortens the run.
+public struct LinearHeadTrainer: Sendable {
+    /// L2 penalty on the weights (sklearn's `C` is `1/λ`).
+    public var lambda: Double
+    public var maxIterations: Int
+    /// Stop when the loss falls by less than this fraction.
+    public var tolerance: Double
+
+    public init(lambda: Double = 0.02, maxIterations: Int = 300, tolerance: Double = 1e-7) {
+        self.lambda = lambda
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+    }
+
+    /// What training did: iterations run and the final mean loss.
+    public struct Report: Sendable {
+        public var iterations: Int
+        public var loss: Double
+        public var trainingAccuracy: Double
+    }
+
+    /// Trains on `x` (`[n x d]`) and `labels[i]` for row i.
+    public func train(_ x: Matrix, labels rowLabels: [String]) throws -> (LinearHead, Report) {
+        precondition(x.rows == rowLabels.count, "\(x.rows) rows, \(rowLabels.count) labels")
+        let labels = LabelOrder.sorted(Set(rowLabels))
+        guard labels.count >= 2 else { throw ClassificationError.tooFewClasses(labels.count) }
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let n = x.rows, d = x.cols, p = d + 1, k = labels.count
+        let y = rowLabels.map { index[$0]! }
+
+        // Xb = [X | 1], n x p.
+        var xb = [Float](repeating: 1, count: n * p)
+        for r in 0..<n { for c in 0..<d { xb[r * p + c] = x[r, c] } }
+
+        // B = ½ XbᵀXb + Λ (double), then M = B⁻¹ Xbᵀ (p x n) and Binv (p x p) from one factorisation.
+        var b = [Double](repeating: 0, count: p * p)
+        var xtx = [Float](repeating: 0, count: p * p)
+        xb.withUnsafeBufferPointer { xp in
+            xtx.withUnsafeMutableBufferPointer { cp in
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(n), 1, xp.baseAddress!, Int32(p), 0, cp.baseAddress!, Int32(p))
+            }
+        }
+        for i in 0..<p {
+            for j in i..<p {
+                b[i * p + j] = 0.5 * Double(xtx[i * p + j])
+                b[j * p + i] = b[i * p + j]
+            }
+            b[i * p + i] += i < d ? lambda : 1e-6
+        }
+        // Right-hand sides: [Xbᵀ | I], p x (n + p).
+        let cols = n + p
+        var rhs = [Double](repeating: 0, count: p * cols)
+        for r in 0..<n { for c in 0..<p { rhs[c * cols + r] = Double(xb[r * p + c]) } }
+        for i in 0..<p { rhs[i * cols + n + i] = 1 }
+        let info = LAPACKE_dposv(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "U")), Int32(p), Int32(cols), &b, Int32(p), &rhs, Int32(cols))
+        guard info == 0 else { throw ClassificationError.trainingFailed("the bound matrix is not positive definite (LAPACKE_dposv info \(info))") }
+        var m = [Float](repeating: 0, count: p * n)
+        var binvLambda = [Float](repeating: 0, count: p * p)   // B⁻¹ Λ
+        for i in 0..<p {
+            for r in 0..<n { m[i * n + r] = Float(rhs[i * cols + r]) }
+            for j in 0..<p { binvLambda[i * p + j] = Float(rhs[i * cols + n + j] * (j < d ? lambda : 1e-6)) }
+        }
+
+        var w = [Float](repeating: 0, count: p * k)
+        var momentum = w
+        var probs = [Float](repeating: 0, count: n * k)
+        var step = [Float](repeating: 0, count: p * k)
+        var previousLoss = Double.infinity
+        var iterations = 0
+        var t = 1.0
+        var lastLoss = 0.0
+        for it in 1...maxIterations {
+            iterations = it
+            // Probabilities at the look-ahead point `momentum`.
+            let loss = forward(xb, momentum, n: n, p: p, k: k, y: y, probs: &probs, d: d)
+            for r in 0..<n { probs[r * k + y[r]] -= 1 }            // P − Y
+            // step = M (P − Y) + B⁻¹Λ W
+            m.withUnsafeBufferPointer { mp in
+                probs.withUnsafeBufferPointer { pp in
+                    step.withUnsafeMutableBufferPointer { sp in
+                        GEMM.multiply(m: p, n: k, k: n, a: mp.baseAddress!, b: pp.baseAddress!, c: sp.baseAddress!)
+                    }
+                }
+            }
+            binvLambda.withUnsafeBufferPointer { bp in
+                momentum.withUnsafeBufferPointer { wp in
+                    step.withUnsafeMutableBufferPointer { sp in
+                        GEMM.multiply(m: p, n: k, k: p, a: bp.baseAddress!, b: wp.baseAddress!, c: sp.baseAddress!, beta: 1)
+                    }
+                }
+            }
+            var next = momentum
+            for i in 0..<next.count { next[i] -= step[i] }
+            // Nesterov extrapolation, restarted whenever the loss goes up (keeps the descent monotone in practice).
+            if loss > previousLoss {
+                t = 1
+                momentum = w
+                continue
+            }
+            let tNext = (1 + (1 + 4 * t * t).squareRoot()) / 2
+            let beta = Float((t - 1) / tNext)
+            for i in 0..<next.count { momentum[i] = next[i] + beta * (next[i] - w[i]) }
+            w = next
+            t = tNext
+            lastLoss = loss
+            if previousLoss.isFinite && (previousLoss - loss) <= tolerance * abs(previousLoss) { break }
+            previousLoss = loss
+        }
+        let head = LinearHead(labels: labels, dimension: d, weights: w)
+        let predicted = head.probabilities(x)
+        var correct = 0
+        for r in 0..<n {
+            var best = 0
+            for c in 1..<k where predicted[r, c] > predicted[r, best] { best = c }
+            if best == y[r] { correct += 1 }
+        }
+        return (head, Report(iterations: iterations, loss: lastLoss / Double(n), trainingAccuracy: Double(correct) / Double(n)))
+    }
+
+    /// Softmax probabilities of `xb · w` into `probs`; returns the penalised loss.
+    private func forward(_ xb: [Float], _ w: [Float], n: Int, p: Int, k: Int, y: [Int], probs: inout [Float], d: Int) -> Double {
+        xb.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                probs.withUnsafeMutableBufferPointer { pp in
+                    GEMM.multiply(m: n, n: k, k: p, a: xp.baseAddress!, b: wp.baseAddress!, c: pp.baseAddress!)
+                }
+            }
+        }
+        var loss = 0.0
+        probs.withUnsafeMutableBufferPointer { pp in
+            LinearHead.softmaxRows(pp.baseAddress!, rows: n, cols: k)
+            for r in 0..<n { loss -= log(max(Double(pp[r * k + y[r]]), 1e-30)) }
+        }
+        var penalty = 0.0
+        for i in 0..<(d * k) { penalty += Double(w[i]) * Double(w[i]) }
+        return loss + 0.5 * lambda * penalty
+    }
+}

@@ -1,0 +1,81 @@
+// OfflineClassifier: the techniques that need no network (zero-shot, neighbour vote, head, head + vote) on one embedding pass.
+public import LinearAlgebra
+public import TextEmbedding
+public import VectorSearch
+
+/// Classifies rows with every offline technique from one embedding of the inputs and one search.
+public struct OfflineClassifier: Sendable {
+    public enum Method: String, Sendable, CaseIterable, Codable {
+        /// Nearest label name by embedding: "base model without RAG".
+        case zeroShot = "zero-shot"
+        /// Similarity-weighted vote of the top k: "base model with RAG".
+        case knn
+        /// The trained linear head: "fine-tuned model without RAG".
+        case head
+        /// The head's probabilities blended with the vote: "fine-tuned model with RAG".
+        case blend
+    }
+
+    public let retriever: Retriever
+    public let head: LinearHead?
+    public var k: Int
+    /// Weight of the head in the blend; the vote gets the rest.
+    public var blendWeight: Double
+
+    public init(retriever: Retriever, head: LinearHead?, k: Int = 10, blendWeight: Double = 0.5) {
+        self.retriever = retriever
+        self.head = head
+        self.k = k
+        self.blendWeight = blendWeight
+    }
+
+    /// Predictions of each asked method for `rows`, in row order.
+    public func classify(_ rows: [LabelledText], methods: [Method], excludeSelf: Bool = false) throws -> [Method: [Prediction]] {
+        let texts = rows.map(\.text)
+        let embeddings = try retriever.embedder.embed(texts)
+        var out: [Method: [Prediction]] = [:]
+        func make(_ m: Method, _ i: Int, _ label: String, _ confidence: Double) -> Prediction {
+            Prediction(row: rows[i].row, text: rows[i].text, gold: rows[i].label, predicted: label, confidence: confidence, method: m.rawValue)
+        }
+        if methods.contains(.zeroShot) {
+            let zs = try ZeroShotClassifier(labels: LabelOrder.sorted(retriever.store.documents.labels), embedder: retriever.embedder)
+            out[.zeroShot] = zs.classify(embeddings).enumerated().map { make(.zeroShot, $0, $1.label, Double(max(0, $1.score))) }
+        }
+        let needsNeighbours = methods.contains(.knn) || methods.contains(.blend)
+        let neighbours = needsNeighbours ? retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: excludeSelf) : []
+        let votes = neighbours.map { NeighbourVote().vote($0) }
+        if methods.contains(.knn) {
+            out[.knn] = votes.enumerated().map { i, v in make(.knn, i, v?.label ?? "", v?.confidence ?? 0) }
+        }
+        if methods.contains(.head) || methods.contains(.blend) {
+            guard let head else { throw ClassificationError.noHead(index: retriever.store.folder.relativePath) }
+            let probs = head.probabilities(embeddings)
+            if methods.contains(.head) {
+                out[.head] = (0..<rows.count).map { i in
+                    let (c, p) = Self.argmax(probs, row: i)
+                    return make(.head, i, head.labels[c], Double(p))
+                }
+            }
+            if methods.contains(.blend) {
+                out[.blend] = (0..<rows.count).map { i in
+                    let weights = votes[i]?.weights ?? [:]
+                    let total = weights.values.reduce(0, +)
+                    var best = "", bestScore = -1.0
+                    for (c, label) in head.labels.enumerated() {
+                        let share = total > 0 ? (weights[label] ?? 0) / total : 0
+                        let s = blendWeight * Double(probs[i, c]) + (1 - blendWeight) * share
+                        if s > bestScore { best = label; bestScore = s }
+                    }
+                    return make(.blend, i, best, bestScore)
+                }
+            }
+        }
+        return out
+    }
+
+    static func argmax(_ m: Matrix, row: Int) -> (Int, Float) {
+        var best = 0
+        for c in 1..<m.cols where m[row, c] > m[row, best] { best = c }
+        return (best, m[row, best])
+    }
+}
