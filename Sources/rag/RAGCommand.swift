@@ -13,6 +13,6 @@ struct RAGCommand: ParsableCommand {
           rag query --csv data/test.csv --out n.jsonl   the same for a whole file
         Run `rag help SUBCOMMAND` for each command's options.
         """,
-        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PromptCommand.self, ClassifyCommand.self, FinetuneCommand.self]
+        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PromptCommand.self, ClassifyCommand.self, EvaluateCommand.self, CompareCommand.self, FinetuneCommand.self]
     )
 }
