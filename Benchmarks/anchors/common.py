@@ -48,28 +48,45 @@ def log(*a):
     print(time.strftime("%H:%M:%S"), *a, file=sys.stderr, flush=True)
 
 
-def run_process(argv: list[str], env: dict | None = None, timeout: float = 3600) -> dict:
+def _vm_hwm(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_process(argv: list[str], env: dict | None = None, timeout: float = 3600, poll: float = 0.1) -> dict:
     """Runs one measurement process to the end. Returns rc, stdout, the tail of stderr, wall seconds
-    and the child's own peak RSS (ru_maxrss from wait4, i.e. its VmHWM) in bytes. Output goes
-    through temporary files, so a chatty child can never block on a full pipe."""
+    and the child's peak RSS: its VmHWM, read from /proc/PID/status every `poll` seconds while it runs
+    (VmHWM only grows, so the last reading is the peak up to the last few ms). wait4's ru_maxrss is
+    not used: Linux carries the parent's RSS into it across fork + exec, so a child of a big Python
+    process would report the parent's size. Output goes through temporary files, so a chatty child
+    never blocks on a full pipe."""
     import tempfile
-    import threading
     with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, env=env, stdout=fo, stderr=fe, text=True)
-        killer = threading.Timer(timeout, p.kill)
-        killer.start()
-        try:
-            _, status, ru = os.wait4(p.pid, 0)
-        finally:
-            killer.cancel()
+        peak = None
+        while True:
+            pid, status = os.waitpid(p.pid, os.WNOHANG)
+            if pid == p.pid:
+                break
+            v = _vm_hwm(p.pid)
+            if v is not None:
+                peak = v if peak is None else max(peak, v)
+            if time.perf_counter() - t0 > timeout:
+                p.kill()
+            time.sleep(poll)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
         fo.seek(0)
         fe.seek(0)
         out, err = fo.read(), fe.read()
-    return {"rc": p.returncode, "stdout": out, "stderr": err[-3000:], "wall_s": wall,
-            "peak_rss_bytes": ru.ru_maxrss * 1024}
+    return {"rc": p.returncode, "stdout": out, "stderr": err[-3000:], "wall_s": wall, "peak_rss_bytes": peak}
 
 
 def last_json(text: str) -> dict | None:
@@ -112,6 +129,11 @@ def fmt(x, digits=3):
             return f"{x:,.0f}"
         return f"{x:.{digits}g}"
     return str(x)
+
+
+def fixed(x, digits=2):
+    """Fixed decimals (cores, recall), '-' for missing."""
+    return "-" if x is None else f"{x:.{digits}f}"
 
 
 def machine_info() -> dict:

@@ -67,7 +67,7 @@ def worker_faiss(a) -> int:
     import numpy as np
     from threadpoolctl import threadpool_info
 
-    n, t = size_of(a.n), a.threads
+    n, t = size_of(a.n), int(a.threads)
     faiss.omp_set_num_threads(t)
     s0 = A._cpu_sample()
     t0 = time.perf_counter()
@@ -171,7 +171,7 @@ def summarize(runs: list[dict]) -> list[dict]:
                  "batch_times_s": times,
                  "batch_others_max": max((r["batch"].get("others_max") or 0) for r in rs),
                  "recall_batch_min": min(r["recall_at_10"]["batch"] for r in rs),
-                 "peak_rss_bytes": C.med([r.get("process_peak_rss_bytes") or r.get("peak_rss_bytes") for r in rs])}
+                 "peak_rss_bytes": C.med([r.get("peak_rss_bytes") or r.get("process_peak_rss_bytes") for r in rs])}
             singles = [r["single"] for r in rs if "single" in r]
             if singles:
                 s["single_p50_ms"] = C.med([x["p50_s"] * 1e3 for x in singles])
@@ -198,14 +198,14 @@ def render(summary: list[dict], meta: dict) -> str:
     for r in summary:
         f, l = r.get("faiss", {}), r.get("localrag", {})
         rows.append([lab(r["n"]), r["threads"], "batch QPS (1000 queries/call)", C.fmt(f.get("batch_qps")),
-                     C.fmt(l.get("batch_qps")), C.fmt(r.get("batch_qps_ratio")),
-                     f"{C.fmt(f.get('recall_batch_min'), 4)} / {C.fmt(l.get('recall_batch_min'), 4)}",
-                     f"{C.fmt(f.get('batch_others_max'), 2)} / {C.fmt(l.get('batch_others_max'), 2)}"])
+                     C.fmt(l.get("batch_qps")), C.fixed(r.get("batch_qps_ratio")),
+                     f"{C.fixed(f.get('recall_batch_min'), 3)} / {C.fixed(l.get('recall_batch_min'), 3)}",
+                     f"{C.fixed(f.get('batch_others_max'))} / {C.fixed(l.get('batch_others_max'))}"])
         if "single_p50_ms" in f or "single_p50_ms" in l:
             rows.append([lab(r["n"]), r["threads"], f"single query p50 ms ({f.get('single_n', l.get('single_n'))} queries)",
-                         C.fmt(f.get("single_p50_ms")), C.fmt(l.get("single_p50_ms")), C.fmt(r.get("single_speed_ratio")),
-                         f"{C.fmt(f.get('recall_single_min'), 4)} / {C.fmt(l.get('recall_single_min'), 4)}",
-                         f"{C.fmt(f.get('single_others_max'), 2)} / {C.fmt(l.get('single_others_max'), 2)}"])
+                         C.fmt(f.get("single_p50_ms")), C.fmt(l.get("single_p50_ms")), C.fixed(r.get("single_speed_ratio")),
+                         f"{C.fixed(f.get('recall_single_min'), 3)} / {C.fixed(l.get('recall_single_min'), 3)}",
+                         f"{C.fixed(f.get('single_others_max'))} / {C.fixed(l.get('single_others_max'))}"])
         rows.append([lab(r["n"]), r["threads"], "peak RSS MiB", C.fmt((f.get("peak_rss_bytes") or 0) / 2**20),
                      C.fmt((l.get("peak_rss_bytes") or 0) / 2**20), "", "", ""])
     head = ["N", "threads", "measure", "faiss IndexFlatIP", "LocalRAG FlatIndex", "LocalRAG speed ÷ faiss",
@@ -229,7 +229,7 @@ def main() -> int:
     ap.add_argument("--shared-anchors", default=None, help="shared/anchors folder (default: beside the repo)")
     ap.add_argument("--bench-bin", default=None, help="localrag-bench binary (default Benchmarks/.build/release)")
     ap.add_argument("--copy", action="store_true", help="LocalRAG reads the base into memory instead of mmap")
-    ap.add_argument("--wait-quiet", type=float, default=0.0,
+    ap.add_argument("--wait-quiet", "--quiet-wait", dest="wait_quiet", type=float, default=0.0,
                     help="before each process wait up to this many seconds for others to use < --quiet-cores")
     ap.add_argument("--quiet-cores", type=float, default=0.3)
     ap.add_argument("--timeout", type=float, default=1800)
@@ -252,6 +252,12 @@ def main() -> int:
     results = {"started": started, "command": " ".join([Path(sys.executable).name] + sys.argv),
                "machine": C.machine_info(), "data_dir": a.data_dir, "sizes": sizes, "threads": threads,
                "rounds": a.reps, "inner_reps": a.inner_reps, "runs": []}
+    dj = Path(a.data_dir) / "results" / "data.json"      # written by the anchors' data section
+    if dj.is_file():
+        d = json.loads(dj.read_text())
+        results["data_sha256"] = {"queries": d.get("queries", {}).get("sha256"),
+                                  **{f"base_{k}": v.get("sha256_base") for k, v in d.get("sets", {}).items()},
+                                  **{f"gt_{k}": v.get("sha256_gt") for k, v in d.get("sets", {}).items()}}
     try:
         import faiss
         results["faiss_version"] = faiss.__version__
@@ -270,7 +276,7 @@ def main() -> int:
                     s = rec.get("single", {})
                     C.log(f"N={A.size_label(n)} t={t} round {rnd} {e:8s}: batch {C.fmt(b.get('qps'))} QPS, "
                           f"single p50 {C.fmt(s.get('p50_ms'))} ms, recall {rec.get('recall_at_10')}, "
-                          f"others {C.fmt(b.get('others_max'), 2)}")
+                          f"others {C.fixed(b.get('others_max'))}")
     results["total_s"] = time.perf_counter() - t_all
     results["summary"] = summarize(results["runs"])
     md = render(results["summary"], {"started": started, "rounds": a.reps, "inner_reps": a.inner_reps,

@@ -6,16 +6,17 @@ internal import CBLAS
 public enum GEMM {
     /// `C[m x n] = alpha * A[m x k] * Bᵀ + beta * C` where `B` is stored `[n x k]` row-major
     /// (the layout of linear weights and of stored vectors). Leading dimensions are the row widths
-    /// unless given.
+    /// unless given. Large products are split by rows over `BLASThreads.count` workers; `serial`
+    /// keeps the product on the calling thread (for callers that are themselves parallel).
     @inlinable
     public static func multiplyTransposed(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int? = nil,
         b: UnsafePointer<Float>, ldb: Int? = nil,
         c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
-        alpha: Float = 1, beta: Float = 0
+        alpha: Float = 1, beta: Float = 0, serial: Bool = false
     ) {
-        sgemm(transB: true, m: m, n: n, k: k, a: a, lda: lda ?? k, b: b, ldb: ldb ?? k,
+        sgemm(transB: true, serial: serial, m: m, n: n, k: k, a: a, lda: lda ?? k, b: b, ldb: ldb ?? k,
               c: c, ldc: ldc ?? n, alpha: alpha, beta: beta)
     }
 
@@ -26,14 +27,14 @@ public enum GEMM {
         a: UnsafePointer<Float>, lda: Int? = nil,
         b: UnsafePointer<Float>, ldb: Int? = nil,
         c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
-        alpha: Float = 1, beta: Float = 0
+        alpha: Float = 1, beta: Float = 0, serial: Bool = false
     ) {
-        sgemm(transB: false, m: m, n: n, k: k, a: a, lda: lda ?? k, b: b, ldb: ldb ?? n,
+        sgemm(transB: false, serial: serial, m: m, n: n, k: k, a: a, lda: lda ?? k, b: b, ldb: ldb ?? n,
               c: c, ldc: ldc ?? n, alpha: alpha, beta: beta)
     }
 
     @usableFromInline
-    static func sgemm(transB: Bool, m: Int, n: Int, k: Int,
+    static func sgemm(transB: Bool, serial: Bool, m: Int, n: Int, k: Int,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         guard m > 0, n > 0 else { return }
@@ -41,8 +42,17 @@ public enum GEMM {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
             return
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        // Split the rows of A (and C) over the workers when each part still gets enough rows for
+        // sgemm to run at its peak; small products stay on the calling thread.
+        let threads = BLASThreads.count
+        let parts = (!serial && threads > 1 && m >= 128 && m * n * k >= 1 << 21) ? min(threads, m / 64) : 1
+        let rows = BLASThreads.chunks(m, parts: parts)
+        BLASThreads.parallel(rows.count) { p in
+            let r = rows[p]
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(r.count), Int32(n), Int32(k), alpha, a + r.lowerBound * lda, Int32(lda), b, Int32(ldb),
+                        beta, c + r.lowerBound * ldc, Int32(ldc))
+        }
     }
 
     /// `A * Bᵀ` for matrices: `[a.rows x b.rows]`.

@@ -1,6 +1,7 @@
 // MiniLM.Encoder: BERT forward over sgemm on packed tokens (no padding rows), attention per sentence, mean pool + L2.
 public import LinearAlgebra
 import Foundation
+import Dispatch
 
 extension MiniLM {
     /// The sentence embedder. Texts are tokenised, sorted by length and cut into batches of about
@@ -98,43 +99,83 @@ extension MiniLM {
         }
 
         /// One post-LN transformer layer on the packed tokens in `ws.x` (result left in `ws.x`).
+        /// The dense products are sgemms over all tokens (BLAS threads); the element-wise parts and
+        /// attention are split over the same number of threads, by rows or by sentences.
         func applyLayer(_ l: Weights.Layer, ws: inout Workspace, offsets: [Int]) {
             let c = weights.config
             let h = c.hiddenSize, inter = c.intermediateSize, heads = c.numAttentionHeads, d = c.headSize
             let tokens = ws.tokens
+            let threads = max(1, min(BLASThreads.count, 8))
+            let x = ws.x, tmp = ws.tmp, qkv = ws.qkv, context = ws.context, ffn = ws.ffn, scores = ws.scores
+            let eps = c.layerNormEps
             // Q, K, V for every token in one sgemm: [T x 3H].
             l.qkvWeight.withUnsafeBufferPointer { w in
-                GEMM.multiplyTransposed(m: tokens, n: 3 * h, k: h, a: ws.x, b: w.baseAddress!, c: ws.qkv)
+                GEMM.multiplyTransposed(m: tokens, n: 3 * h, k: h, a: x, b: w.baseAddress!, c: qkv)
             }
-            l.qkvBias.withUnsafeBufferPointer { Kernels.addBias(ws.qkv, rows: tokens, cols: 3 * h, bias: $0.baseAddress!) }
-            // Attention, one sentence and head at a time: no padding, so no mask is needed.
+            // Attention per sentence and head: no padding anywhere, so no mask is needed.
             let scale = 1 / Float(d).squareRoot()
-            for s in 0..<(offsets.count - 1) {
-                let o = offsets[s], n = offsets[s + 1] - offsets[s]
-                for hd in 0..<heads {
-                    let q = ws.qkv + o * 3 * h + hd * d
-                    GEMM.multiplyTransposed(m: n, n: n, k: d, a: q, lda: 3 * h, b: q + h, ldb: 3 * h,
-                                            c: ws.scores, ldc: n, alpha: scale)
-                    Kernels.softmaxRows(ws.scores, rows: n, cols: n)
-                    GEMM.multiply(m: n, n: d, k: n, a: ws.scores, lda: n, b: q + 2 * h, ldb: 3 * h,
-                                  c: ws.context + o * h + hd * d, ldc: h)
+            let sentenceChunks = Self.balancedChunks(offsets, parts: threads)
+            l.qkvBias.withUnsafeBufferPointer { qb in
+                let bias = qb.baseAddress!
+                BLASThreads.parallel(sentenceChunks.count) { part in
+                    let sentences = sentenceChunks[part]
+                    guard !sentences.isEmpty else { return }
+                    let rows = offsets[sentences.lowerBound]..<offsets[sentences.upperBound]
+                    Kernels.addBias(qkv + rows.lowerBound * 3 * h, rows: rows.count, cols: 3 * h, bias: bias)
+                    let sc = scores + part * ws.longest * ws.longest
+                    for s in sentences {
+                        let o = offsets[s], n = offsets[s + 1] - offsets[s]
+                        for hd in 0..<heads {
+                            // Serial sgemms: this loop is already one of the parallel parts.
+                            let q = qkv + o * 3 * h + hd * d
+                            GEMM.multiplyTransposed(m: n, n: n, k: d, a: q, lda: 3 * h, b: q + h, ldb: 3 * h,
+                                                    c: sc, ldc: n, alpha: scale, serial: true)
+                            Kernels.softmaxRows(sc, rows: n, cols: n)
+                            GEMM.multiply(m: n, n: d, k: n, a: sc, lda: n, b: q + 2 * h, ldb: 3 * h,
+                                          c: context + o * h + hd * d, ldc: h, serial: true)
+                        }
+                    }
                 }
             }
-            // Output projection, residual, LayerNorm.
-            GEMM.multiplyTransposed(m: tokens, n: h, k: h, a: ws.context, b: l.outputWeight.baseAddress!, c: ws.tmp)
-            Kernels.addBias(ws.tmp, rows: tokens, cols: h, bias: l.outputBias.baseAddress!)
-            Kernels.addLayerNorm(ws.tmp, residual: ws.x, rows: tokens, cols: h, gamma: l.attentionNormWeight.baseAddress!,
-                                 beta: l.attentionNormBias.baseAddress!, eps: c.layerNormEps)
-            swap(&ws.x, &ws.tmp)
-            // Feed-forward: up, GELU, down, residual, LayerNorm.
-            GEMM.multiplyTransposed(m: tokens, n: inter, k: h, a: ws.x, b: l.intermediateWeight.baseAddress!, c: ws.ffn)
-            Kernels.addBias(ws.ffn, rows: tokens, cols: inter, bias: l.intermediateBias.baseAddress!)
-            Kernels.gelu(ws.ffn, count: tokens * inter)
-            GEMM.multiplyTransposed(m: tokens, n: h, k: inter, a: ws.ffn, b: l.ffnOutputWeight.baseAddress!, c: ws.tmp)
-            Kernels.addBias(ws.tmp, rows: tokens, cols: h, bias: l.ffnOutputBias.baseAddress!)
-            Kernels.addLayerNorm(ws.tmp, residual: ws.x, rows: tokens, cols: h, gamma: l.ffnNormWeight.baseAddress!,
-                                 beta: l.ffnNormBias.baseAddress!, eps: c.layerNormEps)
-            swap(&ws.x, &ws.tmp)
+            // Output projection, then bias + residual + LayerNorm in one pass.
+            GEMM.multiplyTransposed(m: tokens, n: h, k: h, a: context, b: l.outputWeight.baseAddress!, c: tmp)
+            let rowChunks = BLASThreads.chunks(tokens, parts: threads)
+            BLASThreads.parallel(rowChunks.count) { part in
+                Kernels.biasResidualLayerNorm(tmp, bias: l.outputBias.baseAddress!, residual: x, rows: rowChunks[part], cols: h,
+                                              gamma: l.attentionNormWeight.baseAddress!, beta: l.attentionNormBias.baseAddress!, eps: eps)
+            }
+            // Feed-forward: up, bias + GELU, down, bias + residual + LayerNorm.
+            GEMM.multiplyTransposed(m: tokens, n: inter, k: h, a: tmp, b: l.intermediateWeight.baseAddress!, c: ffn)
+            BLASThreads.parallel(rowChunks.count) { part in
+                Kernels.biasGELU(ffn, bias: l.intermediateBias.baseAddress!, rows: rowChunks[part], cols: inter)
+            }
+            GEMM.multiplyTransposed(m: tokens, n: h, k: inter, a: ffn, b: l.ffnOutputWeight.baseAddress!, c: x)
+            BLASThreads.parallel(rowChunks.count) { part in
+                Kernels.biasResidualLayerNorm(x, bias: l.ffnOutputBias.baseAddress!, residual: tmp, rows: rowChunks[part], cols: h,
+                                              gamma: l.ffnNormWeight.baseAddress!, beta: l.ffnNormBias.baseAddress!, eps: eps)
+            }
+        }
+
+        /// Sentences cut into at most `parts` contiguous ranges of about equal attention cost (Σ n²).
+        static func balancedChunks(_ offsets: [Int], parts: Int) -> [Range<Int>] {
+            let count = offsets.count - 1
+            guard parts > 1, count > 1 else { return [0..<count] }
+            let cost: [Double] = (0..<count).map { s in
+                let n = Double(offsets[s + 1] - offsets[s])
+                return n * n + 64 * n
+            }
+            let total = cost.reduce(0, +)
+            var out: [Range<Int>] = []
+            var start = 0, acc = 0.0
+            for s in 0..<count {
+                acc += cost[s]
+                if acc >= total * Double(out.count + 1) / Double(parts) && out.count < parts - 1 {
+                    out.append(start..<(s + 1))
+                    start = s + 1
+                }
+            }
+            out.append(start..<count)
+            return out
         }
     }
 
@@ -146,17 +187,20 @@ extension MiniLM {
         let qkv: UnsafeMutablePointer<Float>
         let context: UnsafeMutablePointer<Float>
         let ffn: UnsafeMutablePointer<Float>
+        /// Attention scores, one `[longest x longest]` block per thread (at most 8).
         let scores: UnsafeMutablePointer<Float>
+        let longest: Int
 
         init(tokens: Int, config c: Config, longest: Int) {
             self.tokens = tokens
+            self.longest = max(1, longest)
             let h = c.hiddenSize
             x = .allocate(capacity: max(1, tokens * h))
             tmp = .allocate(capacity: max(1, tokens * h))
             qkv = .allocate(capacity: max(1, tokens * 3 * h))
             context = .allocate(capacity: max(1, tokens * h))
             ffn = .allocate(capacity: max(1, tokens * c.intermediateSize))
-            scores = .allocate(capacity: max(1, longest * longest))
+            scores = .allocate(capacity: 8 * max(1, longest * longest))
         }
 
         func deallocate() {

@@ -42,10 +42,9 @@ final class AtomicOutput {
         guard let target, let temp else { return }
         try handle.synchronize()
         try handle.close()
-        if FileManager.default.fileExists(atPath: target.path) {
-            _ = try FileManager.default.replaceItemAt(target, withItemAt: temp)
-        } else {
-            try FileManager.default.moveItem(at: temp, to: target)
+        // rename(2) replaces the target atomically: readers see the old file or the new one.
+        guard rename(temp.path, target.path) == 0 else {
+            throw ValidationError("cannot write \(target.relativePath): \(String(cString: strerror(errno)))")
         }
     }
 

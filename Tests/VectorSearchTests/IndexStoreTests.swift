@@ -147,9 +147,9 @@ final class IndexStoreTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try "hello".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try IndexWriter(folder: folder, embedder: "test:v1", dimension: 8)) { e in
-            XCTAssertEqual(e as? StoreError, .notAnIndex(path: folder.path))
+            XCTAssertEqual(e as? StoreError, .notAnIndex(path: folder.relativePath))
         }
-        XCTAssertThrowsError(try IndexStore(opening: folder)) { e in XCTAssertEqual(e as? StoreError, .notAnIndex(path: folder.path)) }
+        XCTAssertThrowsError(try IndexStore(opening: folder)) { e in XCTAssertEqual(e as? StoreError, .notAnIndex(path: folder.relativePath)) }
         XCTAssertThrowsError(try IndexStore(opening: folder.appendingPathComponent("nothing"))) { e in
             XCTAssertTrue((e as? StoreError)?.errorDescription?.contains("rag index build") ?? false)
         }

@@ -48,7 +48,8 @@ public struct Measurement: Sendable {
     public var seconds: Double
     /// CPU seconds of this process over the region.
     public var cpuSeconds: Double
-    /// Cores kept busy by other processes (machine busy minus own CPU, per wall second).
+    /// Cores kept busy by other processes (machine busy minus own CPU, per wall second);
+    /// NaN (null in JSON) for regions shorter than 50 ms.
     public var othersCores: Double
     /// Steal time, in cores.
     public var stealCores: Double
@@ -68,8 +69,10 @@ public func measure<T>(_ body: () throws -> T) rethrows -> (T, Measurement) {
     let s1 = CPUSample.take()
     let wall = s1.wall - s0.wall
     let own = s1.own - s0.own
-    let others = wall > 0 ? max(0, ((s1.machineBusy - s0.machineBusy) - own) / wall) : 0
-    let steal = wall > 0 ? max(0, (s1.steal - s0.steal) / wall) : 0
+    // /proc/stat counts in clock ticks (10 ms): over shorter regions the reading means nothing.
+    let meaningful = wall >= 0.05
+    let others = meaningful ? max(0, ((s1.machineBusy - s0.machineBusy) - own) / wall) : .nan
+    let steal = meaningful ? max(0, (s1.steal - s0.steal) / wall) : .nan
     return (r, Measurement(seconds: dt, cpuSeconds: own, othersCores: others, stealCores: steal))
 }
 

@@ -85,7 +85,7 @@ func runFlat(_ f: Flags) throws -> Int32 {
         "batch": [
             "queries": data.queries.rows, "times_s": batchTimes, "median_s": median(batchTimes),
             "min_s": batchTimes.min() ?? 0, "qps": Double(data.queries.rows) / median(batchTimes),
-            "spread": spread(batchTimes), "others_cores": batchOthers, "others_max": batchOthers.max() ?? 0,
+            "spread": spread(batchTimes), "others_cores": batchOthers, "others_max": batchOthers.filter(\.isFinite).max() ?? 0,
             "cpu_per_wall": batchCPU,
         ] as [String: Any],
         "recall_at_10": ["batch": recallBatch] as [String: Any],
@@ -97,7 +97,7 @@ func runFlat(_ f: Flags) throws -> Int32 {
         out["single"] = [
             "n_queries": singles, "p50_s": median(p50s), "p99_s": median(p99s), "p50_ms": median(p50s) * 1e3,
             "p50_s_all": p50s, "qps": median(singleQPS), "qps_all": singleQPS, "spread": spread(singleQPS),
-            "others_cores": singleOthers, "others_max": singleOthers.max() ?? 0,
+            "others_cores": singleOthers, "others_max": singleOthers.filter(\.isFinite).max() ?? 0,
         ] as [String: Any]
         out["recall_at_10"] = ["batch": recallBatch, "single": recallSingle]
     }
@@ -154,7 +154,7 @@ func runEmbed(_ f: Flags) throws -> Int32 {
         "batch": [
             "runs": runs, "wall_s": walls, "median_wall_s": w, "sentences_per_s": Double(texts.count) / w,
             "tokens_per_s": Double(totalTokens) / w, "spread": spread(walls), "cpu_per_wall": median(cpus),
-            "others_cores": others, "others_max": others.max() ?? 0,
+            "others_cores": others, "others_max": others.filter(\.isFinite).max() ?? 0,
         ] as [String: Any],
     ]
     if !f.has("no-latency") {

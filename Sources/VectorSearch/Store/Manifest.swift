@@ -69,9 +69,9 @@ public struct Manifest: Codable, Sendable, Equatable {
             if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue,
                let items = try? FileManager.default.contentsOfDirectory(atPath: folder.path),
                items.contains(where: { !$0.hasPrefix(".") && $0 != "README.md" && !IndexWriter.isIndexFileName($0) }) {
-                throw StoreError.notAnIndex(path: folder.path)
+                throw StoreError.notAnIndex(path: folder.relativePath)
             }
-            throw StoreError.missingIndex(path: folder.path)
+            throw StoreError.missingIndex(path: folder.relativePath)
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
