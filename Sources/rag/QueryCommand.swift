@@ -37,6 +37,9 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "IVF lists to probe (IVF indexes only; default: the tuned value).")
     var nprobe: Int?
 
+    @Flag(help: "Search every row exactly (flat), even when the index has an IVF part.")
+    var exact = false
+
     @OptionGroup var columns: CSVOptions
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
@@ -49,7 +52,12 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let store = try index.open()
-        let retriever = try Retriever(embedder: try embedding.make(for: store.manifest), store: store)
+        // An index built with --kind ivf is searched through its lists unless --exact.
+        let ivf: IVFIndex? = store.hasIVF && !exact ? try store.ivf() : nil
+        if nprobe != nil && ivf == nil {
+            Terminal.printError("note: --nprobe is ignored: \(exact ? "--exact searches" : "this index has no IVF part, so it searches") every row")
+        }
+        let retriever = try Retriever(embedder: try embedding.make(for: store.manifest), store: store, index: ivf)
         let params = SearchParameters(nprobe: nprobe)
         if let text {
             let neighbours = try retriever.retrieve([text], k: k, excludeSelf: excludeSelf, parameters: params)[0]

@@ -25,6 +25,8 @@ public struct IVFIndex: VectorIndex {
     static let listChunk = 4096
     /// Multiply-adds of a batch below which one thread does it all (threads cost more than they save).
     static let parallelWork = 1 << 22
+    /// Queries searched together at most; larger batches go block by block.
+    static let searchBlock = 8192
 
     public init(quantizer: FlatIndex, lists: InvertedLists, defaultNProbe: Int? = nil) {
         precondition(quantizer.count == lists.listCount && quantizer.dimension == lists.dimension,
@@ -59,22 +61,22 @@ public struct IVFIndex: VectorIndex {
                                 scores: [Float](repeating: -.infinity, count: nq * kk))
         }
         let np = nprobe(for: parameters)
-        let coarse = quantizer.search(queries, k: np)
-        var heaps: [TopK]
-        if nq == 1 {
-            heaps = [scanSingle(queries, probes: coarse.ids, k: kk)]
-        } else {
-            heaps = scanGrouped(queries, coarse: coarse, k: kk)
-        }
         var ids = [Int](repeating: -1, count: nq * kk)
         var scores = [Float](repeating: -.infinity, count: nq * kk)
-        for q in 0..<nq {
-            for (j, e) in heaps[q].sorted().enumerated() {
-                ids[q * kk + j] = e.id
-                scores[q * kk + j] = e.score
+        // Blocks of queries bound the coarse result and the list → queries table (16 bytes per
+        // query and probe) whatever the batch size.
+        for q0 in stride(from: 0, to: nq, by: Self.searchBlock) {
+            let block = nq <= Self.searchBlock ? queries : queries.rows(q0..<min(nq, q0 + Self.searchBlock))
+            let coarse = quantizer.search(block, k: np)
+            let heaps = block.rows == 1 ? [scanSingle(block, probes: coarse.ids, k: kk)]
+                                        : scanGrouped(block, coarse: coarse, k: kk)
+            for (r, heap) in heaps.enumerated() {
+                for (j, e) in heap.sorted().enumerated() {
+                    ids[(q0 + r) * kk + j] = e.id
+                    scores[(q0 + r) * kk + j] = e.score
+                }
             }
         }
-        heaps.removeAll()
         return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
     }
 
@@ -149,9 +151,12 @@ public struct IVFIndex: VectorIndex {
         defer { partial.deinitialize(count: workers); partial.deallocate() }
         queries.storage.withUnsafeBufferPointer { qbuf in
             members.withUnsafeBufferPointer { mem in
-                let body = { (w: Int) in
-                    partial[w] = self.scanLists(bounds[w]..<bounds[w + 1], queries: qbuf.baseAddress!, queryCount: nq,
-                                                start: start, members: mem.baseAddress!, k: k)
+                // Worker w writes only partial[w]; the buffers are read-only while the workers run.
+                nonisolated(unsafe) let out = partial, q = qbuf.baseAddress!, m = mem.baseAddress!
+                let bounds = bounds, start = start
+                let body: @Sendable (Int) -> Void = { w in
+                    out[w] = self.scanLists(bounds[w]..<bounds[w + 1], queries: q, queryCount: nq,
+                                            start: start, members: m, k: k)
                 }
                 if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
             }

@@ -1,5 +1,5 @@
 // InvertedLists: the IVF's rows grouped by list, each list's vectors one contiguous block (an sgemm operand).
-public import LinearAlgebra
+import LinearAlgebra
 
 /// `listCount` lists over `count` entries. List `l` is entries `offsets[l] ..< offsets[l + 1]`;
 /// entry `e` is index row `ids[e]` with vector `vectors.row(e)`. So a list's vectors are one
@@ -45,7 +45,6 @@ public struct InvertedLists: Sendable {
     public func size(of l: Int) -> Int { offsets[l + 1] - offsets[l] }
 
     /// Row id of entry `e` (entries are numbered in list order).
-    @inlinable
     public func rowID(at e: Int) -> Int { Int(rowIDs.pointer[e]) }
 
     /// Row ids of list `l`, `[size(of: l)]`.

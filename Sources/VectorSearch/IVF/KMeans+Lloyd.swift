@@ -1,4 +1,4 @@
-// KMeans+Lloyd: one Lloyd iteration's parts: FlatIndex assignment, objective, mean update, empty-cluster split.
+// KMeans+Lloyd: one Lloyd iteration's parts: FlatIndex assignment, mean update with the objective, empty-cluster split.
 import LinearAlgebra
 
 extension KMeans {
@@ -60,41 +60,36 @@ extension KMeans {
         }
     }
 
-    /// Σ‖x − c(x)‖² from the assignment scores: `‖x‖² + ‖c‖² − 2x·c` per row (spherical), or
-    /// `‖x‖² − 2(x·c − ‖c‖²/2)` with the augmented scores.
-    static func objective(sumSquares: Double, scores: [Float], labels: [Int32], centroids: Matrix,
-                          spherical: Bool) -> Double {
-        var total = sumSquares
-        for s in scores { total -= 2 * Double(s) }
-        if spherical {
-            var norms = [Double](repeating: 0, count: centroids.rows)
-            for j in 0..<centroids.rows {
-                for c in 0..<centroids.cols { norms[j] += Double(centroids[j, c]) * Double(centroids[j, c]) }
-            }
-            for l in labels { total += norms[Int(l)] }
-        }
-        return max(0, total)
-    }
-
     /// Moves every non-empty cluster's centroid to the mean of its rows (re-normalised when
-    /// spherical); empty clusters keep theirs until `splitEmpty`. Returns the cluster sizes.
-    func update(_ centroids: inout Matrix, _ x: UnsafePointer<Float>, rows n: Int, labels: [Int32]) -> [Int] {
+    /// spherical); empty clusters keep theirs until `splitEmpty`. Returns the cluster sizes and
+    /// the objective of `labels` under the centroids as they were: Σ‖x − c(x)‖², in Double from
+    /// the rows (not from the float sgemm scores, whose cancellation would blur small changes).
+    func update(_ centroids: inout Matrix, _ x: UnsafePointer<Float>, rows n: Int, labels: [Int32]) -> (counts: [Int], objective: Double) {
         let d = centroids.cols
         var sums = [Double](repeating: 0, count: clusters * d)
         var counts = [Int](repeating: 0, count: clusters)
+        var objective = 0.0
         sums.withUnsafeMutableBufferPointer { s in
-            for i in 0..<n {
-                let l = Int(labels[i])
-                counts[l] += 1
-                let row = x + i * d
-                let acc = s.baseAddress! + l * d
-                for c in 0..<d { acc[c] += Double(row[c]) }
+            centroids.storage.withUnsafeBufferPointer { cbuf in
+                for i in 0..<n {
+                    let l = Int(labels[i])
+                    counts[l] += 1
+                    let row = x + i * d
+                    let acc = s.baseAddress! + l * d
+                    let c0 = cbuf.baseAddress! + l * d
+                    for c in 0..<d {
+                        let v = Double(row[c])
+                        acc[c] += v
+                        let t = v - Double(c0[c])
+                        objective += t * t
+                    }
+                }
             }
         }
         for j in 0..<clusters where counts[j] > 0 {
             setCentroid(&centroids, j, sum: sums[(j * d)..<((j + 1) * d)], count: counts[j])
         }
-        return counts
+        return (counts, objective)
     }
 
     /// Centroid `j` from the sum of its `count` rows: the mean, or the unit vector along the sum.

@@ -9,7 +9,7 @@ internal import CBLAS
 /// does, because more add time and little quality.
 ///
 /// The objective reported is the sum of squared L2 distances of the training rows to their
-/// assigned centroid, measured at each assignment step. It never rises from one iteration to the
+/// assigned centroid, measured (in Double, from the rows) at each assignment step. It never rises from one iteration to the
 /// next: assignment picks the nearest centroid, the update is optimal for the assignment (the
 /// mean, or for `spherical` the re-normalised mean, which is the best unit vector), and a split
 /// partitions a cluster's points and gives each part its own optimal centroid, which cannot cost
@@ -111,9 +111,6 @@ public struct KMeans: Sendable {
     private func run(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, rng: inout SplitMix64) -> Result {
         let k = clusters
         let spherical = configuration.spherical
-        var sumSquares = 0.0
-        for i in 0..<(n * d) { sumSquares += Double(x[i]) * Double(x[i]) }
-
         var centroids = initialCentroids(x, rows: n, dimension: d, rng: &rng)
         var labels = [Int32](repeating: 0, count: n)
         var scores = [Float](repeating: 0, count: n)
@@ -122,9 +119,8 @@ public struct KMeans: Sendable {
         var empty = 0
         for _ in 0..<configuration.iterations {
             Self.assign(x, rows: n, dimension: d, to: centroids, spherical: spherical, labels: &labels, scores: &scores)
-            objective.append(Self.objective(sumSquares: sumSquares, scores: scores, labels: labels,
-                                            centroids: centroids, spherical: spherical))
-            var counts = update(&centroids, x, rows: n, labels: labels)
+            var (counts, sse) = update(&centroids, x, rows: n, labels: labels)
+            objective.append(sse)
             let s = splitEmpty(&centroids, &counts, &labels, x, rows: n)
             splits += s.splits
             empty = s.empty

@@ -37,6 +37,12 @@ public final class IndexStore: Sendable {
                                       labels: labels, count: manifest.count)
     }
 
+    /// Whether the index has an IVF part (`rag index build --kind ivf`).
+    public var hasIVF: Bool { manifest.kinds.contains(IVFIndex.kind) }
+
+    /// The IVF part, mapped and checked (each call maps it anew); `kindMissing` when there is none.
+    public func ivf() throws -> IVFIndex { try IVFIndex(store: self) }
+
     /// Maps the file the manifest lists under `role`, checking its size.
     public static func map(_ manifest: Manifest, _ role: String, in folder: URL) throws -> MappedFile {
         guard let entry = manifest.files[role] else { throw StoreError.kindMissing(kind: role) }

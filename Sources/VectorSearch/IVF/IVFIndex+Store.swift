@@ -1,0 +1,198 @@
+// IVFIndex+Store: the IVF part of an index folder: its three files, writing them through IndexWriter, mapping them back.
+import Foundation
+import LinearAlgebra
+
+/// The IVF part is three files of the generation, each listed (size, SHA-256) in the manifest:
+///
+/// - `ivf_centroids.<gen>.f32`: `[nlist x d]` little-endian Float32, the unit centroids.
+/// - `ivf_lists.<gen>.bin`: a 32-byte header (magic `LRIVFLST`, u32 version 1, u32 dimension,
+///   u64 nlist, u64 count), then `nlist + 1` u64 entry offsets, then `count` u32 row ids in list order.
+/// - `ivf_vectors.<gen>.f32`: `[count x d]` Float32, the rows' vectors in list order (entry `e`
+///   is row `ids[e]`), so each list is one contiguous sgemm operand.
+///
+/// All three are memory-mapped on open. A search touches the centroids, the probed lists' ids and
+/// vectors, and none of the flat `vectors` file, so the pages in RAM for IVF search are about
+/// `4d + 4` bytes per row (+ `4d` per list): the flat file's copy stays on disk unless flat search
+/// or `index add` reads it.
+extension IVFIndex {
+    public static let kind = "ivf"
+    /// Manifest file roles; all start with `kind`, so `IndexWriter.setKind` drops them together.
+    public enum Role {
+        public static let centroids = "ivf_centroids"
+        public static let lists = "ivf_lists"
+        public static let vectors = "ivf_vectors"
+    }
+    /// Manifest settings.
+    public enum Setting {
+        public static let nlist = "ivf.nlist"
+        public static let nprobe = "ivf.nprobe"
+        public static let seed = "ivf.seed"
+        public static let trainedRows = "ivf.trained-rows"
+        public static let tunedRecall = "ivf.tune.recall"
+        public static let tunedTarget = "ivf.tune.target"
+        public static let tunedSample = "ivf.tune.sample"
+    }
+
+    static let magic = Array("LRIVFLST".utf8)
+    static let formatVersion: UInt32 = 1
+    static let headerSize = 32
+
+    /// What `build(in:)` trained and wrote.
+    public struct BuildReport: Sendable {
+        public var listCount: Int
+        public var rows: Int
+        public var kmeans: KMeans.Result
+        public var emptyLists: Int
+        public var largestList: Int
+        /// The nprobe stored as the default: tuned when `tuning` is set, else `defaultNProbe(listCount:)`.
+        public var defaultNProbe: Int
+        public var tuning: TuningResult?
+    }
+
+    /// Rows sampled (leave-one-out) when `build(in:)` tunes nprobe.
+    public static let buildTuningSample = 1_000
+
+    // MARK: Opening
+
+    /// Maps the IVF part of `store`, checking header, offsets and ids against the manifest. The
+    /// default nprobe is the manifest's `ivf.nprobe` (set by `rag index tune`).
+    public init(store: IndexStore) throws {
+        let manifest = store.manifest, folder = store.folder
+        guard manifest.kinds.contains(Self.kind) else { throw StoreError.kindMissing(kind: Self.kind) }
+        for role in [Role.centroids, Role.lists, Role.vectors] where manifest.files[role] == nil {
+            throw StoreError.badManifest(path: folder.appendingPathComponent(Manifest.fileName).path,
+                                         reason: "the ivf part lists no \(role) file")
+        }
+        let listsFile = try IndexStore.map(manifest, Role.lists, in: folder)
+        let name = manifest.files[Role.lists]!.name
+        func corrupt(_ reason: String) -> StoreError { .corrupt(file: name, reason: reason) }
+        guard listsFile.size >= Self.headerSize,
+              (0..<8).allSatisfy({ listsFile.bytes.load(fromByteOffset: $0, as: UInt8.self) == Self.magic[$0] }) else {
+            throw corrupt("not an IVF list file (bad magic)")
+        }
+        let version = listsFile.load(UInt32.self, at: 8)
+        guard version == Self.formatVersion else { throw corrupt("IVF list format version \(version), expected \(Self.formatVersion)") }
+        let dimension = Int(listsFile.load(UInt32.self, at: 12))
+        let nlist = Int(truncatingIfNeeded: listsFile.load(UInt64.self, at: 16))
+        let count = Int(truncatingIfNeeded: listsFile.load(UInt64.self, at: 24))
+        guard dimension == manifest.dimension else { throw corrupt("dimension \(dimension), the index has \(manifest.dimension)") }
+        guard count == manifest.count else { throw IVFError.rowCountMismatch(ivf: count, index: manifest.count) }
+        guard nlist >= 1, nlist <= max(1, count), count <= Int(UInt32.max) else { throw corrupt("nlist \(nlist) for \(count) rows") }
+        let idsOffset = Self.headerSize + 8 * (nlist + 1)
+        let expected = idsOffset + 4 * count
+        guard listsFile.size == expected else { throw StoreError.sizeMismatch(file: name, expected: expected, actual: listsFile.size) }
+
+        var offsets = [Int](repeating: 0, count: nlist + 1)
+        for l in 0...nlist { offsets[l] = Int(truncatingIfNeeded: listsFile.load(UInt64.self, at: Self.headerSize + 8 * l)) }
+        guard offsets[0] == 0, offsets[nlist] == count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw corrupt("list offsets are not increasing from 0 to \(count)")
+        }
+        let ids = RowIDs(mapped: listsFile, offset: idsOffset, count: count)
+        // Every row exactly once, so a damaged id fails here and not as a wrong answer later.
+        var seen = [UInt64](repeating: 0, count: (count + 63) / 64)
+        for e in 0..<count {
+            let id = Int(ids.pointer[e])
+            guard id < count, seen[id >> 6] & (1 << UInt64(id & 63)) == 0 else {
+                throw corrupt("entry \(e) holds row id \(id): out of range or repeated")
+            }
+            seen[id >> 6] |= 1 << UInt64(id & 63)
+        }
+
+        let centroids = try VectorStorage(mapped: try IndexStore.map(manifest, Role.centroids, in: folder),
+                                          count: nlist, dimension: dimension)
+        let vectors = try VectorStorage(mapped: try IndexStore.map(manifest, Role.vectors, in: folder),
+                                        count: count, dimension: dimension)
+        self.init(quantizer: FlatIndex(storage: centroids),
+                  lists: InvertedLists(offsets: offsets, rowIDs: ids, vectors: vectors),
+                  defaultNProbe: manifest.settings[Setting.nprobe].flatMap { Int($0) })
+    }
+
+    // MARK: Writing
+
+    /// `rag index build --kind ivf`: trains k-means on the rows written so far (mapped back from
+    /// the new generation's vectors file), puts every row in its list, and writes the part into
+    /// the writer's generation. With `targetRecall`, the default nprobe is tuned as `rag index
+    /// tune` does, on `buildTuningSample` stored rows. Nothing is visible until the writer commits.
+    @discardableResult
+    public static func build(in writer: IndexWriter, listCount: Int? = nil,
+                             configuration: KMeans.Configuration = trainingConfiguration(),
+                             targetRecall: Double? = 0.95) throws -> BuildReport {
+        let source = try writer.writtenVectors()
+        guard source.count > 0 else { throw IVFError.noRows }
+        let nlist = listCount ?? defaultListCount(rows: source.count)
+        let (quantizer, kmeans) = try trainQuantizer(on: source, listCount: nlist, configuration: configuration)
+        let labels = assign(source.pointer, count: source.count, to: quantizer)
+        let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: nlist)
+        try writeParts(in: writer, centroids: quantizer.storage, offsets: offsets, ids: ids, source: source)
+        var settings = [Setting.nlist: "\(nlist)", Setting.seed: "\(configuration.seed)", Setting.trainedRows: "\(source.count)"]
+        var nprobe = defaultNProbe(listCount: nlist)
+        var tuning: TuningResult?
+        if let targetRecall {
+            // Tune on the list-ordered vectors just written (mapped), so nothing is held twice.
+            let url = writer.fileURL(Role.vectors, "f32")
+            let written = IVFIndex(quantizer: quantizer, lists: InvertedLists(
+                offsets: offsets, rowIDs: RowIDs(copying: ids),
+                vectors: try VectorStorage(mapped: try MappedFile(url, expectedSize: ids.count * source.dimension * 4),
+                                           count: ids.count, dimension: source.dimension)))
+            let (rows, queries) = sampleRows(of: source, count: buildTuningSample)
+            let tuned = try written.tuneNProbe(queries: queries, exact: FlatIndex(storage: source),
+                                               targetRecall: targetRecall, excluding: rows)
+            nprobe = tuned.nprobe
+            tuning = tuned
+            settings[Setting.tunedRecall] = String(format: "%.4f", tuned.recall)
+            settings[Setting.tunedTarget] = "\(targetRecall)"
+            settings[Setting.tunedSample] = "\(tuned.queries)"
+        }
+        settings[Setting.nprobe] = "\(nprobe)"
+        writer.setKind(kind, present: true, settings: settings)
+        let sizes = (0..<nlist).map { offsets[$0 + 1] - offsets[$0] }
+        return BuildReport(listCount: nlist, rows: source.count, kmeans: kmeans,
+                           emptyLists: sizes.filter { $0 == 0 }.count, largestList: sizes.max() ?? 0,
+                           defaultNProbe: nprobe, tuning: tuning)
+    }
+
+    /// `rag index add`: the writer (opened with `IndexWriter(updating:appendingRows: true)` on the
+    /// store `self` came from, then given the new rows) holds rows `0 ..< writer.count`; rows from
+    /// `self.count` on go to the list of their nearest centroid, without retraining. Writes new
+    /// list and vector files; the centroids file is carried over as it is. Returns the rows added.
+    @discardableResult
+    public func extend(in writer: IndexWriter) throws -> Int {
+        let source = try writer.writtenVectors()
+        precondition(source.count >= count && source.dimension == dimension, "the writer holds fewer rows than the IVF part")
+        guard source.count <= Int(UInt32.max) else { throw IVFError.tooManyRows(source.count) }
+        let added = source.count - count
+        let labels = Self.assign(source.row(count), count: added, to: quantizer)
+        let (offsets, ids) = InvertedLists.extendedLayout(offsets: lists.offsets, ids: lists.allIDs, labels: labels, firstRow: count)
+        try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source)
+        return added
+    }
+
+    /// Writes the list file and the list-ordered vectors (gathered from `source` by row id), and the
+    /// centroids unless nil (kept from the previous generation).
+    static func writeParts(in writer: IndexWriter, centroids: VectorStorage?, offsets: [Int], ids: [UInt32],
+                           source: VectorStorage) throws {
+        let d = source.dimension
+        if let centroids {
+            try writer.writePartFile(role: Role.centroids, ext: "f32") { w in
+                try w.write(floats: UnsafeBufferPointer(start: centroids.pointer, count: centroids.count * d))
+            }
+        }
+        try writer.writePartFile(role: Role.lists, ext: "bin") { w in
+            try w.write(magic)
+            try w.write(formatVersion)
+            try w.write(UInt32(d))
+            try w.write(UInt64(offsets.count - 1))
+            try w.write(UInt64(ids.count))
+            var header = [UInt8]()
+            header.reserveCapacity(8 * offsets.count)
+            for o in offsets { withUnsafeBytes(of: UInt64(o).littleEndian) { header.append(contentsOf: $0) } }
+            try w.write(header)
+            try ids.withUnsafeBytes { try w.write(Array($0)) }
+        }
+        try writer.writePartFile(role: Role.vectors, ext: "f32") { w in
+            for id in ids {
+                try w.write(floats: UnsafeBufferPointer(start: source.row(Int(id)), count: d))
+            }
+        }
+    }
+}

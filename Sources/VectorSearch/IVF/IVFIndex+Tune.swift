@@ -1,0 +1,98 @@
+// IVFIndex+Tune: recall@k against exact search, and the smallest nprobe that reaches a target recall.
+public import LinearAlgebra
+
+extension IVFIndex {
+    /// One measured nprobe.
+    public struct TuningPoint: Sendable, Equatable {
+        public var nprobe: Int
+        /// Mean recall@k against the flat index over the sample.
+        public var recall: Double
+        /// Batch search throughput over the sample (informal: one run).
+        public var queriesPerSecond: Double
+    }
+
+    /// What `tuneNProbe` measured and picked.
+    public struct TuningResult: Sendable {
+        /// The smallest nprobe whose recall reached the target (`listCount` if none did).
+        public var nprobe: Int
+        public var recall: Double
+        public var reached: Bool
+        /// Every nprobe measured, ascending.
+        public var points: [TuningPoint]
+        public var queries: Int
+    }
+
+    /// Mean recall@k of `found` against `truth` (both `[nq x ≥k]`): the fraction of each query's
+    /// true top-k ids that `found`'s top-k holds. With `excluding`, query `q`'s own row
+    /// `excluding[q]` is dropped from both before the top-k is taken (leave-one-out).
+    public static func recall(_ found: SearchResult, truth: SearchResult, k: Int, excluding: [Int]? = nil) -> Double {
+        precondition(found.queryCount == truth.queryCount)
+        guard found.queryCount > 0 else { return 1 }
+        func top(_ r: SearchResult, _ q: Int) -> [Int] {
+            let own = excluding?[q]
+            return Array(r.neighbours(of: q).lazy.map(\.id).filter { $0 >= 0 && $0 != own }.prefix(k))
+        }
+        var total = 0.0
+        for q in 0..<found.queryCount {
+            let t = top(truth, q)
+            guard !t.isEmpty else { total += 1; continue }
+            let f = Set(top(found, q))
+            total += Double(t.filter(f.contains).count) / Double(t.count)
+        }
+        return total / Double(found.queryCount)
+    }
+
+    /// `count` distinct stored rows (seeded) and their vectors, to use as held-out queries with
+    /// `excluding` (each query leaves its own row out of both result lists).
+    public static func sampleRows(of storage: VectorStorage, count: Int, seed: UInt64 = 4321) -> (rows: [Int], queries: Matrix) {
+        var rng = SplitMix64(seed: seed)
+        let n = min(count, storage.count)
+        let rows = KMeans.sample(n, of: storage.count, using: &rng)
+        var m = Matrix(rows: n, cols: storage.dimension)
+        m.storage.withUnsafeMutableBufferPointer { dst in
+            for (j, r) in rows.enumerated() {
+                (dst.baseAddress! + j * storage.dimension).update(from: storage.row(r), count: storage.dimension)
+            }
+        }
+        return (rows, m)
+    }
+
+    /// The smallest nprobe whose recall@`k` against `exact` on `queries` (`[nq x d]`) reaches
+    /// `targetRecall`. Recall cannot fall as nprobe grows (more lists, a superset of candidates), so
+    /// nprobe doubles until the target is met, then a binary search finds the smallest.
+    /// `excluding`: the stored row each query was taken from, left out of both results.
+    public func tuneNProbe(queries: Matrix, exact: FlatIndex, targetRecall: Double, k: Int = 10,
+                           excluding: [Int]? = nil) throws -> TuningResult {
+        guard targetRecall > 0, targetRecall <= 1 else { throw IVFError.invalidTarget(targetRecall) }
+        precondition(excluding == nil || excluding!.count == queries.rows)
+        let fetch = excluding == nil ? k : k + 1
+        let truth = exact.search(queries, k: fetch)
+        var measured: [Int: TuningPoint] = [:]
+        func measure(_ nprobe: Int) -> Double {
+            if let p = measured[nprobe] { return p.recall }
+            let clock = ContinuousClock()
+            var result: SearchResult?
+            let elapsed = clock.measure { result = search(queries, k: fetch, parameters: SearchParameters(nprobe: nprobe)) }
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let r = Self.recall(result!, truth: truth, k: k, excluding: excluding)
+            measured[nprobe] = TuningPoint(nprobe: nprobe, recall: r,
+                                           queriesPerSecond: Double(queries.rows) / max(seconds, 1e-9))
+            return r
+        }
+        var lo = 0, hi = 1  // recall(lo) < target (lo = 0: nothing measured), recall(hi) unknown
+        while measure(hi) < targetRecall {
+            lo = hi
+            guard hi < listCount else { break }
+            hi = min(hi * 2, listCount)
+        }
+        let reached = measure(hi) >= targetRecall
+        if reached {
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if measure(mid) >= targetRecall { hi = mid } else { lo = mid }
+            }
+        }
+        return TuningResult(nprobe: hi, recall: measure(hi), reached: reached,
+                            points: measured.values.sorted { $0.nprobe < $1.nprobe }, queries: queries.rows)
+    }
+}

@@ -1,0 +1,59 @@
+// IndexAddCommand: `rag index add --csv FILE`: embed more rows and append them to the flat vectors and the IVF lists, atomically.
+import ArgumentParser
+import Foundation
+import RAG
+import VectorSearch
+
+struct IndexAddCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Append the rows of a CSV to the index (flat vectors and, when built, the IVF lists) without retraining.",
+        discussion: """
+        New rows go to the IVF list of their nearest centroid; the centroids stay as trained.
+        The whole index is written as a new generation and replaces the old one only when
+        complete, so an interrupted add leaves the old index as it was. After the index has grown
+        a lot (say doubled), rebuild with `rag index build --kind ivf` to retrain the lists.
+        """
+    )
+
+    @Option(help: "CSV with a text column and a label column.")
+    var csv: String
+
+    @OptionGroup var columns: CSVOptions
+    @OptionGroup var index: IndexOptions
+    @OptionGroup var embedding: EmbedderOptions
+
+    @Option(help: "Rows embedded per batch.")
+    var batchSize: Int = 256
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
+
+    func run() throws {
+        let store = try index.open()
+        let embedder = try embedding.make(for: store.manifest)
+        try store.check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
+        // Opened (and checked) before any embedding, so a damaged IVF part fails fast.
+        let ivf: IVFIndex? = store.hasIVF ? try store.ivf() : nil
+        let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
+                              labelColumn: columns.labelColumn, requireLabels: true)
+        let start = Date()
+        let writer = try IndexWriter(updating: store, appendingRows: true)
+        let progress = ProgressReporter("embedding \(csv)", total: nil)
+        try IndexBuilder(embedder: embedder, batchSize: batchSize).append(dataset, to: writer, progress: progress.update)
+        progress.finish()
+        let added = try ivf?.extend(in: writer) ?? (writer.count - store.count)
+        let manifest = try writer.commit()
+        print(String(format: "added %d rows from %@ to %@ (now %d rows) in %.1f s", added, csv, index.path,
+                     manifest.count, Date().timeIntervalSince(start)))
+        if let ivf {
+            let trained = Int(store.manifest.settings[IVFIndex.Setting.trainedRows] ?? "") ?? store.count
+            print("ivf: new rows went to the nearest of the \(ivf.listCount) lists (centroids trained on \(trained) rows)")
+            if manifest.count >= 2 * trained {
+                Terminal.printError("note: the index is now \(manifest.count / max(1, trained))x the rows its IVF lists were trained on; "
+                                    + "rebuild with `rag index build --kind ivf` to retrain them")
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+// IndexTuneCommand: `rag index tune --target-recall 0.95`: measure recall@k against flat per nprobe, store the smallest that reaches it.
+import ArgumentParser
+import Foundation
+import LinearAlgebra
+import RAG
+import VectorSearch
+
+struct IndexTuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tune",
+        abstract: "Pick the IVF nprobe: the smallest whose recall@k against exact search reaches the target; store it as the default.",
+        discussion: """
+        Queries are a seeded sample of stored rows, each leaving itself out of both result lists
+        (as held-out rows would be), or the rows of --csv FILE. Recall@k is the share of the exact
+        top-k that the IVF search also returns, averaged over the queries. The chosen nprobe is
+        written to the manifest (setting ivf.nprobe); `rag query --nprobe N` still overrides it.
+        """
+    )
+
+    @Option(help: "Recall@k to reach, in (0, 1].")
+    var targetRecall: Double = 0.95
+
+    @Option(name: .short, help: "k of recall@k.")
+    var k: Int = 10
+
+    @Option(help: "Stored rows sampled as queries.")
+    var sample: Int = 1_000
+
+    @Option(help: "Seed of the sample.")
+    var seed: UInt64 = 4_321
+
+    @Option(help: "Held-out queries from this CSV's text column instead of stored rows (embedded with the index's embedder).")
+    var csv: String?
+
+    @Flag(help: "Measure and print only; leave the stored nprobe as it is.")
+    var dryRun = false
+
+    @OptionGroup var columns: CSVOptions
+    @OptionGroup var index: IndexOptions
+    @OptionGroup var embedding: EmbedderOptions
+
+    func validate() throws {
+        guard targetRecall > 0, targetRecall <= 1 else { throw ValidationError("--target-recall must be in (0, 1], e.g. 0.95") }
+        guard k >= 1 else { throw ValidationError("-k must be at least 1") }
+        guard sample >= 1 else { throw ValidationError("--sample must be at least 1") }
+    }
+
+    func run() throws {
+        let store = try index.open()
+        guard store.hasIVF else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
+        let ivf = try store.ivf()
+        let queries: Matrix
+        var excluding: [Int]?
+        if let csv {
+            let embedder = try embedding.make(for: store.manifest)
+            try store.check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
+            let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: nil)
+            var texts: [String] = []
+            try dataset.forEachBatch(256) { batch in texts.append(contentsOf: batch.prefix(sample - texts.count).map(\.text)) }
+            queries = try embedder.embed(texts)
+        } else {
+            let picked = IVFIndex.sampleRows(of: store.flat.storage, count: sample, seed: seed)
+            queries = picked.queries
+            excluding = picked.rows
+        }
+        let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding)
+        print("nprobe  recall@\(k)   queries/s   (\(tuned.queries) \(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), \(ivf.listCount) lists)")
+        for p in tuned.points {
+            let mark = p.nprobe == tuned.nprobe ? "  <- chosen" : ""
+            print(String(format: "%6d  %9.4f  %10.0f", p.nprobe, p.recall, p.queriesPerSecond) + mark)
+        }
+        if !tuned.reached {
+            Terminal.printError(String(format: "no nprobe reached recall %.3f (best %.4f at nprobe %d = every list)",
+                                       targetRecall, tuned.recall, tuned.nprobe))
+        }
+        guard !dryRun else { return }
+        let writer = try IndexWriter(updating: store, appendingRows: false)
+        writer.setSetting(IVFIndex.Setting.nprobe, "\(tuned.nprobe)")
+        writer.setSetting(IVFIndex.Setting.tunedRecall, String(format: "%.4f", tuned.recall))
+        writer.setSetting(IVFIndex.Setting.tunedTarget, "\(targetRecall)")
+        writer.setSetting(IVFIndex.Setting.tunedSample, "\(tuned.queries)")
+        try writer.commit()
+        print(String(format: "stored nprobe %d (recall@%d %.4f, target %.3f) in %@", tuned.nprobe, k, tuned.recall, targetRecall, index.path))
+    }
+}

@@ -1,0 +1,143 @@
+// KMeansTests: the objective never rises, empty clusters are split, sampling and seeds hold, bad shapes are refused.
+import XCTest
+import LinearAlgebra
+@testable import VectorSearch
+
+final class KMeansTests: XCTestCase {
+    /// `n` unit rows around `clusters` random unit centres (noise `spread` per coordinate), seeded.
+    /// Row `i` belongs to centre `i % clusters`.
+    static func clustered(_ n: Int, _ d: Int, clusters: Int, spread: Float, seed: UInt64, normalized: Bool = true) -> Matrix {
+        var rng = SplitMix64(seed: seed)
+        let centres = Normalization.normalizedRows(Matrix(rows: clusters, cols: d,
+            storage: (0..<(clusters * d)).map { _ in Float.random(in: -1...1, using: &rng) }))
+        var m = Matrix(rows: n, cols: d)
+        for i in 0..<n {
+            for c in 0..<d { m[i, c] = centres[i % clusters, c] + spread * Float.random(in: -1...1, using: &rng) }
+        }
+        return normalized ? Normalization.normalizedRows(m) : m
+    }
+
+    func assertNeverRises(_ objective: [Double], _ context: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(objective.isEmpty, context, file: file, line: line)
+        for (a, b) in zip(objective, objective.dropFirst()) {
+            // Scores come from float sgemm: allow rounding, nothing more.
+            XCTAssertLessThanOrEqual(b, a * (1 + 1e-6) + 1e-6, "\(context): \(objective)", file: file, line: line)
+        }
+    }
+
+    func testObjectiveNeverRises() throws {
+        let data = Self.clustered(1_500, 16, clusters: 12, spread: 0.6, seed: 7)
+        let raw = Self.clustered(1_500, 16, clusters: 12, spread: 0.6, seed: 8, normalized: false)
+        for spherical in [true, false] {
+            for initialization in [KMeans.Initialization.sampled, .kMeansPlusPlus] {
+                let config = KMeans.Configuration(iterations: 15, spherical: spherical, initialization: initialization, seed: 3)
+                let result = try KMeans(clusters: 25, configuration: config).train(spherical ? data : raw)
+                XCTAssertEqual(result.objective.count, 15)
+                assertNeverRises(result.objective, "spherical=\(spherical) init=\(initialization)")
+                XCTAssertLessThan(result.objective.last!, result.objective.first!)
+            }
+        }
+    }
+
+    func testEmptyClustersAreSplitAndTheObjectiveStillNeverRises() throws {
+        // 60 distinct rows, each 5 times: a sampled start picks duplicates, whose clusters come out
+        // empty (ties go to the lower centroid) and must be split from the largest.
+        let distinct = Self.clustered(60, 8, clusters: 6, spread: 0.5, seed: 11)
+        var rows: [[Float]] = []
+        for _ in 0..<5 { for i in 0..<60 { rows.append(distinct.row(i)) } }
+        let data = Matrix(stacking: rows)
+        for spherical in [true, false] {
+            let config = KMeans.Configuration(iterations: 12, spherical: spherical, seed: 5)
+            let result = try KMeans(clusters: 50, configuration: config).train(data)
+            XCTAssertGreaterThan(result.splits, 0, "spherical=\(spherical)")
+            XCTAssertEqual(result.emptyClusters, 0)
+            assertNeverRises(result.objective, "duplicates spherical=\(spherical)")
+        }
+    }
+
+    func testFewerDistinctRowsThanClustersLeavesTheRestEmpty() throws {
+        let base = Self.clustered(3, 8, clusters: 3, spread: 0, seed: 2)
+        let data = Matrix(stacking: (0..<30).map { base.row($0 % 3) })
+        let result = try KMeans(clusters: 5, configuration: .init(iterations: 5, spherical: true)).train(data)
+        XCTAssertEqual(result.emptyClusters, 2)
+        assertNeverRises(result.objective, "3 distinct rows")
+        XCTAssertEqual(result.objective.last!, 0, accuracy: 1e-4)
+    }
+
+    func testFindsWellSeparatedClusters() throws {
+        let data = Self.clustered(800, 32, clusters: 8, spread: 0.05, seed: 21)
+        // The objective of the true partition, around each cluster's normalised mean.
+        var truth = 0.0
+        for c in 0..<8 {
+            var mean = [Double](repeating: 0, count: 32)
+            for i in stride(from: c, to: 800, by: 8) { for j in 0..<32 { mean[j] += Double(data[i, j]) } }
+            let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for i in stride(from: c, to: 800, by: 8) {
+                var dot = 0.0
+                for j in 0..<32 { dot += Double(data[i, j]) * mean[j] / norm }
+                truth += 2 - 2 * dot
+            }
+        }
+        let result = try KMeans(clusters: 8, configuration: .init(iterations: 20, spherical: true, initialization: .kMeansPlusPlus, seed: 9))
+            .train(data)
+        XCTAssertLessThanOrEqual(result.objective.last!, truth * 1.001 + 1e-3)
+        // Every row's nearest centroid is shared exactly with its own cluster.
+        let labels = IVFIndex.assign(data.storage.withUnsafeBufferPointer { $0.baseAddress! }, count: 800,
+                                     to: FlatIndex(vectors: result.centroids))
+        for i in 0..<800 { XCTAssertEqual(labels[i], labels[i % 8], "row \(i)") }
+        XCTAssertEqual(Set(labels).count, 8)
+    }
+
+    func testSphericalCentroidsAreUnitAndSeedsRepeat() throws {
+        let data = Self.clustered(600, 12, clusters: 5, spread: 0.4, seed: 4)
+        let config = KMeans.Configuration(iterations: 6, spherical: true, seed: 77)
+        let a = try KMeans(clusters: 10, configuration: config).train(data)
+        let b = try KMeans(clusters: 10, configuration: config).train(data)
+        XCTAssertEqual(a.centroids, b.centroids)
+        XCTAssertEqual(a.objective, b.objective)
+        for j in 0..<10 {
+            let norm = a.centroids.row(j).reduce(0) { $0 + $1 * $1 }.squareRoot()
+            XCTAssertEqual(norm, 1, accuracy: 1e-5)
+        }
+        var other = config
+        other.seed = 78
+        XCTAssertNotEqual(try KMeans(clusters: 10, configuration: other).train(data).centroids, a.centroids)
+    }
+
+    func testSamplesAtMostMaxPointsPerCentroid() throws {
+        let data = Self.clustered(3_000, 8, clusters: 4, spread: 0.3, seed: 6)
+        let capped = try KMeans(clusters: 4, configuration: .init(iterations: 3, spherical: true, maxPointsPerCentroid: 100)).train(data)
+        XCTAssertEqual(capped.trainingPoints, 400)
+        XCTAssertFalse(capped.underTrained)
+        let all = try KMeans(clusters: 12, configuration: .init(iterations: 3, spherical: true)).train(data)
+        XCTAssertEqual(all.trainingPoints, 3_000)
+        let thin = try KMeans(clusters: 100, configuration: .init(iterations: 1, spherical: true)).train(data)
+        XCTAssertTrue(thin.underTrained, "30 rows per centroid is under faiss's 39")
+    }
+
+    func testL2AssignmentMatchesBruteForce() {
+        let data = Self.clustered(300, 10, clusters: 3, spread: 1, seed: 12, normalized: false)
+        let centroids = Self.clustered(7, 10, clusters: 7, spread: 0.5, seed: 13, normalized: false)
+        var labels = [Int32](repeating: 0, count: 300)
+        var scores = [Float](repeating: 0, count: 300)
+        data.storage.withUnsafeBufferPointer {
+            KMeans.assign($0.baseAddress!, rows: 300, dimension: 10, to: centroids, spherical: false, labels: &labels, scores: &scores)
+        }
+        for i in 0..<300 {
+            let distances = (0..<7).map { j in (0..<10).reduce(Float(0)) { $0 + (data[i, $1] - centroids[j, $1]) * (data[i, $1] - centroids[j, $1]) } }
+            let best = distances.indices.min { distances[$0] < distances[$1] }!
+            XCTAssertTrue(Int(labels[i]) == best || abs(distances[Int(labels[i])] - distances[best]) < 1e-4, "row \(i)")
+        }
+    }
+
+    func testBadShapesAreRefused() {
+        let data = Self.clustered(10, 4, clusters: 2, spread: 0.1, seed: 1)
+        XCTAssertThrowsError(try KMeans(clusters: 11).train(data)) { e in
+            XCTAssertEqual(e as? IVFError, .moreListsThanRows(nlist: 11, rows: 10))
+            XCTAssertTrue((e as? IVFError)?.errorDescription?.contains("--nlist") ?? false)
+        }
+        XCTAssertThrowsError(try KMeans(clusters: 0).train(data)) { XCTAssertEqual($0 as? IVFError, .invalidListCount(0)) }
+        XCTAssertThrowsError(try KMeans(clusters: 1).train(Matrix(rows: 0, cols: 4))) { XCTAssertEqual($0 as? IVFError, .noRows) }
+        XCTAssertNoThrow(try KMeans(clusters: 10, configuration: .init(iterations: 2)).train(data))
+    }
+}
