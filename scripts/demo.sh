@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# demo.sh: the main job end to end on data/: build, index data/train.csv, query, classify data/test.csv, compare.
+# demo.sh: the main job end to end on data/: build, index data/train.csv, query, train the head, classify, evaluate, compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -26,3 +26,18 @@ done < "$out/queries.txt"
 
 echo "== rag query --csv data/test.csv --out $out/neighbours.jsonl"
 $rag query --csv data/test.csv --out "$out/neighbours.jsonl"
+
+echo "== rag finetune local (linear head on the stored embeddings)"
+$rag finetune local
+
+echo "== rag classify --csv data/test.csv --method knn"
+$rag classify --csv data/test.csv --method knn --out "$out/knn.jsonl"
+$rag evaluate "$out/knn.jsonl" --report "$out/knn-report.html" --confusion "$out/knn-confusion.csv"
+
+echo "== rag compare --csv data/test.csv (the four techniques, offline)"
+$rag compare --csv data/test.csv --predictions "$out/compare" | tee "$out/compare.md"
+
+echo "== rag finetune export (chat fine-tuning file)"
+$rag finetune export --csv data/train.csv --out "$out/finetune.jsonl"
+$rag prompt "my card still hasn't arrived" -k 3 | head -5
+echo "done: results in $out/"
