@@ -25,7 +25,7 @@ public final class IndexWriter {
     private var sources: [Manifest.Source] = []
     private var kinds: [String] = ["flat"]
     private var settings: [String: String] = [:]
-    private let lock: Int32
+    private var lock: Int32
     private var committed = false
 
     /// Starts a fresh index in `folder` (created if missing). An existing index there stays
@@ -70,7 +70,13 @@ public final class IndexWriter {
 
     deinit {
         if !committed { abandon() }
-        close(lock)
+        releaseLock()
+    }
+
+    /// Lets the next writer in: the lock is held from init to commit or abandon.
+    private func releaseLock() {
+        if lock >= 0 { close(lock) }
+        lock = -1
     }
 
     private func openRowFiles() throws {
@@ -186,6 +192,7 @@ public final class IndexWriter {
         ChecksummedWriter.syncDirectory(folder)
         committed = true
         Self.removeUnreferenced(in: folder, keeping: Set(files.values.map(\.name)))
+        releaseLock()
         return manifest
     }
 
@@ -193,10 +200,16 @@ public final class IndexWriter {
     public func abandon() {
         vectors = nil; rows = nil; texts = nil
         let suffix = ".\(generation)."
-        if let items = try? FileManager.default.contentsOfDirectory(atPath: folder.path) {
+        let fm = FileManager.default
+        if let items = try? fm.contentsOfDirectory(atPath: folder.path) {
             for name in items where name.contains(suffix) && !name.hasPrefix(".") {
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+                try? fm.removeItem(at: folder.appendingPathComponent(name))
             }
+        }
+        releaseLock()
+        // A folder this writer created and never committed to goes away with it.
+        if let left = try? fm.contentsOfDirectory(atPath: folder.path), left.allSatisfy({ $0 == ".lock" }) {
+            try? fm.removeItem(at: folder)
         }
     }
 
