@@ -76,16 +76,32 @@ public struct FlatIndex: VectorIndex {
         }
     }
 
-    /// One query: sgemv over blocks of the base (memory-bound), folding as it goes.
+    /// One query: memory-bound, so the base is cut into one contiguous range per worker; each
+    /// scans its range with sgemv over blocks and keeps its own heap, and the heaps are merged.
     private func scanSingle(_ q: UnsafePointer<Float>, into heap: inout TopK) {
-        let bBlock = min(count, 16_384)
-        let buf = UnsafeMutablePointer<Float>.allocate(capacity: bBlock)
-        defer { buf.deallocate() }
-        for b0 in stride(from: 0, to: count, by: bBlock) {
-            let bn = min(bBlock, count - b0)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(bn), Int32(dimension), 1,
-                        storage.row(b0), Int32(dimension), q, 1, 0, buf, 1)
-            Self.fold(buf, count: bn, firstID: b0, into: &heap)
+        let k = heap.k
+        // Below ~64k rows a second worker costs more to wake than it saves.
+        let parts = count >= 65_536 ? BLASThreads.count : 1
+        let ranges = BLASThreads.chunks(count, parts: parts)
+        var heaps = [TopK](repeating: TopK(k: k), count: ranges.count)
+        heaps.withUnsafeMutableBufferPointer { hp in
+            let heapsBase = hp.baseAddress!
+            BLASThreads.parallel(ranges.count) { part in
+                let range = ranges[part]
+                let bBlock = min(range.count, 16_384)
+                let buf = UnsafeMutablePointer<Float>.allocate(capacity: max(1, bBlock))
+                defer { buf.deallocate() }
+                for b0 in stride(from: range.lowerBound, to: range.upperBound, by: bBlock) {
+                    let bn = min(bBlock, range.upperBound - b0)
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(bn), Int32(dimension), 1,
+                                storage.row(b0), Int32(dimension), q, 1, 0, buf, 1)
+                    Self.fold(buf, count: bn, firstID: b0, into: &heapsBase[part])
+                }
+            }
+        }
+        // Ranges are in row order, so pushing part by part keeps ties going to the lower row.
+        for part in heaps {
+            for e in part.sorted() { heap.push(score: e.score, id: e.id) }
         }
     }
 

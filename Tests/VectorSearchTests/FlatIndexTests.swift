@@ -37,6 +37,23 @@ final class FlatIndexTests: XCTestCase {
         }
     }
 
+    func testSingleQueryOverALargeBaseIsSplitOverWorkers() {
+        // 70,000 rows is past the size where one query's scan is split into one range per worker;
+        // duplicated rows across the split point check that ties still go to the lower row.
+        var base = Self.unitRows(70_000, 8, seed: 11)
+        for c in 0..<8 { base[50_000, c] = base[10, c]; base[69_999, c] = base[10, c] }
+        let index = FlatIndex(vectors: base)
+        let before = BLASThreads.count
+        defer { BLASThreads.set(before) }
+        for threads in [1, 2, 3] {
+            BLASThreads.set(threads)
+            let queries = Matrix(rows: 1, cols: 8, storage: base.row(10))
+            let r = index.search(queries, k: 5)
+            assertSame(r, index.referenceSearch(queries, k: 5), "threads=\(threads)")
+            XCTAssertEqual(Array(r.ids.prefix(3)), [10, 50_000, 69_999])
+        }
+    }
+
     func testKLargerThanCountReturnsCount() {
         let index = FlatIndex(vectors: Self.unitRows(5, 8, seed: 1))
         let r = index.search(Self.unitRows(2, 8, seed: 2), k: 50)
