@@ -64,23 +64,6 @@ enum Kernels {
         }
     }
 
-    /// Softmax of each row of `[rows x cols]`, in place.
-    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows {
-            let row = x + r * cols
-            var m = -Float.infinity
-            for c in 0..<cols { m = max(m, row[c]) }
-            var s: Float = 0
-            for c in 0..<cols {
-                let e = expf(row[c] - m)
-                row[c] = e
-                s += e
-            }
-            let inv = 1 / s
-            for c in 0..<cols { row[c] *= inv }
-        }
-    }
-
     /// Exact (erf) GELU, `x * (1 + erf(x / sqrt 2)) / 2`, over `n` values in place. erf is a rational
     /// approximation (Eigen's `generic_fast_erf_float`, |error| < 5e-7) written as a plain loop of
     /// multiplies, adds and one divide that LLVM vectorises; glibc's scalar erff over 1,536

@@ -130,7 +130,7 @@ extension MiniLM {
                             let q = qkv + o * 3 * h + hd * d
                             GEMM.multiplyTransposed(m: n, n: n, k: d, a: q, lda: 3 * h, b: q + h, ldb: 3 * h,
                                                     c: sc, ldc: n, alpha: scale, serial: true)
-                            Kernels.softmaxRows(sc, rows: n, cols: n)
+                            Softmax.rows(sc, rows: n, cols: n)
                             GEMM.multiply(m: n, n: d, k: n, a: sc, lda: n, b: q + 2 * h, ldb: 3 * h,
                                           c: context + o * h + hd * d, ldc: h, serial: true)
                         }

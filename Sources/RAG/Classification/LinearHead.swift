@@ -30,25 +30,10 @@ public struct LinearHead: Sendable, Equatable {
                     for r in 0..<x.rows {
                         for c in 0..<labels.count { lp[r * labels.count + c] += bias[c] }
                     }
-                    Self.softmaxRows(lp.baseAddress!, rows: x.rows, cols: labels.count)
+                    Softmax.rows(lp.baseAddress!, rows: x.rows, cols: labels.count)
                 }
             }
         }
         return logits
-    }
-
-    /// Row-wise softmax in place, shifted by the row maximum for stability.
-    static func softmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows {
-            let row = p + r * cols
-            var m = -Float.infinity
-            for c in 0..<cols { m = max(m, row[c]) }
-            var s: Float = 0
-            for c in 0..<cols {
-                row[c] = expf(row[c] - m)
-                s += row[c]
-            }
-            for c in 0..<cols { row[c] /= s }
-        }
     }
 }

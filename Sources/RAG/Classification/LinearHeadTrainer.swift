@@ -139,7 +139,7 @@ public struct LinearHeadTrainer: Sendable {
         }
         var loss = 0.0
         probs.withUnsafeMutableBufferPointer { pp in
-            LinearHead.softmaxRows(pp.baseAddress!, rows: n, cols: k)
+            Softmax.rows(pp.baseAddress!, rows: n, cols: k)
             for r in 0..<n { loss -= log(max(Double(pp[r * k + y[r]]), 1e-30)) }
         }
         var penalty = 0.0
