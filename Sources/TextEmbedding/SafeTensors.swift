@@ -49,7 +49,12 @@ public final class SafeTensors: @unchecked Sendable {
     /// Parses and checks the header: every tensor's byte range must match its dtype and shape and
     /// lie inside the file.
     static func parseHeader(_ base: UnsafeRawPointer, size: Int, path: String) throws -> ([String: TensorInfo], Int) {
-        let headerLength = Int(UInt64(littleEndian: base.loadUnaligned(as: UInt64.self)))
+        let rawLength = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+        // A damaged length can exceed Int.max: compare as UInt64 before converting.
+        guard rawLength < 100_000_000 else {
+            throw EmbeddingError.badSafetensors(path: path, reason: "header length \(rawLength) does not fit a \(size)-byte file (truncated?)")
+        }
+        let headerLength = Int(rawLength)
         guard headerLength > 1, headerLength <= size - 8, headerLength < 100_000_000 else {
             throw EmbeddingError.badSafetensors(path: path, reason: "header length \(headerLength) does not fit a \(size)-byte file (truncated?)")
         }
@@ -73,8 +78,12 @@ public final class SafeTensors: @unchecked Sendable {
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw EmbeddingError.badSafetensors(path: path, reason: "tensor \(name) lies outside the file (truncated?)")
             }
-            let elements = shape.reduce(1, *)
-            guard elements * width == offsets[1] - offsets[0] else {
+            // Overflow-checked: a damaged shape must be an error, not a trap.
+            var bytes = width, overflow = false
+            for dim in shape where !overflow {
+                (bytes, overflow) = bytes.multipliedReportingOverflow(by: dim)
+            }
+            guard !overflow, bytes == offsets[1] - offsets[0] else {
                 throw EmbeddingError.badSafetensors(path: path, reason: "tensor \(name): \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtype)")
             }
             tensors[name] = TensorInfo(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])

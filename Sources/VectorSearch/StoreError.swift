@@ -46,7 +46,9 @@ public enum StoreError: Error, LocalizedError, Equatable {
         case .corrupt(let f, let r):
             return "index file \(f) is damaged: \(r); \(Self.rebuild)"
         case .kindMissing(let k):
-            return "the index has no \(k) part; build it with `rag index build --kind \(k)`"
+            return k == "head"
+                ? "the index has no trained head; run `rag finetune local`"
+                : "the index has no \(k) part; build it with `rag index build --kind \(k)`"
         case .emptyInput:
             return "no rows to index"
         }

@@ -1,6 +1,7 @@
 // IndexVerifyCommand: `rag index verify`: recompute every checksum; exit 1 on any mismatch.
 import ArgumentParser
 import Foundation
+import RAG
 import VectorSearch
 
 struct IndexVerifyCommand: ParsableCommand {
@@ -23,7 +24,12 @@ struct IndexVerifyCommand: ParsableCommand {
             }
         }
         if failed == 0 {
-            do { _ = try index.open() } catch {
+            // Checksums can match a file that is structurally wrong; opening every part checks that too.
+            do {
+                let store = try index.open()
+                if store.hasIVF { _ = try store.ivf() }
+                _ = try LinearHead.load(from: store)
+            } catch {
                 print("FAILED  open: \(error.localizedDescription)")
                 failed += 1
             }

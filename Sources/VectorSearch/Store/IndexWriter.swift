@@ -27,6 +27,8 @@ public final class IndexWriter {
     private var settings: [String: String] = [:]
     private var lock: Int32
     private var committed = false
+    /// Rows copied per step when `rag index add` carries the stored rows into the new generation.
+    static let copyChunk = 4_096
 
     /// Starts a fresh index in `folder` (created if missing). An existing index there stays
     /// readable until `commit()`; a folder holding something else is refused.
@@ -56,8 +58,12 @@ public final class IndexWriter {
         for (i, l) in labels.enumerated() { labelIndex[l] = UInt32(i) }
         if appendingRows {
             try openRowFiles()
-            let docs = (0..<store.count).map { store.documents.document($0) }
-            try appendNormalized(store.flat.storage.pointer, rows: store.count, documents: docs)
+            // In chunks: materialising every stored text at once held them all in memory beside the mapping.
+            for lo in stride(from: 0, to: store.count, by: Self.copyChunk) {
+                let hi = min(store.count, lo + Self.copyChunk)
+                try appendNormalized(store.flat.storage.row(lo), rows: hi - lo,
+                                     documents: (lo..<hi).map { store.documents.document($0) })
+            }
             for (role, entry) in store.manifest.files where !["vectors", "rows", "texts", "labels"].contains(role) {
                 carried[role] = entry
             }

@@ -6,6 +6,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public static let formatName = "localrag-index"
     public static let currentVersion = 1
     public static let fileName = "manifest.json"
+    /// Bounds that keep `count * dimension * 4` (and `count * 24`) far from `Int.max`.
+    static let maxDimension = 1 << 20
+    static let maxCount = 1 << 40
 
     /// One file of the index: its name in the folder, size and SHA-256.
     public struct FileEntry: Codable, Sendable, Equatable {
@@ -87,8 +90,16 @@ public struct Manifest: Codable, Sendable, Equatable {
         guard manifest.version == currentVersion else {
             throw StoreError.unsupportedVersion(found: manifest.version, supported: currentVersion)
         }
+        // Names are looked up inside the folder only: a name with a path separator could reach any file.
+        if let bad = manifest.files.values.first(where: { $0.name.contains("/") || $0.name.hasPrefix(".") }) {
+            throw StoreError.badManifest(path: url.path, reason: "file name \"\(bad.name)\" is not a plain file name in the folder")
+        }
         guard manifest.dimension > 0, manifest.count >= 0, manifest.metric == "cosine" else {
             throw StoreError.badManifest(path: url.path, reason: "dimension \(manifest.dimension), count \(manifest.count), metric \(manifest.metric)")
+        }
+        // File sizes are computed as count x dimension x 4: a damaged count must throw here, not trap on overflow.
+        guard manifest.dimension <= maxDimension, manifest.count <= maxCount else {
+            throw StoreError.badManifest(path: url.path, reason: "dimension \(manifest.dimension), count \(manifest.count) out of range")
         }
         return manifest
     }

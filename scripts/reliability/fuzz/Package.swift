@@ -1,0 +1,23 @@
+// swift-tools-version:6.0
+// LocalRAGFuzz: libFuzzer targets for LocalRAG's parsers (CSV, WordPiece, safetensors header, manifest, label
+// normaliser). Outside the main package and CI: build and run with ./run.sh (see RELIABILITY.md).
+import PackageDescription
+
+let package = Package(
+    name: "LocalRAGFuzz",
+    platforms: [.macOS(.v14)],
+    dependencies: [.package(name: "LocalRAG", path: "../../..")],
+    targets: [
+        // RAGLLM's LabelNormalizer is compiled from its source (a symlink) so the instrumented build
+        // does not pull in AsyncHTTPClient/NIO/BoringSSL for one pure function.
+        .target(name: "LabelNormalizerSource", path: "Sources/LabelNormalizerSource"),
+        .target(name: "FuzzMain"),
+        .executableTarget(name: "LocalRAGFuzz", dependencies: [
+            "LabelNormalizerSource", "FuzzMain",
+            .product(name: "RAG", package: "LocalRAG"),
+            .product(name: "TextEmbedding", package: "LocalRAG"),
+            .product(name: "VectorSearch", package: "LocalRAG"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Nothing to export: FuzzMain.c only defines the entry point.

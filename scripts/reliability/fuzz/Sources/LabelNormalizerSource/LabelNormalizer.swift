@@ -1,0 +1,1 @@
+../../../../../Sources/RAGLLM/LabelNormalizer.swift

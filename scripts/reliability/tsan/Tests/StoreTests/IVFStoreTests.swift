@@ -1,0 +1,1 @@
+../../../../../Tests/VectorSearchTests/IVFStoreTests.swift

@@ -1,0 +1,1 @@
+../../../../../Tests/VectorSearchTests/KMeansTests.swift

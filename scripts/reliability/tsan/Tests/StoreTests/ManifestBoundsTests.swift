@@ -1,0 +1,1 @@
+../../../../../Tests/VectorSearchTests/ManifestBoundsTests.swift
