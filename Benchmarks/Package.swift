@@ -1,6 +1,7 @@
 // swift-tools-version:6.1
 // LocalRAG benchmarks: package-benchmark suites and the `localrag-bench` runner that the Python
-// side-by-side drivers in anchors/ alternate with faiss / sentence-transformers / onnxruntime.
+// side-by-side drivers in anchors/ alternate with faiss / sentence-transformers / onnxruntime
+// (and, for `localrag-bench csv`, our CSV reader beside SwiftCSV and CSV.swift).
 // A nested package so that neither the main build nor CI ever compiles it.
 import PackageDescription
 
@@ -13,6 +14,9 @@ let package = Package(
     dependencies: [
         .package(name: "LocalRAG", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Only for `localrag-bench csv`: the two Swift CSV packages our own reader is measured against.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // Data loading, timing, recall, /proc readings: shared by the runner and the suites.
@@ -27,6 +31,9 @@ let package = Package(
             .product(name: "LinearAlgebra", package: "LocalRAG"),
             .product(name: "VectorSearch", package: "LocalRAG"),
             .product(name: "TextEmbedding", package: "LocalRAG"),
+            .product(name: "RAG", package: "LocalRAG"),
+            .product(name: "SwiftCSV", package: "SwiftCSV"),
+            .product(name: "CSV", package: "CSV.swift"),
         ]),
         .executableTarget(
             name: "FlatSearch",
