@@ -1,5 +1,6 @@
-// localrag-bench: one measurement per process (flat search or MiniLM embedding), printed as one JSON object,
-// so that anchors/*_side_by_side.py can alternate it with faiss, sentence-transformers and onnxruntime.
+// localrag-bench: one measurement per process (flat search, MiniLM embedding or CSV reading), printed as one
+// JSON object, so that anchors/*_side_by_side.py can alternate it with faiss, sentence-transformers and
+// onnxruntime, and anchors/csv_side_by_side.py with the two Swift CSV packages and Python's csv module.
 import BenchSupport
 import Foundation
 import LinearAlgebra
@@ -20,6 +21,13 @@ usage: localrag-bench <command> [options]
          [--save-embeddings FILE.f32]
          MiniLM embeddings of the CSV's text column (default <repo>/data/train.csv), tokenising
          and normalisation included, R repetitions after a warm-up; single short-query latency.
+  csv    --parser localrag|localrag-records|swiftcsv|swiftcsv-callback|csv.swift --file FILE.csv [--reps 5]
+         [--text-column text] [--label-column label_text] [--fixtures FILE.json]
+         [--expect-rows N --expect-fnv HEX] [--sample N]
+         One CSV parser over FILE: a correctness pass (rows, FNV-1a 64 of every text 0x1F label 0x1E,
+         checked against the fixture entry named like FILE, default
+         <repo>/Tests/RAGTests/Fixtures/csv_fingerprints.json), then R timed passes, each reading
+         FILE from disk again. Exit status 3 (with "error" in the JSON) when the parser throws.
   ivf    (not available yet: the library has no IVFIndex)
 
 Every command prints one JSON object: medians, per-repetition times, the cores other processes
@@ -208,10 +216,10 @@ do {
         exit(try runFlat(Flags(Array(args.dropFirst()), switchNames: ["copy", "no-single", "no-recall-check"])))
     case "embed":
         exit(try runEmbed(Flags(Array(args.dropFirst()), switchNames: ["no-latency"])))
+    case "csv":
+        exit(try runCSV(Flags(Array(args.dropFirst()), switchNames: [])))
     case "ivf":
-        printJSON(["bench": "ivf", "engine": "localrag", "error": "IVFIndex is not in the library yet"])
-        note("localrag-bench: ivf is not available: VectorSearch has no IVFIndex yet")
-        exit(69)
+        exit(try runIVF(Flags(Array(args.dropFirst()), switchNames: IVFBench.switches)))
     default:
         note("unknown command '\(command)'\n\n" + usage)
         exit(64)
