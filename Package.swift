@@ -11,10 +11,13 @@ let package = Package(
         .library(name: "TextEmbedding", targets: ["TextEmbedding"]),
         .library(name: "VectorSearch", targets: ["VectorSearch"]),
         .library(name: "RAG", targets: ["RAG"]),
+        .library(name: "RAGLLM", targets: ["RAGLLM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -25,8 +28,16 @@ let package = Package(
         .target(name: "VectorSearch", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding",
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "RAG", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding", "VectorSearch"]),
+        // The only module that touches the network: OpenAI-compatible chat, files and fine-tuning jobs.
+        .target(name: "RAGLLM", dependencies: [
+            "RAG", "TextEmbedding", "VectorSearch",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        ]),
         .executableTarget(name: "rag", dependencies: [
-            "RAG", "VectorSearch", "TextEmbedding", "LinearAlgebra",
+            "RAG", "RAGLLM", "VectorSearch", "TextEmbedding", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
@@ -35,6 +46,14 @@ let package = Package(
         .testTarget(name: "VectorSearchTests", dependencies: ["VectorSearch", "TextEmbedding"]),
         .testTarget(name: "RAGTests", dependencies: ["RAG"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ragTests", dependencies: ["rag"]),
+        // Depends on rag too so the binary is built for the kill -9 / resume and key-leak tests.
+        .testTarget(name: "RAGLLMTests", dependencies: [
+            "RAGLLM", "RAG", "rag",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

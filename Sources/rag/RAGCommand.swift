@@ -2,7 +2,7 @@
 import ArgumentParser
 
 @main
-struct RAGCommand: ParsableCommand {
+struct RAGCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rag",
         abstract: "Local retrieval and classification: embed a labelled CSV, search it, classify with its neighbours.",

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# llm-e2e.sh: end to end against a real local LLM (llama-server + SmolLM2-135M): rag classify --method llm --constrained on
+# 20 rows of data/test.csv with RAG (killed with -9 midway, then --resume) and without, every answer a valid label, then rag evaluate.
+#
+# Run by .ci/run after scripts/test.sh (which built .build/debug/rag and installed MiniLM). Builds or reuses llama-server
+# in .llm/ (scripts/llm-server.sh), indexes data/train.csv into a temporary folder, and stops the server on exit.
+# Env: LLM_E2E_ROWS (default 20), LLM_PORT (default: a free port), RAG (the rag binary; default: swift build's).
+# Exact labels are not asserted: a 135M model is right on a few rows only. What is asserted: every row is answered once,
+# every answer is one of the index's labels, nothing failed, resume re-sent only the missing rows, evaluate agrees.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+rows=${LLM_E2E_ROWS:-20}
+log() { echo "[llm-e2e $(date +%T)] $*" >&2; }
+
+if [ -z "${RAG:-}" ]; then
+  swift build --product rag >/dev/null
+  RAG="$(swift build --show-bin-path)/rag"
+fi
+export LLM_PORT=${LLM_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+work=$(mktemp -d /tmp/localrag-llm-e2e.XXXXXX)
+# A throwaway key the server demands (llama-server --api-key, via the environment): proves rag sends it, and lets the
+# end of this script grep every output and log for it.
+key="sk-e2e-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+export OPENAI_API_KEY=$key LLM_API_KEY=$key
+cleanup() {
+  "$root/scripts/llm-server.sh" stop || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+t0=$SECONDS
+scripts/llm-server.sh setup >/dev/null
+log "llama-server and model ready in $((SECONDS - t0)) s"
+base=$(scripts/llm-server.sh start)
+log "server at $base"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/models")
+[ "$code" = 401 ] || { echo "the server should refuse requests without the key (got HTTP $code)" >&2; exit 1; }
+
+t1=$SECONDS
+"$RAG" index build --csv data/train.csv --index "$work/index" >&2
+log "indexed data/train.csv in $((SECONDS - t1)) s"
+
+common=(classify --csv data/test.csv --method llm --model smollm2 --base-url "$base" --constrained
+        --limit "$rows" --index "$work/index" --timeout 180 --max-retries 3)
+
+# With RAG: kill -9 once a few rows are in, then --resume; the rows already written must not be sent again.
+t2=$SECONDS
+"$RAG" "${common[@]}" --rag --out "$work/rag.jsonl" 2>"$work/rag-first.log" &
+pid=$!
+kill_after=$(( rows / 4 > 0 ? rows / 4 : 1 ))
+while kill -0 "$pid" 2>/dev/null; do
+  n=$( [ -f "$work/rag.jsonl" ] && wc -l <"$work/rag.jsonl" || echo 0 )
+  if [ "$n" -ge "$kill_after" ]; then kill -9 "$pid"; break; fi
+  sleep 0.2
+done
+wait "$pid" 2>/dev/null || true
+before=$(wc -l <"$work/rag.jsonl")
+log "killed -9 after $before of $rows rows; resuming"
+"$RAG" "${common[@]}" --rag --out "$work/rag.jsonl" --resume 2>"$work/rag-resume.log"
+cat "$work/rag-resume.log" >&2
+rag_s=$((SECONDS - t2))
+
+t3=$SECONDS
+"$RAG" "${common[@]}" --no-rag --out "$work/plain.jsonl" 2>"$work/plain.log"
+cat "$work/plain.log" >&2
+plain_s=$((SECONDS - t3))
+
+# Every row 0..rows-1 exactly once, every answer a label of data/train.csv, no failures.
+python3 - "$rows" "$work/rag.jsonl" "$work/plain.jsonl" <<'PY'
+import csv, json, sys
+n = int(sys.argv[1])
+labels = {r["label_text"] for r in csv.DictReader(open("data/train.csv", newline="", encoding="utf-8"))}
+for path in sys.argv[2:]:
+    preds = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+    rows = sorted(p["row"] for p in preds)
+    assert rows == list(range(n)), f"{path}: rows {rows} are not 0..{n-1} exactly once"
+    failed = [p for p in preds if p.get("error")]
+    assert not failed, f"{path}: failed rows {failed}"
+    invalid = [p for p in preds if p["predicted"] not in labels]
+    assert not invalid, f"{path}: answers that are not labels: {[(p['row'], p.get('raw')) for p in invalid]}"
+    correct = sum(p["predicted"] == p["gold"] for p in preds)
+    print(f"{path}: {n} rows, all valid labels, {correct}/{n} correct")
+PY
+grep -q "resume: $before of $rows rows already in" "$work/rag-resume.log" \
+  || { echo "resume did not report $before rows already done" >&2; exit 1; }
+
+for f in rag plain; do
+  echo "== rag evaluate $f.jsonl"
+  "$RAG" evaluate "$work/$f.jsonl" --index "$work/index" | tee "$work/$f.eval"
+  grep -q "^invalid      0 predictions" "$work/$f.eval" || { echo "evaluate counted invalid predictions" >&2; exit 1; }
+done
+# The key went out only as the Authorization header: not in any prediction, log or evaluation.
+if grep -rlF "$key" "$work" "$root/.llm/server.log" 2>/dev/null; then
+  echo "the API key leaked into the files above" >&2; exit 1
+fi
+log "OK: with RAG ${rag_s} s (incl. kill + resume), without RAG ${plain_s} s, total $((SECONDS - t0)) s"
