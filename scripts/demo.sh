@@ -39,5 +39,6 @@ $rag compare --csv data/test.csv --predictions "$out/compare" | tee "$out/compar
 
 echo "== rag finetune export (chat fine-tuning file)"
 $rag finetune export --csv data/train.csv --out "$out/finetune.jsonl"
-$rag prompt "my card still hasn't arrived" -k 3 | head -5
+$rag prompt "my card still hasn't arrived" -k 3 > "$out/prompt.txt"
+echo "the exact chat messages for one text: $out/prompt.txt"
 echo "done: results in $out/"
