@@ -11,16 +11,14 @@ enum Kernels {
         }
     }
 
-    /// `x = LayerNorm(x + residual) * gamma + beta`, per row, biased variance (as torch), in place in `x`.
-    static func addLayerNorm(_ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, rows: Int, cols: Int,
-                             gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
+    /// `x = LayerNorm(x) * gamma + beta`, per row, biased variance (as torch), in place (the
+    /// embedding output's norm; the layers' norms are fused with their residual in
+    /// `biasResidualLayerNorm`).
+    static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
+                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
         let n = Float(cols)
         for r in 0..<rows {
             let row = x + r * cols
-            if let residual {
-                let res = residual + r * cols
-                for c in 0..<cols { row[c] += res[c] }
-            }
             var sum: Float = 0
             for c in 0..<cols { sum += row[c] }
             let mean = sum / n

@@ -94,8 +94,8 @@ extension MiniLM {
                     t += 1
                 }
             }
-            Kernels.addLayerNorm(x, residual: nil, rows: t, cols: h, gamma: weights.embeddingNormWeight.baseAddress!,
-                                 beta: weights.embeddingNormBias.baseAddress!, eps: c.layerNormEps)
+            Kernels.layerNorm(x, rows: t, cols: h, gamma: weights.embeddingNormWeight.baseAddress!,
+                              beta: weights.embeddingNormBias.baseAddress!, eps: c.layerNormEps)
         }
 
         /// One post-LN transformer layer on the packed tokens in `ws.x` (result left in `ws.x`).

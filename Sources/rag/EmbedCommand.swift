@@ -59,11 +59,7 @@ struct EmbedCommand: ParsableCommand {
         let fmt = format ?? VectorFormat(rawValue: URL(fileURLWithPath: outPath).pathExtension) ?? .f32
         let dataset = Dataset(url: URL(fileURLWithPath: csv!), textColumn: textColumn, labelColumn: nil)
         let progress = ProgressReporter("embedding \(csv!)", total: nil)
-        var all = Matrix(rows: 0, cols: embedder.dimension)
-        try dataset.forEachBatch(256) { batch in
-            all.append(rowsOf: try embedder.embed(batch.map(\.text)))
-            progress.update(all.rows)
-        }
+        let all = try dataset.embedAll(with: embedder, progress: progress.update).vectors
         progress.finish()
         let output = try AtomicOutput(path: outPath)
         switch fmt {

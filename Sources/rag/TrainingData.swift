@@ -19,16 +19,12 @@ enum TrainingData {
         }
         let embedder = try embedding.make(for: store.manifest)
         try store.check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
-        let rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
-                               labelColumn: columns.labelColumn, requireLabels: true).readAll()
-        let progress = ProgressReporter("embedding \(csv)", total: rows.count)
-        var x = Matrix(rows: 0, cols: embedder.dimension)
-        for start in stride(from: 0, to: rows.count, by: 256) {
-            let batch = rows[start..<min(rows.count, start + 256)]
-            x.append(rowsOf: try embedder.embed(batch.map(\.text)))
-            progress.update(x.rows)
-        }
+        let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
+                              labelColumn: columns.labelColumn, requireLabels: true)
+        let progress = ProgressReporter("embedding \(csv)", total: nil)
+        let (x, labels) = try dataset.embedAll(with: embedder, progress: progress.update)
         progress.finish()
-        return (x, rows.map { $0.label! })
+        // requireLabels: every row has one.
+        return (x, labels.map { $0! })
     }
 }
