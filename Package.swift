@@ -15,18 +15,20 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
-        .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
-        .target(name: "TextEmbedding", dependencies: ["LinearAlgebra", "CBLAS",
-                                                      .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "VectorSearch", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding",
-                                                     .product(name: "Crypto", package: "swift-crypto")]),
+        // Per-instruction-set kernels (AVX2+FMA, AVX-512, plain C) chosen at run time by cpuid.
+        .target(name: "SIMDKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS", "SIMDKernels"]),
+        // OpenSSL's libcrypto: SHA-256 for the model's identifier and the index's checksums.
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "TextEmbedding", dependencies: ["LinearAlgebra", "CBLAS", "CLibCrypto"]),
+        .target(name: "VectorSearch", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding"]),
         .target(name: "RAG", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding", "VectorSearch"]),
         // The only module that touches the network: OpenAI-compatible chat, files and fine-tuning jobs.
         .target(name: "RAGLLM", dependencies: [
@@ -40,7 +42,7 @@ let package = Package(
             "RAG", "RAGLLM", "VectorSearch", "TextEmbedding", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "SIMDKernels"]),
         .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VectorSearchTests", dependencies: ["VectorSearch", "TextEmbedding"]),

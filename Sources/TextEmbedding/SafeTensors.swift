@@ -1,6 +1,5 @@
 // SafeTensors: reads a .safetensors file (8-byte header length, JSON header, raw data), tensors memory-mapped.
 import Foundation
-import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -106,6 +105,6 @@ public final class SafeTensors: @unchecked Sendable {
 
     /// SHA-256 of the whole file, hex.
     public func sha256() -> String {
-        SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: size)).map { String(format: "%02x", $0) }.joined()
+        SHA256Hasher.hex(of: UnsafeRawBufferPointer(start: base, count: size))
     }
 }

@@ -1,6 +1,5 @@
 // FlatIndex: exact inner-product top-k over all stored vectors, sgemm over blocks of the base.
 public import LinearAlgebra
-internal import CBLAS
 import Dispatch
 
 /// Exact search. Scores a block of queries against a block of base rows with one sgemm, then
@@ -77,7 +76,8 @@ public struct FlatIndex: VectorIndex {
     }
 
     /// One query: memory-bound, so the base is cut into one contiguous range per worker; each
-    /// scans its range with sgemv over blocks and keeps its own heap, and the heaps are merged.
+    /// scans its range in blocks with the SIMD dot-product kernel (four rows per pass over the
+    /// query, AVX-512 or AVX2 by cpuid) and keeps its own heap, and the heaps are merged.
     private func scanSingle(_ q: UnsafePointer<Float>, into heap: inout TopK) {
         let k = heap.k
         // Below ~64k rows a second worker costs more to wake than it saves.
@@ -93,8 +93,7 @@ public struct FlatIndex: VectorIndex {
                 defer { buf.deallocate() }
                 for b0 in stride(from: range.lowerBound, to: range.upperBound, by: bBlock) {
                     let bn = min(bBlock, range.upperBound - b0)
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(bn), Int32(dimension), 1,
-                                storage.row(b0), Int32(dimension), q, 1, 0, buf, 1)
+                    VectorKernels.dotRows(storage.row(b0), count: bn, dimension: dimension, query: q, into: buf)
                     Self.fold(buf, count: bn, firstID: b0, into: &heapsBase[part])
                 }
             }

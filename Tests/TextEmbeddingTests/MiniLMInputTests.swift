@@ -74,7 +74,7 @@ final class MiniLMInputTests: XCTestCase {
 
     func testMissingModelSaysWhatToRun() {
         XCTAssertThrowsError(try MiniLMLoader.load(modelDir: "/nonexistent/model")) { e in
-            XCTAssertTrue((e as? LocalizedError)?.errorDescription?.contains("scripts/install-model.sh") ?? false)
+            XCTAssertTrue((e as? LocalizedError)?.errorDescription?.contains("`rag model install`") ?? false)
         }
     }
 

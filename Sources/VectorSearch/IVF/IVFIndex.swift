@@ -1,6 +1,5 @@
 // IVFIndex: inverted-file search: a FlatIndex of centroids picks nprobe lists, whose vectors are scored with BLAS.
 public import LinearAlgebra
-internal import CBLAS
 import Dispatch
 
 /// faiss's `IndexIVFFlat` for inner products: `quantizer` holds the `listCount` unit centroids
@@ -27,6 +26,9 @@ public struct IVFIndex: VectorIndex {
     static let parallelWork = 1 << 22
     /// Queries searched together at most; larger batches go block by block.
     static let searchBlock = 8192
+    /// Queries of one list at or below which each streams the list through the dot-product
+    /// kernel instead of one sgemm for all of them.
+    static let fewQueries = 2
 
     public init(quantizer: FlatIndex, lists: InvertedLists, defaultNProbe: Int? = nil) {
         precondition(quantizer.count == lists.listCount && quantizer.dimension == lists.dimension,
@@ -91,7 +93,7 @@ public struct IVFIndex: VectorIndex {
         }
     }
 
-    /// One query: sgemv over each probed list.
+    /// One query: the SIMD dot-product kernel over each probed list.
     private func scanSingle(_ queries: Matrix, probes: [Int], k: Int) -> TopK {
         var heap = TopK(k: k)
         let longest = probes.lazy.filter { $0 >= 0 }.map { self.lists.size(of: $0) }.max() ?? 0
@@ -102,8 +104,7 @@ public struct IVFIndex: VectorIndex {
             for l in probes where l >= 0 {
                 let n = lists.size(of: l)
                 guard n > 0 else { continue }
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(dimension), 1,
-                            lists.vectors(of: l), Int32(dimension), q.baseAddress!, 1, 0, buf, 1)
+                VectorKernels.dotRows(lists.vectors(of: l), count: n, dimension: dimension, query: q.baseAddress!, into: buf)
                 Self.fold(buf, ids: lists.ids(of: l).baseAddress!, count: n, into: &heap)
             }
         }
@@ -196,7 +197,15 @@ public struct IVFIndex: VectorIndex {
                     for r in 0..<m { (block + r * d).update(from: queries + Int(members[q0 + r]) * d, count: d) }
                     for v0 in stride(from: 0, to: size, by: vn) {
                         let n = min(vn, size - v0)
-                        GEMM.multiplyTransposed(m: m, n: n, k: d, a: block, b: base + v0 * d, c: tile, ldc: n)
+                        if m <= Self.fewQueries {
+                            // A list probed by few queries: sgemm would spend more packing the
+                            // list than multiplying; the dot-product kernel streams it once a query.
+                            for r in 0..<m {
+                                VectorKernels.dotRows(base + v0 * d, count: n, dimension: d, query: block + r * d, into: tile + r * n)
+                            }
+                        } else {
+                            GEMM.multiplyTransposed(m: m, n: n, k: d, a: block, b: base + v0 * d, c: tile, ldc: n)
+                        }
                         for r in 0..<m {
                             Self.fold(tile + r * n, ids: ids + v0, count: n, into: &hp[Int(members[q0 + r])])
                         }

@@ -1,6 +1,6 @@
 // ChecksummedWriter: a buffered append-only file writer that hashes (SHA-256) what it writes and fsyncs on close.
 import Foundation
-import Crypto
+import TextEmbedding
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +11,7 @@ final class ChecksummedWriter {
     let url: URL
     private let fd: Int32
     private var buffer: [UInt8] = []
-    private var hasher = SHA256()
+    private let hasher = SHA256Hasher()
     private(set) var bytesWritten = 0
     private static let flushSize = 1 << 20
 
@@ -45,7 +45,7 @@ final class ChecksummedWriter {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        hasher.update(data: buffer)
+        hasher.update(buffer)
         try buffer.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {
@@ -64,23 +64,14 @@ final class ChecksummedWriter {
     func finish() throws -> Manifest.FileEntry {
         try flush()
         guard fsync(fd) == 0 else { throw StoreError.unwritable(path: url.path, reason: "fsync: " + String(cString: strerror(errno))) }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalizeHex()
         return Manifest.FileEntry(name: url.lastPathComponent, bytes: bytesWritten, sha256: digest)
     }
 
     /// SHA-256 of an existing file, streamed.
     static func sha256(of url: URL) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw StoreError.missingFile(file: url.lastPathComponent)
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while true {
-            let chunk = handle.readData(ofLength: 4 << 20)
-            if chunk.isEmpty { break }
-            hasher.update(data: chunk)
-        }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        guard let digest = SHA256Hasher.hex(ofFile: url) else { throw StoreError.missingFile(file: url.lastPathComponent) }
+        return digest
     }
 
     /// fsyncs a directory so the renames inside it are durable.

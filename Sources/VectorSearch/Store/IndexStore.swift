@@ -1,6 +1,5 @@
 // IndexStore: an opened index folder (manifest checked, vectors mapped, documents validated), and verify.
 public import Foundation
-import Crypto
 
 /// A read-only view of an index folder. Opening checks the manifest, every file's presence and
 /// size, and the documents' internal offsets; `verify()` also recomputes every checksum.

@@ -1,0 +1,53 @@
+// SIMDKernels: the CPU's own features (cpuid) and small kernels compiled per instruction set, picked at run time.
+#ifndef LOCALRAG_SIMD_KERNELS_H
+#define LOCALRAG_SIMD_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// What the CPU supports, read with cpuid (all zero on CPUs other than x86-64).
+typedef struct {
+    int is_x86;        ///< 1 on x86-64
+    int is_intel;      ///< vendor GenuineIntel
+    int is_amd;        ///< vendor AuthenticAMD
+    int avx2;          ///< AVX2 and the OS saves the YMM state
+    int fma;           ///< FMA3
+    int avx512;        ///< AVX-512 F, CD, BW, DQ and VL, and the OS saves the ZMM state
+} lr_cpu_features;
+
+/// The features of the CPU this process runs on.
+lr_cpu_features lr_cpu_detect(void);
+
+/// The CPU's brand string ("Intel(R) Xeon(R) Processor"), or "" when cpuid has none; NUL-terminated in `out`.
+void lr_cpu_brand(char *out, size_t capacity);
+
+/// The kernel paths: 0 plain C, 1 AVX2+FMA, 2 AVX-512.
+enum { LR_PATH_PLAIN = 0, LR_PATH_AVX2 = 1, LR_PATH_AVX512 = 2 };
+
+/// The best path this CPU runs, unless LOCALRAG_SIMD (plain, avx2, avx512) forces one (never above the CPU's).
+int lr_simd_path(void);
+
+/// The best path this CPU supports, ignoring LOCALRAG_SIMD.
+int lr_simd_best_path(void);
+
+/// `out[i] = dot(rows[i, :], q)` for `i` in `0..<n`; `rows` is `[n x dim]` row-major.
+/// Accumulates in float with 16 (AVX-512), 8 (AVX2) or 4 (plain) partial sums per row.
+void lr_dot_rows(int path, const float *rows, size_t n, size_t dim, const float *q, float *out);
+
+/// `x[r, :] = GELU(x[r, :] + bias)` (exact erf GELU, |error| < 5e-7) for `rows` rows of `cols`; `bias` may be NULL.
+void lr_bias_gelu(int path, float *x, size_t rows, size_t cols, const float *bias);
+
+/// `x[r, :] = LayerNorm(x[r, :] + bias + residual[r, :]) * gamma + beta` per row (biased variance, as torch);
+/// `bias` and `residual` may be NULL.
+void lr_bias_residual_layernorm(int path, float *x, size_t rows, size_t cols, const float *bias,
+                                const float *residual, const float *gamma, const float *beta, float eps);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,209 @@
+// kernels.c: the kernels of SIMDKernels.h, each compiled three times (plain, AVX2+FMA, AVX-512) and dispatched by path.
+#include "SIMDKernels.h"
+
+#include <math.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define LR_X86 1
+#define TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
+#else
+#define LR_X86 0
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+
+// ---- dot products of many rows with one vector --------------------------------------------
+
+static void dot_rows_plain(const float *rows, size_t n, size_t dim, const float *q, float *out) {
+    for (size_t i = 0; i < n; i++) {
+        const float *r = rows + i * dim;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        size_t c = 0;
+        for (; c + 4 <= dim; c += 4) {
+            s0 += r[c] * q[c]; s1 += r[c + 1] * q[c + 1]; s2 += r[c + 2] * q[c + 2]; s3 += r[c + 3] * q[c + 3];
+        }
+        for (; c < dim; c++) s0 += r[c] * q[c];
+        out[i] = (s0 + s1) + (s2 + s3);
+    }
+}
+
+#if LR_X86
+TARGET_AVX2 INLINE float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+TARGET_AVX2 static void dot_rows_avx2(const float *rows, size_t n, size_t dim, const float *q, float *out) {
+    size_t vec = dim & ~(size_t)7;
+    size_t i = 0;
+    // Four rows at a time: each q load serves four FMAs.
+    for (; i + 4 <= n; i += 4) {
+        const float *r0 = rows + i * dim, *r1 = r0 + dim, *r2 = r1 + dim, *r3 = r2 + dim;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        for (size_t c = 0; c < vec; c += 8) {
+            __m256 qv = _mm256_loadu_ps(q + c);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + c), qv, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + c), qv, a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + c), qv, a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + c), qv, a3);
+        }
+        float t0 = hsum256(a0), t1 = hsum256(a1), t2 = hsum256(a2), t3 = hsum256(a3);
+        for (size_t c = vec; c < dim; c++) { t0 += r0[c] * q[c]; t1 += r1[c] * q[c]; t2 += r2[c] * q[c]; t3 += r3[c] * q[c]; }
+        out[i] = t0; out[i + 1] = t1; out[i + 2] = t2; out[i + 3] = t3;
+    }
+    for (; i < n; i++) {
+        const float *r = rows + i * dim;
+        __m256 a = _mm256_setzero_ps();
+        for (size_t c = 0; c < vec; c += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(r + c), _mm256_loadu_ps(q + c), a);
+        float t = hsum256(a);
+        for (size_t c = vec; c < dim; c++) t += r[c] * q[c];
+        out[i] = t;
+    }
+}
+
+TARGET_AVX512 static void dot_rows_avx512(const float *rows, size_t n, size_t dim, const float *q, float *out) {
+    size_t vec = dim & ~(size_t)15;
+    size_t rest = dim - vec;
+    __mmask16 tail = (__mmask16)((1u << rest) - 1);
+    __m512 qt = _mm512_maskz_loadu_ps(tail, q + vec);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const float *r0 = rows + i * dim, *r1 = r0 + dim, *r2 = r1 + dim, *r3 = r2 + dim;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        for (size_t c = 0; c < vec; c += 16) {
+            __m512 qv = _mm512_loadu_ps(q + c);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + c), qv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + c), qv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + c), qv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(r3 + c), qv, a3);
+        }
+        if (rest) {
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r0 + vec), qt, a0);
+            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r1 + vec), qt, a1);
+            a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r2 + vec), qt, a2);
+            a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r3 + vec), qt, a3);
+        }
+        out[i] = _mm512_reduce_add_ps(a0); out[i + 1] = _mm512_reduce_add_ps(a1);
+        out[i + 2] = _mm512_reduce_add_ps(a2); out[i + 3] = _mm512_reduce_add_ps(a3);
+    }
+    for (; i < n; i++) {
+        const float *r = rows + i * dim;
+        __m512 a = _mm512_setzero_ps();
+        for (size_t c = 0; c < vec; c += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(r + c), _mm512_loadu_ps(q + c), a);
+        if (rest) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r + vec), qt, a);
+        out[i] = _mm512_reduce_add_ps(a);
+    }
+}
+#endif
+
+void lr_dot_rows(int path, const float *rows, size_t n, size_t dim, const float *q, float *out) {
+#if LR_X86
+    if (path >= LR_PATH_AVX512) { dot_rows_avx512(rows, n, dim, q, out); return; }
+    if (path >= LR_PATH_AVX2) { dot_rows_avx2(rows, n, dim, q, out); return; }
+#endif
+    dot_rows_plain(rows, n, dim, q, out);
+}
+
+// ---- bias + exact GELU -------------------------------------------------------------------------
+// erf is Eigen's generic_fast_erf_float rational approximation (the one the Swift encoder used);
+// the loop has no branches, so each target's autovectoriser widens it to its own registers.
+
+INLINE void bias_gelu_body(float *x, size_t rows, size_t cols, const float *bias) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        if (bias) for (size_t c = 0; c < cols; c++) row[c] += bias[c];
+        for (size_t c = 0; c < cols; c++) {
+            float v = row[c];
+            float t = v * 0.70710678118654752f;
+            t = t < -4.f ? -4.f : (t > 4.f ? 4.f : t);
+            float t2 = t * t;
+            float p = t2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+            p = p * t2 + -2.10102402082508e-06f;
+            p = p * t2 + -5.69250639462346e-05f;
+            p = p * t2 + -7.34990630326855e-04f;
+            p = p * t2 + -2.95459980854025e-03f;
+            p = p * t2 + -1.60960333262415e-02f;
+            p = p * t;
+            float qq = t2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+            qq = qq * t2 + -1.68282697438203e-03f;
+            qq = qq * t2 + -7.37332916720468e-03f;
+            qq = qq * t2 + -1.42647390514189e-02f;
+            row[c] = 0.5f * v * (1.f + p / qq);
+        }
+    }
+}
+
+static void bias_gelu_plain(float *x, size_t rows, size_t cols, const float *bias) { bias_gelu_body(x, rows, cols, bias); }
+#if LR_X86
+TARGET_AVX2 static void bias_gelu_avx2(float *x, size_t rows, size_t cols, const float *bias) { bias_gelu_body(x, rows, cols, bias); }
+TARGET_AVX512 static void bias_gelu_avx512(float *x, size_t rows, size_t cols, const float *bias) { bias_gelu_body(x, rows, cols, bias); }
+#endif
+
+void lr_bias_gelu(int path, float *x, size_t rows, size_t cols, const float *bias) {
+#if LR_X86
+    if (path >= LR_PATH_AVX512) { bias_gelu_avx512(x, rows, cols, bias); return; }
+    if (path >= LR_PATH_AVX2) { bias_gelu_avx2(x, rows, cols, bias); return; }
+#endif
+    bias_gelu_plain(x, rows, cols, bias);
+}
+
+// ---- bias + residual + LayerNorm ----------------------------------------------------------------
+// Sums go into 16 independent lanes (a fixed-width inner loop the autovectoriser maps onto one
+// AVX-512 or two AVX2 registers), then into one total.
+
+#define LANES 16
+
+INLINE void layernorm_body(float *x, size_t rows, size_t cols, const float *bias, const float *residual,
+                           const float *gamma, const float *beta, float eps) {
+    const float n = (float)cols;
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        const float *res = residual ? residual + r * cols : 0;
+        if (bias) for (size_t c = 0; c < cols; c++) row[c] += bias[c];
+        if (res) for (size_t c = 0; c < cols; c++) row[c] += res[c];
+        float lane[LANES] = {0};
+        size_t vec = cols - cols % LANES, c = 0;
+        for (; c < vec; c += LANES)
+            for (size_t l = 0; l < LANES; l++) lane[l] += row[c + l];
+        float sum = 0;
+        for (; c < cols; c++) sum += row[c];
+        for (size_t l = 0; l < LANES; l++) sum += lane[l];
+        const float mean = sum / n;
+        float sq[LANES] = {0};
+        for (c = 0; c < vec; c += LANES)
+            for (size_t l = 0; l < LANES; l++) { float d = row[c + l] - mean; sq[l] += d * d; }
+        float var = 0;
+        for (; c < cols; c++) { float d = row[c] - mean; var += d * d; }
+        for (size_t l = 0; l < LANES; l++) var += sq[l];
+        const float inv = 1.f / sqrtf(var / n + eps);
+        for (c = 0; c < cols; c++) row[c] = (row[c] - mean) * inv * gamma[c] + beta[c];
+    }
+}
+
+static void layernorm_plain(float *x, size_t rows, size_t cols, const float *bias, const float *residual,
+                            const float *gamma, const float *beta, float eps) {
+    layernorm_body(x, rows, cols, bias, residual, gamma, beta, eps);
+}
+#if LR_X86
+TARGET_AVX2 static void layernorm_avx2(float *x, size_t rows, size_t cols, const float *bias, const float *residual,
+                                       const float *gamma, const float *beta, float eps) {
+    layernorm_body(x, rows, cols, bias, residual, gamma, beta, eps);
+}
+TARGET_AVX512 static void layernorm_avx512(float *x, size_t rows, size_t cols, const float *bias, const float *residual,
+                                           const float *gamma, const float *beta, float eps) {
+    layernorm_body(x, rows, cols, bias, residual, gamma, beta, eps);
+}
+#endif
+
+void lr_bias_residual_layernorm(int path, float *x, size_t rows, size_t cols, const float *bias,
+                                const float *residual, const float *gamma, const float *beta, float eps) {
+#if LR_X86
+    if (path >= LR_PATH_AVX512) { layernorm_avx512(x, rows, cols, bias, residual, gamma, beta, eps); return; }
+    if (path >= LR_PATH_AVX2) { layernorm_avx2(x, rows, cols, bias, residual, gamma, beta, eps); return; }
+#endif
+    layernorm_plain(x, rows, cols, bias, residual, gamma, beta, eps);
+}

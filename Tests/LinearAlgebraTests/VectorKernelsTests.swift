@@ -1,0 +1,98 @@
+// VectorKernelsTests: every SIMD path this CPU runs against plain Double references (odd lengths, empty inputs).
+import XCTest
+import Foundation
+import LinearAlgebra
+
+final class VectorKernelsTests: XCTestCase {
+    var rng = SplitMix64(seed: 11)
+
+    func random(_ n: Int, scale: Float = 1) -> [Float] {
+        (0..<n).map { _ in (Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1) * scale }
+    }
+
+    func testEveryPathIsReportedAndOrdered() {
+        XCTAssertEqual(SIMDPath.supported.first, .plain)
+        XCTAssertTrue(SIMDPath.supported.contains(SIMDPath.current))
+        XCTAssertLessThanOrEqual(SIMDPath.current.rawValue, SIMDPath.best.rawValue)
+    }
+
+    func testDotRowsMatchesReference() {
+        for path in SIMDPath.supported {
+            for dim in [1, 3, 7, 8, 15, 16, 17, 31, 33, 384, 385] {
+                for n in [1, 3, 4, 5, 9] {
+                    let rows = random(n * dim), q = random(dim)
+                    var out = [Float](repeating: .nan, count: n + 1)
+                    VectorKernels.dotRows(rows, count: n, dimension: dim, query: q, into: &out, path: path)
+                    for i in 0..<n {
+                        var want = 0.0
+                        for c in 0..<dim { want += Double(rows[i * dim + c]) * Double(q[c]) }
+                        XCTAssertEqual(Double(out[i]), want, accuracy: 1e-5 * max(1, Double(dim).squareRoot()),
+                                       "\(path) dim \(dim) n \(n) row \(i)")
+                    }
+                    XCTAssertTrue(out[n].isNaN, "\(path) wrote past the end")
+                }
+            }
+        }
+    }
+
+    func testEmptyInputsWriteNothing() {
+        for path in SIMDPath.supported {
+            var out: [Float] = [42]
+            VectorKernels.dotRows([], count: 0, dimension: 384, query: [Float](repeating: 1, count: 384), into: &out, path: path)
+            VectorKernels.dotRows([1, 2], count: 1, dimension: 0, query: [], into: &out, path: path)
+            XCTAssertEqual(out[0], 0, "\(path): a zero-length dot product is 0")
+            var x: [Float] = [7]
+            VectorKernels.biasGELU(&x, rows: 0, cols: 1, bias: nil, path: path)
+            VectorKernels.biasResidualLayerNorm(&x, rows: 1, cols: 0, bias: nil, residual: nil, gamma: [1], beta: [0], eps: 1e-12, path: path)
+            XCTAssertEqual(x, [7], "\(path)")
+        }
+    }
+
+    func testBiasGELUMatchesErf() {
+        for path in SIMDPath.supported {
+            let cols = 1001, rows = 3
+            var x = (0..<(rows * cols)).map { Float($0 % cols) * 0.016 - 8 }
+            let bias = random(cols, scale: 0.5)
+            let expected = x.enumerated().map { i, v -> Float in
+                let z = Double(v) + Double(bias[i % cols])
+                return Float(0.5 * z * (1 + erf(z / 2.0.squareRoot())))
+            }
+            VectorKernels.biasGELU(&x, rows: rows, cols: cols, bias: bias, path: path)
+            let diff = zip(x, expected).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(diff, 2e-6, "\(path)")
+
+            var plain = stride(from: -8.0 as Float, through: 8, by: 0.001).map { $0 }
+            let want = plain.map { Float(0.5 * Double($0) * (1 + erf(Double($0) / 2.0.squareRoot()))) }
+            VectorKernels.biasGELU(&plain, rows: 1, cols: plain.count, bias: nil, path: path)
+            XCTAssertLessThan(zip(plain, want).map { abs($0 - $1) }.max()!, 2e-6, "\(path) without bias")
+        }
+    }
+
+    func testLayerNormMatchesReference() {
+        for path in SIMDPath.supported {
+            for cols in [1, 5, 16, 17, 384, 385] {
+                for (useBias, useResidual) in [(false, false), (true, false), (true, true), (false, true)] {
+                    let rows = 3
+                    let input = random(rows * cols, scale: 3), residual = random(rows * cols), bias = random(cols)
+                    let gamma = random(cols), beta = random(cols)
+                    var x = input
+                    VectorKernels.biasResidualLayerNorm(&x, rows: rows, cols: cols, bias: useBias ? bias : nil,
+                                                        residual: useResidual ? residual : nil, gamma: gamma, beta: beta,
+                                                        eps: 1e-12, path: path)
+                    for r in 0..<rows {
+                        let v = (0..<cols).map { c -> Double in
+                            Double(input[r * cols + c]) + (useBias ? Double(bias[c]) : 0) + (useResidual ? Double(residual[r * cols + c]) : 0)
+                        }
+                        let mean = v.reduce(0, +) / Double(cols)
+                        let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(cols)
+                        for c in 0..<cols {
+                            let want = (v[c] - mean) / (variance + 1e-12).squareRoot() * Double(gamma[c]) + Double(beta[c])
+                            XCTAssertEqual(Double(x[r * cols + c]), want, accuracy: 2e-5,
+                                           "\(path) cols \(cols) bias \(useBias) residual \(useResidual)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
