@@ -6,8 +6,17 @@ import VectorSearch
 import LinearAlgebra
 
 struct IndexOptions: ParsableArguments {
-    @Option(name: .customLong("index"), help: "Index folder.")
-    var path: String = "index"
+    static let environmentVariable = "LOCALRAG_INDEX"
+
+    @Option(name: .customLong("index"), help: "Index folder (default: $LOCALRAG_INDEX, else ./index).")
+    var option: String?
+
+    /// `--index`, else `$LOCALRAG_INDEX`, else `index` in the working folder.
+    var path: String {
+        if let option { return option }
+        if let env = ProcessInfo.processInfo.environment[Self.environmentVariable], !env.isEmpty { return env }
+        return "index"
+    }
 
     var url: URL { URL(fileURLWithPath: path) }
 
@@ -22,7 +31,7 @@ struct EmbedderOptions: ParsableArguments {
     @Option(help: "Embedder: minilm (all-MiniLM-L6-v2) or hashing (lexical, no model). Default: the index's own, else minilm.")
     var embedder: EmbedderKind?
 
-    @Option(help: "Folder holding model.safetensors, vocab.txt and config.json (default: $LOCALRAG_MODEL_DIR, else models/all-MiniLM-L6-v2).")
+    @Option(help: "Folder holding model.safetensors, vocab.txt and config.json (default: the first found of $LOCALRAG_MODEL_DIR, ./models/all-MiniLM-L6-v2, the user data folder, beside the binary; `rag model list` shows them).")
     var modelDir: String?
 
     @Option(help: "Threads for BLAS (default: all cores).")

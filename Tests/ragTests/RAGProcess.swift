@@ -15,11 +15,17 @@ enum RAG {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], in folder: URL? = nil) throws -> Output {
+    /// Runs `rag arguments` in `folder`; `environment` replaces or removes (nil) variables of this process's.
+    static func run(_ arguments: [String], in folder: URL? = nil, environment: [String: String?] = [:]) throws -> Output {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
         if let folder { p.currentDirectoryURL = folder }
+        if !environment.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in environment { env[k] = v }
+            p.environment = env
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
