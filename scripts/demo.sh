@@ -3,8 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product rag
-rag=.build/release/rag
+rag="$(scripts/build.sh)/rag"
 out=out
 mkdir -p "$out"
 

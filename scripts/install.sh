@@ -10,7 +10,7 @@ usage: scripts/install.sh [--prefix DIR]
 Builds `rag` in release and installs:
   PREFIX/bin/rag                                   the binary
   PREFIX/share/localrag/commit                     the commit it was built from (rag --version)
-  PREFIX/share/man/man1/rag*.1                     the man pages (man rag)
+  PREFIX/share/man/man1/rag.1                      the man page (man rag)
   PREFIX/share/bash-completion/completions/rag     completions, for each of bash, zsh, fish installed here
   PREFIX/share/zsh/site-functions/_rag
   PREFIX/share/fish/vendor_completions.d/rag.fish
@@ -34,8 +34,7 @@ prefix="$(cd "$prefix" && pwd)"
 
 LOCALRAG_SKIP_MODEL=1 "$root/scripts/install-deps.sh"
 cd "$root"
-swift build -c release --product rag
-built="$root/.build/release/rag"
+built="$("$root/scripts/build.sh")/rag"
 
 installed=()
 unchanged=()
@@ -65,9 +64,8 @@ if commit="$(git -C "$root" rev-parse HEAD 2>/dev/null)"; then
 fi
 
 # Man pages from ArgumentParser's manual plugin (one page per command).
-swift package --allow-writing-to-package-directory generate-manual --configuration release >"$work/manual.log" 2>&1 \
+manual="$("$root/scripts/build.sh" --manual 2>"$work/manual.log")" \
   || { cat "$work/manual.log" >&2; echo "install.sh: generating the man page failed" >&2; exit 1; }
-manual="$root/.build/plugins/GenerateManual/outputs/rag"
 [ -f "$manual/rag.1" ] || { echo "install.sh: the manual plugin wrote no rag.1 in $manual" >&2; exit 1; }
 for page in "$manual"/*.1; do
   place "$page" "$prefix/share/man/man1/$(basename "$page")"
@@ -98,4 +96,4 @@ case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "note: $prefix/bin is not on your PATH; add it (e.g. export PATH=\"$prefix/bin:\$PATH\")" ;;
 esac
-echo "uninstall: rm -f $prefix/bin/rag $prefix/share/man/man1/rag*.1 ${completion_path[bash]} ${completion_path[zsh]} ${completion_path[fish]}; rm -rf $prefix/share/localrag \"\${XDG_DATA_HOME:-\$HOME/.local/share}/localrag\""
+echo "uninstall: rm -f $prefix/bin/rag $prefix/share/man/man1/rag.1 ${completion_path[bash]} ${completion_path[zsh]} ${completion_path[fish]}; rm -rf $prefix/share/localrag \"\${XDG_DATA_HOME:-\$HOME/.local/share}/localrag\""

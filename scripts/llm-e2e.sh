@@ -2,7 +2,7 @@
 # llm-e2e.sh: end to end against a real local LLM (llama-server + SmolLM2-135M): rag classify --method llm --constrained on
 # 20 rows of data/test.csv with RAG (killed with -9 midway, then --resume) and without, every answer a valid label, then rag evaluate.
 #
-# Run by .ci/run after scripts/test.sh (which built .build/debug/rag and installed MiniLM). Builds or reuses llama-server
+# Run by .ci/run after scripts/test.sh (which built .build/release/rag and installed MiniLM). Builds or reuses llama-server
 # in .llm/ (scripts/llm-server.sh), indexes data/train.csv into a temporary folder, and stops the server on exit.
 # Env: LLM_E2E_ROWS (default 20), LLM_PORT (default: a free port), RAG (the rag binary; default: swift build's).
 # Exact labels are not asserted: a 135M model is right on a few rows only. What is asserted: every row is answered once,
@@ -14,8 +14,7 @@ rows=${LLM_E2E_ROWS:-20}
 log() { echo "[llm-e2e $(date +%T)] $*" >&2; }
 
 if [ -z "${RAG:-}" ]; then
-  swift build --product rag >/dev/null
-  RAG="$(swift build --show-bin-path)/rag"
+  RAG="$(scripts/build.sh)/rag"
 fi
 export LLM_PORT=${LLM_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 work=$(mktemp -d /tmp/localrag-llm-e2e.XXXXXX)

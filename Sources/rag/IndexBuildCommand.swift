@@ -64,7 +64,7 @@ struct IndexBuildCommand: ParsableCommand {
             let r = ivf.report
             print(String(format: "ivf: %d lists (k-means, %d iterations on %d rows), list sizes up to %d, %d empty; "
                          + "nprobe %d (recall@10 %.3f on %d stored rows; `rag index tune` to change); %.1f s",
-                         r.listCount, r.kmeans.objective.count, r.kmeans.trainingPoints, r.largestList, r.emptyLists,
+                         r.listCount, r.kmeans.iterations, r.kmeans.trainingPoints, r.largestList, r.emptyLists,
                          r.defaultNProbe, r.tuning?.recall ?? .nan, r.tuning?.queries ?? 0, ivf.seconds))
             if r.kmeans.underTrained {
                 Terminal.printError("warning: \(r.rows) rows for \(r.listCount) lists is under 39 per list; k-means is under-trained (pass a smaller --nlist)")

@@ -30,7 +30,7 @@ final class KMeansTests: XCTestCase {
         let raw = Self.clustered(1_500, 16, clusters: 12, spread: 0.6, seed: 8, normalized: false)
         for spherical in [true, false] {
             for initialization in [KMeans.Initialization.sampled, .kMeansPlusPlus] {
-                let config = KMeans.Configuration(iterations: 15, spherical: spherical, initialization: initialization, seed: 3)
+                let config = KMeans.Configuration(iterations: 15, spherical: spherical, initialization: initialization, seed: 3, recordObjective: true)
                 let result = try KMeans(clusters: 25, configuration: config).train(spherical ? data : raw)
                 XCTAssertEqual(result.objective.count, 15)
                 assertNeverRises(result.objective, "spherical=\(spherical) init=\(initialization)")
@@ -47,7 +47,7 @@ final class KMeansTests: XCTestCase {
         for _ in 0..<5 { for i in 0..<60 { rows.append(distinct.row(i)) } }
         let data = Matrix(stacking: rows)
         for spherical in [true, false] {
-            let config = KMeans.Configuration(iterations: 12, spherical: spherical, seed: 5)
+            let config = KMeans.Configuration(iterations: 12, spherical: spherical, seed: 5, recordObjective: true)
             let result = try KMeans(clusters: 50, configuration: config).train(data)
             XCTAssertGreaterThan(result.splits, 0, "spherical=\(spherical)")
             XCTAssertEqual(result.emptyClusters, 0)
@@ -58,7 +58,7 @@ final class KMeansTests: XCTestCase {
     func testFewerDistinctRowsThanClustersLeavesTheRestEmpty() throws {
         let base = Self.clustered(3, 8, clusters: 3, spread: 0, seed: 2)
         let data = Matrix(stacking: (0..<30).map { base.row($0 % 3) })
-        let result = try KMeans(clusters: 5, configuration: .init(iterations: 5, spherical: true)).train(data)
+        let result = try KMeans(clusters: 5, configuration: .init(iterations: 5, spherical: true, recordObjective: true)).train(data)
         XCTAssertEqual(result.emptyClusters, 2)
         assertNeverRises(result.objective, "3 distinct rows")
         XCTAssertEqual(result.objective.last!, 0, accuracy: 1e-4)
@@ -78,7 +78,7 @@ final class KMeansTests: XCTestCase {
                 truth += 2 - 2 * dot
             }
         }
-        let result = try KMeans(clusters: 8, configuration: .init(iterations: 20, spherical: true, initialization: .kMeansPlusPlus, seed: 9))
+        let result = try KMeans(clusters: 8, configuration: .init(iterations: 20, spherical: true, initialization: .kMeansPlusPlus, seed: 9, recordObjective: true))
             .train(data)
         XCTAssertLessThanOrEqual(result.objective.last!, truth * 1.001 + 1e-3)
         // Every row's nearest centroid is shared exactly with its own cluster.
@@ -90,7 +90,7 @@ final class KMeansTests: XCTestCase {
 
     func testSphericalCentroidsAreUnitAndSeedsRepeat() throws {
         let data = Self.clustered(600, 12, clusters: 5, spread: 0.4, seed: 4)
-        let config = KMeans.Configuration(iterations: 6, spherical: true, seed: 77)
+        let config = KMeans.Configuration(iterations: 6, spherical: true, seed: 77, recordObjective: true)
         let a = try KMeans(clusters: 10, configuration: config).train(data)
         let b = try KMeans(clusters: 10, configuration: config).train(data)
         XCTAssertEqual(a.centroids, b.centroids)
@@ -139,5 +139,25 @@ final class KMeansTests: XCTestCase {
         XCTAssertThrowsError(try KMeans(clusters: 0).train(data)) { XCTAssertEqual($0 as? IVFError, .invalidListCount(0)) }
         XCTAssertThrowsError(try KMeans(clusters: 1).train(Matrix(rows: 0, cols: 4))) { XCTAssertEqual($0 as? IVFError, .noRows) }
         XCTAssertNoThrow(try KMeans(clusters: 10, configuration: .init(iterations: 2)).train(data))
+    }
+
+    func testObjectiveOnlyWhenAskedAndWorkersAgreeWithOneThread() throws {
+        // Enough rows that the update is split over the workers (rows x dimension >= 2^20).
+        let data = Self.clustered(20_000, 64, clusters: 16, spread: 0.3, seed: 8)
+        let saved = BLASThreads.count
+        defer { BLASThreads.set(saved) }
+        BLASThreads.set(2)
+        let quiet = try KMeans(clusters: 32, configuration: .init(iterations: 4, spherical: true, seed: 1)).train(data)
+        XCTAssertEqual(quiet.objective, [])
+        XCTAssertEqual(quiet.iterations, 4)
+        BLASThreads.set(1)
+        let one = try KMeans(clusters: 32, configuration: .init(iterations: 4, spherical: true, seed: 1, recordObjective: true)).train(data)
+        BLASThreads.set(2)
+        let two = try KMeans(clusters: 32, configuration: .init(iterations: 4, spherical: true, seed: 1, recordObjective: true)).train(data)
+        XCTAssertEqual(one.objective.count, 4)
+        for (a, b) in zip(one.objective, two.objective) { XCTAssertEqual(a, b, accuracy: 1e-9 * a) }
+        let diff = zip(one.centroids.storage, two.centroids.storage).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(diff, 1e-5, "centroids of 1 and 2 workers differ by \(diff)")
+        XCTAssertEqual(quiet.centroids, two.centroids, "recording the objective changes nothing else")
     }
 }

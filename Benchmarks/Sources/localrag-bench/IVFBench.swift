@@ -179,7 +179,7 @@ enum IVFBench {
             "truth": ["source": data.truthSource, "k": data.truthK] as [String: Any],
             "load": load.json, "touch": touch.json,
             "train": train.json.merging([
-                "sample_copy_s": copySeconds, "iterations": km.objective.count, "spherical": true,
+                "sample_copy_s": copySeconds, "iterations": km.iterations, "spherical": true,
                 "objective": km.objective, "training_points": km.trainingPoints, "splits": km.splits,
                 "empty_clusters": km.emptyClusters, "under_trained": km.underTrained,
             ]) { a, _ in a },

@@ -4,6 +4,8 @@ import LinearAlgebra
 extension KMeans {
     /// Rows per FlatIndex search call in the assignment step; bounds the query copy to a few MiB.
     static let assignBlock = 4096
+    /// Additions (rows x dimension) of an update below which one thread does it all.
+    static let parallelUpdateWork = 1 << 20
 
     /// Nearest centroid of each of the `n` rows at `x` (`[n x d]`) into `labels`, and its inner
     /// product into `scores`, by a `FlatIndex` search (sgemm) over the centroids, block by block.
@@ -61,35 +63,57 @@ extension KMeans {
     }
 
     /// Moves every non-empty cluster's centroid to the mean of its rows (re-normalised when
-    /// spherical); empty clusters keep theirs until `splitEmpty`. Returns the cluster sizes and
-    /// the objective of `labels` under the centroids as they were: Σ‖x − c(x)‖², in Double from
-    /// the rows (not from the float sgemm scores, whose cancellation would blur small changes).
-    func update(_ centroids: inout Matrix, _ x: UnsafePointer<Float>, rows n: Int, labels: [Int32]) -> (counts: [Int], objective: Double) {
-        let d = centroids.cols
-        var sums = [Double](repeating: 0, count: clusters * d)
-        var counts = [Int](repeating: 0, count: clusters)
-        var objective = 0.0
-        sums.withUnsafeMutableBufferPointer { s in
-            centroids.storage.withUnsafeBufferPointer { cbuf in
-                for i in 0..<n {
-                    let l = Int(labels[i])
-                    counts[l] += 1
-                    let row = x + i * d
-                    let acc = s.baseAddress! + l * d
-                    let c0 = cbuf.baseAddress! + l * d
-                    for c in 0..<d {
-                        let v = Double(row[c])
-                        acc[c] += v
-                        let t = v - Double(c0[c])
-                        objective += t * t
+    /// spherical); empty clusters keep theirs until `splitEmpty`. Returns the cluster sizes and,
+    /// when `objective` asks, the objective of `labels` under the centroids as they were:
+    /// Σ‖x − c(x)‖², in Double from the rows (not from the float sgemm scores, whose cancellation
+    /// would blur small changes). The rows are split over the workers, each summing into its own
+    /// buffer; the buffers are added in worker order, so a thread count gives one result.
+    func update(_ centroids: inout Matrix, _ x: UnsafePointer<Float>, rows n: Int, labels: [Int32],
+                objective wantObjective: Bool) -> (counts: [Int], objective: Double?) {
+        let d = centroids.cols, k = clusters
+        let parts = n * d >= Self.parallelUpdateWork ? BLASThreads.count : 1
+        let ranges = BLASThreads.chunks(n, parts: parts)
+        let workers = ranges.count
+        var sums = [Double](repeating: 0, count: workers * k * d)
+        var counts = [Int](repeating: 0, count: workers * k)
+        var objectives = [Double](repeating: 0, count: workers)
+        sums.withUnsafeMutableBufferPointer { sp in
+            counts.withUnsafeMutableBufferPointer { cp in
+                objectives.withUnsafeMutableBufferPointer { op in
+                    centroids.storage.withUnsafeBufferPointer { cbuf in
+                        labels.withUnsafeBufferPointer { lbuf in
+                            // Worker w writes only its own slices of the three buffers.
+                            nonisolated(unsafe) let s = sp.baseAddress!, c = cp.baseAddress!, o = op.baseAddress!
+                            nonisolated(unsafe) let cent = cbuf.baseAddress!, lab = lbuf.baseAddress!
+                            BLASThreads.parallel(workers) { w in
+                                let sum = s + w * k * d, count = c + w * k
+                                var sse = 0.0
+                                for i in ranges[w] {
+                                    let l = Int(lab[i])
+                                    count[l] += 1
+                                    let row = x + i * d, acc = sum + l * d
+                                    for j in 0..<d { acc[j] += Double(row[j]) }
+                                    if wantObjective {
+                                        let c0 = cent + l * d
+                                        for j in 0..<d { let t = Double(row[j]) - Double(c0[j]); sse += t * t }
+                                    }
+                                }
+                                o[w] = sse
+                            }
+                        }
                     }
                 }
             }
         }
-        for j in 0..<clusters where counts[j] > 0 {
-            setCentroid(&centroids, j, sum: sums[(j * d)..<((j + 1) * d)], count: counts[j])
+        for w in 1..<max(1, workers) {
+            for i in 0..<(k * d) { sums[i] += sums[w * k * d + i] }
+            for j in 0..<k { counts[j] += counts[w * k + j] }
         }
-        return (counts, objective)
+        let total = Array(counts.prefix(k))
+        for j in 0..<k where total[j] > 0 {
+            setCentroid(&centroids, j, sum: sums[(j * d)..<((j + 1) * d)], count: total[j])
+        }
+        return (total, wantObjective ? objectives.reduce(0, +) : nil)
     }
 
     /// Centroid `j` from the sum of its `count` rows: the mean, or the unit vector along the sum.

@@ -8,7 +8,8 @@ internal import CBLAS
 /// left empty. At most `maxPointsPerCentroid * clusters` rows are used (a seeded sample), as faiss
 /// does, because more add time and little quality.
 ///
-/// The objective reported is the sum of squared L2 distances of the training rows to their
+/// The objective, when `recordObjective` asks for it (it costs a pass over the rows each
+/// iteration), is the sum of squared L2 distances of the training rows to their
 /// assigned centroid, measured (in Double, from the rows) at each assignment step. It never rises from one iteration to the
 /// next: assignment picks the nearest centroid, the update is optimal for the assignment (the
 /// mean, or for `spherical` the re-normalised mean, which is the best unit vector), and a split
@@ -36,23 +37,30 @@ public struct KMeans: Sendable {
         public var maxPointsPerCentroid: Int
         /// Below this many rows per centroid the result is flagged `underTrained` (faiss warns at 39).
         public var minPointsPerCentroid: Int
+        /// Measure the objective at every iteration (`Result.objective`); off, it stays empty.
+        public var recordObjective: Bool
 
         public init(iterations: Int = 25, spherical: Bool = false, initialization: Initialization = .sampled,
-                    seed: UInt64 = 1234, maxPointsPerCentroid: Int = 256, minPointsPerCentroid: Int = 39) {
+                    seed: UInt64 = 1234, maxPointsPerCentroid: Int = 256, minPointsPerCentroid: Int = 39,
+                    recordObjective: Bool = false) {
             self.iterations = iterations
             self.spherical = spherical
             self.initialization = initialization
             self.seed = seed
             self.maxPointsPerCentroid = maxPointsPerCentroid
             self.minPointsPerCentroid = minPointsPerCentroid
+            self.recordObjective = recordObjective
         }
     }
 
     public struct Result: Sendable {
         /// `[clusters x dimension]`; unit rows when `spherical` (an empty cluster's row may be zero).
         public var centroids: Matrix
-        /// Sum of squared distances at each iteration's assignment step, one entry per iteration.
+        /// Sum of squared distances at each iteration's assignment step, one entry per iteration
+        /// (empty unless `Configuration.recordObjective`).
         public var objective: [Double]
+        /// Lloyd iterations run.
+        public var iterations: Int
         /// Rows actually clustered (after sampling).
         public var trainingPoints: Int
         /// Empty clusters re-seeded by splitting the largest one, over all iterations.
@@ -119,13 +127,13 @@ public struct KMeans: Sendable {
         var empty = 0
         for _ in 0..<configuration.iterations {
             Self.assign(x, rows: n, dimension: d, to: centroids, spherical: spherical, labels: &labels, scores: &scores)
-            var (counts, sse) = update(&centroids, x, rows: n, labels: labels)
-            objective.append(sse)
+            var (counts, sse) = update(&centroids, x, rows: n, labels: labels, objective: configuration.recordObjective)
+            if let sse { objective.append(sse) }
             let s = splitEmpty(&centroids, &counts, &labels, x, rows: n)
             splits += s.splits
             empty = s.empty
         }
-        return Result(centroids: centroids, objective: objective, trainingPoints: n, splits: splits,
+        return Result(centroids: centroids, objective: objective, iterations: configuration.iterations, trainingPoints: n, splits: splits,
                       emptyClusters: empty, underTrained: n < k * configuration.minPointsPerCentroid)
     }
 
