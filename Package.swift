@@ -15,7 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
     ],
     targets: [
@@ -31,13 +30,8 @@ let package = Package(
         .target(name: "VectorSearch", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding"]),
         .target(name: "RAG", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding", "VectorSearch"]),
         // The only module that touches the network: OpenAI-compatible chat, files and fine-tuning jobs.
-        .target(name: "RAGLLM", dependencies: [
-            "RAG", "TextEmbedding", "VectorSearch",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOFoundationCompat", package: "swift-nio"),
-        ]),
+        // HTTP over Foundation's URLSession (libcurl, in the toolchain): no TLS stack to compile.
+        .target(name: "RAGLLM", dependencies: ["RAG", "TextEmbedding", "VectorSearch"]),
         .executableTarget(name: "rag", dependencies: [
             "RAG", "RAGLLM", "VectorSearch", "TextEmbedding", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

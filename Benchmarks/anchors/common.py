@@ -153,6 +153,33 @@ def machine_info() -> dict:
     return info
 
 
+def _find_machine_run(obj):
+    """The first `machine_run` record (cpu, blas_core, simd) a localrag-bench process printed, anywhere in obj."""
+    if isinstance(obj, dict):
+        if isinstance(obj.get("machine_run"), dict):
+            return obj["machine_run"]
+        children = obj.values()
+    elif isinstance(obj, list):
+        children = obj
+    else:
+        return None
+    for child in children:
+        found = _find_machine_run(child)
+        if found:
+            return found
+    return None
+
+
+def machine_line(machine: dict | None, runs) -> str:
+    """One line for the markdown: the CPU, OPENBLAS_CORETYPE as the environment set it, LocalRAG's BLAS core and SIMD path."""
+    machine = machine or {}
+    env = machine.get("env") or {}
+    run = _find_machine_run(runs) or {}
+    return (f"Machine: {machine.get('cpu', '?')}, {machine.get('nproc', '?')} cores; OPENBLAS_CORETYPE "
+            f"{env.get('OPENBLAS_CORETYPE') or 'unset'} in the environment; LocalRAG ran BLAS core "
+            f"{run.get('blas_core_reason') or run.get('blas_core', '?')}, SIMD path {run.get('simd', '?')}.")
+
+
 def write_outputs(out: Path, results: dict, markdown: str):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")

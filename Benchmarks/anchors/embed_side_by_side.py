@@ -200,7 +200,7 @@ def render(results: dict) -> str:
              "of fresh processes; medians; latency over "
              f"{results['latency_queries']['n']} short queries, mean {results['latency_queries']['mean_tokens']:.1f} tokens).",
              "", C.table(head, rows), "", f"Same corpus read by both sides: {results.get('same_corpus')}. "
-             f"Command: `{results['command']}`"]
+             f"Command: `{results['command']}`", "", C.machine_line(results.get("machine"), results.get("runs"))]
     return "\n".join(lines)
 
 

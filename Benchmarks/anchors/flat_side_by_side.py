@@ -213,7 +213,7 @@ def render(summary: list[dict], meta: dict) -> str:
     lines = [f"Flat exact search, LocalRAG beside faiss ({meta['started']}; {meta['rounds']} alternating rounds of "
              f"fresh processes, {meta['inner_reps']} timed repetition(s) each; medians). Speed ratio > 1: LocalRAG faster "
              "(batch: QPS ratio; single: faiss p50 / LocalRAG p50).", "", C.table(head, rows), "",
-             f"Command: `{meta['command']}`"]
+             f"Command: `{meta['command']}`", "", C.machine_line(meta.get("machine"), meta.get("runs"))]
     return "\n".join(lines)
 
 
@@ -280,7 +280,8 @@ def main() -> int:
     results["total_s"] = time.perf_counter() - t_all
     results["summary"] = summarize(results["runs"])
     md = render(results["summary"], {"started": started, "rounds": a.reps, "inner_reps": a.inner_reps,
-                                     "command": results["command"]})
+                                     "command": results["command"], "machine": results.get("machine"),
+                                     "runs": results["runs"]})
     C.write_outputs(Path(a.out), results, md)
     print(md)
     bad = [r for r in results["runs"] if r.get("rc") not in (0, 2) or not r.get("recall_ok", False)]

@@ -533,6 +533,7 @@ def render(summary: list[dict], meta: dict) -> str:
                          f"reopened (mapped) recall@10 by nprobe {w['reopened_recall_at_10']}")
         lines.append("")
     lines.append(f"Command: `{meta['command']}`")
+    lines += ["", C.machine_line(meta.get("machine"), meta.get("runs"))]
     return "\n".join(lines)
 
 
@@ -690,7 +691,8 @@ def main() -> int:
     results["total_s"] = time.perf_counter() - t_all
     results["summary"] = summarize(results["runs"], [s["name"] for s in specs], threads)
     md = render(results["summary"], {"started": started, "inner_reps": a.inner_reps, "command": results["command"],
-                                     "faiss_version": results.get("faiss_version", "")})
+                                     "faiss_version": results.get("faiss_version", ""),
+                                     "machine": results.get("machine"), "runs": results["runs"]})
     C.write_outputs(Path(a.out), results, md)
     partial = Path(a.out).with_suffix(".partial.json")
     if partial.exists():

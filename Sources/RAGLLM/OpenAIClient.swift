@@ -1,15 +1,15 @@
-// OpenAIClient: one HTTP exchange with an OpenAI-compatible API (chat completions, files, fine-tuning jobs) over AsyncHTTPClient.
+// OpenAIClient: one HTTP exchange with an OpenAI-compatible API (chat completions, files, fine-tuning jobs) over URLSession.
 import Foundation
-import AsyncHTTPClient
-import NIOCore
-import NIOFoundationCompat
-import NIOHTTP1
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// A single attempt per call: retries belong to `RetryPolicy`, so each caller decides what is
 /// worth repeating. Errors are `LLMError`s whose text has been scrubbed of the key.
 ///
-/// The client owns an `HTTPClient` that must be shut down: use `OpenAIClient.with(...)`, or call
-/// `shutdown()` on every path.
+/// HTTP goes through Foundation's URLSession (libcurl on Linux, part of the toolchain), so the
+/// engine builds without a TLS stack of its own. The client owns a session that must be
+/// invalidated: use `OpenAIClient.with(...)`, or call `shutdown()` on every path.
 public final class OpenAIClient: Sendable {
     public static let defaultBaseURL = "https://api.openai.com/v1"
 
@@ -18,7 +18,7 @@ public final class OpenAIClient: Sendable {
     /// Seconds allowed for a whole exchange (connect, send, headers and the complete body).
     public let timeout: Double
     let apiKey: APIKey?
-    let http: HTTPClient
+    let session: URLSession
 
     /// - Throws: `LLMError.invalidBaseURL`; `.missingAPIKey` when `apiKey` is nil and the host is
     ///   OpenAI's (other servers, such as llama-server, take requests without one).
@@ -33,18 +33,22 @@ public final class OpenAIClient: Sendable {
         self.baseURL = base
         self.apiKey = apiKey
         self.timeout = timeout
-        let ms = Int64(max(timeout, 0.001) * 1000)
-        // AsyncHTTPClient keeps retrying a refused connection until the connect timeout; ending
-        // that before the whole-exchange timer lets the real cause ("connection refused") through.
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,   // never replay the Authorization header elsewhere
-            timeout: .init(connect: .milliseconds(min(ms / 2, 10_000)), read: .milliseconds(ms)))
-        configuration.decompression = .disabled
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let configuration = URLSessionConfiguration.ephemeral
+        // The exact deadline is withTimeout's; libcurl takes whole seconds (0.5 would become 0 and
+        // fail any answer that is not instant), so its own limits sit a second past ours.
+        configuration.timeoutIntervalForRequest = max(1, timeout.rounded(.up)) + 1
+        configuration.timeoutIntervalForResource = max(1, timeout.rounded(.up)) + 1
+        configuration.urlCache = nil
+        configuration.httpShouldSetCookies = false
+        // The batch runner bounds concurrency itself; URLSession must not queue requests behind
+        // its default of a few connections per host (a queued request would eat its timeout).
+        configuration.httpMaximumConnectionsPerHost = 256
+        // Never follow a redirect: it would replay the Authorization header elsewhere.
+        self.session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
     }
 
     public func shutdown() async {
-        try? await http.shutdown()
+        session.invalidateAndCancel()
     }
 
     /// Runs `body` with a client and shuts it down afterwards, whether `body` returns or throws.
@@ -68,32 +72,42 @@ public final class OpenAIClient: Sendable {
                                 from: send(method: .POST, path: "/chat/completions", body: body, contentType: "application/json"))
     }
 
+    /// HTTP methods the API uses.
+    enum Method: String { case GET, POST }
+
     /// Sends one request and returns the body of a 2xx answer.
-    func send(method: HTTPMethod, path: String, body: Data?, contentType: String?) async throws -> Data {
+    func send(method: Method, path: String, body: Data?, contentType: String?) async throws -> Data {
         let url = baseURL + path
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "LocalRAG/1 (rag classify)")
-        if let apiKey { request.headers.add(name: "Authorization", value: apiKey.authorizationHeader) }
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        if let body { request.body = .bytes(ByteBuffer(data: body)) }
+        guard let target = URL(string: url) else { throw LLMError.invalidBaseURL(url) }
+        var request = URLRequest(url: target)
+        request.httpMethod = method.rawValue
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.setValue("LocalRAG/1 (rag classify)", forHTTPHeaderField: "User-Agent")
+        if let apiKey { request.setValue(apiKey.authorizationHeader, forHTTPHeaderField: "Authorization") }
+        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        request.httpBody = body
         let timeout = self.timeout
-        let http = self.http
+        let session = self.session
         let prepared = request
         let (status, headers, data) = try await Self.withTimeout(timeout, url: url) {
             do {
-                let response = try await http.execute(prepared, timeout: .milliseconds(Int64(timeout * 1000)))
-                let buffer = try await response.body.collect(upTo: 64 << 20)
-                return (Int(response.status.code), response.headers, Data(buffer: buffer))
+                let (data, response) = try await Self.exchange(session, prepared)
+                guard let http = response as? HTTPURLResponse else {
+                    throw LLMError.transport(url: url, reason: "not an HTTP response")
+                }
+                var headers: [String: String] = [:]
+                for (k, v) in http.allHeaderFields { headers[String(describing: k).lowercased()] = String(describing: v) }
+                return (http.statusCode, headers, data)
             } catch let e as LLMError {
                 throw e
-            } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+            } catch let e as URLError where e.code == .timedOut {
                 throw LLMError.timeout(url: url, seconds: timeout)
+            } catch let e as URLError where e.code == .cancelled {
+                throw CancellationError()
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                throw LLMError.transport(url: url, reason: self.redact(String(describing: error)))
+                throw LLMError.transport(url: url, reason: self.redact(Self.describeTransport(error)))
             }
         }
         guard (200..<300).contains(status) else {
@@ -113,7 +127,25 @@ public final class OpenAIClient: Sendable {
 
     func redact(_ s: String) -> String { apiKey?.redact(s) ?? s }
 
-    /// Races `op` against a timer; the loser is cancelled (AsyncHTTPClient then closes the connection).
+    /// One data task, cancelled (and its transfer dropped) when the calling task is cancelled.
+    static func exchange(_ session: URLSession, _ request: URLRequest) async throws -> (Data, URLResponse) {
+        let box = TaskBox()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), Error>) in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error { return continuation.resume(throwing: error) }
+                    guard let response else { return continuation.resume(throwing: URLError(.badServerResponse)) }
+                    continuation.resume(returning: (data ?? Data(), response))
+                }
+                box.set(task)
+                task.resume()
+            }
+        } onCancel: {
+            box.cancel()
+        }
+    }
+
+    /// Races `op` against a timer; the loser is cancelled (URLSession then drops the transfer).
     static func withTimeout<T: Sendable>(_ seconds: Double, url: String,
                                          _ op: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
@@ -138,16 +170,29 @@ public final class OpenAIClient: Sendable {
         return text
     }
 
-    /// Retry-After as seconds (a number or an HTTP date), or OpenAI's retry-after-ms.
-    static func retryAfter(_ headers: HTTPHeaders) -> Double? {
-        if let ms = headers.first(name: "retry-after-ms").flatMap(Double.init), ms >= 0 { return ms / 1000 }
-        guard let v = headers.first(name: "retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
+    /// Retry-After as seconds (a number or an HTTP date), or OpenAI's retry-after-ms; `headers` has lowercased names.
+    static func retryAfter(_ headers: [String: String]) -> Double? {
+        if let ms = headers["retry-after-ms"].flatMap(Double.init), ms >= 0 { return ms / 1000 }
+        guard let v = headers["retry-after"]?.trimmingCharacters(in: .whitespaces) else { return nil }
         if let s = Double(v), s >= 0 { return s }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "GMT")
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         return f.date(from: v).map { max(0, $0.timeIntervalSinceNow) }
+    }
+
+    /// A transport failure in words ("connection refused", "the connection was lost", ...).
+    static func describeTransport(_ error: Error) -> String {
+        guard let e = error as? URLError else { return "\(error)" }
+        switch e.code {
+        case .cannotConnectToHost: return "connection refused"
+        case .networkConnectionLost: return "the connection was lost before the answer was complete"
+        case .cannotFindHost, .dnsLookupFailed: return "host not found"
+        case .notConnectedToInternet: return "no network"
+        case .badServerResponse: return "malformed HTTP answer"
+        default: return e.localizedDescription.isEmpty ? "URLError \(e.code.rawValue)" : e.localizedDescription
+        }
     }
 
     static func describe(_ error: Error) -> String {
@@ -158,5 +203,36 @@ public final class OpenAIClient: Sendable {
         case DecodingError.dataCorrupted: return "invalid JSON"
         default: return "\(error)"
         }
+    }
+}
+
+/// Answers every redirect with "do not follow": the Authorization header must never reach another URL.
+final class RedirectRefusal: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+}
+
+/// The data task of one exchange, cancellable from the task-cancellation handler (another thread).
+final class TaskBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    func set(_ t: URLSessionDataTask) {
+        lock.lock()
+        task = t
+        let cancel = cancelled
+        lock.unlock()
+        if cancel { t.cancel() }
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let t = task
+        lock.unlock()
+        t?.cancel()
     }
 }

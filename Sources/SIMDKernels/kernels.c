@@ -207,3 +207,101 @@ void lr_bias_residual_layernorm(int path, float *x, size_t rows, size_t cols, co
 #endif
     layernorm_plain(x, rows, cols, bias, residual, gamma, beta, eps);
 }
+
+// ---- exp and fused attention ------------------------------------------------------------------
+// exp(x) = 2^m · e^r with x = m·ln2 + r, |r| <= ln2/2: a degree-6 polynomial for e^r (Cephes'
+// expf coefficients) and 2^m built in the exponent bits. Branch-free, so it vectorises.
+
+INLINE float exp_approx(float x) {
+    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+    float m = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - m * 0.693359375f;
+    r = r - m * -2.12194440e-4f;
+    float r2 = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r2 + r + 1.f;
+    int bits = ((int)m + 127) << 23;
+    float scale;
+    __builtin_memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+INLINE void exp_body(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = exp_approx(x[i]);
+}
+
+INLINE void attention_body(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
+                           float scale, float *out, size_t ldo, float *scratch) {
+    // K transposed into [d x n], so a query's scores are one vector loop over the tokens.
+    float *kt = scratch, *s = scratch + n * d;
+    for (size_t j = 0; j < n; j++)
+        for (size_t c = 0; c < d; c++) kt[c * n + j] = k[j * ld + c];
+    for (size_t i = 0; i < n; i++) {
+        const float *qi = q + i * ld;
+        for (size_t j = 0; j < n; j++) s[j] = 0;
+        for (size_t c = 0; c < d; c++) {
+            const float qc = qi[c] * scale;
+            const float *row = kt + c * n;
+            for (size_t j = 0; j < n; j++) s[j] += qc * row[j];
+        }
+        float m = s[0];
+        for (size_t j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
+        for (size_t j = 0; j < n; j++) s[j] = exp_approx(s[j] - m);
+        float lane[LANES] = {0};
+        size_t vec = n - n % LANES, j = 0;
+        for (; j < vec; j += LANES)
+            for (size_t l = 0; l < LANES; l++) lane[l] += s[j + l];
+        float total = 0;
+        for (; j < n; j++) total += s[j];
+        for (size_t l = 0; l < LANES; l++) total += lane[l];
+        const float inv = 1.f / total;
+        float *oi = out + i * ldo;
+        for (size_t c = 0; c < d; c++) oi[c] = 0;
+        for (size_t j = 0; j < n; j++) {
+            const float p = s[j] * inv;
+            const float *vj = v + j * ld;
+            for (size_t c = 0; c < d; c++) oi[c] += p * vj[c];
+        }
+    }
+}
+
+static void exp_plain(float *x, size_t n) { exp_body(x, n); }
+static void attention_plain(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
+                            float scale, float *out, size_t ldo, float *scratch) {
+    attention_body(q, k, v, ld, n, d, scale, out, ldo, scratch);
+}
+#if LR_X86
+TARGET_AVX2 static void exp_avx2(float *x, size_t n) { exp_body(x, n); }
+TARGET_AVX512 static void exp_avx512(float *x, size_t n) { exp_body(x, n); }
+TARGET_AVX2 static void attention_avx2(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
+                                       float scale, float *out, size_t ldo, float *scratch) {
+    attention_body(q, k, v, ld, n, d, scale, out, ldo, scratch);
+}
+TARGET_AVX512 static void attention_avx512(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
+                                           float scale, float *out, size_t ldo, float *scratch) {
+    attention_body(q, k, v, ld, n, d, scale, out, ldo, scratch);
+}
+#endif
+
+void lr_exp(int path, float *x, size_t n) {
+#if LR_X86
+    if (path >= LR_PATH_AVX512) { exp_avx512(x, n); return; }
+    if (path >= LR_PATH_AVX2) { exp_avx2(x, n); return; }
+#endif
+    exp_plain(x, n);
+}
+
+void lr_attention_head(int path, const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
+                       float scale, float *out, size_t ldo, float *scratch) {
+    if (n == 0) return;
+#if LR_X86
+    if (path >= LR_PATH_AVX512) { attention_avx512(q, k, v, ld, n, d, scale, out, ldo, scratch); return; }
+    if (path >= LR_PATH_AVX2) { attention_avx2(q, k, v, ld, n, d, scale, out, ldo, scratch); return; }
+#endif
+    attention_plain(q, k, v, ld, n, d, scale, out, ldo, scratch);
+}

@@ -126,17 +126,15 @@ extension MiniLM {
                         let row = qkv + r * 3 * h
                         for j in 0..<(3 * h) { row[j] += bias[j] }
                     }
-                    let sc = scores + part * ws.longest * ws.longest
+                    let scratch = scores + part * ws.scratchPerThread
                     for s in sentences {
                         let o = offsets[s], n = offsets[s + 1] - offsets[s]
                         for hd in 0..<heads {
-                            // Serial sgemms: this loop is already one of the parallel parts.
+                            // Scores, softmax and context fused per head (SIMD kernel): sentences
+                            // are short, and two tiny sgemms per head cost more in packing than math.
                             let q = qkv + o * 3 * h + hd * d
-                            GEMM.multiplyTransposed(m: n, n: n, k: d, a: q, lda: 3 * h, b: q + h, ldb: 3 * h,
-                                                    c: sc, ldc: n, alpha: scale, serial: true)
-                            Softmax.rows(sc, rows: n, cols: n)
-                            GEMM.multiply(m: n, n: d, k: n, a: sc, lda: n, b: q + 2 * h, ldb: 3 * h,
-                                          c: context + o * h + hd * d, ldc: h, serial: true)
+                            VectorKernels.attentionHead(q: q, k: q + h, v: q + 2 * h, ld: 3 * h, tokens: n, headSize: d,
+                                                        scale: scale, out: context + o * h + hd * d, ldo: h, scratch: scratch)
                         }
                     }
                 }
@@ -196,8 +194,10 @@ extension MiniLM {
         let qkv: UnsafeMutablePointer<Float>
         let context: UnsafeMutablePointer<Float>
         let ffn: UnsafeMutablePointer<Float>
-        /// Attention scores, one `[longest x longest]` block per thread (at most 8).
+        /// Attention scratch (K transposed and one row of scores), `scratchPerThread` floats for
+        /// each of at most 8 threads.
         let scores: UnsafeMutablePointer<Float>
+        let scratchPerThread: Int
         let longest: Int
 
         init(tokens: Int, config c: Config, longest: Int) {
@@ -209,7 +209,8 @@ extension MiniLM {
             qkv = .allocate(capacity: max(1, tokens * 3 * h))
             context = .allocate(capacity: max(1, tokens * h))
             ffn = .allocate(capacity: max(1, tokens * c.intermediateSize))
-            scores = .allocate(capacity: 8 * max(1, longest * longest))
+            scratchPerThread = max(1, self.longest * (c.headSize + 1))
+            scores = .allocate(capacity: 8 * scratchPerThread)
         }
 
         func deallocate() {

@@ -95,4 +95,46 @@ final class VectorKernelsTests: XCTestCase {
             }
         }
     }
+
+    func testExpMatchesFoundation() {
+        for path in SIMDPath.supported {
+            var x = stride(from: -90.0 as Float, through: 88, by: 0.0137).map { $0 }
+            let want = x.map { Foundation.exp(Double($0)) }
+            VectorKernels.exp(&x, count: x.count, path: path)
+            for (got, w) in zip(x, want) where w > 1e-37 {
+                XCTAssertLessThan(abs(Double(got) - w) / w, 3e-7, "\(path) exp: \(got) vs \(w)")
+            }
+            XCTAssertEqual(Double(x[0]), Foundation.exp(-87.3), accuracy: 1e-43, "\(path): x below -87.3 is clamped")
+        }
+    }
+
+    func testAttentionHeadMatchesReference() {
+        for path in SIMDPath.supported {
+            for (n, d) in [(1, 32), (2, 32), (7, 32), (17, 32), (40, 32), (5, 3), (19, 17)] {
+                let ld = 3 * d + 5, ldo = d + 2
+                let qkv = random(n * ld, scale: 2)
+                var out = [Float](repeating: .nan, count: n * ldo)
+                var scratch = [Float](repeating: 0, count: n * (d + 1))
+                let scale = 1 / Float(d).squareRoot()
+                qkv.withUnsafeBufferPointer { b in
+                    let q = b.baseAddress!
+                    VectorKernels.attentionHead(q: q, k: q + d, v: q + 2 * d, ld: ld, tokens: n, headSize: d, scale: scale,
+                                                out: &out, ldo: ldo, scratch: &scratch, path: path)
+                }
+                for i in 0..<n {
+                    var s = (0..<n).map { j -> Double in
+                        (0..<d).reduce(0.0) { $0 + Double(qkv[i * ld + $1]) * Double(qkv[j * ld + d + $1]) } * Double(scale)
+                    }
+                    let m = s.max()!
+                    s = s.map { Foundation.exp($0 - m) }
+                    let total = s.reduce(0, +)
+                    for c in 0..<d {
+                        let want = (0..<n).reduce(0.0) { $0 + s[$1] / total * Double(qkv[$1 * ld + 2 * d + c]) }
+                        XCTAssertEqual(Double(out[i * ldo + c]), want, accuracy: 2e-6, "\(path) n \(n) d \(d) row \(i) col \(c)")
+                    }
+                    for c in d..<ldo { XCTAssertTrue(out[i * ldo + c].isNaN, "\(path) wrote outside the head's columns") }
+                }
+            }
+        }
+    }
 }

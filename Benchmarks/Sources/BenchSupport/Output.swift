@@ -1,8 +1,12 @@
 // Output: one JSON object on stdout (sorted keys, non-finite numbers as null), and a tiny flag parser.
 import Foundation
+import LinearAlgebra
 
-/// Prints `object` as one line of JSON.
+/// Prints `object` as one line of JSON, with the machine it ran on (`cpu`, `blas_core`, `simd`).
 public func printJSON(_ object: [String: Any]) {
+    var object = object
+    object["machine_run"] = ["cpu": BLASCore.CPU.current.model, "blas_core": BLASCore.loaded,
+                             "blas_core_reason": BLASCore.summary, "simd": SIMDPath.current.description]
     let clean = sanitize(object)
     guard let data = try? JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys]),
           let s = String(data: data, encoding: .utf8) else {

@@ -205,6 +205,9 @@ func addProcessInfo(_ out: inout [String: Any]) {
     out["loadavg_end"] = loadAverage()
 }
 
+// Full-speed OpenBLAS kernels, as `rag` runs (re-executes once when OpenBLAS picked a weak core
+// and OPENBLAS_CORETYPE is unset); every record names the CPU, the core and the SIMD path.
+BLASCore.ensureFullSpeed()
 let args = Array(CommandLine.arguments.dropFirst())
 guard let command = args.first, !["-h", "--help", "help"].contains(command) else {
     print(usage)
