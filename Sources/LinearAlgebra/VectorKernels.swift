@@ -38,6 +38,16 @@ public enum VectorKernels {
         lr_exp(path.rawValue, x, n)
     }
 
+    /// For each of `rows` rows of `s` (`cols` values, rows `ld` apart): the index of its largest
+    /// value (the first on ties) and that value; -1 and -∞ for a row with nothing above -∞ (NaN never wins).
+    @inline(__always)
+    public static func argmaxRows(_ s: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int,
+                                  index: UnsafeMutablePointer<Int32>, value: UnsafeMutablePointer<Float>,
+                                  path: SIMDPath = .current) {
+        guard rows > 0 else { return }
+        lr_argmax_rows(path.rawValue, s, rows, cols, ld, index, value)
+    }
+
     /// `x[r, :] = LayerNorm(x[r, :] + bias + residual[r, :]) * gamma + beta` per row (biased
     /// variance, as torch); `bias` and `residual` may be nil.
     @inline(__always)

@@ -137,4 +137,29 @@ final class VectorKernelsTests: XCTestCase {
             }
         }
     }
+
+    func testArgmaxRowsMatchesALoopWithTiesAndNaN() {
+        for path in SIMDPath.supported {
+            for cols in [0, 1, 5, 15, 16, 17, 33, 1024, 1031] {
+                let rows = 7, ld = cols + 3
+                var s = random(rows * ld)
+                if cols > 3 {
+                    // Row 1: a tie between two columns (the first wins); row 2: NaN never wins;
+                    // row 3: every value the same; row 4: nothing above -inf.
+                    s[1 * ld + 2] = 5; s[1 * ld + cols - 1] = 5
+                    s[2 * ld + 0] = .nan; s[2 * ld + 1] = 9
+                    for c in 0..<cols { s[3 * ld + c] = 0.25 }
+                    for c in 0..<cols { s[4 * ld + c] = -.infinity }
+                }
+                var index = [Int32](repeating: 99, count: rows), value = [Float](repeating: 99, count: rows)
+                VectorKernels.argmaxRows(s, rows: rows, cols: cols, ld: ld, index: &index, value: &value, path: path)
+                for r in 0..<rows {
+                    var best = -Float.infinity, at: Int32 = -1
+                    for c in 0..<cols where s[r * ld + c] > best { best = s[r * ld + c]; at = Int32(c) }
+                    XCTAssertEqual(index[r], at, "\(path) cols \(cols) row \(r)")
+                    XCTAssertEqual(value[r], best, "\(path) cols \(cols) row \(r)")
+                }
+            }
+        }
+    }
 }

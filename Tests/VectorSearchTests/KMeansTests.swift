@@ -160,4 +160,31 @@ final class KMeansTests: XCTestCase {
         XCTAssertLessThan(diff, 1e-5, "centroids of 1 and 2 workers differ by \(diff)")
         XCTAssertEqual(quiet.centroids, two.centroids, "recording the objective changes nothing else")
     }
+
+    func testNearestEqualsAFlatIndexTopOne() throws {
+        let data = Self.clustered(3000, 24, clusters: 7, spread: 0.5, seed: 12, normalized: false)
+        let centroids = Self.clustered(300, 24, clusters: 300, spread: 0.2, seed: 13, normalized: false)
+        for augment in [false, true] {
+            var aug = centroids
+            if augment {
+                aug = Matrix(rows: 300, cols: 25)
+                for j in 0..<300 {
+                    var norm: Float = 0
+                    for c in 0..<24 { aug[j, c] = centroids[j, c]; norm += centroids[j, c] * centroids[j, c] }
+                    aug[j, 24] = -norm / 2
+                }
+            }
+            let quantizer = FlatIndex(vectors: aug)
+            var labels = [Int32](repeating: 0, count: 3000), scores = [Float](repeating: 0, count: 3000)
+            data.storage.withUnsafeBufferPointer { x in
+                KMeans.nearest(x.baseAddress!, rows: 3000, dimension: 24, in: quantizer, augment: augment, labels: &labels, scores: &scores)
+            }
+            let queries = augment ? Matrix(stacking: (0..<3000).map { data.row($0) + [1] }) : data
+            let reference = quantizer.referenceSearch(queries, k: 1)
+            for i in 0..<3000 {
+                XCTAssertEqual(Int(labels[i]), reference.ids[i], "augment \(augment) row \(i)")
+                XCTAssertEqual(scores[i], reference.scores[i], accuracy: 1e-4)
+            }
+        }
+    }
 }

@@ -56,6 +56,11 @@ void lr_attention_head(int path, const float *q, const float *k, const float *v,
 /// `x[i] = exp(x[i])` for `n` values (|relative error| < 3e-7 for x in [-87.3, 88.3]; x is clamped to that range).
 void lr_exp(int path, float *x, size_t n);
 
+/// For each of `m` rows of `s` (`n` values, rows `ld` floats apart): the index of its largest
+/// value, the first one on ties, and that value; -1 and -inf for a row with no value above -inf
+/// (NaN never wins).
+void lr_argmax_rows(int path, const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value);
+
 #ifdef __cplusplus
 }
 #endif

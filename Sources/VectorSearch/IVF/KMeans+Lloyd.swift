@@ -33,31 +33,41 @@ extension KMeans {
         nearest(x, rows: n, dimension: d, in: quantizer, augment: !spherical, labels: &labels, scores: &scores)
     }
 
-    /// Top-1 of each of the `n` rows at `x` (`[n x d]`) in `quantizer`, searched in blocks of
-    /// `assignBlock` rows; `augment` appends the constant 1 column the L2 trick needs.
+    /// Top-1 of each of the `n` rows at `x` (`[n x d]`) in `quantizer`, in blocks of at most
+    /// `assignBlock` rows: one sgemm of the block against every centroid, then the SIMD arg-max of
+    /// each row (ties to the lower centroid, as a `FlatIndex` search gives). `augment` appends
+    /// the constant 1 column the L2 trick needs (the block is copied only then).
     static func nearest(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, in quantizer: FlatIndex,
                         augment: Bool, labels: inout [Int32], scores: inout [Float]) {
         precondition(labels.count == n && scores.count == n && quantizer.dimension == (augment ? d + 1 : d))
-        let spherical = !augment
-        let width = quantizer.dimension
-        for b0 in stride(from: 0, to: n, by: assignBlock) {
-            let bn = min(assignBlock, n - b0)
-            var block = Matrix(rows: bn, cols: width)
-            block.storage.withUnsafeMutableBufferPointer { q in
-                let q = q.baseAddress!
-                if spherical {
-                    q.update(from: x + b0 * d, count: bn * d)
-                } else {
-                    for r in 0..<bn {
-                        (q + r * width).update(from: x + (b0 + r) * d, count: d)
-                        q[r * width + d] = 1
+        let width = quantizer.dimension, k = quantizer.count
+        guard n > 0, k > 0 else { return }
+        // A block's score tile stays within 16 MiB whatever the number of centroids.
+        let block = min(assignBlock, n, max(64, (1 << 22) / k))
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: block * k)
+        let copy = augment ? UnsafeMutablePointer<Float>.allocate(capacity: block * width) : nil
+        defer { tile.deallocate(); copy?.deallocate() }
+        labels.withUnsafeMutableBufferPointer { lp in
+            scores.withUnsafeMutableBufferPointer { sp in
+                nonisolated(unsafe) let labelsBase = lp.baseAddress!, scoresBase = sp.baseAddress!
+                for b0 in stride(from: 0, to: n, by: block) {
+                    let bn = min(block, n - b0)
+                    var q = x + b0 * d
+                    if let copy {
+                        for r in 0..<bn {
+                            (copy + r * width).update(from: x + (b0 + r) * d, count: d)
+                            copy[r * width + d] = 1
+                        }
+                        q = UnsafePointer(copy)
+                    }
+                    GEMM.multiplyTransposed(m: bn, n: k, k: width, a: q, b: quantizer.storage.row(0), c: tile, ldc: k)
+                    let parts = BLASThreads.chunks(bn, parts: bn * k >= 1 << 20 ? BLASThreads.count : 1)
+                    BLASThreads.parallel(parts.count) { p in
+                        let r = parts[p]
+                        VectorKernels.argmaxRows(tile + r.lowerBound * k, rows: r.count, cols: k, ld: k,
+                                                 index: labelsBase + b0 + r.lowerBound, value: scoresBase + b0 + r.lowerBound)
                     }
                 }
-            }
-            let result = quantizer.search(block, k: 1)
-            for r in 0..<bn {
-                labels[b0 + r] = Int32(result.ids[r])
-                scores[b0 + r] = result.scores[r]
             }
         }
     }
