@@ -54,7 +54,7 @@ check "rag model list finds the user data folder's model" bash -c "cd '$tmp/else
 check "rag index build from another folder" bash -c "cd '$tmp/elsewhere' && $clean '$rag' index build --csv cols.csv --index '$tmp/idx' | grep -q '^indexed '"
 check "rag query" bash -c "cd '$tmp/elsewhere' && $clean '$rag' query 'my card has not arrived yet' -k 3 --index '$tmp/idx' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d[\"neighbours\"])==3, d'"
 check "man -l rag.1" bash -c "MANWIDTH=80 man -l '$prefix/share/man/man1/rag.1' | grep -q 'rag'"
-check "bash completion installed" test -s "$prefix/share/bash-completion/completions/rag"
+check "bash completion installed and loads" bash -c "source '$prefix/share/bash-completion/completions/rag' && complete -p rag | grep -q rag"
 check "rag model verify passes" bash -c "cd '$tmp/elsewhere' && $clean '$rag' model verify"
 # One flipped byte in the installed weights.
 python3 - "$model/model.safetensors" <<'PY'

@@ -2,8 +2,9 @@
 import LinearAlgebra
 
 extension KMeans {
-    /// Rows per FlatIndex search call in the assignment step; bounds the query copy to a few MiB.
+    /// Rows and centroids per sgemm in the assignment step (a 4096 x 1024 score tile, 16 MiB).
     static let assignBlock = 4096
+    static let centroidBlock = 1024
     /// Additions (rows x dimension) of an update below which one thread does it all.
     static let parallelUpdateWork = 1 << 20
 
@@ -33,20 +34,23 @@ extension KMeans {
         nearest(x, rows: n, dimension: d, in: quantizer, augment: !spherical, labels: &labels, scores: &scores)
     }
 
-    /// Top-1 of each of the `n` rows at `x` (`[n x d]`) in `quantizer`, in blocks of at most
-    /// `assignBlock` rows: one sgemm of the block against every centroid, then the SIMD arg-max of
-    /// each row (ties to the lower centroid, as a `FlatIndex` search gives). `augment` appends
-    /// the constant 1 column the L2 trick needs (the block is copied only then).
+    /// Top-1 of each of the `n` rows at `x` (`[n x d]`) in `quantizer`: blocks of at most
+    /// `assignBlock` rows against blocks of at most `centroidBlock` centroids (faiss's blocking),
+    /// one sgemm each, then the SIMD arg-max of each row folded into the row's best so far (a
+    /// later block must be strictly better, so ties go to the lower centroid, as a `FlatIndex`
+    /// search gives). `augment` appends the constant 1 column the L2 trick needs (the block is
+    /// copied only then).
     static func nearest(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, in quantizer: FlatIndex,
                         augment: Bool, labels: inout [Int32], scores: inout [Float]) {
         precondition(labels.count == n && scores.count == n && quantizer.dimension == (augment ? d + 1 : d))
         let width = quantizer.dimension, k = quantizer.count
         guard n > 0, k > 0 else { return }
-        // A block's score tile stays within 16 MiB whatever the number of centroids.
-        let block = min(assignBlock, n, max(64, (1 << 22) / k))
-        let tile = UnsafeMutablePointer<Float>.allocate(capacity: block * k)
+        let block = min(assignBlock, n), cBlock = min(centroidBlock, k)
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: block * cBlock)
+        let blockIndex = UnsafeMutablePointer<Int32>.allocate(capacity: block)
+        let blockValue = UnsafeMutablePointer<Float>.allocate(capacity: block)
         let copy = augment ? UnsafeMutablePointer<Float>.allocate(capacity: block * width) : nil
-        defer { tile.deallocate(); copy?.deallocate() }
+        defer { tile.deallocate(); blockIndex.deallocate(); blockValue.deallocate(); copy?.deallocate() }
         labels.withUnsafeMutableBufferPointer { lp in
             scores.withUnsafeMutableBufferPointer { sp in
                 nonisolated(unsafe) let labelsBase = lp.baseAddress!, scoresBase = sp.baseAddress!
@@ -60,12 +64,22 @@ extension KMeans {
                         }
                         q = UnsafePointer(copy)
                     }
-                    GEMM.multiplyTransposed(m: bn, n: k, k: width, a: q, b: quantizer.storage.row(0), c: tile, ldc: k)
-                    let parts = BLASThreads.chunks(bn, parts: bn * k >= 1 << 20 ? BLASThreads.count : 1)
-                    BLASThreads.parallel(parts.count) { p in
-                        let r = parts[p]
-                        VectorKernels.argmaxRows(tile + r.lowerBound * k, rows: r.count, cols: k, ld: k,
-                                                 index: labelsBase + b0 + r.lowerBound, value: scoresBase + b0 + r.lowerBound)
+                    for c0 in stride(from: 0, to: k, by: cBlock) {
+                        let cn = min(cBlock, k - c0)
+                        GEMM.multiplyTransposed(m: bn, n: cn, k: width, a: q, b: quantizer.storage.row(c0), c: tile, ldc: cn)
+                        let parts = BLASThreads.chunks(bn, parts: bn * cn >= 1 << 20 ? BLASThreads.count : 1)
+                        BLASThreads.parallel(parts.count) { p in
+                            let r = parts[p]
+                            VectorKernels.argmaxRows(tile + r.lowerBound * cn, rows: r.count, cols: cn, ld: cn,
+                                                     index: blockIndex + r.lowerBound, value: blockValue + r.lowerBound)
+                            for i in r {
+                                let out = b0 + i
+                                if c0 == 0 || blockValue[i] > scoresBase[out] {
+                                    labelsBase[out] = blockIndex[i] < 0 ? -1 : blockIndex[i] + Int32(c0)
+                                    scoresBase[out] = blockValue[i]
+                                }
+                            }
+                        }
                     }
                 }
             }
