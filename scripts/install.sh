@@ -63,7 +63,7 @@ if commit="$(git -C "$root" rev-parse HEAD 2>/dev/null)"; then
   place "$work/commit" "$prefix/share/localrag/commit"
 fi
 
-# Man pages from ArgumentParser's manual plugin (one page per command).
+# The man page from ArgumentParser's manual plugin (every subcommand in one rag.1).
 manual="$("$root/scripts/build.sh" --manual 2>"$work/manual.log")" \
   || { cat "$work/manual.log" >&2; echo "install.sh: generating the man page failed" >&2; exit 1; }
 [ -f "$manual/rag.1" ] || { echo "install.sh: the manual plugin wrote no rag.1 in $manual" >&2; exit 1; }

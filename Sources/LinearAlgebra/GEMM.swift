@@ -6,17 +6,16 @@ internal import CBLAS
 public enum GEMM {
     /// `C[m x n] = alpha * A[m x k] * Bᵀ + beta * C` where `B` is stored `[n x k]` row-major
     /// (the layout of linear weights and of stored vectors). Leading dimensions are the row widths
-    /// unless given. Large products are split by rows over `BLASThreads.count` workers; `serial`
-    /// keeps the product on the calling thread (for callers that are themselves parallel).
+    /// unless given. Large products are split by rows over `BLASThreads.count` workers.
     @inlinable
     public static func multiplyTransposed(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int? = nil,
         b: UnsafePointer<Float>, ldb: Int? = nil,
         c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
-        alpha: Float = 1, beta: Float = 0, serial: Bool = false
+        alpha: Float = 1, beta: Float = 0
     ) {
-        sgemm(transB: true, serial: serial, m: m, n: n, k: k, a: a, lda: lda ?? k, b: b, ldb: ldb ?? k,
+        sgemm(transB: true, m: m, n: n, k: k, a: a, lda: lda ?? k, b: b, ldb: ldb ?? k,
               c: c, ldc: ldc ?? n, alpha: alpha, beta: beta)
     }
 
@@ -27,14 +26,14 @@ public enum GEMM {
         a: UnsafePointer<Float>, lda: Int? = nil,
         b: UnsafePointer<Float>, ldb: Int? = nil,
         c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
-        alpha: Float = 1, beta: Float = 0, serial: Bool = false
+        alpha: Float = 1, beta: Float = 0
     ) {
-        sgemm(transB: false, serial: serial, m: m, n: n, k: k, a: a, lda: lda ?? k, b: b, ldb: ldb ?? n,
+        sgemm(transB: false, m: m, n: n, k: k, a: a, lda: lda ?? k, b: b, ldb: ldb ?? n,
               c: c, ldc: ldc ?? n, alpha: alpha, beta: beta)
     }
 
     @usableFromInline
-    static func sgemm(transB: Bool, serial: Bool, m: Int, n: Int, k: Int,
+    static func sgemm(transB: Bool, m: Int, n: Int, k: Int,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         guard m > 0, n > 0 else { return }
@@ -45,7 +44,7 @@ public enum GEMM {
         // Split the rows of A (and C) over the workers when each part still gets enough rows for
         // sgemm to run at its peak; small products stay on the calling thread.
         let threads = BLASThreads.count
-        let parts = (!serial && threads > 1 && m >= 128 && m * n * k >= 1 << 21) ? min(threads, m / 64) : 1
+        let parts = (threads > 1 && m >= 128 && m * n * k >= 1 << 21) ? min(threads, m / 64) : 1
         let rows = BLASThreads.chunks(m, parts: parts)
         BLASThreads.parallel(rows.count) { p in
             let r = rows[p]
@@ -56,14 +55,14 @@ public enum GEMM {
     }
 
     /// `A * Bᵀ` for matrices: `[a.rows x b.rows]`.
-    public static func multiplyTransposed(_ a: Matrix, _ b: Matrix, serial: Bool = false) -> Matrix {
+    public static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
         precondition(a.cols == b.cols, "inner dimensions differ: \(a.cols) vs \(b.cols)")
         var c = Matrix(rows: a.rows, cols: b.rows)
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
                     guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else { return }
-                    multiplyTransposed(m: a.rows, n: b.rows, k: a.cols, a: ba, b: bb, c: bc, serial: serial)
+                    multiplyTransposed(m: a.rows, n: b.rows, k: a.cols, a: ba, b: bb, c: bc)
                 }
             }
         }

@@ -80,10 +80,7 @@ int lr_simd_best_path(void) {
 }
 
 int lr_simd_path(void) {
-    static int cached = -1;
-    int path = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (path >= 0) return path;
-    path = lr_simd_best_path();
+    int path = lr_simd_best_path();
     const char *forced = getenv("LOCALRAG_SIMD");
     if (forced && *forced) {
         int want = path;
@@ -92,6 +89,5 @@ int lr_simd_path(void) {
         else if (strcmp(forced, "avx512") == 0) want = LR_PATH_AVX512;
         if (want < path) path = want;
     }
-    __atomic_store_n(&cached, path, __ATOMIC_RELAXED);
     return path;
 }

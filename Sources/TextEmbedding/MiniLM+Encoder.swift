@@ -107,7 +107,7 @@ extension MiniLM {
             let h = c.hiddenSize, inter = c.intermediateSize, heads = c.numAttentionHeads, d = c.headSize
             let tokens = ws.tokens
             let threads = max(1, min(BLASThreads.count, 8))
-            let x = ws.x, tmp = ws.tmp, qkv = ws.qkv, context = ws.context, ffn = ws.ffn, scores = ws.scores
+            let x = ws.x, tmp = ws.tmp, qkv = ws.qkv, context = ws.context, ffn = ws.ffn, attentionScratch = ws.attentionScratch
             let eps = c.layerNormEps
             // Q, K, V for every token in one sgemm: [T x 3H].
             l.qkvWeight.withUnsafeBufferPointer { w in
@@ -126,7 +126,7 @@ extension MiniLM {
                         let row = qkv + r * 3 * h
                         for j in 0..<(3 * h) { row[j] += bias[j] }
                     }
-                    let scratch = scores + part * ws.scratchPerThread
+                    let scratch = attentionScratch + part * ws.scratchPerThread
                     for s in sentences {
                         let o = offsets[s], n = offsets[s + 1] - offsets[s]
                         for hd in 0..<heads {
@@ -196,25 +196,23 @@ extension MiniLM {
         let ffn: UnsafeMutablePointer<Float>
         /// Attention scratch (K transposed and one row of scores), `scratchPerThread` floats for
         /// each of at most 8 threads.
-        let scores: UnsafeMutablePointer<Float>
+        let attentionScratch: UnsafeMutablePointer<Float>
         let scratchPerThread: Int
-        let longest: Int
 
         init(tokens: Int, config c: Config, longest: Int) {
             self.tokens = tokens
-            self.longest = max(1, longest)
             let h = c.hiddenSize
             x = .allocate(capacity: max(1, tokens * h))
             tmp = .allocate(capacity: max(1, tokens * h))
             qkv = .allocate(capacity: max(1, tokens * 3 * h))
             context = .allocate(capacity: max(1, tokens * h))
             ffn = .allocate(capacity: max(1, tokens * c.intermediateSize))
-            scratchPerThread = max(1, self.longest * (c.headSize + 1))
-            scores = .allocate(capacity: 8 * scratchPerThread)
+            scratchPerThread = max(1, longest * (c.headSize + 1))
+            attentionScratch = .allocate(capacity: 8 * scratchPerThread)
         }
 
         func deallocate() {
-            for p in [x, tmp, qkv, context, ffn, scores] { p.deallocate() }
+            for p in [x, tmp, qkv, context, ffn, attentionScratch] { p.deallocate() }
         }
     }
 }

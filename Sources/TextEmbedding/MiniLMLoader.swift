@@ -37,11 +37,8 @@ public enum MiniLMLoader {
             out.append(Location(url: bin.deletingLastPathComponent().appendingPathComponent("share/localrag/models/\(MiniLM.folderName)"),
                                 source: "beside the binary"))
         }
-        var package = bin
-        while package.path != "/" && package.lastPathComponent != ".build" { package.deleteLastPathComponent() }
-        if package.lastPathComponent == ".build" {
-            out.append(Location(url: package.deletingLastPathComponent().appendingPathComponent("models/\(MiniLM.folderName)"),
-                                source: "beside the binary"))
+        if let package = packageFolder() {
+            out.append(Location(url: package.appendingPathComponent("models/\(MiniLM.folderName)"), source: "beside the binary"))
         }
         var seen = Set<String>()
         return out.filter { seen.insert($0.url.standardizedFileURL.path).inserted }
@@ -64,6 +61,14 @@ public enum MiniLMLoader {
         }
         #endif
         return URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+    }
+
+    /// The package whose `.build/` holds the running binary (`<package>/.build/<triple>/<config>/rag`),
+    /// or nil for a binary installed elsewhere.
+    public static func packageFolder() -> URL? {
+        var folder = executableURL().deletingLastPathComponent()
+        while folder.path != "/" && folder.lastPathComponent != ".build" { folder.deleteLastPathComponent() }
+        return folder.lastPathComponent == ".build" ? folder.deletingLastPathComponent() : nil
     }
 
     /// The first folder of `candidates` that holds a model.safetensors, if any.

@@ -56,8 +56,9 @@ public enum MiniLMPackage {
     /// `SHA256SUMS` is written, and the folder is renamed into place, so an interrupted install
     /// leaves the old folder or the new one. Nothing changes when `folder` already verifies.
     public static func install(into folder: URL, python: String = "python3") throws -> InstallOutcome {
-        if FileManager.default.fileExists(atPath: folder.path), verify(folder: folder).allSatisfy(\.ok),
-           expectedSums(in: folder).map(\.sha256) == checksums.map(\.sha256) {
+        // Already installed: the folder's sums are the release's (read first, cheap) and its files match them.
+        if FileManager.default.fileExists(atPath: folder.path), expectedSums(in: folder).map(\.sha256) == checksums.map(\.sha256),
+           verify(folder: folder).allSatisfy(\.ok) {
             return .alreadyInstalled
         }
         let parent = folder.deletingLastPathComponent()

@@ -27,10 +27,7 @@ enum VersionText {
             let c = s.trimmingCharacters(in: .whitespacesAndNewlines)
             if !c.isEmpty { return c }
         }
-        // <package>/.build/<triple>/<config>/rag
-        let git = bin.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".git")
-        return headCommit(gitDir: git)
+        return MiniLMLoader.packageFolder().flatMap { headCommit(gitDir: $0.appendingPathComponent(".git")) }
     }
 
     /// The commit HEAD names in `gitDir` (a loose ref or packed-refs), short form.

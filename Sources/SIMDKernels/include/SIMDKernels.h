@@ -28,7 +28,8 @@ void lr_cpu_brand(char *out, size_t capacity);
 /// The kernel paths: 0 plain C, 1 AVX2+FMA, 2 AVX-512.
 enum { LR_PATH_PLAIN = 0, LR_PATH_AVX2 = 1, LR_PATH_AVX512 = 2 };
 
-/// The best path this CPU runs, unless LOCALRAG_SIMD (plain, avx2, avx512) forces one (never above the CPU's).
+/// The best path this CPU runs, unless LOCALRAG_SIMD (plain, avx2, avx512) forces one (never above the
+/// CPU's). Reads cpuid and the environment on each call: callers keep the answer (SIMDPath.current).
 int lr_simd_path(void);
 
 /// The best path this CPU supports, ignoring LOCALRAG_SIMD.

@@ -9,7 +9,7 @@ extension KMeans {
     static let parallelUpdateWork = 1 << 20
 
     /// Nearest centroid of each of the `n` rows at `x` (`[n x d]`) into `labels`, and its inner
-    /// product into `scores`, by a `FlatIndex` search (sgemm) over the centroids, block by block.
+    /// product into `scores`, by `nearest` (sgemm and arg-max) over the centroids, block by block.
     /// Not spherical: rows get a trailing 1 and centroids a trailing −‖c‖²/2, so the inner product
     /// `x·c − ‖c‖²/2` ranks centroids by L2 distance and the search stays an inner-product one.
     static func assign(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, to centroids: Matrix,
