@@ -32,6 +32,31 @@ public enum GEMM {
               c: c, ldc: ldc ?? n, alpha: alpha, beta: beta)
     }
 
+    /// `C[m x n] = alpha * Aᵀ * B + beta * C` where `A` is stored `[k x m]` and `B` `[k x n]`, both
+    /// row-major: the weight gradient `dYᵀ·X` of a linear layer. Split over the rows of C.
+    public static func multiplyATransposed(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int? = nil,
+        b: UnsafePointer<Float>, ldb: Int? = nil,
+        c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        guard m > 0, n > 0 else { return }
+        let lda = lda ?? m, ldb = ldb ?? n, ldc = ldc ?? n
+        if k == 0 {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
+            return
+        }
+        let threads = BLASThreads.count
+        let parts = (threads > 1 && m >= 128 && m * n * k >= 1 << 21) ? min(threads, m / 64) : 1
+        let rows = BLASThreads.chunks(m, parts: parts)
+        BLASThreads.parallel(rows.count) { p in
+            let r = rows[p]
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r.count), Int32(n), Int32(k), alpha,
+                        a + r.lowerBound, Int32(lda), b, Int32(ldb), beta, c + r.lowerBound * ldc, Int32(ldc))
+        }
+    }
+
     @usableFromInline
     static func sgemm(transB: Bool, m: Int, n: Int, k: Int,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

@@ -4,6 +4,7 @@ import Foundation
 public enum EmbeddingError: Error, LocalizedError, Equatable {
     case modelNotFound(searched: [String])
     case unreadable(path: String, reason: String)
+    case unwritable(path: String, reason: String)
     case badSafetensors(path: String, reason: String)
     case missingTensor(name: String)
     case tensorShape(name: String, expected: [Int], actual: [Int])
@@ -20,6 +21,8 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
             return "all-MiniLM-L6-v2 not found (looked in \(searched.joined(separator: ", "))); \(Self.install), or pass --model-dir DIR, or set LOCALRAG_MODEL_DIR"
         case .unreadable(let p, let r):
             return "cannot read \(p): \(r)"
+        case .unwritable(let p, let r):
+            return "cannot write \(p): \(r)"
         case .badSafetensors(let p, let r):
             return "\(p) is not a valid safetensors file: \(r); \(Self.install)"
         case .missingTensor(let n):

@@ -29,6 +29,12 @@ extension MiniLM {
         }
 
         public func embed(_ texts: [String]) throws -> Matrix {
+            try embed(texts, normalized: true)
+        }
+
+        /// Mean-pooled embeddings, L2-normalised unless `normalized` is false (what a fine-tuned
+        /// softmax head reads).
+        public func embed(_ texts: [String], normalized: Bool) throws -> Matrix {
             let h = dimension
             var out = Matrix(rows: texts.count, cols: h)
             guard !texts.isEmpty else { return out }
@@ -42,7 +48,7 @@ extension MiniLM {
                     end += 1
                 }
                 let batch = Array(order[start..<end])
-                let pooled = forward(batch.map { ids[$0] })
+                let pooled = forward(batch.map { ids[$0] }, normalized: normalized)
                 for (j, row) in batch.enumerated() {
                     for c in 0..<h { out[row, c] = pooled[j * h + c] }
                 }
@@ -52,8 +58,8 @@ extension MiniLM {
         }
 
         /// Runs the encoder on `sequences` (token ids with [CLS]/[SEP]) and returns the pooled,
-        /// L2-normalised `[sequences.count x hidden]` rows.
-        func forward(_ sequences: [[Int32]]) -> [Float] {
+        /// L2-normalised (unless `normalized` is false) `[sequences.count x hidden]` rows.
+        func forward(_ sequences: [[Int32]], normalized: Bool = true) -> [Float] {
             let c = weights.config
             let h = c.hiddenSize
             var offsets = [0]
@@ -75,6 +81,7 @@ extension MiniLM {
                 let inv = 1 / Float(n)
                 for j in 0..<h { pooled[s * h + j] *= inv }
             }
+            guard normalized else { return pooled }
             pooled.withUnsafeMutableBufferPointer { Normalization.normalizeRows($0.baseAddress!, rows: sequences.count, cols: h) }
             return pooled
         }

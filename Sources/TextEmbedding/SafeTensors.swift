@@ -16,9 +16,9 @@ public final class SafeTensors: @unchecked Sendable {
 
     public let path: String
     public let tensors: [String: TensorInfo]
-    private let base: UnsafeRawPointer
+    fileprivate let base: UnsafeRawPointer
     private let size: Int
-    private let dataStart: Int
+    fileprivate let dataStart: Int
 
     public init(url: URL) throws {
         path = url.path
@@ -106,5 +106,21 @@ public final class SafeTensors: @unchecked Sendable {
     /// SHA-256 of the whole file, hex.
     public func sha256() -> String {
         SHA256Hasher.hex(of: UnsafeRawBufferPointer(start: base, count: size))
+    }
+}
+
+extension SafeTensors {
+    /// The stored bytes of tensor `name`, whatever its dtype (for copying it unchanged).
+    public func rawBytes(_ name: String) -> UnsafeRawBufferPointer? {
+        guard let info = tensors[name] else { return nil }
+        return UnsafeRawBufferPointer(start: base + dataStart + info.byteRange.lowerBound, count: info.byteRange.count)
+    }
+
+    /// The `__metadata__` strings of the header.
+    public func metadata() -> [String: String] {
+        let rawLength = Int(UInt64(littleEndian: base.loadUnaligned(as: UInt64.self)))
+        let data = Data(bytes: base + 8, count: rawLength)
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        return (json?["__metadata__"] as? [String: String]) ?? [:]
     }
 }

@@ -1,0 +1,184 @@
+// EncoderFineTuner: trains MiniLM end to end with a softmax head on labelled texts; checkpoints, resume, the model folder.
+public import Foundation
+import LinearAlgebra
+
+/// End-to-end fine-tuning: every epoch shuffles the training rows (seeded), runs
+/// `EncoderTrainingPass` on batches, clips, and steps AdamW under the warm-up/decay schedule;
+/// after each epoch it measures accuracy on the held-out rows, keeps the best epoch's weights,
+/// and checkpoints (atomically) beside the output folder so `resume` continues from the last
+/// finished epoch. The result is a sentence-transformers model folder with the head beside it,
+/// swapped into place only when complete: a crash leaves the previous model whole. The same seed
+/// and thread count give the same weights bit for bit.
+public struct EncoderFineTuner {
+    public struct Progress: Sendable {
+        public var epoch: Int, epochs: Int, step: Int, steps: Int
+        /// Mean training loss of this epoch so far.
+        public var loss: Double
+        public var samplesPerSecond: Double
+        public var etaSeconds: Double
+    }
+
+    public struct EpochSummary: Codable, Sendable, Equatable {
+        public var epoch: Int
+        public var loss: Double
+        public var validationAccuracy: Double?
+        public var seconds: Double
+        public var samplesPerSecond: Double
+    }
+
+    public struct Report: Codable, Sendable {
+        public var epochs: [EpochSummary]
+        public var bestEpoch: Int
+        public var labels: [String]
+        public var trainingRows: Int
+        public var validationRows: Int
+        public var resumedAfterEpoch: Int?
+        public var threads: Int
+        public var output: String
+        public var recipe: FineTuneRecipe
+    }
+
+    public var recipe: FineTuneRecipe
+    public init(recipe: FineTuneRecipe) { self.recipe = recipe }
+
+    /// File names inside a fine-tuned model folder, beside the sentence-transformers ones.
+    public static let headFileName = "head.safetensors"
+    public static let reportFileName = "training.json"
+
+    /// The checkpoint folder of a run writing `output`.
+    public static func checkpointFolder(for output: URL) -> URL {
+        output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".checkpoint")
+    }
+
+    public func train(texts: [String], labels: [String], baseModel: URL, output: URL, resume: Bool = false,
+                      progress: (Progress) -> Void = { _ in }, epochFinished: (EpochSummary) -> Void = { _ in }) throws -> Report {
+        try recipe.check()
+        precondition(texts.count == labels.count)
+        let classes = Array(Set(labels)).sorted()
+        guard classes.count >= 2 else { throw FineTuneError.tooFewLabels(count: classes.count) }
+        if output.standardizedFileURL.resolvingSymlinksInPath().path == baseModel.standardizedFileURL.resolvingSymlinksInPath().path {
+            throw FineTuneError.outputIsBaseModel(path: output.path)
+        }
+        let config = try MiniLM.Config.read(baseModel.appendingPathComponent("config.json"))
+        let baseFile = try SafeTensors(url: baseModel.appendingPathComponent("model.safetensors"))
+        let tokenizer = try WordPieceTokenizer(vocabularyURL: baseModel.appendingPathComponent("vocab.txt"), maxLength: recipe.maxLength)
+        guard tokenizer.vocabularySize == config.vocabSize else {
+            throw EmbeddingError.vocabularyMismatch(vocabulary: tokenizer.vocabularySize, model: config.vocabSize)
+        }
+        guard recipe.maxLength <= config.maxPositionEmbeddings else {
+            throw FineTuneError.badSetting(name: "max-length", value: "\(recipe.maxLength)", expected: "at most \(config.maxPositionEmbeddings) (the model's positions)")
+        }
+        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        let ids = texts.map { tokenizer.encode($0) }
+        let y = labels.map { classIndex[$0]! }
+
+        // Held-out rows: a seeded shuffle, the first share.
+        var order = Array(0..<texts.count)
+        var splitRNG = SplitMix64(seed: recipe.seed ^ 0x5350_4C49_54)
+        order.shuffle(using: &splitRNG)
+        let validationCount = Int((recipe.validationFraction * Double(texts.count)).rounded())
+        let validation = Array(order[0..<validationCount]).sorted()
+        let training = Array(order[validationCount...]).sorted()
+        guard !training.isEmpty, recipe.validationFraction == 0 || !validation.isEmpty else {
+            throw FineTuneError.tooFewRows(training: training.count, validation: validation.count)
+        }
+
+        let parameters = EncoderParameters(config: config, classes: classes.count)
+        try parameters.load(from: baseFile)
+        parameters.initialiseHead(seed: recipe.seed)
+        let gradients = EncoderParameters(zerosLike: parameters)
+        var optimizer = AdamW(like: parameters, weightDecay: recipe.weightDecay, headLearningRateMultiplier: recipe.headLearningRateMultiplier)
+        let stepsPerEpoch = (training.count + recipe.batchSize - 1) / recipe.batchSize
+        let totalSteps = stepsPerEpoch * recipe.epochs
+
+        let checkpoint = FineTuneCheckpoint(folder: Self.checkpointFolder(for: output),
+                                            fingerprint: fingerprint(texts: texts, labels: labels, classes: classes, baseSHA: baseFile.sha256()))
+        var history: [EpochSummary] = []
+        var best: (epoch: Int, accuracy: Double) = (0, -1)
+        var resumedAfter: Int?
+        if resume, let state = try checkpoint.restore(parameters: parameters, optimizer: &optimizer) {
+            history = state.history
+            best = (state.bestEpoch, state.bestAccuracy)
+            resumedAfter = state.history.count
+        } else {
+            try checkpoint.reset()
+        }
+
+        let pass = EncoderTrainingPass(parameters: parameters, dropout: recipe.dropout)
+        for epoch in stride(from: history.count + 1, through: recipe.epochs, by: 1) {
+            var epochRNG = SplitMix64(seed: recipe.seed &+ UInt64(epoch) &* 0x9E37_79B9)
+            var shuffled = training
+            shuffled.shuffle(using: &epochRNG)
+            let start = Date()
+            var lossSum = 0.0
+            for s in 0..<stepsPerEpoch {
+                let batch = Array(shuffled[(s * recipe.batchSize)..<min(shuffled.count, (s + 1) * recipe.batchSize)])
+                let globalStep = (epoch - 1) * stepsPerEpoch + s
+                let out = pass.run(batch.map { ids[$0] }, labels: batch.map { y[$0] }, gradients: gradients,
+                                   dropoutSeed: recipe.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(globalStep))
+                lossSum += out.loss ?? 0
+                AdamW.clipGradientNorm(gradients, maxNorm: recipe.clipNorm)
+                let lr = recipe.learningRate * recipe.learningRateFactor(step: globalStep, total: totalSteps)
+                optimizer.update(parameters, gradients: gradients, learningRate: lr)
+                let elapsed = max(Date().timeIntervalSince(start), 1e-9)
+                let done = min(shuffled.count, (s + 1) * recipe.batchSize)
+                let rate = Double(done) / elapsed
+                let remaining = Double(shuffled.count - done + (recipe.epochs - epoch) * shuffled.count) / max(rate, 1e-9)
+                progress(Progress(epoch: epoch, epochs: recipe.epochs, step: s + 1, steps: stepsPerEpoch,
+                                  loss: lossSum / Double(s + 1), samplesPerSecond: rate, etaSeconds: remaining))
+            }
+            let seconds = Date().timeIntervalSince(start)
+            var accuracy: Double?
+            if !validation.isEmpty {
+                accuracy = Self.accuracy(pass: EncoderTrainingPass(parameters: parameters, dropout: 0),
+                                         sequences: validation.map { ids[$0] }, labels: validation.map { y[$0] })
+            }
+            let summary = EpochSummary(epoch: epoch, loss: lossSum / Double(stepsPerEpoch), validationAccuracy: accuracy,
+                                       seconds: seconds, samplesPerSecond: Double(training.count) / seconds)
+            history.append(summary)
+            // Best epoch: the highest validation accuracy (ties: the earlier), or the last without validation.
+            let isBest = accuracy.map { $0 > best.accuracy } ?? true
+            if isBest { best = (epoch, accuracy ?? 0) }
+            try checkpoint.save(parameters: parameters, optimizer: optimizer, history: history,
+                                bestEpoch: best.epoch, bestAccuracy: best.accuracy, isBest: isBest)
+            epochFinished(summary)
+        }
+
+        let finalParameters = try checkpoint.bestParameters(like: parameters) ?? parameters
+        let report = Report(epochs: history, bestEpoch: best.epoch, labels: classes, trainingRows: training.count,
+                            validationRows: validation.count, resumedAfterEpoch: resumedAfter, threads: BLASThreads.count,
+                            output: output.path, recipe: recipe)
+        try FineTunedModelFolder.write(finalParameters, labels: classes, report: report, baseModel: baseModel, baseFile: baseFile, to: output)
+        try checkpoint.remove()
+        return report
+    }
+
+    /// Share of `sequences` whose arg-max logit is the label (dropout off), in batches of 128.
+    static func accuracy(pass: EncoderTrainingPass, sequences: [[Int32]], labels: [Int]) -> Double {
+        var correct = 0
+        let C = pass.parameters.classes
+        var start = 0
+        while start < sequences.count {
+            let end = min(sequences.count, start + 128)
+            let logits = pass.run(Array(sequences[start..<end])).logits
+            for i in 0..<(end - start) {
+                let row = logits[(i * C)..<((i + 1) * C)]
+                if row.indices.max(by: { row[$0] < row[$1] })! - i * C == labels[start + i] { correct += 1 }
+            }
+            start = end
+        }
+        return Double(correct) / Double(max(1, sequences.count))
+    }
+
+    /// What must match for a checkpoint to be resumed: data, labels, base weights, recipe.
+    func fingerprint(texts: [String], labels: [String], classes: [String], baseSHA: String) -> String {
+        let hasher = SHA256Hasher()
+        for (t, l) in zip(texts, labels) { hasher.update(Data((t + "\u{1F}" + l + "\u{1E}").utf8)) }
+        hasher.update(Data(classes.joined(separator: "\u{1F}").utf8))
+        hasher.update(Data(baseSHA.utf8))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        hasher.update((try? encoder.encode(recipe)) ?? Data())
+        return hasher.finalizeHex()
+    }
+}

@@ -1,0 +1,178 @@
+// EncoderParameters: every trainable tensor of a MiniLM encoder and its softmax head in one flat buffer, by name.
+import Foundation
+import LinearAlgebra
+
+/// The tensors training updates, in one contiguous `Float` buffer (so AdamW, clipping and
+/// checkpoints are single loops), with each tensor's name, shape and place. Gradients and the
+/// optimizer's moments use the same layout (`init(zerosLike:)`). Linear weights are `[out x in]`
+/// as in the safetensors file; Q, K and V are stacked into one `[3H x H]` tensor as the forward uses them.
+public final class EncoderParameters: @unchecked Sendable {
+    // Not shared across threads while written: one training step owns it.
+    public struct Tensor: Sendable, Equatable {
+        public var name: String
+        public var shape: [Int]
+        public var offset: Int
+        public var count: Int { shape.reduce(1, *) }
+        /// Weight decay applies (not to biases, LayerNorm or the head, as in the reference recipe).
+        public var decays: Bool
+        /// Part of the softmax head (its own learning rate).
+        public var isHead: Bool
+    }
+
+    /// Offsets of one transformer layer's tensors.
+    struct LayerOffsets {
+        var qkvWeight = 0, qkvBias = 0, outputWeight = 0, outputBias = 0, attentionNormWeight = 0, attentionNormBias = 0
+        var intermediateWeight = 0, intermediateBias = 0, ffnOutputWeight = 0, ffnOutputBias = 0, ffnNormWeight = 0, ffnNormBias = 0
+    }
+
+    public let config: MiniLM.Config
+    public let classes: Int
+    public let tensors: [Tensor]
+    public let count: Int
+    public let values: UnsafeMutablePointer<Float>
+    let wordEmbeddings: Int, positionEmbeddings: Int, tokenTypeEmbeddings: Int
+    let embeddingNormWeight: Int, embeddingNormBias: Int
+    let layers: [LayerOffsets]
+    let headWeight: Int, headBias: Int
+
+    /// Name of the stacked query/key/value tensor of `layer` (split into three when saved).
+    static func qkvName(_ layer: Int, _ part: String) -> String { "encoder.layer.\(layer).attention.self.qkv.\(part)" }
+    public static let headWeightName = "classifier.weight"
+    public static let headBiasName = "classifier.bias"
+
+    /// Zero-filled parameters of `config` with a `classes`-way head.
+    public init(config c: MiniLM.Config, classes: Int) {
+        precondition(classes >= 1)
+        self.config = c
+        self.classes = classes
+        var list: [Tensor] = []
+        var next = 0
+        func add(_ name: String, _ shape: [Int], head: Bool = false) -> Int {
+            let decays = !head && !name.contains("LayerNorm") && !name.hasSuffix("bias")
+            list.append(Tensor(name: name, shape: shape, offset: next, decays: decays, isHead: head))
+            defer { next += shape.reduce(1, *) }
+            return next
+        }
+        let h = c.hiddenSize, i = c.intermediateSize
+        wordEmbeddings = add("embeddings.word_embeddings.weight", [c.vocabSize, h])
+        positionEmbeddings = add("embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, h])
+        tokenTypeEmbeddings = add("embeddings.token_type_embeddings.weight", [c.typeVocabSize, h])
+        embeddingNormWeight = add("embeddings.LayerNorm.weight", [h])
+        embeddingNormBias = add("embeddings.LayerNorm.bias", [h])
+        var layers: [LayerOffsets] = []
+        for l in 0..<c.numHiddenLayers {
+            let p = "encoder.layer.\(l)."
+            var o = LayerOffsets()
+            o.qkvWeight = add(Self.qkvName(l, "weight"), [3 * h, h])
+            o.qkvBias = add(Self.qkvName(l, "bias"), [3 * h])
+            o.outputWeight = add(p + "attention.output.dense.weight", [h, h])
+            o.outputBias = add(p + "attention.output.dense.bias", [h])
+            o.attentionNormWeight = add(p + "attention.output.LayerNorm.weight", [h])
+            o.attentionNormBias = add(p + "attention.output.LayerNorm.bias", [h])
+            o.intermediateWeight = add(p + "intermediate.dense.weight", [i, h])
+            o.intermediateBias = add(p + "intermediate.dense.bias", [i])
+            o.ffnOutputWeight = add(p + "output.dense.weight", [h, i])
+            o.ffnOutputBias = add(p + "output.dense.bias", [h])
+            o.ffnNormWeight = add(p + "output.LayerNorm.weight", [h])
+            o.ffnNormBias = add(p + "output.LayerNorm.bias", [h])
+            layers.append(o)
+        }
+        self.layers = layers
+        headWeight = add(Self.headWeightName, [classes, h], head: true)
+        headBias = add(Self.headBiasName, [classes], head: true)
+        tensors = list
+        count = next
+        values = .allocate(capacity: next)
+        values.initialize(repeating: 0, count: next)
+    }
+
+    /// Zeros in the layout of `other` (gradients, optimizer moments).
+    public convenience init(zerosLike other: EncoderParameters) {
+        self.init(config: other.config, classes: other.classes)
+    }
+
+    deinit { values.deallocate() }
+
+    /// A copy of every value.
+    public func copy() -> EncoderParameters {
+        let out = EncoderParameters(zerosLike: self)
+        out.values.update(from: values, count: count)
+        return out
+    }
+
+    public func tensor(named name: String) -> Tensor? { tensors.first { $0.name == name } }
+
+    public func pointer(_ offset: Int) -> UnsafeMutablePointer<Float> { values + offset }
+
+    /// BERT's initialisation (normal 0.02 weights, zero biases, unit LayerNorm) for tests and tiny
+    /// models; the head as torch's `nn.Linear` (uniform ±1/√in).
+    public func initialiseRandomly(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        for t in tensors where !t.isHead {
+            let p = values + t.offset
+            if t.name.contains("LayerNorm.weight") {
+                for j in 0..<t.count { p[j] = 1 }
+            } else if t.name.hasSuffix("bias") || t.name.contains("LayerNorm") {
+                for j in 0..<t.count { p[j] = 0 }
+            } else {
+                for j in 0..<t.count { p[j] = Float(Self.normal(&rng) * 0.02) }
+            }
+        }
+        initialiseHead(seed: seed)
+    }
+
+    /// The head as torch's `nn.Linear` initialises it: weight and bias uniform in ±1/√hidden.
+    public func initialiseHead(seed: UInt64) {
+        var rng = SplitMix64(seed: seed ^ 0x4845_4144)
+        let bound = 1 / Double(config.hiddenSize).squareRoot()
+        for j in 0..<(classes * config.hiddenSize + classes) {
+            let u = Double(rng.next() >> 11) / Double(1 << 53)
+            values[headWeight + j] = Float((2 * u - 1) * bound)
+        }
+    }
+
+    static func normal(_ rng: inout SplitMix64) -> Double {
+        let u1 = max(Double(rng.next() >> 11) / Double(1 << 53), 1e-300)
+        let u2 = Double(rng.next() >> 11) / Double(1 << 53)
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+    }
+
+    /// Copies the encoder's tensors from a model's safetensors (the head is left as it is).
+    public func load(from file: SafeTensors) throws {
+        let h = config.hiddenSize
+        for t in tensors where !t.isHead {
+            if t.name.hasPrefix("encoder.layer.") && t.name.contains(".attention.self.qkv.") {
+                let layer = t.name.split(separator: ".")[2]
+                let part = t.name.hasSuffix("weight") ? "weight" : "bias"
+                for (k, which) in ["query", "key", "value"].enumerated() {
+                    let shape = part == "weight" ? [h, h] : [h]
+                    let src = try file.floats("encoder.layer.\(layer).attention.self.\(which).\(part)", shape: shape)
+                    (values + t.offset + k * src.count).update(from: src.baseAddress!, count: src.count)
+                }
+            } else {
+                let src = try file.floats(t.name, shape: t.shape)
+                (values + t.offset).update(from: src.baseAddress!, count: src.count)
+            }
+        }
+    }
+
+    /// The tensors under the names of a Hugging Face BertModel file (Q, K, V split), head excluded.
+    public func encoderTensorsForSaving() -> [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)] {
+        let h = config.hiddenSize
+        var out: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)] = []
+        for t in tensors where !t.isHead {
+            if t.name.contains(".attention.self.qkv.") {
+                let layer = t.name.split(separator: ".")[2]
+                let part = t.name.hasSuffix("weight") ? "weight" : "bias"
+                let size = part == "weight" ? h * h : h
+                for (k, which) in ["query", "key", "value"].enumerated() {
+                    out.append(("encoder.layer.\(layer).attention.self.\(which).\(part)", part == "weight" ? [h, h] : [h],
+                                UnsafeBufferPointer(start: values + t.offset + k * size, count: size)))
+                }
+            } else {
+                out.append((t.name, t.shape, UnsafeBufferPointer(start: values + t.offset, count: t.count)))
+            }
+        }
+        return out
+    }
+}

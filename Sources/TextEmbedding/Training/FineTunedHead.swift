@@ -1,0 +1,43 @@
+// FineTunedHead: the softmax head saved beside a fine-tuned encoder, applied to its mean-pooled embeddings.
+public import Foundation
+import LinearAlgebra
+
+/// `head.safetensors` of a model folder written by `EncoderFineTuner`: `[classes x hidden]`
+/// weights, bias, and the labels in class order. It reads mean-pooled embeddings that are NOT
+/// L2-normalised (as it was trained); `MiniLM.Encoder.embed(_:normalized: false)` gives them.
+public struct FineTunedHead: Sendable {
+    public let labels: [String]
+    public let hidden: Int
+    let weight: [Float]
+    let bias: [Float]
+
+    public static func load(modelFolder: URL) throws -> FineTunedHead {
+        let url = modelFolder.appendingPathComponent(EncoderFineTuner.headFileName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw FineTuneError.notAFineTunedModel(path: modelFolder.path, reason: "no \(EncoderFineTuner.headFileName) (train one with `--encoder`)")
+        }
+        let file = try SafeTensors(url: url)
+        guard let json = file.metadata()["labels"], let labels = try? JSONDecoder().decode([String].self, from: Data(json.utf8)),
+              let shape = file.tensors[EncoderParameters.headWeightName]?.shape, shape.count == 2, shape[0] == labels.count else {
+            throw FineTuneError.notAFineTunedModel(path: modelFolder.path, reason: "\(EncoderFineTuner.headFileName) has no labels matching its weights")
+        }
+        let w = try file.floats(EncoderParameters.headWeightName, shape: shape)
+        let b = try file.floats(EncoderParameters.headBiasName, shape: [shape[0]])
+        return FineTunedHead(labels: labels, hidden: shape[1], weight: Array(w), bias: Array(b))
+    }
+
+    /// Class probabilities (softmax of the logits) of each row of `pooled`.
+    public func probabilities(_ pooled: Matrix) -> Matrix {
+        precondition(pooled.cols == hidden, "embeddings of width \(pooled.cols), head expects \(hidden)")
+        let c = labels.count
+        var z = GEMM.multiplyTransposed(pooled, Matrix(rows: c, cols: hidden, storage: weight))
+        for r in 0..<z.rows {
+            var mx = -Float.infinity
+            for k in 0..<c { z[r, k] += bias[k]; mx = max(mx, z[r, k]) }
+            var sum: Float = 0
+            for k in 0..<c { z[r, k] = expf(z[r, k] - mx); sum += z[r, k] }
+            for k in 0..<c { z[r, k] /= sum }
+        }
+        return z
+    }
+}
