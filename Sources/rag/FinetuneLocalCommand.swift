@@ -1,30 +1,82 @@
-// FinetuneLocalCommand: `rag finetune local --csv TRAIN`: fit the linear head on frozen embeddings and store it in the index.
+// FinetuneLocalCommand: `rag finetune local`: a linear head on frozen embeddings (into the index), or with --encoder the encoder itself end to end.
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 import RAG
+import TextEmbedding
 import VectorSearch
 
 struct FinetuneLocalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
-        abstract: "Train a linear head (multinomial logistic regression) on the embeddings and save it in the index.",
-        discussion: "With --csv, the rows of that file are embedded and used; without, the index's own stored vectors and labels."
+        abstract: "Train a classifier locally: a linear head on frozen embeddings (saved in the index), or with --encoder MiniLM itself end to end.",
+        discussion: """
+        Without --encoder: multinomial logistic regression on the embeddings (of --csv, else the index's stored vectors), saved in the index.
+
+        With --encoder: fine-tunes every weight of all-MiniLM-L6-v2 together with a softmax head on mean-pooled embeddings \
+        (cross-entropy, AdamW, linear warm-up then decay, dropout 0.1, gradient clipping) on the rows of --csv, else the index's \
+        stored texts and labels. After each epoch the accuracy on the held-out share (--validation) picks the best epoch. The result \
+        is a sentence-transformers model folder (--out) with head.safetensors and training.json beside the weights: build an index \
+        over it with `rag index build --model-dir OUT`, classify with `rag classify --method finetuned --model-dir OUT`. A checkpoint \
+        after each epoch (OUT.checkpoint/) lets --resume continue after Ctrl-C or a crash; the previous OUT stays whole until the \
+        new one is complete. The same --seed and --threads give the same weights bit for bit.
+        """
     )
 
-    @Option(help: "Training CSV (default: the vectors and labels already in the index).")
+    @Option(help: "Training CSV (default: the rows already in the index).")
     var csv: String?
 
-    @Option(help: "L2 penalty λ (sklearn's C = 1/λ).")
+    @Flag(help: "Fine-tune the encoder end to end and write a model folder (--out) instead of a head in the index.")
+    var encoder = false
+
+    @Option(help: "Linear head: L2 penalty λ (sklearn's C = 1/λ).")
     var lambda: Double = 0.02
 
-    @Option(help: "Most optimisation steps.")
+    @Option(help: "Linear head: most optimisation steps.")
     var maxIterations: Int = 300
+
+    @Option(help: "--encoder: passes over the training rows.")
+    var epochs: Int = 3
+
+    @Option(help: "--encoder: peak learning rate of the encoder (the head's is 10x).")
+    var lr: Float = 1e-4
+
+    @Option(help: "--encoder: rows per step.")
+    var batch: Int = 32
+
+    @Option(help: "--encoder: seed of the head's initialisation, the shuffles, the validation split and dropout.")
+    var seed: UInt64 = 0
+
+    @Option(help: "--encoder: share of the rows held out to pick the best epoch (0: none, keep the last).")
+    var validation: Double = 0.1
+
+    @Option(help: "--encoder: wordpieces per text, [CLS] and [SEP] included.")
+    var maxLength: Int = 64
+
+    @Option(help: "--encoder: dropout probability (BERT's 0.1).")
+    var dropout: Float = 0.1
+
+    @Option(help: "--encoder: AdamW weight decay (not on biases, LayerNorm or the head).")
+    var weightDecay: Float = 0.01
+
+    @Option(help: "--encoder: share of the steps spent warming the learning rate up.")
+    var warmup: Float = 0.1
+
+    @Option(help: "--encoder: largest global gradient norm (0: no clipping).")
+    var clip: Float = 1
+
+    @Option(help: "--encoder: the model folder to write (default: models/all-MiniLM-L6-v2-finetuned).")
+    var out: String = "models/\(MiniLM.folderName)-finetuned"
+
+    @Flag(help: "--encoder: continue from the last finished epoch of an interrupted run (same data and settings).")
+    var resume = false
 
     @OptionGroup var columns: CSVOptions
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
 
     func run() throws {
+        if encoder { return try fineTuneEncoder() }
         let store = try index.open()
         let (x, labels) = try TrainingData.load(csv: csv, columns: columns, store: store, embedding: embedding)
         let start = Date()
@@ -36,5 +88,77 @@ struct FinetuneLocalCommand: ParsableCommand {
         print(String(format: "trained head on %d rows, %d labels: %d steps, loss %.4f, training accuracy %.4f, %.1f s; saved in %@",
                      x.rows, head.labels.count, report.iterations, report.loss, report.trainingAccuracy,
                      Date().timeIntervalSince(start), index.path))
+    }
+
+    func fineTuneEncoder() throws {
+        if let threads = embedding.threads { BLASThreads.set(threads) }
+        var recipe = FineTuneRecipe()
+        recipe.epochs = epochs
+        recipe.learningRate = lr
+        recipe.batchSize = batch
+        recipe.seed = seed
+        recipe.validationFraction = validation
+        recipe.maxLength = maxLength
+        recipe.dropout = dropout
+        recipe.weightDecay = weightDecay
+        recipe.warmupFraction = warmup
+        recipe.clipNorm = clip
+        try recipe.check()
+        guard let base = MiniLMLoader.find(modelDir: embedding.modelDir) else {
+            throw EmbeddingError.modelNotFound(searched: MiniLMLoader.candidates(modelDir: embedding.modelDir).map(\.path))
+        }
+        let (texts, labels, source) = try trainingRows()
+        let outURL = URL(fileURLWithPath: out)
+        FileHandle.standardError.write(Data("fine-tuning \(base.url.path) on \(texts.count) rows of \(source), \(BLASThreads.count) thread\(BLASThreads.count == 1 ? "" : "s")\n".utf8))
+        let live = Terminal.stderrIsTerminal
+        var lastPrint = Date.distantPast
+        let report = try EncoderFineTuner(recipe: recipe).train(
+            texts: texts, labels: labels, baseModel: base.url, output: outURL, resume: resume,
+            progress: { p in
+                let now = Date()
+                let tenth = max(1, p.steps / 10)
+                guard live ? now.timeIntervalSince(lastPrint) > 0.5 || p.step == p.steps : p.step % tenth == 0 || p.step == p.steps else { return }
+                lastPrint = now
+                let line = String(format: "epoch %d/%d  step %d/%d  loss %.4f  %.1f samples/s  ETA %@",
+                                  p.epoch, p.epochs, p.step, p.steps, p.loss, p.samplesPerSecond, Self.duration(p.etaSeconds))
+                FileHandle.standardError.write(Data((live ? "\r" + line + "\u{1B}[K" : line + "\n").utf8))
+            },
+            epochFinished: { e in
+                var line = String(format: "epoch %d: loss %.4f, %.1f samples/s, %.0f s", e.epoch, e.loss, e.samplesPerSecond, e.seconds)
+                if let a = e.validationAccuracy { line += String(format: ", validation accuracy %.4f", a) }
+                FileHandle.standardError.write(Data(((live ? "\r" : "") + line + (live ? "\u{1B}[K" : "") + "\n").utf8))
+            })
+        let best = report.epochs.first { $0.epoch == report.bestEpoch }
+        var line = "fine-tuned MiniLM on \(report.trainingRows) rows, \(report.labels.count) labels, \(report.epochs.count) epochs"
+        if let a = best?.validationAccuracy {
+            line += String(format: "; best epoch %d (validation accuracy %.4f on %d rows)", report.bestEpoch, a, report.validationRows)
+        }
+        let seconds = report.epochs.reduce(0) { $0 + $1.seconds }
+        line += String(format: "; %.0f s training, %.1f samples/s; saved in %@", seconds,
+                       Double(report.trainingRows * report.epochs.count) / max(seconds, 1e-9), out)
+        print(line)
+    }
+
+    /// Texts and labels of --csv, else of the index's labelled rows.
+    func trainingRows() throws -> ([String], [String], String) {
+        if let csv {
+            let rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
+                                   labelColumn: columns.labelColumn, requireLabels: true).readAll()
+            return (rows.map(\.text), rows.map { $0.label! }, csv)
+        }
+        let store = try index.open()
+        var texts: [String] = [], labels: [String] = []
+        for i in 0..<store.count {
+            let d = store.documents.document(i)
+            if let l = d.label { texts.append(d.text); labels.append(l) }
+        }
+        guard !texts.isEmpty else { throw ClassificationError.noLabels(index: store.folder.relativePath) }
+        return (texts, labels, index.path)
+    }
+
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite else { return "?" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : String(format: "%dm%02ds", t / 60, t % 60)
     }
 }
