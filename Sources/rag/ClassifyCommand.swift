@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import RAG
 import RAGLLM
+import TextEmbedding
 import VectorSearch
 
 struct ClassifyCommand: AsyncParsableCommand {
@@ -12,7 +13,9 @@ struct ClassifyCommand: AsyncParsableCommand {
         discussion: """
         Methods that need no network: knn (similarity-weighted vote of the top k neighbours), head (the \
         linear head from `rag finetune local`), zero-shot (nearest label name), blend (head probabilities \
-        blended with the vote).
+        blended with the vote), finetuned (the softmax head of an encoder fine-tuned with `rag finetune local \
+        --encoder`: pass its folder with --model-dir and an index built with it), finetuned-blend (that head \
+        blended with the vote over the fine-tuned embeddings).
 
         llm asks a chat model through an OpenAI-compatible API (--model, --base-url) with the prompt `rag \
         prompt` shows, with the top k neighbours (--rag, the default) or without (--no-rag). The key comes \
@@ -26,7 +29,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     )
 
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case knn, head, zeroShot = "zero-shot", blend, llm
+        case knn, head, zeroShot = "zero-shot", blend, finetuned, finetunedBlend = "finetuned-blend", llm
 
         var offline: OfflineClassifier.Method? { OfflineClassifier.Method(rawValue: rawValue) }
     }
@@ -34,7 +37,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     @Option(help: "CSV to classify.")
     var csv: String
 
-    @Option(help: "knn, head, zero-shot, blend or llm.")
+    @Option(help: "knn, head, zero-shot, blend, finetuned, finetuned-blend or llm.")
     var method: Method = .knn
 
     @Option(help: "Predictions file (JSON lines); default stdout.")
@@ -85,7 +88,12 @@ struct ClassifyCommand: AsyncParsableCommand {
         let retriever = try Retriever(embedder: try embedding.make(for: store.manifest), store: store)
         let head = try LinearHead.load(from: store)
         if (method == .head || method == .blend) && head == nil { throw ClassificationError.noHead(index: index.path) }
-        let classifier = OfflineClassifier(retriever: retriever, head: head, k: k)
+        var fineTunedHead: FineTunedHead?
+        if method == .finetuned || method == .finetunedBlend {
+            guard let folder = MiniLMLoader.find(modelDir: embedding.modelDir) else { throw ClassificationError.noFineTunedEncoder }
+            fineTunedHead = try FineTunedHead.load(modelFolder: folder.url)
+        }
+        let classifier = OfflineClassifier(retriever: retriever, head: head, fineTunedHead: fineTunedHead, k: k)
         let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: columns.labelColumn)
         let output = try AtomicOutput(path: out)
         let progress = ProgressReporter("classifying \(csv)", total: limit)

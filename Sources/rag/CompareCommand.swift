@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import RAG
 import RAGLLM
+import TextEmbedding
 import VectorSearch
 
 struct CompareCommand: AsyncParsableCommand {
@@ -11,10 +12,17 @@ struct CompareCommand: AsyncParsableCommand {
         abstract: "Score every offline technique on a labelled CSV and print the comparison table.",
         discussion: """
         Rows, in the original experiment's order and names:
-          Fine-tuned model without RAG   the linear head (rag finetune local; trained now if the index has none)
-          Fine-tuned model with RAG      the head's probabilities blended with the neighbour vote
-          Base model with RAG            similarity-weighted vote of the top k neighbours
-          Base model without RAG         zero-shot: the label whose name's embedding is nearest
+          Fine-tuned model without RAG   the softmax head of the encoder fine-tuned end to end (rag finetune local --encoder)
+          Fine-tuned model with RAG      that head blended with the vote over the fine-tuned encoder's neighbours
+          Base model with RAG            similarity-weighted vote of the top k neighbours (base encoder)
+          Base model without RAG         zero-shot: the label whose name's embedding is nearest (base encoder)
+        and, to show what fine-tuning the encoder adds:
+          Linear head, frozen encoder, without RAG   the linear head on base embeddings (rag finetune local; trained now if the index has none)
+          Linear head, frozen encoder, with RAG      its probabilities blended with the base vote
+
+        The fine-tuned rows need the fine-tuned model folder (--finetuned-model, default \
+        models/all-MiniLM-L6-v2-finetuned) and an index built with it (--finetuned-index, default index-ft: \
+        `rag index build --csv data/train.csv --model-dir MODEL --index index-ft`); without the model they are left out.
 
         With --llm-model M (and --ft-model M2, a fine-tuned model id) the same rows are also \
         classified by those chat models through the OpenAI-compatible API at --base-url, with and \
@@ -40,6 +48,12 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Score only the first N rows.")
     var limit: Int?
 
+    @Option(help: "Model folder of an encoder fine-tuned with `rag finetune local --encoder` (default: models/all-MiniLM-L6-v2-finetuned when it exists).")
+    var finetunedModel: String?
+
+    @Option(help: "Index built with the fine-tuned encoder, for the fine-tuned rows' neighbours.")
+    var finetunedIndex: String = "index-ft"
+
     @Option(help: "Base chat model to add (with and without RAG), e.g. gpt-3.5-turbo.")
     var llmModel: String?
 
@@ -61,10 +75,20 @@ struct CompareCommand: AsyncParsableCommand {
         var weightedPrecision: Double, weightedRecall: Double, weightedF1: Double
     }
 
-    static let techniques: [(String, OfflineClassifier.Method)] = [
-        ("Fine-tuned model without RAG", .head), ("Fine-tuned model with RAG", .blend),
-        ("Base model with RAG", .knn), ("Base model without RAG", .zeroShot),
+    static let fineTunedTechniques: [(String, OfflineClassifier.Method)] = [
+        ("Fine-tuned model without RAG", .finetuned), ("Fine-tuned model with RAG", .finetunedBlend),
     ]
+    static let baseTechniques: [(String, OfflineClassifier.Method)] = [
+        ("Base model with RAG", .knn), ("Base model without RAG", .zeroShot),
+        ("Linear head, frozen encoder, without RAG", .head), ("Linear head, frozen encoder, with RAG", .blend),
+    ]
+
+    /// The fine-tuned encoder's folder: --finetuned-model, else the default one when it exists.
+    var fineTunedFolder: URL? {
+        if let finetunedModel { return URL(fileURLWithPath: finetunedModel) }
+        let fallback = URL(fileURLWithPath: "models/\(MiniLM.folderName)-finetuned")
+        return FileManager.default.fileExists(atPath: fallback.appendingPathComponent("model.safetensors").path) ? fallback : nil
+    }
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -104,7 +128,19 @@ struct CompareCommand: AsyncParsableCommand {
             Terminal.printError("warning: \(unknown.count) label(s) of \(csv) are not in the index (e.g. \(unknown.sorted().prefix(3).joined(separator: ", "))); those rows can only be wrong")
         }
         let classifier = OfflineClassifier(retriever: retriever, head: head, k: k)
-        let results = try classifier.classify(rows, methods: Self.techniques.map(\.1))
+        var results = try classifier.classify(rows, methods: Self.baseTechniques.map(\.1))
+        var techniques = Self.baseTechniques
+        if let folder = fineTunedFolder {
+            let ftStore = try IndexStore(opening: URL(fileURLWithPath: finetunedIndex))
+            let encoder = try MiniLMLoader.load(from: folder)
+            try ftStore.check(embedderIdentifier: encoder.identifier, dimension: encoder.dimension)
+            let ft = OfflineClassifier(retriever: try Retriever(embedder: encoder, store: ftStore),
+                                       head: nil, fineTunedHead: try FineTunedHead.load(modelFolder: folder), k: k)
+            results.merge(try ft.classify(rows, methods: Self.fineTunedTechniques.map(\.1))) { a, _ in a }
+            techniques = Self.fineTunedTechniques + techniques
+        } else {
+            Terminal.printError("no fine-tuned encoder (models/\(MiniLM.folderName)-finetuned or --finetuned-model): the fine-tuned rows are left out; `rag finetune local --encoder` trains one")
+        }
         var table: [Row] = []
         func add(_ name: String, method: String, _ preds: [Prediction]) throws {
             let r = try ClassificationReport(gold: preds.map { $0.gold! }, predicted: preds.map(\.predicted))
@@ -113,7 +149,7 @@ struct CompareCommand: AsyncParsableCommand {
                              weightedPrecision: r.weighted.precision, weightedRecall: r.weighted.recall, weightedF1: r.weighted.f1))
         }
         if let predictions { try FileManager.default.createDirectory(atPath: predictions, withIntermediateDirectories: true) }
-        for (name, method) in Self.techniques {
+        for (name, method) in techniques {
             let preds = results[method]!
             try add(name, method: method.rawValue, preds)
             if let predictions {

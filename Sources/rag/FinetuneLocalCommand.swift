@@ -130,6 +130,7 @@ struct FinetuneLocalCommand: ParsableCommand {
             })
         let best = report.epochs.first { $0.epoch == report.bestEpoch }
         var line = "fine-tuned MiniLM on \(report.trainingRows) rows, \(report.labels.count) labels, \(report.epochs.count) epochs"
+        if let after = report.resumedAfterEpoch { line += " (resumed after epoch \(after))" }
         if let a = best?.validationAccuracy {
             line += String(format: "; best epoch %d (validation accuracy %.4f on %d rows)", report.bestEpoch, a, report.validationRows)
         }

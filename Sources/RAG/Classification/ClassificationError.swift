@@ -8,6 +8,7 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
     case noHead(index: String)
     case headMismatch(head: Int, index: Int)
     case emptyInput(file: String)
+    case noFineTunedEncoder
 
     public var errorDescription: String? {
         switch self {
@@ -23,6 +24,8 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
             return "the stored head expects \(h)-dimensional embeddings but the index holds \(i); run `rag finetune local` again"
         case .emptyInput(let f):
             return "\(f): no rows to classify"
+        case .noFineTunedEncoder:
+            return "the fine-tuned methods need a model folder written by `rag finetune local --encoder` (pass it with --model-dir) and an index built with it"
         }
     }
 }

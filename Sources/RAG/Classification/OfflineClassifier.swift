@@ -12,19 +12,27 @@ public struct OfflineClassifier: Sendable {
         case knn
         /// The trained linear head: "fine-tuned model without RAG".
         case head
-        /// The head's probabilities blended with the vote: "fine-tuned model with RAG".
+        /// The linear head's probabilities blended with the vote.
         case blend
+        /// The softmax head trained with the encoder (`rag finetune local --encoder`): "fine-tuned model without RAG".
+        case finetuned
+        /// That head's probabilities blended with the vote over the fine-tuned encoder's embeddings:
+        /// "fine-tuned model with RAG".
+        case finetunedBlend = "finetuned-blend"
     }
 
     public let retriever: Retriever
     public let head: LinearHead?
+    /// The head saved beside a fine-tuned encoder (the retriever's embedder must be that encoder).
+    public let fineTunedHead: FineTunedHead?
     public var k: Int
     /// Weight of the head in the blend; the vote gets the rest.
     public var blendWeight: Double
 
-    public init(retriever: Retriever, head: LinearHead?, k: Int = 10, blendWeight: Double = 0.5) {
+    public init(retriever: Retriever, head: LinearHead?, fineTunedHead: FineTunedHead? = nil, k: Int = 10, blendWeight: Double = 0.5) {
         self.retriever = retriever
         self.head = head
+        self.fineTunedHead = fineTunedHead
         self.k = k
         self.blendWeight = blendWeight
     }
@@ -41,7 +49,7 @@ public struct OfflineClassifier: Sendable {
             let zs = try ZeroShotClassifier(labels: LabelOrder.sorted(retriever.store.documents.labels), embedder: retriever.embedder)
             out[.zeroShot] = zs.classify(embeddings).enumerated().map { make(.zeroShot, $0, $1.label, Double(max(0, $1.score))) }
         }
-        let needsNeighbours = methods.contains(.knn) || methods.contains(.blend)
+        let needsNeighbours = methods.contains(.knn) || methods.contains(.blend) || methods.contains(.finetunedBlend)
         let neighbours = needsNeighbours ? retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: excludeSelf) : []
         let votes = neighbours.map { NeighbourVote().vote($0) }
         if methods.contains(.knn) {
@@ -57,20 +65,44 @@ public struct OfflineClassifier: Sendable {
                 }
             }
             if methods.contains(.blend) {
-                out[.blend] = (0..<rows.count).map { i in
-                    let weights = votes[i]?.weights ?? [:]
-                    let total = weights.values.reduce(0, +)
-                    var best = "", bestScore = -1.0
-                    for (c, label) in head.labels.enumerated() {
-                        let share = total > 0 ? (weights[label] ?? 0) / total : 0
-                        let s = blendWeight * Double(probs[i, c]) + (1 - blendWeight) * share
-                        if s > bestScore { best = label; bestScore = s }
-                    }
-                    return make(.blend, i, best, bestScore)
+                out[.blend] = blended(probs, labels: head.labels, votes: votes).enumerated().map { make(.blend, $0, $1.0, $1.1) }
+            }
+        }
+        if methods.contains(.finetuned) || methods.contains(.finetunedBlend) {
+            guard let fineTunedHead, let encoder = retriever.embedder as? MiniLM.Encoder else {
+                throw ClassificationError.noFineTunedEncoder
+            }
+            let unknown = Set(retriever.store.documents.labels).subtracting(fineTunedHead.labels)
+            guard unknown.isEmpty else { throw FineTuneError.unknownLabels(unknown.sorted()) }
+            // The head reads the mean-pooled embeddings before normalisation, as it was trained.
+            let probs = fineTunedHead.probabilities(try encoder.embed(texts, normalized: false))
+            if methods.contains(.finetuned) {
+                out[.finetuned] = (0..<rows.count).map { i in
+                    let (c, p) = Self.argmax(probs, row: i)
+                    return make(.finetuned, i, fineTunedHead.labels[c], Double(p))
                 }
+            }
+            if methods.contains(.finetunedBlend) {
+                out[.finetunedBlend] = blended(probs, labels: fineTunedHead.labels, votes: votes).enumerated()
+                    .map { make(.finetunedBlend, $0, $1.0, $1.1) }
             }
         }
         return out
+    }
+
+    /// Per row, the label maximising `blendWeight·p(label) + (1 − blendWeight)·(its share of the vote)`.
+    func blended(_ probs: Matrix, labels: [String], votes: [(label: String, confidence: Double, weights: [String: Double])?]) -> [(String, Double)] {
+        (0..<probs.rows).map { i in
+            let weights = votes[i]?.weights ?? [:]
+            let total = weights.values.reduce(0, +)
+            var best = "", bestScore = -1.0
+            for (c, label) in labels.enumerated() {
+                let share = total > 0 ? (weights[label] ?? 0) / total : 0
+                let s = blendWeight * Double(probs[i, c]) + (1 - blendWeight) * share
+                if s > bestScore { best = label; bestScore = s }
+            }
+            return (best, bestScore)
+        }
     }
 
     static func argmax(_ m: Matrix, row: Int) -> (Int, Float) {

@@ -3,6 +3,7 @@ import Foundation
 
 public enum CSVError: Error, LocalizedError, Equatable {
     case unreadable(file: String, reason: String)
+    case unwritable(file: String, reason: String)
     case empty(file: String)
     case noRows(file: String)
     case missingColumn(file: String, column: String, available: [String])
@@ -15,6 +16,8 @@ public enum CSVError: Error, LocalizedError, Equatable {
         switch self {
         case .unreadable(let f, let r):
             return "\(f): cannot read: \(r)"
+        case .unwritable(let f, let r):
+            return "\(f): cannot write: \(r)"
         case .empty(let f):
             return "\(f): the file is empty (expected a header row such as `text,label_text`)"
         case .noRows(let f):
