@@ -29,8 +29,8 @@ struct FinetuneLocalCommand: ParsableCommand {
     @Flag(help: "Fine-tune the encoder end to end and write a model folder (--out) instead of a head in the index.")
     var encoder = false
 
-    @Option(help: "Linear head: L2 penalty λ (sklearn's C = 1/λ).")
-    var lambda: Double = 0.02
+    @Option(help: "Linear head: L2 penalty λ (sklearn's C = 1/λ); default: chosen by 5-fold cross-validation among 0.01, 0.03, 0.1, 0.3, 1, 3.")
+    var lambda: Double?
 
     @Option(help: "Linear head: most optimisation steps.")
     var maxIterations: Int = 300
@@ -80,13 +80,24 @@ struct FinetuneLocalCommand: ParsableCommand {
         let store = try index.open()
         let (x, labels) = try TrainingData.load(csv: csv, columns: columns, store: store, embedding: embedding)
         let start = Date()
-        let (head, report) = try LinearHeadTrainer(lambda: lambda, maxIterations: maxIterations).train(x, labels: labels)
+        var chosen = lambda ?? 0
+        var how = "given"
+        if lambda == nil {
+            let cv = LinearHeadCrossValidation(maxIterations: maxIterations)
+            let progress = ProgressReporter("choosing λ by \(cv.folds)-fold cross-validation", total: cv.folds * cv.grid.count)
+            let result = try cv.select(x, labels: labels) { done, _ in progress.update(done) }
+            progress.finish()
+            Terminal.printError("cross-validation accuracy by λ: " + result.scores.map { String(format: "%g %.4f", $0.lambda, $0.accuracy) }.joined(separator: ", "))
+            chosen = result.lambda
+            how = "\(cv.folds)-fold cross-validation"
+        }
+        let (head, report) = try LinearHeadTrainer(lambda: chosen, maxIterations: maxIterations).train(x, labels: labels)
         let writer = try IndexWriter(updating: store, appendingRows: false)
-        try head.write(to: writer, settings: ["head.lambda": "\(lambda)", "head.iterations": "\(report.iterations)",
+        try head.write(to: writer, settings: ["head.lambda": "\(chosen)", "head.lambda.source": how, "head.iterations": "\(report.iterations)",
                                              "head.rows": "\(x.rows)", "head.source": csv ?? "index"])
         try writer.commit()
-        print(String(format: "trained head on %d rows, %d labels: %d steps, loss %.4f, training accuracy %.4f, %.1f s; saved in %@",
-                     x.rows, head.labels.count, report.iterations, report.loss, report.trainingAccuracy,
+        print(String(format: "trained head on %d rows, %d labels: λ %g (%@), %d steps, loss %.4f, training accuracy %.4f, %.1f s; saved in %@",
+                     x.rows, head.labels.count, chosen, how, report.iterations, report.loss, report.trainingAccuracy,
                      Date().timeIntervalSince(start), index.path))
     }
 

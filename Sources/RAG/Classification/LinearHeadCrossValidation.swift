@@ -1,0 +1,69 @@
+// LinearHeadCrossValidation: picks the linear head's L2 penalty λ by k-fold cross-validation on the training rows.
+public import LinearAlgebra
+import Foundation
+
+/// For each λ of `grid`, trains `LinearHeadTrainer` on k−1 folds and scores accuracy on the
+/// remaining one, k times; the λ with the best mean accuracy wins (ties: the larger λ, the simpler
+/// model). Folds come from a seeded shuffle, so the choice repeats.
+public struct LinearHeadCrossValidation: Sendable {
+    /// λ candidates (sklearn's C = 1/λ: this grid is C from 100 down to 0.3).
+    public var grid: [Double]
+    public var folds: Int
+    public var seed: UInt64
+    public var maxIterations: Int
+
+    public init(grid: [Double] = [0.01, 0.03, 0.1, 0.3, 1, 3], folds: Int = 5, seed: UInt64 = 0, maxIterations: Int = 300) {
+        self.grid = grid
+        self.folds = folds
+        self.seed = seed
+        self.maxIterations = maxIterations
+    }
+
+    public struct Result: Sendable {
+        public var lambda: Double
+        /// Mean held-out accuracy of each λ, in grid order.
+        public var scores: [(lambda: Double, accuracy: Double)]
+    }
+
+    public func select(_ x: Matrix, labels: [String], progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        precondition(x.rows == labels.count)
+        let k = max(2, min(folds, x.rows))
+        var order = Array(0..<x.rows)
+        var rng = SplitMix64(seed: seed)
+        order.shuffle(using: &rng)
+        let parts = BLASThreads.chunks(order.count, parts: k).map { Array(order[$0]) }
+        var scores: [(lambda: Double, accuracy: Double)] = []
+        var done = 0
+        for lambda in grid {
+            var correct = 0, total = 0
+            for f in 0..<parts.count {
+                let trainRows = parts.enumerated().filter { $0.offset != f }.flatMap(\.element)
+                let trainLabels = trainRows.map { labels[$0] }
+                // A fold whose training part lost a label still trains; that label is simply never predicted.
+                guard Set(trainLabels).count >= 2 else { continue }
+                let (head, _) = try LinearHeadTrainer(lambda: lambda, maxIterations: maxIterations).train(Self.rows(x, trainRows), labels: trainLabels)
+                let probs = head.probabilities(Self.rows(x, parts[f]))
+                for (i, row) in parts[f].enumerated() {
+                    var best = 0
+                    for c in 1..<probs.cols where probs[i, c] > probs[i, best] { best = c }
+                    if head.labels[best] == labels[row] { correct += 1 }
+                    total += 1
+                }
+                done += 1
+                progress(done, grid.count * parts.count)
+            }
+            scores.append((lambda, total > 0 ? Double(correct) / Double(total) : 0))
+        }
+        let best = scores.enumerated().max { a, b in
+            a.element.accuracy != b.element.accuracy ? a.element.accuracy < b.element.accuracy : a.element.lambda < b.element.lambda
+        }!
+        return Result(lambda: best.element.lambda, scores: scores)
+    }
+
+    static func rows(_ x: Matrix, _ indices: [Int]) -> Matrix {
+        var out = [Float]()
+        out.reserveCapacity(indices.count * x.cols)
+        for r in indices { out += x.row(r) }
+        return Matrix(rows: indices.count, cols: x.cols, storage: out)
+    }
+}
