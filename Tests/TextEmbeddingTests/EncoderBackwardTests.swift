@@ -177,14 +177,44 @@ final class EncoderBackwardTests: XCTestCase {
     }
 
     func testDropoutMaskKeepsTheExpectedShareAndScale() {
-        var rng = SplitMix64(seed: 1)
         let n = 100_000
         let m = UnsafeMutablePointer<Float>.allocate(capacity: n)
         defer { m.deallocate() }
-        EncoderTrainingPass.dropoutMask(m, count: n, p: 0.1, scale: 1 / 0.9, rng: &rng)
+        EncoderTrainingPass.dropoutMask(m, count: n, p: 0.1, scale: 1 / 0.9, seed: 1)
         let kept = (0..<n).filter { m[$0] != 0 }
         XCTAssertEqual(Double(kept.count) / Double(n), 0.9, accuracy: 0.005)
         XCTAssertTrue(kept.allSatisfy { m[$0] == 1 / Float(0.9) })
+        // The mask depends on the seed only, not on the thread count.
+        let before = Array(UnsafeBufferPointer(start: m, count: n))
+        let threads = BLASThreads.count
+        BLASThreads.set(1)
+        defer { BLASThreads.set(threads) }
+        EncoderTrainingPass.dropoutMask(m, count: n, p: 0.1, scale: 1 / 0.9, seed: 1)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: m, count: n)), before)
+    }
+
+    func testGELUBackwardMatchesTheScalarDerivative() {
+        let xs: [Float] = stride(from: -12, through: 12, by: 0.01).map { Float($0) } + [0, 1e-7, -1e-7]
+        var g = xs
+        g.withUnsafeMutableBufferPointer { VectorKernels.biasGELU($0.baseAddress!, rows: 1, cols: xs.count, bias: nil) }
+        var dy = [Float](repeating: 1, count: xs.count)
+        var scratch = [Float](repeating: 0, count: 1536)
+        EncoderTrainingPass.geluBackward(&dy, u: xs, g: g, count: xs.count, scratch: &scratch, scratchCount: scratch.count)
+        for (i, x) in xs.enumerated() {
+            XCTAssertEqual(g[i], EncoderTrainingPass.gelu(x), accuracy: 2e-6 * max(1, abs(x)), "GELU(\(x))")
+            XCTAssertEqual(dy[i], EncoderTrainingPass.geluDerivative(x), accuracy: 2e-6, "GELU'(\(x))")
+        }
+    }
+
+    func testClippingFactorAndNorm() {
+        let p = tinyParameters()
+        let g = fastGradient(p).gradient
+        let norm = AdamW.gradientNorm(g)
+        let reference = (0..<g.count).reduce(0.0) { $0 + Double(g.values[$1]) * Double(g.values[$1]) }.squareRoot()
+        XCTAssertEqual(norm, reference, accuracy: 1e-5 * reference)
+        XCTAssertEqual(AdamW.clipFactor(norm: norm, maxNorm: 0), 1)
+        XCTAssertEqual(AdamW.clipFactor(norm: 0.5, maxNorm: 1), 1)
+        XCTAssertEqual(Double(AdamW.clipFactor(norm: 4, maxNorm: 1)), 0.25, accuracy: 1e-6)
     }
 
     func testATransposedProductMatchesTheReference() {

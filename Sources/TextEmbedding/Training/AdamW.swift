@@ -23,8 +23,9 @@ public struct AdamW {
         secondMoment = EncoderParameters(zerosLike: parameters)
     }
 
-    /// One update of `parameters` with `gradients` at encoder learning rate `learningRate`.
-    public mutating func update(_ parameters: EncoderParameters, gradients: EncoderParameters, learningRate: Float) {
+    /// One update of `parameters` with `gradients` (times `gradientScale`, the clipping factor) at
+    /// encoder learning rate `learningRate`.
+    public mutating func update(_ parameters: EncoderParameters, gradients: EncoderParameters, learningRate: Float, gradientScale: Float = 1) {
         step += 1
         let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
         let bc2Sqrt = Float((1 - Foundation.pow(Double(beta2), Double(step))).squareRoot())
@@ -37,7 +38,7 @@ public struct AdamW {
             let chunks = BLASThreads.chunks(t.count, parts: t.count >= 1 << 16 ? BLASThreads.count : 1)
             BLASThreads.parallel(chunks.count) { part in
                 for j in chunks[part].shiftedBy(t.offset) {
-                    let gj = g[j]
+                    let gj = g[j] * gradientScale
                     let mj = b1 * m[j] + (1 - b1) * gj
                     let vj = b2 * v[j] + (1 - b2) * gj * gj
                     m[j] = mj
@@ -48,25 +49,31 @@ public struct AdamW {
         }
     }
 
-    /// Scales the gradients so their global L2 norm is at most `maxNorm` (torch's
-    /// `clip_grad_norm_`: factor `maxNorm / (norm + 1e-6)` when it is below 1). Returns the norm before.
-    @discardableResult
-    public static func clipGradientNorm(_ gradients: EncoderParameters, maxNorm: Float) -> Double {
+    /// The global L2 norm of the gradients: sums of 4096-element blocks (in parallel), added in
+    /// block order, so the value does not depend on the thread count.
+    public static func gradientNorm(_ gradients: EncoderParameters) -> Double {
         let g = gradients.values
-        var sum = 0.0
-        var j = 0
-        while j < gradients.count {
-            let end = min(gradients.count, j + 4096)
-            var s: Float = 0
-            for i in j..<end { s += g[i] * g[i] }
-            sum += Double(s)
-            j = end
+        let block = 4096
+        let blocks = (gradients.count + block - 1) / block
+        var partial = [Double](repeating: 0, count: blocks)
+        partial.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            let parts = BLASThreads.chunks(blocks, parts: BLASThreads.count)
+            BLASThreads.parallel(parts.count) { part in
+                for b in parts[part] {
+                    let start = b * block, n = min(block, gradients.count - start)
+                    base[b] = Double(EncoderTrainingPass.dot(g + start, g + start, n))
+                }
+            }
         }
-        let norm = sum.squareRoot()
-        guard maxNorm > 0 else { return norm }
-        let factor = Float(Double(maxNorm) / (norm + 1e-6))
-        if factor < 1 { for i in 0..<gradients.count { g[i] *= factor } }
-        return norm
+        return partial.reduce(0, +).squareRoot()
+    }
+
+    /// torch's `clip_grad_norm_` factor: `maxNorm / (norm + 1e-6)` when that is below 1, else 1
+    /// (and 1 when `maxNorm` is 0: no clipping).
+    public static func clipFactor(norm: Double, maxNorm: Float) -> Float {
+        guard maxNorm > 0 else { return 1 }
+        return Float(min(1, Double(maxNorm) / (norm + 1e-6)))
     }
 }
 

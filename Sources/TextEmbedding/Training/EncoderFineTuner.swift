@@ -117,9 +117,9 @@ public struct EncoderFineTuner {
                 let out = pass.run(batch.map { ids[$0] }, labels: batch.map { y[$0] }, gradients: gradients,
                                    dropoutSeed: recipe.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(globalStep))
                 lossSum += out.loss ?? 0
-                AdamW.clipGradientNorm(gradients, maxNorm: recipe.clipNorm)
+                let clip = AdamW.clipFactor(norm: AdamW.gradientNorm(gradients), maxNorm: recipe.clipNorm)
                 let lr = recipe.learningRate * recipe.learningRateFactor(step: globalStep, total: totalSteps)
-                optimizer.update(parameters, gradients: gradients, learningRate: lr)
+                optimizer.update(parameters, gradients: gradients, learningRate: lr, gradientScale: clip)
                 let elapsed = max(Date().timeIntervalSince(start), 1e-9)
                 let done = min(shuffled.count, (s + 1) * recipe.batchSize)
                 let rate = Double(done) / elapsed

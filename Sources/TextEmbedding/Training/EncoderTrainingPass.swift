@@ -21,6 +21,9 @@ public struct EncoderTrainingPass {
     public let parameters: EncoderParameters
     /// Dropout probability (0 turns it off, as at evaluation).
     public var dropout: Float
+    /// Activation buffers, kept from one run to the next (same requests in the same order), so a
+    /// step does not fault in fresh pages for ~100 MB of activations.
+    let arena = Arena()
 
     public init(parameters: EncoderParameters, dropout: Float) {
         self.parameters = parameters
@@ -52,8 +55,8 @@ public struct EncoderTrainingPass {
         let eps = c.layerNormEps
 
         // Activations kept for backward, per layer.
-        var arena = Arena()
-        defer { arena.release() }
+        let arena = self.arena
+        arena.rewind()
         let hs = (0...layerCount).map { _ in arena.take(T * h) }          // layer inputs/outputs
         let qkv = (0..<layerCount).map { _ in arena.take(T * 3 * h) }
         let probs = (0..<layerCount).map { _ in arena.take(probCount) }
@@ -72,10 +75,11 @@ public struct EncoderTrainingPass {
         let mask0 = useDropout ? arena.take(T * h) : nil
         let tmp = arena.take(T * h)
 
-        var rng = SplitMix64(seed: dropoutSeed)
+        var site: UInt64 = 0
         func fillMask(_ m: UnsafeMutablePointer<Float>?, _ n: Int) {
             guard let m else { return }
-            Self.dropoutMask(m, count: n, p: dropout, scale: keepScale, rng: &rng)
+            site += 1
+            Self.dropoutMask(m, count: n, p: dropout, scale: keepScale, seed: dropoutSeed &+ site &* 0xD1B5_4A32_D192_ED03)
         }
 
         // Embeddings: word + position + token type 0, LayerNorm, dropout.
@@ -141,9 +145,10 @@ public struct EncoderTrainingPass {
                     let ur = ul + t * inter, gr = gl + t * inter
                     for j in 0..<inter {
                         ur[j] += ib[j]
-                        gr[j] = Self.gelu(ur[j])
+                        gr[j] = ur[j]
                     }
                 }
+                VectorKernels.biasGELU(gl + r.lowerBound * inter, rows: r.count, cols: inter, bias: nil)
             }
             GEMM.multiplyTransposed(m: T, n: h, k: inter, a: gl, b: P.values + o.ffnOutputWeight, c: tmp)
             fillMask(mask2[l], T * h)
@@ -195,11 +200,15 @@ public struct EncoderTrainingPass {
         guard let G = gradients else { return Output(loss: loss, logits: logits, pooled: pooled) }
 
         // ---- Backward ----
-        G.values.update(repeating: 0, count: G.count)
+        let zeroChunks = BLASThreads.chunks(G.count, parts: threads)
+        BLASThreads.parallel(zeroChunks.count) { part in
+            (G.values + zeroChunks[part].lowerBound).update(repeating: 0, count: zeroChunks[part].count)
+        }
         // Head: dW = dZᵀ·E, db = Σ dZ, dE = dZ·W; mean pooling spreads dE over each sentence's tokens.
         let dOut = arena.take(T * h), dH1 = arena.take(T * h), dBig = arena.take(T * inter)
         let dQKV = arena.take(T * 3 * h), dCtx = arena.take(T * h)
         let partials = arena.take(threads * 2 * max(h, 1))
+        let geluScratch = arena.take(threads * inter)
         dLogits.withUnsafeBufferPointer { dz in
             pooled.withUnsafeBufferPointer { e in
                 GEMM.multiplyATransposed(m: C, n: h, k: b, a: dz.baseAddress!, b: e.baseAddress!, c: G.values + P.headWeight)
@@ -226,15 +235,16 @@ public struct EncoderTrainingPass {
             // df (in tmp) = dr2 ∘ mask.
             BLASThreads.parallel(rowChunks.count) { part in
                 let r = rowChunks[part]
-                for j in (r.lowerBound * h)..<(r.upperBound * h) { tmp[j] = m2.map { dH1[j] * $0[j] } ?? dH1[j] }
+                Self.multiply(dH1, by: m2, into: tmp, range: (r.lowerBound * h)..<(r.upperBound * h))
             }
             GEMM.multiplyATransposed(m: h, n: inter, k: T, a: tmp, b: g[l], c: G.values + o.ffnOutputWeight)
             Self.columnSums(tmp, rows: 0..<T, cols: h, into: G.values + o.ffnOutputBias)
             GEMM.multiply(m: T, n: inter, k: h, a: tmp, b: P.values + o.ffnOutputWeight, c: dBig)
-            let ul = u[l]
+            let ul = u[l], gl = g[l]
             BLASThreads.parallel(rowChunks.count) { part in
                 let r = rowChunks[part]
-                for j in (r.lowerBound * inter)..<(r.upperBound * inter) { dBig[j] *= Self.geluDerivative(ul[j]) }
+                Self.geluBackward(dBig + r.lowerBound * inter, u: ul + r.lowerBound * inter, g: gl + r.lowerBound * inter,
+                                  count: r.count * inter, scratch: geluScratch + part * inter, scratchCount: inter)
             }
             GEMM.multiplyATransposed(m: inter, n: h, k: T, a: dBig, b: h1[l], c: G.values + o.intermediateWeight)
             Self.columnSums(dBig, rows: 0..<T, cols: inter, into: G.values + o.intermediateBias)
@@ -245,7 +255,7 @@ public struct EncoderTrainingPass {
             let m1 = mask1[l]
             BLASThreads.parallel(rowChunks.count) { part in
                 let r = rowChunks[part]
-                for j in (r.lowerBound * h)..<(r.upperBound * h) { tmp[j] = m1.map { dOut[j] * $0[j] } ?? dOut[j] }
+                Self.multiply(dOut, by: m1, into: tmp, range: (r.lowerBound * h)..<(r.upperBound * h))
             }
             GEMM.multiplyATransposed(m: h, n: h, k: T, a: tmp, b: ctx[l], c: G.values + o.outputWeight)
             Self.columnSums(tmp, rows: 0..<T, cols: h, into: G.values + o.outputBias)
@@ -297,26 +307,104 @@ public struct EncoderTrainingPass {
 
     // MARK: - Pieces
 
-    /// Exact GELU, as BERT's "gelu": x·Φ(x).
+    /// Exact GELU, as BERT's "gelu": x·Φ(x) (the scalar reference of the vectorised kernel).
     @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
 
-    /// d/dx of x·Φ(x) = Φ(x) + x·φ(x).
+    /// d/dx of x·Φ(x) = Φ(x) + x·φ(x) (scalar reference).
     @inline(__always) static func geluDerivative(_ x: Float) -> Float {
         0.5 * (1 + erff(x * 0.70710678118654752)) + x * 0.39894228040143268 * expf(-0.5 * x * x)
     }
 
-    /// Inverted-dropout multipliers: 0 with probability `p`, else `scale`; 16 random bits per element.
-    static func dropoutMask(_ m: UnsafeMutablePointer<Float>, count n: Int, p: Float, scale: Float, rng: inout SplitMix64) {
+    /// `dy ∘= GELU'(u)` with Φ(u) recovered as g/u from the forward's g = u·Φ(u) (0.5 near 0) and
+    /// φ(u) from the vectorised exp: no erf in backward.
+    static func geluBackward(_ dy: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, g: UnsafePointer<Float>, count: Int,
+                             scratch: UnsafeMutablePointer<Float>, scratchCount block: Int) {
+        var start = 0
+        while start < count {
+            let n = min(block, count - start)
+            for j in 0..<n { let x = u[start + j]; scratch[j] = -0.5 * x * x }
+            VectorKernels.exp(scratch, count: n)
+            for j in 0..<n {
+                let x = u[start + j]
+                let cdf: Float = abs(x) > 1e-6 ? g[start + j] / x : 0.5
+                dy[start + j] *= cdf + x * 0.39894228040143268 * scratch[j]
+            }
+            start += n
+        }
+    }
+
+    /// Inverted-dropout multipliers: 0 with probability `p`, else `scale`; 16 random bits per
+    /// element. Blocks of 4096 elements draw from their own generator (seeded from `seed` and the
+    /// block), in parallel: the mask depends on the seed only, never on the thread count.
+    static func dropoutMask(_ m: UnsafeMutablePointer<Float>, count n: Int, p: Float, scale: Float, seed: UInt64) {
         let threshold = UInt64((Double(p) * 65536).rounded())
-        var j = 0
-        while j < n {
-            var bits = rng.next()
-            for _ in 0..<4 where j < n {
-                m[j] = (bits & 0xFFFF) < threshold ? 0 : scale
-                bits >>= 16
-                j += 1
+        let block = 4096
+        let blocks = (n + block - 1) / block
+        let parts = BLASThreads.chunks(blocks, parts: BLASThreads.count)
+        BLASThreads.parallel(parts.count) { part in
+            for b in parts[part] {
+                // The block's seed is a hash of (seed, block): seeds that differ by the generator's own
+                // increment would give shifted copies of one stream.
+                var mixer = SplitMix64(seed: seed ^ UInt64(b))
+                var rng = SplitMix64(seed: mixer.next() ^ UInt64(b) << 32)
+                var j = b * block
+                let end = min(n, j + block)
+                while j < end {
+                    var bits = rng.next()
+                    for _ in 0..<4 where j < end {
+                        m[j] = (bits & 0xFFFF) < threshold ? 0 : scale
+                        bits >>= 16
+                        j += 1
+                    }
+                }
             }
         }
+    }
+
+    /// `out[j] = x[j] · mask[j]` over `range` (a copy without a mask).
+    @inline(__always)
+    static func multiply(_ x: UnsafePointer<Float>, by mask: UnsafeMutablePointer<Float>?, into out: UnsafeMutablePointer<Float>, range: Range<Int>) {
+        if let mask {
+            for j in range { out[j] = x[j] * mask[j] }
+        } else {
+            (out + range.lowerBound).update(from: x + range.lowerBound, count: range.count)
+        }
+    }
+
+    /// Σ a[i]·b[i] in 16-wide vector lanes (a scalar loop would keep the additions in order and not vectorise).
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= n {
+            acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
+            i += 16
+        }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
+    /// Σ a[i] and Σ a[i]·b[i] together, vectorised.
+    @inline(__always)
+    static func sums(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> (Float, Float) {
+        var s1 = SIMD16<Float>(), s2 = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= n {
+            let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+            s1 += x
+            s2 += x * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
+            i += 16
+        }
+        var t1 = s1.sum(), t2 = s2.sum()
+        while i < n { t1 += a[i]; t2 += a[i] * b[i]; i += 1 }
+        return (t1, t2)
+    }
+
+    /// `y += w·x` over n elements.
+    @inline(__always)
+    static func axpy(_ w: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { y[i] += w * x[i] }
     }
 
     /// `x[r] = x[r] + bias` then `∘ mask` then `+ residual[r]`.
@@ -340,16 +428,14 @@ public struct EncoderTrainingPass {
         let n = Float(cols)
         for r in rows {
             let row = x + r * cols, xr = xhat + r * cols, y = out + r * cols
-            var mean: Float = 0
-            for j in 0..<cols { mean += row[j] }
-            mean /= n
-            var variance: Float = 0
-            for j in 0..<cols { let dv = row[j] - mean; variance += dv * dv }
-            variance /= n
+            let (sum, _) = sums(row, row, cols)
+            let mean = sum / n
+            for j in 0..<cols { xr[j] = row[j] - mean }
+            let variance = dot(xr, xr, cols) / n
             let inv = 1 / (variance + eps).squareRoot()
             invStd[r] = inv
             for j in 0..<cols {
-                let v = (row[j] - mean) * inv
+                let v = xr[j] * inv
                 xr[j] = v
                 y[j] = v * gamma[j] + beta[j]
             }
@@ -368,18 +454,16 @@ public struct EncoderTrainingPass {
             pg.update(repeating: 0, count: 2 * cols)
             for r in rows[part] {
                 let g = dy + r * cols, xr = xhat + r * cols, out = dx + r * cols
-                var m1: Float = 0, m2: Float = 0
+                // dx̂ goes into out first, then is turned into dx in place.
                 for j in 0..<cols {
-                    let dxh = g[j] * gamma[j]
-                    m1 += dxh
-                    m2 += dxh * xr[j]
+                    out[j] = g[j] * gamma[j]
                     pg[j] += g[j] * xr[j]
                     pb[j] += g[j]
                 }
-                m1 /= n
-                m2 /= n
+                let (s1, s2) = sums(out, xr, cols)
+                let m1 = s1 / n, m2 = s2 / n
                 let inv = invStd[r]
-                for j in 0..<cols { out[j] = inv * (g[j] * gamma[j] - m1 - xr[j] * m2) }
+                for j in 0..<cols { out[j] = inv * (out[j] - m1 - xr[j] * m2) }
             }
         }
         for part in 0..<rows.count {
@@ -410,10 +494,7 @@ public struct EncoderTrainingPass {
             let p = probs + i * n
             var mx = -Float.infinity
             for j in 0..<n {
-                let k = qkv + j * ld + h
-                var s: Float = 0
-                for e in 0..<d { s += q[e] * k[e] }
-                s *= scale
+                let s = dot(q, qkv + j * ld + h, d) * scale
                 p[j] = s
                 mx = max(mx, s)
             }
@@ -422,11 +503,10 @@ public struct EncoderTrainingPass {
             let inv = 1 / sum
             for j in 0..<n { p[j] *= inv }
             let o = out + i * ldo
-            for e in 0..<d { o[e] = 0 }
+            o.update(repeating: 0, count: d)
+            let m = mask.map { $0 + i * n }
             for j in 0..<n {
-                let w = mask.map { p[j] * $0[i * n + j] } ?? p[j]
-                let v = qkv + j * ld + 2 * h
-                for e in 0..<d { o[e] += w * v[e] }
+                axpy(m.map { p[j] * $0[j] } ?? p[j], qkv + j * ld + 2 * h, o, d)
             }
         }
     }
@@ -437,39 +517,45 @@ public struct EncoderTrainingPass {
                                   dOut: UnsafePointer<Float>, ldo: Int, scratch dp: UnsafeMutablePointer<Float>) {
         for i in 0..<n {
             let go = dOut + i * ldo, p = probs + i * n
+            let m = mask.map { $0 + i * n }
             // dP̃_ij = dO_i·V_j; dV_j += P̃_ij dO_i; dP = dP̃∘mask.
             var rowDot: Float = 0
             for j in 0..<n {
-                let v = qkv + j * ld + 2 * h, dv = dqkv + j * ld + 2 * h
-                var s: Float = 0
-                for e in 0..<d { s += go[e] * v[e] }
-                let m = mask.map { $0[i * n + j] } ?? 1
-                let w = p[j] * m
-                for e in 0..<d { dv[e] += w * go[e] }
-                dp[j] = s * m
+                let s = dot(go, qkv + j * ld + 2 * h, d)
+                let keep = m.map { $0[j] } ?? 1
+                axpy(p[j] * keep, go, dqkv + j * ld + 2 * h, d)
+                dp[j] = s * keep
                 rowDot += p[j] * dp[j]
             }
             // dS_ij = P_ij (dP_ij − Σ_j' P_ij' dP_ij'), then dQ_i += dS_ij K_j·scale, dK_j += dS_ij Q_i·scale.
             let q = qkv + i * ld, dq = dqkv + i * ld
             for j in 0..<n {
                 let ds = p[j] * (dp[j] - rowDot) * scale
-                let k = qkv + j * ld + h, dk = dqkv + j * ld + h
-                for e in 0..<d {
-                    dq[e] += ds * k[e]
-                    dk[e] += ds * q[e]
-                }
+                axpy(ds, qkv + j * ld + h, dq, d)
+                axpy(ds, q, dqkv + j * ld + h, d)
             }
         }
     }
 
-    /// Buffers for one run, freed together.
-    struct Arena {
-        var blocks: [UnsafeMutablePointer<Float>] = []
-        mutating func take(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n))
-            blocks.append(p)
-            return p
+    /// Buffers for a run, handed out in request order and kept for the next run, which makes the
+    /// same requests (a larger request replaces the block).
+    final class Arena: @unchecked Sendable {
+        // Used by one run at a time.
+        var blocks: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
+        var next = 0
+        func rewind() { next = 0 }
+        func take(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let need = max(1, n)
+            defer { next += 1 }
+            if next < blocks.count {
+                if blocks[next].capacity >= need { return blocks[next].pointer }
+                blocks[next].pointer.deallocate()
+                blocks[next] = (.allocate(capacity: need), need)
+                return blocks[next].pointer
+            }
+            blocks.append((.allocate(capacity: need), need))
+            return blocks[next].pointer
         }
-        func release() { for p in blocks { p.deallocate() } }
+        deinit { for b in blocks { b.pointer.deallocate() } }
     }
 }
