@@ -170,7 +170,11 @@ def main():
                          common.fixed(common.med([r["peak_rss_bytes"] / 2**20 for r in rs]), 0),
                          common.fixed(rs[0].get("test_head"), 4) if "test_head" in rs[0] else "-",
                          common.fixed(rs[0].get("test_vote"), 4) if "test_vote" in rs[0] else "-"])
-    md = common.table(header, body) + "\n\n" + common.machine_line(machine, runs) + f" Clip {a.clip}; seed {a.seed}."
+    version = common.run_process([str(RAG), "--version"])["stdout"].strip().splitlines()
+    machine["rag_version"] = version
+    env = machine.get("env") or {}
+    md = (common.table(header, body) + f"\n\nMachine: {machine.get('cpu', '?')}, {machine.get('nproc', '?')} cores; OPENBLAS_CORETYPE "
+          f"{env.get('OPENBLAS_CORETYPE') or 'unset'} in the environment; {'; '.join(version[1:])}. Clip {a.clip}; seed {a.seed}.")
     print(md)
     if a.out:
         common.write_outputs(Path(a.out), {"args": vars(a), "machine": machine, "runs": runs}, md)

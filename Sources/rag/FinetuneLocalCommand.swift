@@ -29,7 +29,7 @@ struct FinetuneLocalCommand: ParsableCommand {
     @Flag(help: "Fine-tune the encoder end to end and write a model folder (--out) instead of a head in the index.")
     var encoder = false
 
-    @Option(help: "Linear head: L2 penalty λ (sklearn's C = 1/λ); default: chosen by 5-fold cross-validation among 0.01, 0.03, 0.1, 0.3, 1, 3.")
+    @Option(help: "Linear head: L2 penalty λ (sklearn's C = 1/λ); default: chosen by 3-fold cross-validation among 0.01, 0.03, 0.1, 0.3, 1.")
     var lambda: Double?
 
     @Option(help: "Linear head: most optimisation steps.")

@@ -84,6 +84,12 @@ final class FinetuneEncoderCLITests: XCTestCase {
         // The base index was built with the base encoder: the fine-tuned one is refused there.
         let mismatch = try RAG.run(["classify", "--csv", "test.csv", "--method", "finetuned", "--model-dir", "ft", "--index", "index"], in: dir)
         XCTAssertEqual(mismatch.status, 1)
+        // An index with a label the fine-tuned head never saw: refused, naming it.
+        try (String(contentsOf: url("train.csv"), encoding: .utf8) + "lost my wallet,lost_wallet\n").write(to: url("more.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try RAG.run(["index", "build", "--csv", "more.csv", "--model-dir", "ft", "--index", "index-more"], in: dir).status, 0)
+        let unknown = try RAG.run(["classify", "--csv", "test.csv", "--method", "finetuned", "--model-dir", "ft", "--index", "index-more"], in: dir)
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertEqual(unknown.stderr, "Error: the index has labels the fine-tuned model was not trained on: lost_wallet; build the index from the rows the model was trained on\n")
         let cmp = try RAG.run(["compare", "--csv", "test.csv", "--index", "index", "--finetuned-model", "ft", "--finetuned-index", "index-ft", "--json"], in: dir)
         XCTAssertEqual(cmp.status, 0, cmp.stderr)
         let table = try JSONSerialization.jsonObject(with: Data(cmp.stdout.utf8)) as! [[String: Any]]

@@ -6,13 +6,13 @@ import Foundation
 /// remaining one, k times; the λ with the best mean accuracy wins (ties: the larger λ, the simpler
 /// model). Folds come from a seeded shuffle, so the choice repeats.
 public struct LinearHeadCrossValidation: Sendable {
-    /// λ candidates (sklearn's C = 1/λ: this grid is C from 100 down to 0.3).
+    /// λ candidates (sklearn's C = 1/λ: this grid is C from 100 down to 1).
     public var grid: [Double]
     public var folds: Int
     public var seed: UInt64
     public var maxIterations: Int
 
-    public init(grid: [Double] = [0.01, 0.03, 0.1, 0.3, 1, 3], folds: Int = 5, seed: UInt64 = 0, maxIterations: Int = 300) {
+    public init(grid: [Double] = [0.01, 0.03, 0.1, 0.3, 1], folds: Int = 3, seed: UInt64 = 0, maxIterations: Int = 300) {
         self.grid = grid
         self.folds = folds
         self.seed = seed

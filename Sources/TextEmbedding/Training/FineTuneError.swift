@@ -25,7 +25,7 @@ public enum FineTuneError: Error, LocalizedError, Equatable {
         case .notAFineTunedModel(let p, let r):
             return "\(p) has no fine-tuned classification head: \(r)"
         case .unknownLabels(let labels):
-            return "labels not among the model's: \(labels.prefix(5).joined(separator: ", "))\(labels.count > 5 ? " (+\(labels.count - 5) more)" : "")"
+            return "the index has labels the fine-tuned model was not trained on: \(labels.prefix(5).joined(separator: ", "))\(labels.count > 5 ? " (+\(labels.count - 5) more)" : ""); build the index from the rows the model was trained on"
         }
     }
 }
