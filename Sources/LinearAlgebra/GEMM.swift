@@ -1,4 +1,4 @@
-// GEMM: C = alpha * A * op(B) + beta * C through OpenBLAS sgemm, with a scalar reference beside it.
+// GEMM: C = alpha * op(A) * op(B) + beta * C through OpenBLAS sgemm, with a scalar reference beside it.
 internal import CBLAS
 
 /// Matrix products on raw row-major buffers. The fast path is OpenBLAS `cblas_sgemm`;
@@ -41,24 +41,12 @@ public enum GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
         alpha: Float = 1, beta: Float = 0
     ) {
-        guard m > 0, n > 0 else { return }
-        let lda = lda ?? m, ldb = ldb ?? n, ldc = ldc ?? n
-        if k == 0 {
-            for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
-            return
-        }
-        let threads = BLASThreads.count
-        let parts = (threads > 1 && m >= 128 && m * n * k >= 1 << 21) ? min(threads, m / 64) : 1
-        let rows = BLASThreads.chunks(m, parts: parts)
-        BLASThreads.parallel(rows.count) { p in
-            let r = rows[p]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r.count), Int32(n), Int32(k), alpha,
-                        a + r.lowerBound, Int32(lda), b, Int32(ldb), beta, c + r.lowerBound * ldc, Int32(ldc))
-        }
+        sgemm(transA: true, transB: false, m: m, n: n, k: k, a: a, lda: lda ?? m, b: b, ldb: ldb ?? n,
+              c: c, ldc: ldc ?? n, alpha: alpha, beta: beta)
     }
 
     @usableFromInline
-    static func sgemm(transB: Bool, m: Int, n: Int, k: Int,
+    static func sgemm(transA: Bool = false, transB: Bool, m: Int, n: Int, k: Int,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         guard m > 0, n > 0 else { return }
@@ -66,16 +54,17 @@ public enum GEMM {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
             return
         }
-        // Split the rows of A (and C) over the workers when each part still gets enough rows for
-        // sgemm to run at its peak; small products stay on the calling thread.
+        // Split the rows of op(A) (and C) over the workers when each part still gets enough rows for
+        // sgemm to run at its peak; small products stay on the calling thread. A row of Aᵀ is a
+        // column of A: the part starts that many columns in.
         let threads = BLASThreads.count
         let parts = (threads > 1 && m >= 128 && m * n * k >= 1 << 21) ? min(threads, m / 64) : 1
         let rows = BLASThreads.chunks(m, parts: parts)
         BLASThreads.parallel(rows.count) { p in
             let r = rows[p]
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                        Int32(r.count), Int32(n), Int32(k), alpha, a + r.lowerBound * lda, Int32(lda), b, Int32(ldb),
-                        beta, c + r.lowerBound * ldc, Int32(ldc))
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(r.count), Int32(n), Int32(k), alpha, a + (transA ? r.lowerBound : r.lowerBound * lda), Int32(lda),
+                        b, Int32(ldb), beta, c + r.lowerBound * ldc, Int32(ldc))
         }
     }
 
