@@ -16,9 +16,11 @@ public final class SafeTensors: @unchecked Sendable {
 
     public let path: String
     public let tensors: [String: TensorInfo]
-    fileprivate let base: UnsafeRawPointer
+    /// The header's `__metadata__` strings.
+    public let metadata: [String: String]
+    private let base: UnsafeRawPointer
     private let size: Int
-    fileprivate let dataStart: Int
+    private let dataStart: Int
 
     public init(url: URL) throws {
         path = url.path
@@ -34,7 +36,7 @@ public final class SafeTensors: @unchecked Sendable {
         }
         base = UnsafeRawPointer(m)
         do {
-            (tensors, dataStart) = try Self.parseHeader(base, size: size, path: path)
+            (tensors, metadata, dataStart) = try Self.parseHeader(base, size: size, path: path)
         } catch {
             munmap(m, size)
             throw error
@@ -47,7 +49,7 @@ public final class SafeTensors: @unchecked Sendable {
 
     /// Parses and checks the header: every tensor's byte range must match its dtype and shape and
     /// lie inside the file.
-    static func parseHeader(_ base: UnsafeRawPointer, size: Int, path: String) throws -> ([String: TensorInfo], Int) {
+    static func parseHeader(_ base: UnsafeRawPointer, size: Int, path: String) throws -> ([String: TensorInfo], [String: String], Int) {
         let rawLength = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
         // A damaged length can exceed Int.max: compare as UInt64 before converting.
         guard rawLength < 100_000_000 else {
@@ -87,7 +89,7 @@ public final class SafeTensors: @unchecked Sendable {
             }
             tensors[name] = TensorInfo(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
         }
-        return (tensors, dataStart)
+        return (tensors, (json["__metadata__"] as? [String: String]) ?? [:], dataStart)
     }
 
     /// The F32 tensor `name`, checked against `shape`.
@@ -103,24 +105,14 @@ public final class SafeTensors: @unchecked Sendable {
         return UnsafeBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: shape.reduce(1, *))
     }
 
-    /// SHA-256 of the whole file, hex.
-    public func sha256() -> String {
-        SHA256Hasher.hex(of: UnsafeRawBufferPointer(start: base, count: size))
-    }
-}
-
-extension SafeTensors {
     /// The stored bytes of tensor `name`, whatever its dtype (for copying it unchanged).
     public func rawBytes(_ name: String) -> UnsafeRawBufferPointer? {
         guard let info = tensors[name] else { return nil }
         return UnsafeRawBufferPointer(start: base + dataStart + info.byteRange.lowerBound, count: info.byteRange.count)
     }
 
-    /// The `__metadata__` strings of the header.
-    public func metadata() -> [String: String] {
-        let rawLength = Int(UInt64(littleEndian: base.loadUnaligned(as: UInt64.self)))
-        let data = Data(bytes: base + 8, count: rawLength)
-        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-        return (json?["__metadata__"] as? [String: String]) ?? [:]
+    /// SHA-256 of the whole file, hex.
+    public func sha256() -> String {
+        SHA256Hasher.hex(of: UnsafeRawBufferPointer(start: base, count: size))
     }
 }

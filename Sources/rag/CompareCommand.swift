@@ -86,7 +86,7 @@ struct CompareCommand: AsyncParsableCommand {
     /// The fine-tuned encoder's folder: --finetuned-model, else the default one when it exists.
     var fineTunedFolder: URL? {
         if let finetunedModel { return URL(fileURLWithPath: finetunedModel) }
-        let fallback = URL(fileURLWithPath: "models/\(MiniLM.folderName)-finetuned")
+        let fallback = URL(fileURLWithPath: MiniLM.fineTunedFolder)
         return FileManager.default.fileExists(atPath: fallback.appendingPathComponent("model.safetensors").path) ? fallback : nil
     }
 
@@ -139,7 +139,7 @@ struct CompareCommand: AsyncParsableCommand {
             results.merge(try ft.classify(rows, methods: Self.fineTunedTechniques.map(\.1))) { a, _ in a }
             techniques = Self.fineTunedTechniques + techniques
         } else {
-            Terminal.printError("no fine-tuned encoder (models/\(MiniLM.folderName)-finetuned or --finetuned-model): the fine-tuned rows are left out; `rag finetune local --encoder` trains one")
+            Terminal.printError("no fine-tuned encoder (\(MiniLM.fineTunedFolder) or --finetuned-model): the fine-tuned rows are left out; `rag finetune local --encoder` trains one")
         }
         var table: [Row] = []
         func add(_ name: String, method: String, _ preds: [Prediction]) throws {

@@ -66,7 +66,7 @@ struct FinetuneLocalCommand: ParsableCommand {
     var clip: Float = 1
 
     @Option(help: "--encoder: the model folder to write (default: models/all-MiniLM-L6-v2-finetuned).")
-    var out: String = "models/\(MiniLM.folderName)-finetuned"
+    var out: String = MiniLM.fineTunedFolder
 
     @Flag(help: "--encoder: continue from the last finished epoch of an interrupted run (same data and settings).")
     var resume = false

@@ -43,12 +43,10 @@ public struct LinearHeadCrossValidation: Sendable {
                 guard Set(trainLabels).count >= 2 else { continue }
                 let (head, _) = try LinearHeadTrainer(lambda: lambda, maxIterations: maxIterations).train(Self.rows(x, trainRows), labels: trainLabels)
                 let probs = head.probabilities(Self.rows(x, parts[f]))
-                for (i, row) in parts[f].enumerated() {
-                    var best = 0
-                    for c in 1..<probs.cols where probs[i, c] > probs[i, best] { best = c }
-                    if head.labels[best] == labels[row] { correct += 1 }
-                    total += 1
+                for (i, row) in parts[f].enumerated() where head.labels[OfflineClassifier.argmax(probs, row: i).0] == labels[row] {
+                    correct += 1
                 }
+                total += parts[f].count
                 done += 1
                 progress(done, grid.count * parts.count)
             }

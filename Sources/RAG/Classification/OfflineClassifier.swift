@@ -40,7 +40,17 @@ public struct OfflineClassifier: Sendable {
     /// Predictions of each asked method for `rows`, in row order.
     public func classify(_ rows: [LabelledText], methods: [Method], excludeSelf: Bool = false) throws -> [Method: [Prediction]] {
         let texts = rows.map(\.text)
-        let embeddings = try retriever.embedder.embed(texts)
+        // The fine-tuned head reads the mean-pooled embeddings before normalisation (as it was
+        // trained): one encoder pass gives those, and the normalised rows the rest use.
+        let fineTuned = methods.contains(.finetuned) || methods.contains(.finetunedBlend)
+        var pooled: Matrix?
+        if fineTuned {
+            guard fineTunedHead != nil, let encoder = retriever.embedder as? MiniLM.Encoder else {
+                throw ClassificationError.noFineTunedEncoder
+            }
+            pooled = try encoder.embed(texts, normalized: false)
+        }
+        let embeddings = try pooled.map(Normalization.normalizedRows) ?? retriever.embedder.embed(texts)
         var out: [Method: [Prediction]] = [:]
         func make(_ m: Method, _ i: Int, _ label: String, _ confidence: Double) -> Prediction {
             Prediction(row: rows[i].row, text: rows[i].text, gold: rows[i].label, predicted: label, confidence: confidence, method: m.rawValue)
@@ -68,14 +78,10 @@ public struct OfflineClassifier: Sendable {
                 out[.blend] = blended(probs, labels: head.labels, votes: votes).enumerated().map { make(.blend, $0, $1.0, $1.1) }
             }
         }
-        if methods.contains(.finetuned) || methods.contains(.finetunedBlend) {
-            guard let fineTunedHead, let encoder = retriever.embedder as? MiniLM.Encoder else {
-                throw ClassificationError.noFineTunedEncoder
-            }
+        if fineTuned, let fineTunedHead, let pooled {
             let unknown = Set(retriever.store.documents.labels).subtracting(fineTunedHead.labels)
             guard unknown.isEmpty else { throw FineTuneError.unknownLabels(unknown.sorted()) }
-            // The head reads the mean-pooled embeddings before normalisation, as it was trained.
-            let probs = fineTunedHead.probabilities(try encoder.embed(texts, normalized: false))
+            let probs = fineTunedHead.probabilities(pooled)
             if methods.contains(.finetuned) {
                 out[.finetuned] = (0..<rows.count).map { i in
                     let (c, p) = Self.argmax(probs, row: i)

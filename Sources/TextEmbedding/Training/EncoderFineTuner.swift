@@ -101,7 +101,7 @@ public struct EncoderFineTuner {
             best = (state.bestEpoch, state.bestAccuracy)
             resumedAfter = state.history.count
         } else {
-            try checkpoint.reset()
+            checkpoint.remove()
         }
 
         let pass = EncoderTrainingPass(parameters: parameters, dropout: recipe.dropout)
@@ -149,7 +149,7 @@ public struct EncoderFineTuner {
                             validationRows: validation.count, resumedAfterEpoch: resumedAfter, threads: BLASThreads.count,
                             output: output.path, recipe: recipe)
         try FineTunedModelFolder.write(finalParameters, labels: classes, report: report, baseModel: baseModel, baseFile: baseFile, to: output)
-        try checkpoint.remove()
+        checkpoint.remove()
         return report
     }
 

@@ -137,40 +137,36 @@ public final class EncoderParameters: @unchecked Sendable {
         return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
     }
 
+    /// The encoder's tensors under the names of a Hugging Face BertModel file (the stacked Q, K, V
+    /// as three), each a view into `values`; the head excluded.
+    public func encoderTensorsForSaving() -> [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)] {
+        hfTensors().map { ($0.name, $0.shape, UnsafeBufferPointer($0.values)) }
+    }
+
     /// Copies the encoder's tensors from a model's safetensors (the head is left as it is).
     public func load(from file: SafeTensors) throws {
-        let h = config.hiddenSize
-        for t in tensors where !t.isHead {
-            if t.name.hasPrefix("encoder.layer.") && t.name.contains(".attention.self.qkv.") {
-                let layer = t.name.split(separator: ".")[2]
-                let part = t.name.hasSuffix("weight") ? "weight" : "bias"
-                for (k, which) in ["query", "key", "value"].enumerated() {
-                    let shape = part == "weight" ? [h, h] : [h]
-                    let src = try file.floats("encoder.layer.\(layer).attention.self.\(which).\(part)", shape: shape)
-                    (values + t.offset + k * src.count).update(from: src.baseAddress!, count: src.count)
-                }
-            } else {
-                let src = try file.floats(t.name, shape: t.shape)
-                (values + t.offset).update(from: src.baseAddress!, count: src.count)
-            }
+        for t in hfTensors() {
+            let src = try file.floats(t.name, shape: t.shape)
+            t.values.baseAddress!.update(from: src.baseAddress!, count: src.count)
         }
     }
 
-    /// The tensors under the names of a Hugging Face BertModel file (Q, K, V split), head excluded.
-    public func encoderTensorsForSaving() -> [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)] {
+    /// Hugging Face name, shape and place in `values` of every encoder tensor.
+    func hfTensors() -> [(name: String, shape: [Int], values: UnsafeMutableBufferPointer<Float>)] {
         let h = config.hiddenSize
-        var out: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)] = []
+        var out: [(name: String, shape: [Int], values: UnsafeMutableBufferPointer<Float>)] = []
         for t in tensors where !t.isHead {
-            if t.name.contains(".attention.self.qkv.") {
-                let layer = t.name.split(separator: ".")[2]
-                let part = t.name.hasSuffix("weight") ? "weight" : "bias"
-                let size = part == "weight" ? h * h : h
-                for (k, which) in ["query", "key", "value"].enumerated() {
-                    out.append(("encoder.layer.\(layer).attention.self.\(which).\(part)", part == "weight" ? [h, h] : [h],
-                                UnsafeBufferPointer(start: values + t.offset + k * size, count: size)))
-                }
-            } else {
-                out.append((t.name, t.shape, UnsafeBufferPointer(start: values + t.offset, count: t.count)))
+            guard t.name.contains(".attention.self.qkv.") else {
+                out.append((t.name, t.shape, UnsafeMutableBufferPointer(start: values + t.offset, count: t.count)))
+                continue
+            }
+            let layer = t.name.split(separator: ".")[2]
+            let part = t.name.hasSuffix("weight") ? "weight" : "bias"
+            let shape = part == "weight" ? [h, h] : [h]
+            let size = shape.reduce(1, *)
+            for (k, which) in ["query", "key", "value"].enumerated() {
+                out.append(("encoder.layer.\(layer).attention.self.\(which).\(part)", shape,
+                            UnsafeMutableBufferPointer(start: values + t.offset + k * size, count: size)))
             }
         }
         return out

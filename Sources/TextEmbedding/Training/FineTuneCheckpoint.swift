@@ -22,11 +22,8 @@ struct FineTuneCheckpoint {
     var stateURL: URL { folder.appendingPathComponent("state.safetensors") }
     var bestURL: URL { folder.appendingPathComponent("best.safetensors") }
 
-    func reset() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    func remove() throws {
+    /// Removes the checkpoint (a fresh start, or a finished run).
+    func remove() {
         try? FileManager.default.removeItem(at: folder)
     }
 
@@ -34,7 +31,7 @@ struct FineTuneCheckpoint {
     func restore(parameters: EncoderParameters, optimizer: inout AdamW) throws -> State? {
         guard FileManager.default.fileExists(atPath: stateURL.path) else { return nil }
         let file = try SafeTensors(url: stateURL)
-        guard let json = file.metadata()["state"], let state = try? JSONDecoder().decode(State.self, from: Data(json.utf8)) else {
+        guard let json = file.metadata["state"], let state = try? JSONDecoder().decode(State.self, from: Data(json.utf8)) else {
             throw FineTuneError.resumeMismatch(path: folder.path, reason: "its state has no readable metadata")
         }
         guard state.fingerprint == fingerprint else {

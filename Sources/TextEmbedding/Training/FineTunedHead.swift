@@ -17,7 +17,7 @@ public struct FineTunedHead: Sendable {
             throw FineTuneError.notAFineTunedModel(path: modelFolder.path, reason: "no \(EncoderFineTuner.headFileName) (train one with `--encoder`)")
         }
         let file = try SafeTensors(url: url)
-        guard let json = file.metadata()["labels"], let labels = try? JSONDecoder().decode([String].self, from: Data(json.utf8)),
+        guard let json = file.metadata["labels"], let labels = try? JSONDecoder().decode([String].self, from: Data(json.utf8)),
               let shape = file.tensors[EncoderParameters.headWeightName]?.shape, shape.count == 2, shape[0] == labels.count else {
             throw FineTuneError.notAFineTunedModel(path: modelFolder.path, reason: "\(EncoderFineTuner.headFileName) has no labels matching its weights")
         }
@@ -31,13 +31,8 @@ public struct FineTunedHead: Sendable {
         precondition(pooled.cols == hidden, "embeddings of width \(pooled.cols), head expects \(hidden)")
         let c = labels.count
         var z = GEMM.multiplyTransposed(pooled, Matrix(rows: c, cols: hidden, storage: weight))
-        for r in 0..<z.rows {
-            var mx = -Float.infinity
-            for k in 0..<c { z[r, k] += bias[k]; mx = max(mx, z[r, k]) }
-            var sum: Float = 0
-            for k in 0..<c { z[r, k] = expf(z[r, k] - mx); sum += z[r, k] }
-            for k in 0..<c { z[r, k] /= sum }
-        }
+        for r in 0..<z.rows { for k in 0..<c { z[r, k] += bias[k] } }
+        z.storage.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { Softmax.rows(p, rows: z.rows, cols: c) } }
         return z
     }
 }
