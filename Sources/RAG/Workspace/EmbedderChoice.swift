@@ -1,0 +1,41 @@
+// EmbedderChoice: which embedder a workspace uses: the index's own kind, MiniLM from a folder, the hashing one, or one given.
+public import Foundation
+public import TextEmbedding
+public import VectorSearch
+
+/// How a `Workspace` gets its embedder. The index's manifest names the kind it was built with;
+/// `.automatic` follows it (MiniLM when there is no index yet).
+public enum EmbedderChoice: Sendable {
+    /// The kind the index was built with (MiniLM when there is none), MiniLM from `modelDir` or the usual places.
+    case automatic(modelDir: String? = nil)
+    /// all-MiniLM-L6-v2 (or a fine-tuned copy) from `modelDir`, else the usual places (`MiniLMLoader.find`).
+    case minilm(modelDir: String? = nil)
+    /// The lexical hashing embedder (no model), at the index's dimension or 384.
+    case hashing
+    /// An embedder already made.
+    case instance(any Embedder)
+
+    public static var automatic: EmbedderChoice { .automatic(modelDir: nil) }
+
+    /// The embedder, and the model folder it was loaded from (MiniLM only), for `manifest`'s index (or none).
+    public func make(for manifest: Manifest?) throws -> (embedder: any Embedder, modelFolder: URL?) {
+        switch self {
+        case .instance(let e):
+            return (e, nil)
+        case .hashing:
+            return (HashingEmbedder(dimension: manifest?.dimension ?? 384), nil)
+        case .minilm(let dir):
+            return try Self.minilm(dir)
+        case .automatic(let dir):
+            let kind = manifest.map { String($0.embedder.prefix { $0 != ":" }) }
+            return kind == "hashing" ? (HashingEmbedder(dimension: manifest?.dimension ?? 384), nil) : try Self.minilm(dir)
+        }
+    }
+
+    static func minilm(_ dir: String?) throws -> (embedder: any Embedder, modelFolder: URL?) {
+        guard let found = MiniLMLoader.find(modelDir: dir) else {
+            return (try MiniLMLoader.load(modelDir: dir), nil) // throws modelNotFound with the places searched
+        }
+        return (try MiniLMLoader.load(from: found.url), found.url)
+    }
+}

@@ -1,0 +1,351 @@
+// Workspace: an index folder and the embedder it was built with, as one value: build, add, search, prompt, classify, train, compare, verify.
+public import Foundation
+public import LinearAlgebra
+public import TextEmbedding
+public import VectorSearch
+import Synchronization
+
+/// The engine's entry point for a Swift program, the CLI and the server alike. A workspace holds
+/// one committed generation of an index (flat vectors, documents, the IVF part and the trained
+/// head when built) with the embedder it was built with. Reads see the generation they started on;
+/// `add` and `trainHead` commit a new generation atomically and switch to it; `refresh` picks up
+/// a generation another process committed.
+public final class Workspace: Sendable {
+    /// The index folder (a private temporary one for `Workspace.build(from:into: nil)`, removed with the workspace).
+    public let folder: URL
+    public let embedder: any Embedder
+    /// The model folder the embedder was loaded from (MiniLM), where a fine-tuned head may live.
+    public let modelFolder: URL?
+    /// The softmax head saved beside a fine-tuned encoder, when the model folder has one.
+    public let fineTunedHead: FineTunedHead?
+    /// The IVF build of `Workspace.build(..., kind: .ivf)`; nil otherwise.
+    public let ivfBuildReport: IVFIndex.BuildReport?
+    private let current: Mutex<Snapshot>
+    /// Writers in this process take turns (IndexWriter's lock file keeps other processes out).
+    private let writing = Mutex(())
+    private let ownsFolder: Bool
+
+    /// One committed generation and the parts opened from it.
+    public struct Snapshot: Sendable {
+        public let store: IndexStore
+        /// The IVF part, when the index has one.
+        public let ivf: IVFIndex?
+        /// The trained linear head, when the index has one.
+        public let head: LinearHead?
+        /// Searches the flat vectors (exact).
+        public let retriever: Retriever
+        /// Searches the IVF part, when the index has one (what `search` uses unless asked for exact).
+        public let ivfRetriever: Retriever?
+
+        public var generation: Int { store.manifest.generation }
+        public var count: Int { store.count }
+        public var labels: [String] { store.documents.labels }
+    }
+
+    /// Opens the index in `folder` with the embedder it was built with (checked against the manifest).
+    public convenience init(opening folder: URL, embedder choice: EmbedderChoice = .automatic) throws {
+        let store = try IndexStore(opening: folder)
+        let (embedder, modelFolder) = try choice.make(for: store.manifest)
+        try self.init(store: store, embedder: embedder, modelFolder: modelFolder, ownsFolder: false, report: nil)
+    }
+
+    init(store: IndexStore, embedder: any Embedder, modelFolder: URL?, ownsFolder: Bool, report: IVFIndex.BuildReport?) throws {
+        folder = store.folder
+        self.embedder = embedder
+        self.modelFolder = modelFolder
+        self.ownsFolder = ownsFolder
+        ivfBuildReport = report
+        let headFile = modelFolder?.appendingPathComponent(EncoderFineTuner.headFileName)
+        fineTunedHead = try headFile.flatMap { FileManager.default.fileExists(atPath: $0.path) ? try FineTunedHead.load(modelFolder: modelFolder!) : nil }
+        current = Mutex(try Self.snapshot(store, embedder: embedder))
+    }
+
+    deinit {
+        if ownsFolder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    static func snapshot(_ store: IndexStore, embedder: any Embedder) throws -> Snapshot {
+        let ivf = store.hasIVF ? try store.ivf() : nil
+        return Snapshot(store: store, ivf: ivf, head: try LinearHead.load(from: store),
+                        retriever: try Retriever(embedder: embedder, store: store),
+                        ivfRetriever: try ivf.map { try Retriever(embedder: embedder, store: store, index: $0) })
+    }
+
+    /// The generation reads run on now.
+    public var snapshot: Snapshot { current.withLock { $0 } }
+
+    /// Switches to the generation committed on disk when it is newer than the one held (another
+    /// process ran `rag index add`, say). Returns whether it switched.
+    @discardableResult
+    public func refresh() throws -> Bool {
+        let onDisk = try Manifest.read(from: folder).generation
+        guard onDisk != snapshot.generation else { return false }
+        let next = try Self.snapshot(try IndexStore(opening: folder), embedder: embedder)
+        current.withLock { if next.generation > $0.generation { $0 = next } }
+        return true
+    }
+
+    /// Switches to the generation just committed by this workspace's writer.
+    private func switchToCommitted() throws {
+        let next = try Self.snapshot(try IndexStore(opening: folder), embedder: embedder)
+        current.withLock { $0 = next }
+    }
+
+    // MARK: Building and adding
+
+    /// The kind of index `build` writes.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Exact search only.
+        case flat
+        /// Also inverted lists (k-means on the rows): faster search of large indexes.
+        case ivf
+    }
+
+    /// Embeds every row of `dataset` and writes a new index into `folder` (replacing one there only
+    /// once complete), or into a private temporary folder removed with the workspace when `folder` is nil.
+    public static func build(from dataset: Dataset, into folder: URL? = nil, embedder choice: EmbedderChoice = .automatic,
+                             kind: Kind = .flat, nlist: Int? = nil, batchSize: Int = 256,
+                             progress: IndexBuilder.Progress? = nil) throws -> Workspace {
+        let (embedder, modelFolder) = try choice.make(for: nil)
+        let target = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("localrag-\(UUID().uuidString)")
+        var report: IVFIndex.BuildReport?
+        do {
+            try IndexBuilder(embedder: embedder, batchSize: batchSize)
+                .build(from: dataset, into: target, progress: progress,
+                       beforeCommit: kind == .flat ? nil : { report = try IVFIndex.build(in: $0, listCount: nlist) })
+            return try Workspace(store: try IndexStore(opening: target), embedder: embedder, modelFolder: modelFolder,
+                                 ownsFolder: folder == nil, report: report)
+        } catch {
+            if folder == nil { try? FileManager.default.removeItem(at: target) }
+            throw error
+        }
+    }
+
+    /// What `add` appended.
+    public struct AddReport: Sendable {
+        /// Rows appended.
+        public var added: Int
+        /// Rows in the index now.
+        public var count: Int
+        /// The generation committed.
+        public var generation: Int
+    }
+
+    /// Embeds the rows of `dataset` and appends them (flat vectors and IVF lists) as a new generation.
+    @discardableResult
+    public func add(_ dataset: Dataset, batchSize: Int = 256, progress: IndexBuilder.Progress? = nil) throws -> AddReport {
+        try append { writer in try IndexBuilder(embedder: embedder, batchSize: batchSize).append(dataset, to: writer, progress: progress) }
+    }
+
+    /// Appends labelled texts (embedded now) as a new generation; their source rows number on from the index's last.
+    @discardableResult
+    public func add(texts: [String], labels: [String?]) throws -> AddReport {
+        precondition(texts.count == labels.count, "one label (or nil) per text")
+        return try append { writer in
+            let first = writer.count
+            let vectors = try embedder.embed(texts)
+            try writer.append(vectors, documents: zip(texts, labels).enumerated().map {
+                Document(sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1)
+            })
+        }
+    }
+
+    private func append(_ body: (IndexWriter) throws -> Void) throws -> AddReport {
+        try writing.withLock { _ in
+            try refresh()
+            let before = snapshot
+            let writer = try IndexWriter(updating: before.store, appendingRows: true)
+            do {
+                try body(writer)
+                let added = try before.ivf?.extend(in: writer) ?? (writer.count - before.count)
+                let manifest = try writer.commit()
+                try switchToCommitted()
+                return AddReport(added: added, count: manifest.count, generation: manifest.generation)
+            } catch {
+                writer.abandon()
+                throw error
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Unit-length embeddings of `texts` (`[texts.count x dimension]`).
+    public func embed(_ texts: [String]) throws -> Matrix { try embedder.embed(texts) }
+
+    /// How `search` looks.
+    public struct SearchOptions: Sendable {
+        /// IVF lists to probe (IVF indexes only; nil: the tuned value).
+        public var nprobe: Int?
+        /// Search every row exactly even when the index has an IVF part.
+        public var exact: Bool
+        /// Skip a stored row whose text is the query's own.
+        public var excludeSelf: Bool
+
+        public init(nprobe: Int? = nil, exact: Bool = false, excludeSelf: Bool = false) {
+            self.nprobe = nprobe
+            self.exact = exact
+            self.excludeSelf = excludeSelf
+        }
+    }
+
+    /// The top-`k` stored rows of each text (IVF when the index has it, unless `options.exact`).
+    public func search(_ texts: [String], k: Int, options: SearchOptions = SearchOptions()) throws -> [[Neighbour]] {
+        guard !texts.isEmpty else { return [] }
+        return search(embeddings: try embedder.embed(texts), texts: texts, k: k, options: options)
+    }
+
+    /// As `search`, from embeddings already computed.
+    public func search(embeddings: Matrix, texts: [String], k: Int, options: SearchOptions = SearchOptions()) -> [[Neighbour]] {
+        let s = snapshot
+        let retriever = options.exact ? s.retriever : s.ivfRetriever ?? s.retriever
+        return retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: options.excludeSelf,
+                                  parameters: SearchParameters(nprobe: options.nprobe))
+    }
+
+    /// The chat messages for `text`: the system prompt listing every category of the index, and the
+    /// user message with the top `k` rows (or none when `k` is 0).
+    public func prompt(for text: String, k: Int = 10, builder: PromptBuilder? = nil) throws -> [ChatMessage] {
+        let builder = builder ?? PromptBuilder(categories: snapshot.labels)
+        let neighbours = k > 0 ? try search([text], k: k)[0] : nil
+        return builder.messages(for: text, neighbours: neighbours)
+    }
+
+    /// Predictions of `method` for `rows`, in row order (the rows' labels, when given, are the gold ones).
+    public func classify(_ rows: [LabelledText], method: OfflineClassifier.Method, k: Int = 10,
+                         excludeSelf: Bool = false) throws -> [Prediction] {
+        try classifier(k: k, for: [method]).classify(rows, methods: [method], excludeSelf: excludeSelf)[method]!
+    }
+
+    /// Predictions of `method` for bare texts (rows numbered from 0, no gold labels).
+    public func classify(texts: [String], method: OfflineClassifier.Method, k: Int = 10) throws -> [Prediction] {
+        try classify(texts.enumerated().map { LabelledText(row: $0.offset, line: $0.offset + 2, text: $0.element, label: nil) },
+                     method: method, k: k)
+    }
+
+    /// The offline classifier over the current generation; refuses methods whose parts are missing.
+    public func classifier(k: Int = 10, for methods: [OfflineClassifier.Method] = []) throws -> OfflineClassifier {
+        let s = snapshot
+        if s.head == nil, methods.contains(where: { $0 == .head || $0 == .blend }) { throw ClassificationError.noHead(index: folder.relativePath) }
+        if fineTunedHead == nil, methods.contains(where: { $0 == .finetuned || $0 == .finetunedBlend }) { throw ClassificationError.noFineTunedEncoder }
+        return OfflineClassifier(retriever: s.retriever, head: s.head, fineTunedHead: fineTunedHead, k: k)
+    }
+
+    // MARK: Training
+
+    /// What `trainHead` did.
+    public struct HeadReport: Sendable {
+        public var rows: Int
+        public var labels: Int
+        public var lambda: Double
+        /// "given" or "3-fold cross-validation".
+        public var lambdaSource: String
+        /// Cross-validation accuracy per λ tried (empty when λ was given).
+        public var crossValidation: [(lambda: Double, accuracy: Double)]
+        public var training: LinearHeadTrainer.Report
+        public var seconds: Double
+    }
+
+    /// Labelled embeddings to train on: `dataset` embedded now, or the index's stored labelled rows.
+    public func trainingData(_ dataset: Dataset? = nil, progress: IndexBuilder.Progress? = nil) throws -> (Matrix, [String]) {
+        guard let dataset else {
+            let store = snapshot.store
+            var labels: [String] = [], keep: [Int] = []
+            for i in 0..<store.count {
+                if let l = store.documents.labelIndex(i) { labels.append(store.documents.labels[l]); keep.append(i) }
+            }
+            guard !keep.isEmpty else { throw ClassificationError.noLabels(index: folder.relativePath) }
+            let all = store.flat.storage.matrix()
+            if keep.count == store.count { return (all, labels) }
+            return (Matrix(rows: keep.count, cols: all.cols, storage: keep.flatMap { all.row($0) }), labels)
+        }
+        var labelled = dataset
+        labelled.requireLabels = true
+        let (x, labels) = try labelled.embedAll(with: embedder, progress: progress)
+        return (x, labels.map { $0! })
+    }
+
+    /// Trains the linear head on `dataset` (or the index's rows) with `lambda`, or the λ 3-fold
+    /// cross-validation picks, and commits it into the index as a new generation.
+    @discardableResult
+    public func trainHead(on dataset: Dataset? = nil, lambda: Double? = nil, maxIterations: Int = 300,
+                          embeddingProgress: IndexBuilder.Progress? = nil,
+                          crossValidationProgress: ((Int, Int) -> Void)? = nil) throws -> HeadReport {
+        let (x, labels) = try trainingData(dataset, progress: embeddingProgress)
+        let start = Date()
+        var chosen = lambda ?? 0, how = "given"
+        var scores: [(lambda: Double, accuracy: Double)] = []
+        if lambda == nil {
+            let cv = LinearHeadCrossValidation(maxIterations: maxIterations)
+            let result = try cv.select(x, labels: labels) { crossValidationProgress?($0, $1) }
+            chosen = result.lambda
+            scores = result.scores
+            how = "\(cv.folds)-fold cross-validation"
+        }
+        let (head, report) = try LinearHeadTrainer(lambda: chosen, maxIterations: maxIterations).train(x, labels: labels)
+        try writing.withLock { _ in
+            try refresh()
+            let writer = try IndexWriter(updating: snapshot.store, appendingRows: false)
+            do {
+                try head.write(to: writer, settings: ["head.lambda": "\(chosen)", "head.lambda.source": how, "head.iterations": "\(report.iterations)",
+                                                     "head.rows": "\(x.rows)", "head.source": dataset?.displayPath ?? "index"])
+                try writer.commit()
+                try switchToCommitted()
+            } catch {
+                writer.abandon()
+                throw error
+            }
+        }
+        return HeadReport(rows: x.rows, labels: head.labels.count, lambda: chosen, lambdaSource: how, crossValidation: scores,
+                          training: report, seconds: Date().timeIntervalSince(start))
+    }
+
+    // MARK: Comparing and verifying
+
+    /// The comparison table of the original experiment on labelled `rows`: the base rows (vote,
+    /// zero-shot) and the linear head's rows from this workspace, and the fine-tuned rows from
+    /// `fineTuned` (a workspace over an index built with a fine-tuned encoder) when given. Without a
+    /// stored head, one is trained on the index's rows for this table only (noted in the table).
+    public func compare(_ rows: [LabelledText], k: Int = 10, fineTuned: Workspace? = nil) throws -> ComparisonTable {
+        var table = ComparisonTable()
+        let s = snapshot
+        var classifier = try self.classifier(k: k)
+        if s.head == nil {
+            table.notes.append("the index has no trained head; training one on its rows for this table")
+            let (x, labels) = try trainingData()
+            classifier = OfflineClassifier(retriever: s.retriever, head: try LinearHeadTrainer().train(x, labels: labels).0, k: k)
+        }
+        let unknown = Set(rows.compactMap(\.label)).subtracting(s.labels)
+        if !unknown.isEmpty {
+            table.notes.append("\(unknown.count) label(s) are not in the index (e.g. \(unknown.sorted().prefix(3).joined(separator: ", "))); those rows can only be wrong")
+        }
+        var techniques = ComparisonTable.baseTechniques
+        var results = try classifier.classify(rows, methods: techniques.map(\.method))
+        if let fineTuned {
+            results.merge(try fineTuned.classifier(k: k, for: [.finetuned])
+                .classify(rows, methods: ComparisonTable.fineTunedTechniques.map(\.method))) { a, _ in a }
+            techniques = ComparisonTable.fineTunedTechniques + techniques
+        }
+        for t in techniques { try table.add(t.name, method: t.method.rawValue, predictions: results[t.method]!) }
+        return table
+    }
+
+    /// Recomputes every file's SHA-256 of the index in `folder`, then (when all match) opens every
+    /// part: flat vectors, documents, the IVF part and the head. `problems` is empty for a whole index.
+    public static func verify(folder: URL) throws -> VerifyReport {
+        let checks = try IndexStore.verify(folder: folder)
+        var report = VerifyReport(files: checks, openProblem: nil)
+        guard checks.allSatisfy(\.ok) else { return report }
+        do {
+            let store = try IndexStore(opening: folder)
+            if store.hasIVF { _ = try store.ivf() }
+            _ = try LinearHead.load(from: store)
+        } catch {
+            report.openProblem = error.localizedDescription
+        }
+        return report
+    }
+
+    /// `Workspace.verify(folder:)` of this workspace's folder.
+    public func verify() throws -> VerifyReport { try Self.verify(folder: folder) }
+}
