@@ -1,10 +1,10 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // LocalRAG: local retrieval and classification engine (embeddings, flat/IVF search, RAG prompts, evaluation).
 import PackageDescription
 
 let package = Package(
     name: "LocalRAG",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "rag", targets: ["rag"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
@@ -12,10 +12,20 @@ let package = Package(
         .library(name: "VectorSearch", targets: ["VectorSearch"]),
         .library(name: "RAG", targets: ["RAG"]),
         .library(name: "RAGLLM", targets: ["RAGLLM"]),
+        .library(name: "RAGServer", targets: ["RAGServer"]),
+    ],
+    // `rag serve` needs Hummingbird, swift-metrics and Prometheus (minutes of compile time): behind
+    // the Server trait, so the demo's build stays fast. `swift build --traits Server` turns it on.
+    traits: [
+        .trait(name: "Server", description: "rag serve: the engine as a local HTTP service (Hummingbird 2)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -32,8 +42,17 @@ let package = Package(
         // The only module that touches the network: OpenAI-compatible chat, files and fine-tuning jobs.
         // HTTP over Foundation's URLSession (libcurl, in the toolchain): no TLS stack to compile.
         .target(name: "RAGLLM", dependencies: ["RAG", "TextEmbedding", "VectorSearch"]),
+        // The HTTP service: OpenAI-compatible embeddings, search, classify, documents, metrics.
+        .target(name: "RAGServer", dependencies: [
+            "RAG", "RAGLLM", "TextEmbedding", "VectorSearch", "LinearAlgebra",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "rag", dependencies: [
             "RAG", "RAGLLM", "VectorSearch", "TextEmbedding", "LinearAlgebra",
+            .target(name: "RAGServer", condition: .when(traits: ["Server"])),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "SIMDKernels"]),
@@ -42,6 +61,10 @@ let package = Package(
         .testTarget(name: "VectorSearchTests", dependencies: ["VectorSearch", "TextEmbedding"]),
         .testTarget(name: "RAGTests", dependencies: ["RAG"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ragTests", dependencies: ["rag"]),
+        .testTarget(name: "RAGServerTests", dependencies: [
+            "RAGServer", "RAG", "rag",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         // Depends on rag too so the binary is built for the kill -9 / resume and key-leak tests.
         .testTarget(name: "RAGLLMTests", dependencies: [
             "RAGLLM", "RAG", "rag",

@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flags=(-c release -Xswiftc -enable-testing)
+# `rag serve` (Hummingbird, Prometheus) is behind the Server trait: on unless LOCALRAG_SERVER=0
+# (the demo turns it off: ~3.5 more minutes of compiling on 2 cores for a first build).
+[ "${LOCALRAG_SERVER:-1}" = 0 ] || flags+=(--traits Server)
 if [ "${1:-}" = "--tests" ]; then
   swift build "${flags[@]}" --build-tests >&2
 elif [ "${1:-}" = "--manual" ]; then

@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-rag="$(scripts/build.sh)/rag"
+# The demo needs no HTTP server: build without it (scripts/build.sh builds it otherwise).
+rag="$(LOCALRAG_SERVER=${LOCALRAG_SERVER:-0} scripts/build.sh)/rag"
 out=out
 mkdir -p "$out"
 

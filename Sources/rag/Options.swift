@@ -4,6 +4,7 @@ import Foundation
 import TextEmbedding
 import VectorSearch
 import LinearAlgebra
+import RAG
 
 struct IndexOptions: ParsableArguments {
     static let environmentVariable = "LOCALRAG_INDEX"
@@ -37,16 +38,25 @@ struct EmbedderOptions: ParsableArguments {
     @Option(help: "Threads for BLAS (default: all cores).")
     var threads: Int?
 
+    /// The library's choice for these options: --embedder, else the index's own kind.
+    var choice: EmbedderChoice {
+        switch embedder {
+        case .hashing: return .hashing
+        case .minilm: return .minilm(modelDir: modelDir)
+        case nil: return .automatic(modelDir: modelDir)
+        }
+    }
+
     /// The embedder asked for, or the one `manifest` was built with.
     func make(for manifest: Manifest? = nil) throws -> any Embedder {
         if let threads { BLASThreads.set(threads) }
-        let kind = embedder ?? manifest.flatMap { EmbedderKind(rawValue: String($0.embedder.prefix { $0 != ":" })) } ?? .minilm
-        switch kind {
-        case .hashing:
-            return HashingEmbedder(dimension: manifest?.dimension ?? 384)
-        case .minilm:
-            return try MiniLMLoader.load(modelDir: modelDir)
-        }
+        return try choice.make(for: manifest).embedder
+    }
+
+    /// The index of `index` opened with this embedder.
+    func workspace(index: IndexOptions) throws -> Workspace {
+        if let threads { BLASThreads.set(threads) }
+        return try Workspace(opening: index.url, embedder: choice)
     }
 }
 

@@ -1,0 +1,253 @@
+// LocalRAGServer: `rag serve`: the workspace behind Hummingbird routes (OpenAI-compatible embeddings, search, classify, documents, metrics).
+import Foundation
+public import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+public import RAG
+import ServiceLifecycle
+import TextEmbedding
+import VectorSearch
+
+/// The HTTP service over one workspace. `run()` serves until SIGTERM or SIGINT, then stops
+/// accepting connections, finishes the requests in flight and returns.
+public struct LocalRAGServer: Sendable {
+    public let workspace: Workspace
+    public let configuration: ServerConfiguration
+    let batcher: RequestBatcher
+    let registry: PrometheusCollectorRegistry
+    let documentsQueue = DispatchQueue(label: "localrag-documents")
+
+    /// Metrics go to one Prometheus registry per process (swift-metrics is bootstrapped once).
+    private static let sharedRegistry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }()
+
+    public init(workspace: Workspace, configuration: ServerConfiguration = ServerConfiguration()) {
+        registry = Self.sharedRegistry
+        self.workspace = workspace
+        self.configuration = configuration
+        batcher = RequestBatcher(workspace: workspace, configuration: configuration)
+    }
+
+    /// The application: routes, metrics middleware, the bearer key when configured.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var logger = Logger(label: "rag-serve")
+        logger.logLevel = .warning
+        return Application(router: router(), configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                                                 serverName: "localrag"),
+                           onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+                           logger: logger)
+    }
+
+    /// Serves until SIGTERM/SIGINT; in-flight requests finish first.
+    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        defer { batcher.stop() }
+        try await application(onServerRunning: onServerRunning).runService()
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(ErrorBodyMiddleware())
+        if let key = configuration.apiKey { router.middlewares.add(BearerKeyMiddleware(key: key)) }
+        router.get("/healthz") { _, _ in try health() }
+        router.get("/v1/models") { _, _ in try models() }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        router.post("/v1/embeddings") { request, _ in try await embeddings(try await decode(EmbeddingsRequest.self, request)) }
+        router.post("/v1/search") { request, _ in try await search(try await decode(SearchRequest.self, request)) }
+        router.post("/v1/classify") { request, _ in try await classify(try await decode(ClassifyRequest.self, request)) }
+        router.post("/v1/documents") { request, _ in try await documents(try await decode(DocumentsRequest.self, request)) }
+        return router
+    }
+
+    // MARK: Routes
+
+    func health() throws -> Response {
+        let s = workspace.snapshot
+        return try json(HealthResponse(status: "ok", rows: s.count, generation: s.generation, labels: s.labels.count))
+    }
+
+    func models() throws -> Response {
+        let created = ISO8601DateFormatter().date(from: workspace.snapshot.store.manifest.created)?.timeIntervalSince1970 ?? 0
+        return try json(ModelsResponse(data: [.init(id: configuration.modelName, created: Int(created))]))
+    }
+
+    func embeddings(_ body: EmbeddingsRequest) async throws -> Response {
+        let texts = try checked(body.input.texts, field: "input")
+        if let model = body.model, !acceptedModelNames.contains(model) {
+            throw APIError(.notFound, "model '\(model)' is not served here; this server serves '\(configuration.modelName)' (GET /v1/models)",
+                           param: "model", code: "model_not_found")
+        }
+        let base64: Bool
+        switch body.encoding_format ?? "float" {
+        case "float": base64 = false
+        case "base64": base64 = true
+        default: throw APIError.badField("encoding_format", "encoding_format must be \"float\" or \"base64\"")
+        }
+        if let d = body.dimensions, d != workspace.embedder.dimension {
+            throw APIError.badField("dimensions", "this model makes \(workspace.embedder.dimension)-dimensional vectors; dimensions \(d) is not supported")
+        }
+        guard case .embeddings(let vectors) = try await batcher.submit(.embed, texts: texts) else { fatalError("batcher answered another kind") }
+        let tokens = tokenCount(texts)
+        var out = "{\"object\":\"list\",\"data\":["
+        out.reserveCapacity(vectors.count * (base64 ? 2200 : 4400))
+        for (i, v) in vectors.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"object\":\"embedding\",\"index\":\(i),\"embedding\":"
+            if base64 {
+                out += "\"" + v.withUnsafeBufferPointer { Data(buffer: $0) }.base64EncodedString() + "\""
+            } else {
+                out += "[" + v.map { $0.description }.joined(separator: ",") + "]"
+            }
+            out += "}"
+        }
+        out += "],\"model\":\(try jsonString(body.model ?? configuration.modelName)),\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: out)))
+    }
+
+    func search(_ body: SearchRequest) async throws -> Response {
+        guard (body.query == nil) != (body.queries == nil) else {
+            throw APIError.badField("query", "give either \"query\" (a string) or \"queries\" (an array of strings)")
+        }
+        let texts = try checked(body.queries ?? [body.query!], field: body.queries == nil ? "query" : "queries")
+        let k = try checkedK(body.k)
+        if let nprobe = body.nprobe, nprobe < 1 { throw APIError.badField("nprobe", "nprobe must be at least 1") }
+        let options = Workspace.SearchOptions(nprobe: body.nprobe, exact: body.exact ?? false)
+        guard case .neighbours(let results) = try await batcher.submit(.search(k: k, options: options), texts: texts) else {
+            fatalError("batcher answered another kind")
+        }
+        let bodies = zip(texts, results).map { SearchResultBody(query: $0, neighbours: $1.map(NeighbourBody.init)) }
+        return body.query != nil ? try json(bodies[0]) : try json(SearchResponse(results: bodies))
+    }
+
+    func classify(_ body: ClassifyRequest) async throws -> Response {
+        let texts = try checked(body.texts, field: "texts")
+        let name = body.method ?? "knn"
+        let served: [OfflineClassifier.Method] = [.knn, .head, .blend, .zeroShot, .finetuned, .finetunedBlend]
+        guard let method = OfflineClassifier.Method(rawValue: name), served.contains(method) else {
+            throw APIError.badField("method", "method must be one of \(served.map(\.rawValue).joined(separator: ", ")); got '\(name)'")
+        }
+        let k = try checkedK(body.k)
+        do {
+            _ = try workspace.classifier(k: k, for: [method])
+        } catch {
+            throw APIError(.badRequest, error.localizedDescription, param: "method", code: "method_unavailable")
+        }
+        guard case .predictions(let predictions) = try await batcher.submit(.classify(method: method, k: k), texts: texts) else {
+            fatalError("batcher answered another kind")
+        }
+        return try json(ClassifyResponse(predictions: predictions))
+    }
+
+    func documents(_ body: DocumentsRequest) async throws -> Response {
+        guard !body.documents.isEmpty else { throw APIError.badField("documents", "documents is empty") }
+        _ = try checked(body.documents.map(\.text), field: "documents", element: "text")
+        let report: Workspace.AddReport = try await withCheckedThrowingContinuation { continuation in
+            documentsQueue.async {
+                continuation.resume(with: Result { try workspace.add(texts: body.documents.map(\.text), labels: body.documents.map(\.label)) })
+            }
+        }
+        batcher.indexChanged()
+        return try json(DocumentsResponse(added: report.added, count: report.count, generation: report.generation))
+    }
+
+    // MARK: Helpers
+
+    var acceptedModelNames: Set<String> {
+        [configuration.modelName, "sentence-transformers/" + configuration.modelName, workspace.embedder.identifier]
+    }
+
+    func tokenCount(_ texts: [String]) -> Int {
+        guard let encoder = workspace.embedder as? MiniLM.Encoder else { return texts.reduce(0) { $0 + $1.split(separator: " ").count } }
+        return texts.reduce(0) { $0 + encoder.tokenizer.encode($1).count }
+    }
+
+    /// The texts, refused when there are none, too many, or one is too long.
+    func checked(_ texts: [String], field: String, element: String? = nil) throws -> [String] {
+        guard !texts.isEmpty else { throw APIError.badField(field, "\(field) is empty") }
+        guard texts.count <= configuration.maxInputs else {
+            throw APIError.badField(field, "\(field) has \(texts.count) texts; at most \(configuration.maxInputs) per request")
+        }
+        if let i = texts.firstIndex(where: { $0.count > configuration.maxTextCharacters }) {
+            let path = texts.count == 1 && element == nil ? field : "\(field)[\(i)]" + (element.map { ".\($0)" } ?? "")
+            throw APIError.badField(path, "\(path) has \(texts[i].count) characters; at most \(configuration.maxTextCharacters)")
+        }
+        return texts
+    }
+
+    func checkedK(_ k: Int?) throws -> Int {
+        let k = k ?? 10
+        guard k >= 1, k <= configuration.maxK else { throw APIError.badField("k", "k must be between 1 and \(configuration.maxK); got \(k)") }
+        return k
+    }
+
+    /// Decodes the body as `T`: 413 above the size limit, 400 naming the field for bad JSON or a wrong type.
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw Self.describe(error)
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> APIError {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce("") { p, k in k.intValue.map { "\(p)[\($0)]" } ?? (p.isEmpty ? k.stringValue : "\(p).\(k.stringValue)") }
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return APIError.badField(field, "missing field \(field)")
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            let what = context.debugDescription.contains("string or an array") ? context.debugDescription : "expected \(describe(type))"
+            return APIError.badField(field.isEmpty ? "body" : field, "\(field.isEmpty ? "body" : field): \(what)")
+        case .valueNotFound(let type, let context):
+            let field = path(context.codingPath)
+            return APIError.badField(field, "\(field) is null; expected \(describe(type))")
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            return APIError.badField(field.isEmpty ? "body" : field, "the body is not valid JSON (UTF-8): \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)")
+        @unknown default:
+            return APIError.badField("body", "the body could not be read")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type: return "an integer"
+        case is Bool.Type: return "true or false"
+        case is Double.Type, is Float.Type: return "a number"
+        default:
+            let name = "\(type)"
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") || name.hasSuffix("Request") { return "an object" }
+            return "an object"
+        }
+    }
+
+    func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    func jsonString(_ s: String) throws -> String {
+        String(decoding: try JSONEncoder().encode(s), as: UTF8.self)
+    }
+}

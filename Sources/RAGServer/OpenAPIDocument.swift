@@ -1,0 +1,740 @@
+// OpenAPIDocument: the OpenAPI 3 description of every route, served at /openapi.json and checked against real responses in tests.
+
+/// The document, as served.
+enum OpenAPIDocument {
+    static let json = #"""
+    {
+     "openapi": "3.0.3",
+     "info": {
+      "title": "LocalRAG",
+      "version": "1",
+      "description": "rag serve: local embeddings (OpenAI-compatible), search, classification and documents over one LocalRAG index."
+     },
+     "paths": {
+      "/healthz": {
+       "get": {
+        "summary": "Liveness and the index's size",
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Health"
+            }
+           }
+          }
+         }
+        }
+       }
+      },
+      "/v1/models": {
+       "get": {
+        "summary": "The served embedding model (OpenAI's list shape)",
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/ModelList"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "Missing or wrong bearer key (when the server has one)",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         }
+        }
+       }
+      },
+      "/metrics": {
+       "get": {
+        "summary": "Prometheus text format: requests and latency per route, batch sizes, index rows",
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "text/plain": {
+            "schema": {
+             "type": "string"
+            }
+           }
+          }
+         }
+        }
+       }
+      },
+      "/openapi.json": {
+       "get": {
+        "summary": "This document",
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "object"
+            }
+           }
+          }
+         }
+        }
+       }
+      },
+      "/v1/embeddings": {
+       "post": {
+        "summary": "Embeddings, OpenAI's request and response",
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/EmbeddingsRequest"
+           }
+          }
+         }
+        },
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/EmbeddingsResponse"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "Unknown model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "Missing or wrong bearer key (when the server has one)",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "Body above the size limit"
+         },
+         "503": {
+          "description": "Overloaded: retry after the Retry-After header's seconds",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         }
+        }
+       }
+      },
+      "/v1/search": {
+       "post": {
+        "summary": "Nearest stored rows of one query or several",
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/SearchRequest"
+           }
+          }
+         }
+        },
+        "responses": {
+         "200": {
+          "description": "One query: a SearchResult; queries: {results: [SearchResult]}",
+          "content": {
+           "application/json": {
+            "schema": {
+             "oneOf": [
+              {
+               "$ref": "#/components/schemas/SearchResult"
+              },
+              {
+               "$ref": "#/components/schemas/SearchResults"
+              }
+             ]
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "Missing or wrong bearer key (when the server has one)",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "Body above the size limit"
+         },
+         "503": {
+          "description": "Overloaded: retry after the Retry-After header's seconds",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         }
+        }
+       }
+      },
+      "/v1/classify": {
+       "post": {
+        "summary": "Offline classification (knn, head, blend, zero-shot, finetuned, finetuned-blend)",
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/ClassifyRequest"
+           }
+          }
+         }
+        },
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/ClassifyResponse"
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "Missing or wrong bearer key (when the server has one)",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "Body above the size limit"
+         },
+         "503": {
+          "description": "Overloaded: retry after the Retry-After header's seconds",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         }
+        }
+       }
+      },
+      "/v1/documents": {
+       "post": {
+        "summary": "Append labelled rows as a new generation of the index (atomic)",
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/DocumentsRequest"
+           }
+          }
+         }
+        },
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/DocumentsResponse"
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "Missing or wrong bearer key (when the server has one)",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "Body above the size limit"
+         },
+         "503": {
+          "description": "Overloaded: retry after the Retry-After header's seconds",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "components": {
+      "schemas": {
+       "Error": {
+        "type": "object",
+        "properties": {
+         "error": {
+          "type": "object",
+          "properties": {
+           "message": {
+            "type": "string"
+           },
+           "type": {
+            "type": "string"
+           },
+           "param": {
+            "type": "string",
+            "nullable": true
+           },
+           "code": {
+            "type": "string",
+            "nullable": true
+           }
+          },
+          "required": [
+           "message",
+           "type"
+          ]
+         }
+        },
+        "required": [
+         "error"
+        ]
+       },
+       "Health": {
+        "type": "object",
+        "properties": {
+         "status": {
+          "type": "string"
+         },
+         "rows": {
+          "type": "integer"
+         },
+         "generation": {
+          "type": "integer"
+         },
+         "labels": {
+          "type": "integer"
+         }
+        },
+        "required": [
+         "status",
+         "rows",
+         "generation",
+         "labels"
+        ]
+       },
+       "ModelList": {
+        "type": "object",
+        "properties": {
+         "object": {
+          "type": "string"
+         },
+         "data": {
+          "type": "array",
+          "items": {
+           "type": "object",
+           "properties": {
+            "id": {
+             "type": "string"
+            },
+            "object": {
+             "type": "string"
+            },
+            "created": {
+             "type": "integer"
+            },
+            "owned_by": {
+             "type": "string"
+            }
+           },
+           "required": [
+            "id",
+            "object",
+            "created",
+            "owned_by"
+           ]
+          }
+         }
+        },
+        "required": [
+         "object",
+         "data"
+        ]
+       },
+       "EmbeddingsRequest": {
+        "type": "object",
+        "properties": {
+         "input": {
+          "oneOf": [
+           {
+            "type": "string"
+           },
+           {
+            "type": "array",
+            "items": {
+             "type": "string"
+            }
+           }
+          ]
+         },
+         "model": {
+          "type": "string"
+         },
+         "encoding_format": {
+          "type": "string",
+          "enum": [
+           "float",
+           "base64"
+          ]
+         },
+         "dimensions": {
+          "type": "integer"
+         },
+         "user": {
+          "type": "string"
+         }
+        },
+        "required": [
+         "input"
+        ]
+       },
+       "EmbeddingsResponse": {
+        "type": "object",
+        "properties": {
+         "object": {
+          "type": "string"
+         },
+         "data": {
+          "type": "array",
+          "items": {
+           "type": "object",
+           "properties": {
+            "object": {
+             "type": "string"
+            },
+            "index": {
+             "type": "integer"
+            },
+            "embedding": {
+             "oneOf": [
+              {
+               "type": "array",
+               "items": {
+                "type": "number"
+               }
+              },
+              {
+               "type": "string"
+              }
+             ]
+            }
+           },
+           "required": [
+            "object",
+            "index",
+            "embedding"
+           ]
+          }
+         },
+         "model": {
+          "type": "string"
+         },
+         "usage": {
+          "type": "object",
+          "properties": {
+           "prompt_tokens": {
+            "type": "integer"
+           },
+           "total_tokens": {
+            "type": "integer"
+           }
+          },
+          "required": [
+           "prompt_tokens",
+           "total_tokens"
+          ]
+         }
+        },
+        "required": [
+         "object",
+         "data",
+         "model",
+         "usage"
+        ]
+       },
+       "SearchRequest": {
+        "type": "object",
+        "properties": {
+         "query": {
+          "type": "string"
+         },
+         "queries": {
+          "type": "array",
+          "items": {
+           "type": "string"
+          }
+         },
+         "k": {
+          "type": "integer"
+         },
+         "nprobe": {
+          "type": "integer"
+         },
+         "exact": {
+          "type": "boolean"
+         }
+        }
+       },
+       "Neighbour": {
+        "type": "object",
+        "properties": {
+         "row": {
+          "type": "integer"
+         },
+         "score": {
+          "type": "number"
+         },
+         "label": {
+          "type": "string",
+          "nullable": true
+         },
+         "text": {
+          "type": "string"
+         }
+        },
+        "required": [
+         "row",
+         "score",
+         "text"
+        ]
+       },
+       "SearchResult": {
+        "type": "object",
+        "properties": {
+         "query": {
+          "type": "string"
+         },
+         "neighbours": {
+          "type": "array",
+          "items": {
+           "$ref": "#/components/schemas/Neighbour"
+          }
+         }
+        },
+        "required": [
+         "query",
+         "neighbours"
+        ]
+       },
+       "SearchResults": {
+        "type": "object",
+        "properties": {
+         "results": {
+          "type": "array",
+          "items": {
+           "$ref": "#/components/schemas/SearchResult"
+          }
+         }
+        },
+        "required": [
+         "results"
+        ]
+       },
+       "ClassifyRequest": {
+        "type": "object",
+        "properties": {
+         "texts": {
+          "type": "array",
+          "items": {
+           "type": "string"
+          }
+         },
+         "method": {
+          "type": "string",
+          "enum": [
+           "knn",
+           "head",
+           "blend",
+           "zero-shot",
+           "finetuned",
+           "finetuned-blend"
+          ]
+         },
+         "k": {
+          "type": "integer"
+         }
+        },
+        "required": [
+         "texts"
+        ]
+       },
+       "Prediction": {
+        "type": "object",
+        "properties": {
+         "row": {
+          "type": "integer"
+         },
+         "text": {
+          "type": "string"
+         },
+         "predicted": {
+          "type": "string"
+         },
+         "confidence": {
+          "type": "number"
+         },
+         "method": {
+          "type": "string"
+         }
+        },
+        "required": [
+         "row",
+         "text",
+         "predicted",
+         "confidence",
+         "method"
+        ]
+       },
+       "ClassifyResponse": {
+        "type": "object",
+        "properties": {
+         "predictions": {
+          "type": "array",
+          "items": {
+           "$ref": "#/components/schemas/Prediction"
+          }
+         }
+        },
+        "required": [
+         "predictions"
+        ]
+       },
+       "DocumentsRequest": {
+        "type": "object",
+        "properties": {
+         "documents": {
+          "type": "array",
+          "items": {
+           "type": "object",
+           "properties": {
+            "text": {
+             "type": "string"
+            },
+            "label": {
+             "type": "string"
+            }
+           },
+           "required": [
+            "text"
+           ]
+          }
+         }
+        },
+        "required": [
+         "documents"
+        ]
+       },
+       "DocumentsResponse": {
+        "type": "object",
+        "properties": {
+         "added": {
+          "type": "integer"
+         },
+         "count": {
+          "type": "integer"
+         },
+         "generation": {
+          "type": "integer"
+         }
+        },
+        "required": [
+         "added",
+         "count",
+         "generation"
+        ]
+       }
+      }
+     }
+    }
+    """#
+}
