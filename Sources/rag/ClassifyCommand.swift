@@ -84,16 +84,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     }
 
     func runOffline(_ method: OfflineClassifier.Method) throws {
-        let store = try index.open()
-        let retriever = try Retriever(embedder: try embedding.make(for: store.manifest), store: store)
-        let head = try LinearHead.load(from: store)
-        if (method == .head || method == .blend) && head == nil { throw ClassificationError.noHead(index: index.path) }
-        var fineTunedHead: FineTunedHead?
-        if method == .finetuned || method == .finetunedBlend {
-            guard let folder = MiniLMLoader.find(modelDir: embedding.modelDir) else { throw ClassificationError.noFineTunedEncoder }
-            fineTunedHead = try FineTunedHead.load(modelFolder: folder.url)
-        }
-        let classifier = OfflineClassifier(retriever: retriever, head: head, fineTunedHead: fineTunedHead, k: k)
+        let workspace = try embedding.workspace(index: index)
         let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: columns.labelColumn)
         let output = try AtomicOutput(path: out)
         let progress = ProgressReporter("classifying \(csv)", total: limit)
@@ -104,7 +95,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         try dataset.forEachBatch(256) { full in
             let batch = full.filter { $0.row < limit }
             guard !batch.isEmpty else { return }
-            for p in try classifier.classify(batch, methods: [method], excludeSelf: excludeSelf)[method]! {
+            for p in try workspace.classify(batch, method: method, k: k, excludeSelf: excludeSelf) {
                 output.write(data: try encoder.encode(p))
                 if let g = p.gold { labelled += 1; if g == p.predicted { correct += 1 } }
             }

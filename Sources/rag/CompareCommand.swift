@@ -67,22 +67,6 @@ struct CompareCommand: AsyncParsableCommand {
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
 
-    struct Row: Encodable {
-        var technique: String
-        var method: String
-        var accuracy: Double
-        var macroPrecision: Double, macroRecall: Double, macroF1: Double
-        var weightedPrecision: Double, weightedRecall: Double, weightedF1: Double
-    }
-
-    static let fineTunedTechniques: [(String, OfflineClassifier.Method)] = [
-        ("Fine-tuned model without RAG", .finetuned), ("Fine-tuned model with RAG", .finetunedBlend),
-    ]
-    static let baseTechniques: [(String, OfflineClassifier.Method)] = [
-        ("Base model with RAG", .knn), ("Base model without RAG", .zeroShot),
-        ("Linear head, frozen encoder, without RAG", .head), ("Linear head, frozen encoder, with RAG", .blend),
-    ]
-
     /// The fine-tuned encoder's folder: --finetuned-model, else the default one when it exists.
     var fineTunedFolder: URL? {
         if let finetunedModel { return URL(fileURLWithPath: finetunedModel) }
@@ -110,58 +94,30 @@ struct CompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         let start = Date()
-        let store = try index.open()
-        let embedder = try embedding.make(for: store.manifest)
-        let retriever = try Retriever(embedder: embedder, store: store)
-        var head = try LinearHead.load(from: store)
-        if head == nil {
-            Terminal.printError("the index has no trained head; training one on its rows (save it with `rag finetune local`)")
-            let (x, labels) = try TrainingData.load(csv: nil, columns: columns, store: store, embedding: embedding)
-            head = try LinearHeadTrainer().train(x, labels: labels).0
-        }
+        let workspace = try embedding.workspace(index: index)
         var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
                                labelColumn: columns.labelColumn, requireLabels: true).readAll()
         if let limit { rows = Array(rows.prefix(limit)) }
-        let known = Set(store.documents.labels)
-        let unknown = Set(rows.compactMap(\.label)).subtracting(known)
-        if !unknown.isEmpty {
-            Terminal.printError("warning: \(unknown.count) label(s) of \(csv) are not in the index (e.g. \(unknown.sorted().prefix(3).joined(separator: ", "))); those rows can only be wrong")
-        }
-        let classifier = OfflineClassifier(retriever: retriever, head: head, k: k)
-        var results = try classifier.classify(rows, methods: Self.baseTechniques.map(\.1))
-        var techniques = Self.baseTechniques
+        var fineTuned: Workspace?
         if let folder = fineTunedFolder {
-            let ftStore = try IndexStore(opening: URL(fileURLWithPath: finetunedIndex))
-            let encoder = try MiniLMLoader.load(from: folder)
-            try ftStore.check(embedderIdentifier: encoder.identifier, dimension: encoder.dimension)
-            let ft = OfflineClassifier(retriever: try Retriever(embedder: encoder, store: ftStore),
-                                       head: nil, fineTunedHead: try FineTunedHead.load(modelFolder: folder), k: k)
-            results.merge(try ft.classify(rows, methods: Self.fineTunedTechniques.map(\.1))) { a, _ in a }
-            techniques = Self.fineTunedTechniques + techniques
+            fineTuned = try Workspace(opening: URL(fileURLWithPath: finetunedIndex), embedder: .minilm(modelDir: folder.path))
         } else {
             Terminal.printError("no fine-tuned encoder (\(MiniLM.fineTunedFolder) or --finetuned-model): the fine-tuned rows are left out; `rag finetune local --encoder` trains one")
         }
-        var table: [Row] = []
-        func add(_ name: String, method: String, _ preds: [Prediction]) throws {
-            let r = try ClassificationReport(gold: preds.map { $0.gold! }, predicted: preds.map(\.predicted))
-            table.append(Row(technique: name, method: method, accuracy: r.accuracy,
-                             macroPrecision: r.macro.precision, macroRecall: r.macro.recall, macroF1: r.macro.f1,
-                             weightedPrecision: r.weighted.precision, weightedRecall: r.weighted.recall, weightedF1: r.weighted.f1))
-        }
-        if let predictions { try FileManager.default.createDirectory(atPath: predictions, withIntermediateDirectories: true) }
-        for (name, method) in techniques {
-            let preds = results[method]!
-            try add(name, method: method.rawValue, preds)
-            if let predictions {
-                let out = try AtomicOutput(path: (predictions as NSString).appendingPathComponent("\(method.rawValue).jsonl"))
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.withoutEscapingSlashes]
-                for p in preds { out.write(data: try encoder.encode(p)) }
-                try out.commit()
+        var table = try workspace.compare(rows, k: k, fineTuned: fineTuned) { note in
+            switch note {
+            case .headTrained: Terminal.printError("the index has no trained head; training one on its rows (save it with `rag finetune local`)")
+            case .unknownLabels(let labels):
+                Terminal.printError("warning: \(labels.count) label(s) of \(csv) are not in the index (e.g. \(labels.prefix(3).joined(separator: ", "))); those rows can only be wrong")
             }
         }
+        if let predictions {
+            try FileManager.default.createDirectory(atPath: predictions, withIntermediateDirectories: true)
+            for row in table.rows { try writePredictions(table.predictions[row.method]!, named: row.method) }
+        }
+        let retriever = workspace.snapshot.retriever
         if !llmTechniques.isEmpty {
-            let builder = try prompt.builder(labels: store.documents.labels)
+            let builder = try prompt.builder(labels: workspace.snapshot.labels)
             let stop = StopToken()
             stop.stopOnInterrupt { Terminal.printError("\ninterrupted: letting the rows in flight finish (Ctrl-C again to quit at once)") }
             try await llm.api.withClient { client in
@@ -177,7 +133,7 @@ struct CompareCommand: AsyncParsableCommand {
                     Terminal.printError(ClassifyCommand.describe(summary, method: LLMOptions.methodName(model: t.model, rag: t.rag),
                                                                  out: journal.path))
                     if stop.isStopped { throw ExitCode(130) }
-                    try add(t.name, method: LLMOptions.methodName(model: t.model, rag: t.rag), preds)
+                    try table.add(t.name, method: LLMOptions.methodName(model: t.model, rag: t.rag), predictions: preds)
                 }
             }
         }
@@ -186,13 +142,18 @@ struct CompareCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(table), as: UTF8.self))
         } else {
-            print("| Technique | Accuracy | Macro P | Macro R | Macro F1 | Weighted P | Weighted R | Weighted F1 |")
-            print("|---|---|---|---|---|---|---|---|")
-            for r in table {
-                print("| \(r.technique) | " + [r.accuracy, r.macroPrecision, r.macroRecall, r.macroF1, r.weightedPrecision, r.weightedRecall, r.weightedF1]
-                    .map { String(format: "%.4f", $0) }.joined(separator: " | ") + " |")
-            }
+            print(table.markdown)
         }
-        Terminal.printError(String(format: "compared %d techniques on %d rows of %@ in %.1f s", table.count, rows.count, csv, Date().timeIntervalSince(start)))
+        Terminal.printError(String(format: "compared %d techniques on %d rows of %@ in %.1f s", table.rows.count, rows.count, csv, Date().timeIntervalSince(start)))
+    }
+
+    /// `<dir>/<name>.jsonl` under --predictions, written whole or not at all.
+    func writePredictions(_ preds: [Prediction], named name: String) throws {
+        guard let predictions else { return }
+        let out = try AtomicOutput(path: (predictions as NSString).appendingPathComponent("\(name).jsonl"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        for p in preds { out.write(data: try encoder.encode(p)) }
+        try out.commit()
     }
 }

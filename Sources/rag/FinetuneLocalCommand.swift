@@ -77,28 +77,25 @@ struct FinetuneLocalCommand: ParsableCommand {
 
     func run() throws {
         if encoder { return try fineTuneEncoder() }
-        let store = try index.open()
-        let (x, labels) = try TrainingData.load(csv: csv, columns: columns, store: store, embedding: embedding)
-        let start = Date()
-        var chosen = lambda ?? 0
-        var how = "given"
-        if lambda == nil {
-            let cv = LinearHeadCrossValidation(maxIterations: maxIterations)
-            let progress = ProgressReporter("choosing λ by \(cv.folds)-fold cross-validation", total: cv.folds * cv.grid.count)
-            let result = try cv.select(x, labels: labels) { done, _ in progress.update(done) }
-            progress.finish()
-            Terminal.printError("cross-validation accuracy by λ: " + result.scores.map { String(format: "%g %.4f", $0.lambda, $0.accuracy) }.joined(separator: ", "))
-            chosen = result.lambda
-            how = "\(cv.folds)-fold cross-validation"
+        let workspace = try embedding.workspace(index: index)
+        let dataset = csv.map { Dataset(url: URL(fileURLWithPath: $0), textColumn: columns.textColumn, labelColumn: columns.labelColumn) }
+        let embedding = csv.map { ProgressReporter("embedding \($0)", total: nil) }
+        var cv: ProgressReporter?
+        let report = try workspace.trainHead(on: dataset, lambda: lambda, maxIterations: maxIterations,
+                                             embeddingProgress: embedding.map { e in { e.update($0) } },
+                                             crossValidationProgress: { done, total in
+                                                 if cv == nil { embedding?.finish(); cv = ProgressReporter("choosing λ by 3-fold cross-validation", total: total) }
+                                                 cv?.update(done)
+                                             })
+        if let cv {
+            cv.finish()
+            Terminal.printError("cross-validation accuracy by λ: " + report.crossValidation.map { String(format: "%g %.4f", $0.lambda, $0.accuracy) }.joined(separator: ", "))
+        } else {
+            embedding?.finish()
         }
-        let (head, report) = try LinearHeadTrainer(lambda: chosen, maxIterations: maxIterations).train(x, labels: labels)
-        let writer = try IndexWriter(updating: store, appendingRows: false)
-        try head.write(to: writer, settings: ["head.lambda": "\(chosen)", "head.lambda.source": how, "head.iterations": "\(report.iterations)",
-                                             "head.rows": "\(x.rows)", "head.source": csv ?? "index"])
-        try writer.commit()
         print(String(format: "trained head on %d rows, %d labels: λ %g (%@), %d steps, loss %.4f, training accuracy %.4f, %.1f s; saved in %@",
-                     x.rows, head.labels.count, chosen, how, report.iterations, report.loss, report.trainingAccuracy,
-                     Date().timeIntervalSince(start), index.path))
+                     report.rows, report.labels, report.lambda, report.lambdaSource, report.training.iterations, report.training.loss,
+                     report.training.trainingAccuracy, report.seconds, index.path))
     }
 
     func fineTuneEncoder() throws {

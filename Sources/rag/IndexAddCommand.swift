@@ -31,27 +31,22 @@ struct IndexAddCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try index.open()
-        let embedder = try embedding.make(for: store.manifest)
-        try store.check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
-        // Opened (and checked) before any embedding, so a damaged IVF part fails fast.
-        let ivf: IVFIndex? = store.hasIVF ? try store.ivf() : nil
+        // Opened (and checked, IVF part included) before any embedding, so a damaged index fails fast.
+        let workspace = try embedding.workspace(index: index)
+        let before = workspace.snapshot
         let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
                               labelColumn: columns.labelColumn, requireLabels: true)
         let start = Date()
-        let writer = try IndexWriter(updating: store, appendingRows: true)
         let progress = ProgressReporter("embedding \(csv)", total: nil)
-        try IndexBuilder(embedder: embedder, batchSize: batchSize).append(dataset, to: writer, progress: progress.update)
+        let report = try workspace.add(dataset, batchSize: batchSize, progress: progress.update)
         progress.finish()
-        let added = try ivf?.extend(in: writer) ?? (writer.count - store.count)
-        let manifest = try writer.commit()
-        print(String(format: "added %d rows from %@ to %@ (now %d rows) in %.1f s", added, csv, index.path,
-                     manifest.count, Date().timeIntervalSince(start)))
-        if let ivf {
-            let trained = Int(store.manifest.settings[IVFIndex.Setting.trainedRows] ?? "") ?? store.count
+        print(String(format: "added %d rows from %@ to %@ (now %d rows) in %.1f s", report.added, csv, index.path,
+                     report.count, Date().timeIntervalSince(start)))
+        if let ivf = before.ivf {
+            let trained = Int(before.store.manifest.settings[IVFIndex.Setting.trainedRows] ?? "") ?? before.count
             print("ivf: new rows went to the nearest of the \(ivf.listCount) lists (centroids trained on \(trained) rows)")
-            if manifest.count >= 2 * trained {
-                Terminal.printError("note: the index is now \(manifest.count / max(1, trained))x the rows its IVF lists were trained on; "
+            if report.count >= 2 * trained {
+                Terminal.printError("note: the index is now \(report.count / max(1, trained))x the rows its IVF lists were trained on; "
                                     + "rebuild with `rag index build --kind ivf` to retrain them")
             }
         }

@@ -2,10 +2,13 @@
 import ArgumentParser
 import Foundation
 import RAG
+import LinearAlgebra
 import VectorSearch
 
 enum IndexKind: String, ExpressibleByArgument, CaseIterable {
     case flat, ivf
+
+    var workspaceKind: Workspace.Kind { self == .flat ? .flat : .ivf }
 }
 
 struct IndexBuildCommand: ParsableCommand {
@@ -39,33 +42,23 @@ struct IndexBuildCommand: ParsableCommand {
     }
 
     func run() throws {
-        let embedder = try embedding.make()
+        if let threads = embedding.threads { BLASThreads.set(threads) }
         let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
                               labelColumn: columns.labelColumn, requireLabels: true)
         let progress = ProgressReporter("embedding \(csv)", total: nil)
         let start = Date()
-        var ivf: (report: IVFIndex.BuildReport, seconds: Double)?
-        // The IVF part trains on the vectors just written, before the commit: the index appears
-        // with both parts or not at all.
-        let trainIVF: ((IndexWriter) throws -> Void)? = kind == .flat ? nil : { [nlist] writer in
-            progress.finish()
-            let t0 = Date()
-            let report = try IVFIndex.build(in: writer, listCount: nlist)
-            ivf = (report, Date().timeIntervalSince(t0))
-        }
-        let manifest = try IndexBuilder(embedder: embedder, batchSize: batchSize)
-            .build(from: dataset, into: index.url, progress: progress.update, beforeCommit: trainIVF)
-        if ivf == nil { progress.finish() }
+        let workspace = try Workspace.build(from: dataset, into: index.url, embedder: embedding.choice, kind: kind.workspaceKind,
+                                            nlist: nlist, batchSize: batchSize, progress: progress.update)
+        progress.finish()
         let seconds = Date().timeIntervalSince(start)
+        let s = workspace.snapshot
         print(String(format: "indexed %d rows (%d labels) from %@ into %@ in %.1f s with %@",
-                     manifest.count, (try? IndexStore(opening: index.url).documents.labels.count) ?? 0,
-                     csv, index.path, seconds, manifest.embedder))
-        if let ivf {
-            let r = ivf.report
+                     s.count, s.labels.count, csv, index.path, seconds, workspace.embedder.identifier))
+        if let r = workspace.ivfBuildReport {
             print(String(format: "ivf: %d lists (k-means, %d iterations on %d rows), list sizes up to %d, %d empty; "
                          + "nprobe %d (recall@10 %.3f on %d stored rows; `rag index tune` to change); %.1f s",
                          r.listCount, r.kmeans.iterations, r.kmeans.trainingPoints, r.largestList, r.emptyLists,
-                         r.defaultNProbe, r.tuning?.recall ?? .nan, r.tuning?.queries ?? 0, ivf.seconds))
+                         r.defaultNProbe, r.tuning?.recall ?? .nan, r.tuning?.queries ?? 0, workspace.ivfBuildSeconds))
             if r.kmeans.underTrained {
                 Terminal.printError("warning: \(r.rows) rows for \(r.listCount) lists is under 39 per list; k-means is under-trained (pass a smaller --nlist)")
             }

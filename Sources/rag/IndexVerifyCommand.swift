@@ -13,31 +13,16 @@ struct IndexVerifyCommand: ParsableCommand {
     @OptionGroup var index: IndexOptions
 
     func run() throws {
-        let checks = try IndexStore.verify(folder: index.url)
-        var failed = 0
-        for c in checks {
-            if c.ok {
-                print("ok      \(c.name)")
-            } else {
-                failed += 1
-                print("FAILED  \(c.name): \(c.problem ?? "")")
-            }
+        let report = try Workspace.verify(folder: index.url)
+        for c in report.files {
+            print(c.ok ? "ok      \(c.name)" : "FAILED  \(c.name): \(c.problem ?? "")")
         }
-        if failed == 0 {
-            // Checksums can match a file that is structurally wrong; opening every part checks that too.
-            do {
-                let store = try index.open()
-                if store.hasIVF { _ = try store.ivf() }
-                _ = try LinearHead.load(from: store)
-            } catch {
-                print("FAILED  open: \(error.localizedDescription)")
-                failed += 1
-            }
-        }
-        if failed > 0 {
-            Terminal.printError("verify: \(failed) problem(s) in \(index.path); rebuild it with `rag index build --csv FILE`")
+        // Checksums can match a file that is structurally wrong; the library opens every part too.
+        if let problem = report.openProblem { print("FAILED  open: \(problem)") }
+        if !report.ok {
+            Terminal.printError("verify: \(report.problemCount) problem(s) in \(index.path); rebuild it with `rag index build --csv FILE`")
             throw ExitCode(1)
         }
-        print("verified \(checks.count) files in \(index.path)")
+        print("verified \(report.files.count) files in \(index.path)")
     }
 }

@@ -51,16 +51,14 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try index.open()
+        let workspace = try embedding.workspace(index: index)
         // An index built with --kind ivf is searched through its lists unless --exact.
-        let ivf: IVFIndex? = store.hasIVF && !exact ? try store.ivf() : nil
-        if nprobe != nil && ivf == nil {
+        if nprobe != nil && (exact || workspace.snapshot.ivf == nil) {
             Terminal.printError("note: --nprobe is ignored: \(exact ? "--exact searches" : "this index has no IVF part, so it searches") every row")
         }
-        let retriever = try Retriever(embedder: try embedding.make(for: store.manifest), store: store, index: ivf)
-        let params = SearchParameters(nprobe: nprobe)
+        let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf)
         if let text {
-            let neighbours = try retriever.retrieve([text], k: k, excludeSelf: excludeSelf, parameters: params)[0]
+            let neighbours = try workspace.search([text], k: k, options: options)[0]
             if json {
                 print(String(decoding: try NeighbourJSON.encode(query: text, row: nil, neighbours), as: UTF8.self))
             } else {
@@ -73,7 +71,7 @@ struct QueryCommand: ParsableCommand {
         let progress = ProgressReporter("querying \(csv!)", total: nil)
         var done = 0
         try dataset.forEachBatch(256) { batch in
-            let results = try retriever.retrieve(batch.map(\.text), k: k, excludeSelf: excludeSelf, parameters: params)
+            let results = try workspace.search(batch.map(\.text), k: k, options: options)
             for (row, neighbours) in zip(batch, results) {
                 output.write(data: try NeighbourJSON.encode(query: row.text, row: row.row, neighbours))
             }

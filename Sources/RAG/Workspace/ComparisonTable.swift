@@ -14,8 +14,16 @@ public struct ComparisonTable: Sendable, Encodable {
     public var rows: [Row] = []
     /// Each row's predictions, by method name.
     public var predictions: [String: [Prediction]] = [:]
-    /// What the caller should know about how the table was made (a head trained for it, unknown labels).
-    public var notes: [String] = []
+    /// What the caller should know about how a table was made.
+    public enum Note: Sendable, Equatable {
+        /// The index had no stored head: one was trained on its rows for this table only.
+        case headTrained
+        /// Gold labels the index does not hold (sorted): those rows can only be wrong.
+        case unknownLabels([String])
+    }
+
+    /// The notes `Workspace.compare` made, in order.
+    public var notes: [Note] = []
 
     public init() {}
 

@@ -20,6 +20,8 @@ public final class Workspace: Sendable {
     public let fineTunedHead: FineTunedHead?
     /// The IVF build of `Workspace.build(..., kind: .ivf)`; nil otherwise.
     public let ivfBuildReport: IVFIndex.BuildReport?
+    /// Seconds the IVF build took (k-means, lists, nprobe tuning); 0 without one.
+    public let ivfBuildSeconds: Double
     private let current: Mutex<Snapshot>
     /// Writers in this process take turns (IndexWriter's lock file keeps other processes out).
     private let writing = Mutex(())
@@ -49,12 +51,14 @@ public final class Workspace: Sendable {
         try self.init(store: store, embedder: embedder, modelFolder: modelFolder, ownsFolder: false, report: nil)
     }
 
-    init(store: IndexStore, embedder: any Embedder, modelFolder: URL?, ownsFolder: Bool, report: IVFIndex.BuildReport?) throws {
+    init(store: IndexStore, embedder: any Embedder, modelFolder: URL?, ownsFolder: Bool,
+         report: IVFIndex.BuildReport?, seconds: Double = 0) throws {
         folder = store.folder
         self.embedder = embedder
         self.modelFolder = modelFolder
         self.ownsFolder = ownsFolder
         ivfBuildReport = report
+        ivfBuildSeconds = seconds
         let headFile = modelFolder?.appendingPathComponent(EncoderFineTuner.headFileName)
         fineTunedHead = try headFile.flatMap { FileManager.default.fileExists(atPath: $0.path) ? try FineTunedHead.load(modelFolder: modelFolder!) : nil }
         current = Mutex(try Self.snapshot(store, embedder: embedder))
@@ -109,12 +113,18 @@ public final class Workspace: Sendable {
         let (embedder, modelFolder) = try choice.make(for: nil)
         let target = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("localrag-\(UUID().uuidString)")
         var report: IVFIndex.BuildReport?
+        var seconds = 0.0
+        // The IVF part trains on the vectors just written, before the commit: the index appears
+        // with both parts or not at all.
+        let trainIVF: ((IndexWriter) throws -> Void)? = kind == .flat ? nil : { writer in
+            let start = Date()
+            report = try IVFIndex.build(in: writer, listCount: nlist)
+            seconds = Date().timeIntervalSince(start)
+        }
         do {
-            try IndexBuilder(embedder: embedder, batchSize: batchSize)
-                .build(from: dataset, into: target, progress: progress,
-                       beforeCommit: kind == .flat ? nil : { report = try IVFIndex.build(in: $0, listCount: nlist) })
+            try IndexBuilder(embedder: embedder, batchSize: batchSize).build(from: dataset, into: target, progress: progress, beforeCommit: trainIVF)
             return try Workspace(store: try IndexStore(opening: target), embedder: embedder, modelFolder: modelFolder,
-                                 ownsFolder: folder == nil, report: report)
+                                 ownsFolder: folder == nil, report: report, seconds: seconds)
         } catch {
             if folder == nil { try? FileManager.default.removeItem(at: target) }
             throw error
@@ -305,19 +315,22 @@ public final class Workspace: Sendable {
     /// The comparison table of the original experiment on labelled `rows`: the base rows (vote,
     /// zero-shot) and the linear head's rows from this workspace, and the fine-tuned rows from
     /// `fineTuned` (a workspace over an index built with a fine-tuned encoder) when given. Without a
-    /// stored head, one is trained on the index's rows for this table only (noted in the table).
-    public func compare(_ rows: [LabelledText], k: Int = 10, fineTuned: Workspace? = nil) throws -> ComparisonTable {
+    /// stored head, one is trained on the index's rows for this table only. `onNote` hears each
+    /// note as it is made (they are also in the table's `notes`).
+    public func compare(_ rows: [LabelledText], k: Int = 10, fineTuned: Workspace? = nil,
+                        onNote: (ComparisonTable.Note) -> Void = { _ in }) throws -> ComparisonTable {
         var table = ComparisonTable()
+        func note(_ n: ComparisonTable.Note) { table.notes.append(n); onNote(n) }
         let s = snapshot
         var classifier = try self.classifier(k: k)
         if s.head == nil {
-            table.notes.append("the index has no trained head; training one on its rows for this table")
+            note(.headTrained)
             let (x, labels) = try trainingData()
             classifier = OfflineClassifier(retriever: s.retriever, head: try LinearHeadTrainer().train(x, labels: labels).0, k: k)
         }
         let unknown = Set(rows.compactMap(\.label)).subtracting(s.labels)
         if !unknown.isEmpty {
-            table.notes.append("\(unknown.count) label(s) are not in the index (e.g. \(unknown.sorted().prefix(3).joined(separator: ", "))); those rows can only be wrong")
+            note(.unknownLabels(unknown.sorted()))
         }
         var techniques = ComparisonTable.baseTechniques
         var results = try classifier.classify(rows, methods: techniques.map(\.method))
