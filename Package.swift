@@ -62,8 +62,8 @@ let package = Package(
         .testTarget(name: "RAGTests", dependencies: ["RAG"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ragTests", dependencies: ["rag"]),
         .testTarget(name: "RAGServerTests", dependencies: [
-            "RAGServer", "RAG", "rag",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "RAGServer", "RAG", "VectorSearch", "TextEmbedding", "rag",
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Depends on rag too so the binary is built for the kill -9 / resume and key-leak tests.
         .testTarget(name: "RAGLLMTests", dependencies: [

@@ -1,0 +1,138 @@
+// ServerRoutesTests: every route against the library's own answers (no mocks): embeddings, search, classify, documents, health, models, metrics.
+import Foundation
+import XCTest
+import RAG
+import TextEmbedding
+@testable import RAGServer
+
+final class ServerRoutesTests: XCTestCase {
+    func testEmbeddingsEqualTheLibrarysInEveryShape() async throws {
+        let f = try await ServerFixture.start()
+        defer { Task { await f.stop() } }
+        let texts = ["my card has not arrived yet", "How do I top up by bank transfer?", "", "é ü 漢字 🙂"]
+        let expected = try f.workspace.embed(texts)
+        let many = try await f.post("/v1/embeddings", ["input": texts, "model": "all-MiniLM-L6-v2"])
+        XCTAssertEqual(many.status, 200, many.text)
+        XCTAssertEqual(many.object["object"] as? String, "list")
+        XCTAssertEqual(many.object["model"] as? String, "all-MiniLM-L6-v2")
+        let data = try XCTUnwrap(many.object["data"] as? [[String: Any]])
+        XCTAssertEqual(data.count, texts.count)
+        for (i, item) in data.enumerated() {
+            XCTAssertEqual(item["index"] as? Int, i)
+            XCTAssertEqual(item["object"] as? String, "embedding")
+            let v = try XCTUnwrap(item["embedding"] as? [Double])
+            XCTAssertEqual(v.count, 384)
+            XCTAssertLessThanOrEqual(zip(v, expected.row(i)).map { abs($0 - Double($1)) }.max()!, 1e-6)
+        }
+        // Tokens the model saw: [CLS] + wordpieces + [SEP] per text, from the real tokenizer.
+        let encoder = try XCTUnwrap(f.workspace.embedder as? MiniLM.Encoder)
+        let tokens = texts.reduce(0) { $0 + encoder.tokenizer.encode($1).count }
+        let usage = try XCTUnwrap(many.object["usage"] as? [String: Int])
+        XCTAssertEqual(usage, ["prompt_tokens": tokens, "total_tokens": tokens])
+
+        let one = try await f.post("/v1/embeddings", ["input": texts[0]])
+        let oneVector = try XCTUnwrap(((one.object["data"] as? [[String: Any]])?.first?["embedding"]) as? [Double])
+        XCTAssertLessThanOrEqual(zip(oneVector, expected.row(0)).map { abs($0 - Double($1)) }.max()!, 1e-6)
+
+        let b64 = try await f.post("/v1/embeddings", ["input": texts, "encoding_format": "base64"])
+        let strings = try XCTUnwrap((b64.object["data"] as? [[String: Any]])?.map { $0["embedding"] as? String })
+        for (i, s) in strings.enumerated() {
+            let bytes = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(s)))
+            let floats = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            XCTAssertEqual(floats, expected.row(i), "base64 carries the float32 bits exactly")
+        }
+        let wrongModel = try await f.post("/v1/embeddings", ["input": "x", "model": "text-embedding-3-small"])
+        XCTAssertEqual(wrongModel.status, 404)
+        XCTAssertEqual((wrongModel.object["error"] as? [String: Any])?["code"] as? String, "model_not_found")
+        let models = try await f.get("/v1/models")
+        XCTAssertEqual(((models.object["data"] as? [[String: Any]])?.first?["id"]) as? String, "all-MiniLM-L6-v2")
+    }
+
+    func testSearchAndClassifyEqualTheLibrary() async throws {
+        let f = try await ServerFixture.start()
+        defer { Task { await f.stop() } }
+        let queries = ["my card has not arrived yet", "I want my money back", "exchange rate for euros"]
+        let expected = try f.workspace.search(queries, k: 5)
+        let one = try await f.post("/v1/search", ["query": queries[0], "k": 5])
+        XCTAssertEqual(one.status, 200, one.text)
+        XCTAssertEqual(one.object["query"] as? String, queries[0])
+        func check(_ got: Any?, _ want: [Neighbour]) throws {
+            let items = try XCTUnwrap(got as? [[String: Any]])
+            XCTAssertEqual(items.map { $0["row"] as? Int }, want.map(\.document.sourceRow))
+            XCTAssertEqual(items.map { $0["label"] as? String }, want.map(\.document.label))
+            XCTAssertEqual(items.map { $0["text"] as? String }, want.map(\.document.text))
+            for (i, n) in zip(items, want) { XCTAssertEqual(try XCTUnwrap(i["score"] as? Double), Double(n.score), accuracy: 1e-6) }
+        }
+        try check(one.object["neighbours"], expected[0])
+        let many = try await f.post("/v1/search", ["queries": queries, "k": 5])
+        let results = try XCTUnwrap(many.object["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 3)
+        for (r, want) in zip(results, expected) { try check(r["neighbours"], want) }
+
+        for method in ["knn", "head", "blend", "zero-shot"] {
+            let want = try f.workspace.classify(texts: queries, method: OfflineClassifier.Method(rawValue: method)!)
+            let got = try await f.post("/v1/classify", ["texts": queries, "method": method])
+            XCTAssertEqual(got.status, 200, got.text)
+            let predictions = try XCTUnwrap(got.object["predictions"] as? [[String: Any]])
+            XCTAssertEqual(predictions.map { $0["predicted"] as? String }, want.map(\.predicted), method)
+            XCTAssertEqual(predictions.map { $0["method"] as? String }, Array(repeating: method, count: 3))
+            XCTAssertEqual(predictions.map { $0["row"] as? Int }, [0, 1, 2])
+        }
+        let finetuned = try await f.post("/v1/classify", ["texts": queries, "method": "finetuned"])
+        XCTAssertEqual(finetuned.status, 400, "the base model has no fine-tuned head")
+        XCTAssertEqual((finetuned.object["error"] as? [String: Any])?["param"] as? String, "method")
+    }
+
+    func testDocumentsCommitANewGenerationAndOtherWritersArePickedUp() async throws {
+        let f = try await ServerFixture.start()
+        defer { Task { await f.stop() } }
+        let before = try await f.get("/healthz").object
+        let rows = before["rows"] as! Int
+        let added = try await f.post("/v1/documents", ["documents": [
+            ["text": "zebra crossing fee on my statement", "label": "zebra_fee"], ["text": "unlabelled note about zebras"],
+        ]])
+        XCTAssertEqual(added.status, 200, added.text)
+        XCTAssertEqual(added.object["added"] as? Int, 2)
+        XCTAssertEqual(added.object["count"] as? Int, rows + 2)
+        XCTAssertEqual(added.object["generation"] as? Int, (before["generation"] as! Int) + 1)
+        let hit = try await f.post("/v1/search", ["query": "zebra crossing fee on my statement", "k": 1])
+        let top = try XCTUnwrap((hit.object["neighbours"] as? [[String: Any]])?.first)
+        XCTAssertEqual(top["label"] as? String, "zebra_fee")
+        XCTAssertEqual(top["row"] as? Int, rows, "new rows number on from the last")
+        XCTAssertEqual(try Workspace.verify(folder: f.workspace.folder).ok, true)
+
+        // Another writer (a second workspace on the same folder, as `rag index add` would be).
+        let other = try Workspace(opening: f.workspace.folder)
+        try other.add(texts: ["quokka sightings at the branch"], labels: ["quokka"])
+        try await Task.sleep(for: .milliseconds(700))
+        _ = try await f.post("/v1/search", ["query": "warm-up", "k": 1]) // a batch refreshes the generation
+        let after = try await f.get("/healthz").object
+        XCTAssertEqual(after["rows"] as? Int, rows + 3)
+        let quokka = try await f.post("/v1/search", ["query": "quokka sightings at the branch", "k": 1])
+        XCTAssertEqual(((quokka.object["neighbours"] as? [[String: Any]])?.first?["label"]) as? String, "quokka")
+    }
+
+    func testConcurrentRequestsShareEncoderBatches() async throws {
+        let f = try await ServerFixture.start()
+        defer { Task { await f.stop() } }
+        let texts = try Dataset(url: ServerFixture.packageRoot.appendingPathComponent("data/test.csv")).readAll().prefix(64).map(\.text)
+        let expected = try f.workspace.embed(texts)
+        let replies = try await withThrowingTaskGroup(of: (Int, ServerFixture.Reply).self) { group in
+            for (i, t) in texts.enumerated() { group.addTask { (i, try await f.post("/v1/embeddings", ["input": [t]])) } }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for (i, reply) in replies {
+            XCTAssertEqual(reply.status, 200)
+            let v = try XCTUnwrap(((reply.object["data"] as? [[String: Any]])?.first?["embedding"]) as? [Double])
+            // Batched with others or alone, a text's vector is its own.
+            XCTAssertLessThanOrEqual(zip(v, expected.row(i)).map { abs($0 - Double($1)) }.max()!, 1e-6)
+        }
+        // The batch-size histogram: fewer batches than requests means requests were gathered.
+        let metrics = try await f.get("/metrics").text
+        let line = try XCTUnwrap(metrics.split(separator: "\n").first { $0.hasPrefix("localrag_batch_texts_count") })
+        let batches = try XCTUnwrap(Int(line.split(separator: " ").last!))
+        XCTAssertLessThan(batches, texts.count, metrics)
+        XCTAssertTrue(metrics.contains("localrag_index_rows"), metrics)
+        XCTAssertTrue(metrics.contains("http_server_request_duration_bucket{http_route=\"/v1/embeddings\""), metrics)
+    }
+}
