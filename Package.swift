@@ -55,11 +55,13 @@ let package = Package(
             .target(name: "RAGServer", condition: .when(traits: ["Server"])),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The README's library example, compiled and run by RAGTests.ReadmeExampleTests.
+        .executableTarget(name: "LibraryExample", dependencies: ["RAG"], path: "Examples/LibraryExample"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "SIMDKernels"]),
         .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VectorSearchTests", dependencies: ["VectorSearch", "TextEmbedding"]),
-        .testTarget(name: "RAGTests", dependencies: ["RAG"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RAGTests", dependencies: ["RAG", "LibraryExample"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ragTests", dependencies: ["rag"]),
         .testTarget(name: "RAGServerTests", dependencies: [
             "RAGServer", "RAG", "VectorSearch", "TextEmbedding", "rag",

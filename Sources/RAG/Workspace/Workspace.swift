@@ -65,7 +65,10 @@ public final class Workspace: Sendable {
     }
 
     deinit {
-        if ownsFolder { try? FileManager.default.removeItem(at: folder) }
+        if ownsFolder {
+            try? FileManager.default.removeItem(at: folder)
+            TemporaryFolders.shared.forget(folder)
+        }
     }
 
     static func snapshot(_ store: IndexStore, embedder: any Embedder) throws -> Snapshot {
@@ -111,7 +114,7 @@ public final class Workspace: Sendable {
                              kind: Kind = .flat, nlist: Int? = nil, batchSize: Int = 256,
                              progress: IndexBuilder.Progress? = nil) throws -> Workspace {
         let (embedder, modelFolder) = try choice.make(for: nil)
-        let target = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("localrag-\(UUID().uuidString)")
+        let target = folder ?? TemporaryFolders.shared.make()
         var report: IVFIndex.BuildReport?
         var seconds = 0.0
         // The IVF part trains on the vectors just written, before the commit: the index appears
