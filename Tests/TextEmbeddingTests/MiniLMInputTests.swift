@@ -72,9 +72,11 @@ final class MiniLMInputTests: XCTestCase {
         }, contains: "different models")
     }
 
-    func testMissingModelSaysWhatToRun() {
+    func testMissingModelSaysWhereItLooked() {
         XCTAssertThrowsError(try MiniLMLoader.load(modelDir: "/nonexistent/model")) { e in
-            XCTAssertTrue((e as? LocalizedError)?.errorDescription?.contains("`rag model install`") ?? false)
+            let message = (e as? LocalizedError)?.errorDescription ?? ""
+            XCTAssertTrue(message.contains("not found (looked in /nonexistent/model)"), message)
+            XCTAssertFalse(message.contains("rag "), "library errors name no CLI command: \(message)")
         }
     }
 

@@ -144,7 +144,7 @@ final class IVFIndexTests: XCTestCase {
         XCTAssertThrowsError(try IVFIndex.train(on: small, listCount: 11)) { e in
             XCTAssertEqual(e as? IVFError, .moreListsThanRows(nlist: 11, rows: 10))
             let message = (e as? IVFError)?.errorDescription ?? ""
-            XCTAssertTrue(message.contains("--nlist") && message.contains("10 rows"), message)
+            XCTAssertTrue(message.contains("about 1 suit 10 rows") && !message.contains("--"), message)
         }
         XCTAssertThrowsError(try IVFIndex.train(on: small, listCount: 0)) { XCTAssertEqual($0 as? IVFError, .invalidListCount(0)) }
         XCTAssertThrowsError(try IVFIndex.train(on: Matrix(rows: 0, cols: 32))) { XCTAssertEqual($0 as? IVFError, .noRows) }

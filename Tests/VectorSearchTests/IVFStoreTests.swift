@@ -144,7 +144,7 @@ final class IVFStoreTests: XCTestCase {
                 guard case .corrupt(let file, let reason)? = e as? StoreError else { return XCTFail("\(e)") }
                 XCTAssertEqual(file, entry.name)
                 XCTAssertTrue(reason.contains(expectation), reason)
-                XCTAssertTrue((e as? StoreError)?.errorDescription?.contains("rag index build") ?? false)
+                XCTAssertEqual((e as? StoreError)?.errorDescription, "index file \(file) is damaged: \(reason)")
             }
             XCTAssertEqual(try IndexStore.verify(folder: folder).filter { !$0.ok }.map(\.role), [IVFIndex.Role.lists])
         }
@@ -161,7 +161,7 @@ final class IVFStoreTests: XCTestCase {
         try writer.commit()
         XCTAssertThrowsError(try IndexStore(opening: folder).ivf()) { e in
             XCTAssertEqual(e as? IVFError, .rowCountMismatch(ivf: 500, index: 510))
-            XCTAssertTrue((e as? IVFError)?.errorDescription?.contains("--kind ivf") ?? false)
+            XCTAssertEqual((e as? IVFError)?.errorDescription, "the IVF part covers 500 rows but the index holds 510")
         }
     }
 

@@ -43,7 +43,7 @@ final class IndexStoreTests: XCTestCase {
         try writeIndex()
         let store = try IndexStore(opening: folder)
         XCTAssertThrowsError(try store.check(embedderIdentifier: "other:v1", dimension: 8)) { e in
-            XCTAssertTrue((e as? StoreError)?.errorDescription?.contains("rebuild") ?? false)
+            XCTAssertEqual((e as? StoreError)?.errorDescription, "the index was built with embedder test:v1 but the current embedder is other:v1")
         }
         XCTAssertThrowsError(try store.check(embedderIdentifier: "test:v1", dimension: 384))
         XCTAssertNoThrow(try store.check(embedderIdentifier: "test:v1", dimension: 8))
@@ -61,7 +61,8 @@ final class IndexStoreTests: XCTestCase {
                 let checks = try IndexStore.verify(folder: folder)
                 let bad = checks.filter { !$0.ok }
                 XCTAssertEqual(bad.map(\.role), [role], "flip at \(offset) of \(role)")
-                XCTAssertTrue(bad.first?.problem?.contains("rag index build") ?? false)
+                XCTAssertTrue(bad.first?.problem?.contains("index file") ?? false)
+                XCTAssertFalse(bad.first?.problem?.contains("rag ") ?? true, "library errors name no CLI command")
                 data = original
                 try data.write(to: url)
             }
@@ -151,7 +152,7 @@ final class IndexStoreTests: XCTestCase {
         }
         XCTAssertThrowsError(try IndexStore(opening: folder)) { e in XCTAssertEqual(e as? StoreError, .notAnIndex(path: folder.relativePath)) }
         XCTAssertThrowsError(try IndexStore(opening: folder.appendingPathComponent("nothing"))) { e in
-            XCTAssertTrue((e as? StoreError)?.errorDescription?.contains("rag index build") ?? false)
+            XCTAssertEqual((e as? StoreError)?.errorDescription, "no index at \(folder.appendingPathComponent("nothing").relativePath)")
         }
     }
 

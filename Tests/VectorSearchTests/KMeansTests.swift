@@ -134,7 +134,7 @@ final class KMeansTests: XCTestCase {
         let data = Self.clustered(10, 4, clusters: 2, spread: 0.1, seed: 1)
         XCTAssertThrowsError(try KMeans(clusters: 11).train(data)) { e in
             XCTAssertEqual(e as? IVFError, .moreListsThanRows(nlist: 11, rows: 10))
-            XCTAssertTrue((e as? IVFError)?.errorDescription?.contains("--nlist") ?? false)
+            XCTAssertTrue((e as? IVFError)?.errorDescription?.contains("more than the 10 rows to cluster") ?? false)
         }
         XCTAssertThrowsError(try KMeans(clusters: 0).train(data)) { XCTAssertEqual($0 as? IVFError, .invalidListCount(0)) }
         XCTAssertThrowsError(try KMeans(clusters: 1).train(Matrix(rows: 0, cols: 4))) { XCTAssertEqual($0 as? IVFError, .noRows) }

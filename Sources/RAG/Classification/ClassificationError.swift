@@ -19,13 +19,13 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
         case .noLabels(let index):
             return "the index at \(index) has no labels; build it from a CSV with a label column"
         case .noHead(let index):
-            return "the index at \(index) has no trained head; run `rag finetune local --csv TRAIN.csv` first"
+            return "the index at \(index) has no trained head"
         case .headMismatch(let h, let i):
-            return "the stored head expects \(h)-dimensional embeddings but the index holds \(i); run `rag finetune local` again"
+            return "the stored head expects \(h)-dimensional embeddings but the index holds \(i)"
         case .emptyInput(let f):
             return "\(f): no rows to classify"
         case .noFineTunedEncoder:
-            return "the fine-tuned methods need a model folder written by `rag finetune local --encoder` (pass it with --model-dir) and an index built with it"
+            return "the fine-tuned methods need an encoder fine-tuned with its head (head.safetensors in the model folder) and an index built with it"
         }
     }
 }

@@ -23,7 +23,7 @@ public enum CSVError: Error, LocalizedError, Equatable {
         case .noRows(let f):
             return "\(f): the header is there but no data rows follow"
         case .missingColumn(let f, let c, let available):
-            return "\(f):1: no column named \"\(c)\" (columns: \(available.map { "\"\($0)\"" }.joined(separator: ", "))); choose one with --text-column / --label-column"
+            return "\(f):1: no column named \"\(c)\" (columns: \(available.map { "\"\($0)\"" }.joined(separator: ", ")))"
         case .duplicateColumn(let f, let c):
             return "\(f):1: the header names column \"\(c)\" twice"
         case .malformedRow(let f, let line, let reason):

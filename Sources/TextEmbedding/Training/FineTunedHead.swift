@@ -14,7 +14,7 @@ public struct FineTunedHead: Sendable {
     public static func load(modelFolder: URL) throws -> FineTunedHead {
         let url = modelFolder.appendingPathComponent(EncoderFineTuner.headFileName)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw FineTuneError.notAFineTunedModel(path: modelFolder.path, reason: "no \(EncoderFineTuner.headFileName) (train one with `--encoder`)")
+            throw FineTuneError.notAFineTunedModel(path: modelFolder.path, reason: "no \(EncoderFineTuner.headFileName)")
         }
         let file = try SafeTensors(url: url)
         guard let json = file.metadata["labels"], let labels = try? JSONDecoder().decode([String].self, from: Data(json.utf8)),

@@ -17,18 +17,17 @@ public enum IVFError: Error, LocalizedError, Equatable {
         case .moreListsThanRows(let nlist, let rows):
             let suggestion = IVFIndex.defaultListCount(rows: rows)
             return "nlist \(nlist) is more than the \(rows) rows to cluster (every list needs at least one row, "
-                + "and about 39 to train well); pass --nlist \(suggestion) or omit --nlist for the default"
+                + "and about 39 to train well; about \(suggestion) suit \(rows) rows)"
         case .invalidListCount(let n):
-            return "nlist must be at least 1 (got \(n)); omit --nlist for the default of about 4·sqrt(rows)"
+            return "nlist must be at least 1 (got \(n))"
         case .noRows:
             return "no rows to train the IVF index on; build the index from a CSV with rows first"
         case .tooManyRows(let n):
-            return "\(n) rows is more than the IVF index can address (row ids are 32-bit); use the flat index (`rag index build --kind flat`)"
+            return "\(n) rows is more than the IVF index can address (row ids are 32-bit); the flat index has no such limit"
         case .rowCountMismatch(let ivf, let index):
-            return "the IVF part covers \(ivf) rows but the index holds \(index); rebuild it with "
-                + "`rag index build --kind ivf --csv FILE` (`rag index add` keeps both in step)"
+            return "the IVF part covers \(ivf) rows but the index holds \(index)"
         case .invalidTarget(let t):
-            return "target recall \(t) is not in (0, 1]; pass e.g. --target-recall 0.95"
+            return "target recall \(t) is not in (0, 1]"
         }
     }
 }

