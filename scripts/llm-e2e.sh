@@ -89,6 +89,36 @@ for f in rag plain; do
   "$RAG" evaluate "$work/$f.jsonl" --index "$work/index" | tee "$work/$f.eval"
   grep -q "^invalid      0 predictions" "$work/$f.eval" || { echo "evaluate counted invalid predictions" >&2; exit 1; }
 done
+# rag serve with the same chat model: POST /v1/classify "method": "llm", with and without RAG (skipped when
+# this rag was built without the server).
+if "$RAG" serve --help >/dev/null 2>&1 && ! "$RAG" serve --port 1 --index /nonexistent 2>&1 | grep -q "built without the server"; then
+  "$RAG" serve --index "$work/index" --port 0 --llm-model smollm2 --base-url "$base" --constrained --timeout 180 \
+    --concurrency 2 2>"$work/serve.log" &
+  serve_pid=$!
+  port=""
+  for _ in $(seq 1 600); do
+    port=$(sed -nE 's|.*on http://127\.0\.0\.1:([0-9]+).*|\1|p' "$work/serve.log" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$work/serve.log" >&2; echo "rag serve did not start" >&2; exit 1; }
+  python3 - "$port" <<'PY'
+import csv, json, sys, urllib.request
+port = sys.argv[1]
+labels = {r["label_text"] for r in csv.DictReader(open("data/train.csv", newline="", encoding="utf-8"))}
+texts = [r["text"] for r in csv.DictReader(open("data/test.csv", newline="", encoding="utf-8"))][:4]
+for rag in (True, False):
+    body = json.dumps({"texts": texts, "method": "llm", "rag": rag, "k": 5}).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/classify", data=body, headers={"Content-Type": "application/json"})
+    preds = json.load(urllib.request.urlopen(req, timeout=600))["predictions"]
+    assert [p["row"] for p in preds] == list(range(len(texts))), preds
+    assert all(p["method"] == ("llm-rag:smollm2" if rag else "llm:smollm2") for p in preds), preds
+    assert all(not p.get("error") and p["predicted"] in labels for p in preds), preds
+    print(f"rag serve /v1/classify llm (rag={rag}): {len(preds)} valid labels")
+PY
+  kill -TERM "$serve_pid"
+  wait "$serve_pid" || { cat "$work/serve.log" >&2; echo "rag serve did not exit 0 after SIGTERM" >&2; exit 1; }
+fi
 # The key went out only as the Authorization header: not in any prediction, log or evaluation.
 if grep -rlF "$key" "$work" "$root/.llm/server.log" 2>/dev/null; then
   echo "the API key leaked into the files above" >&2; exit 1

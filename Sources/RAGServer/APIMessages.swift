@@ -43,6 +43,8 @@ struct ClassifyRequest: Decodable {
     var texts: [String]
     var method: String?
     var k: Int?
+    /// llm only: put the top k rows in the prompt (default true).
+    var rag: Bool?
 }
 
 struct DocumentsRequest: Decodable {

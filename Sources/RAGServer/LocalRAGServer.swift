@@ -6,6 +6,7 @@ import Metrics
 import Prometheus
 public import RAG
 import ServiceLifecycle
+import RAGLLM
 import TextEmbedding
 import VectorSearch
 
@@ -135,9 +136,10 @@ public struct LocalRAGServer: Sendable {
     func classify(_ body: ClassifyRequest) async throws -> Response {
         let texts = try checked(body.texts, field: "texts")
         let name = body.method ?? "knn"
+        if name == "llm" { return try json(ClassifyResponse(predictions: try await classifyWithLLM(texts, k: try checkedK(body.k), rag: body.rag ?? true))) }
         let served: [OfflineClassifier.Method] = [.knn, .head, .blend, .zeroShot, .finetuned, .finetunedBlend]
         guard let method = OfflineClassifier.Method(rawValue: name), served.contains(method) else {
-            throw APIError.badField("method", "method must be one of \(served.map(\.rawValue).joined(separator: ", ")); got '\(name)'")
+            throw APIError.badField("method", "method must be one of \((served.map(\.rawValue) + ["llm"]).joined(separator: ", ")); got '\(name)'")
         }
         let k = try checkedK(body.k)
         do {
@@ -149,6 +151,46 @@ public struct LocalRAGServer: Sendable {
             fatalError("batcher answered another kind")
         }
         return try json(ClassifyResponse(predictions: predictions))
+    }
+
+    /// The chat model's label for each text, with the top `k` rows in the prompt when `rag`; failed
+    /// rows come back with predicted "" and `error`, as in the predictions file.
+    func classifyWithLLM(_ texts: [String], k: Int, rag: Bool) async throws -> [Prediction] {
+        guard var llm = configuration.llm else {
+            throw APIError(.badRequest, "method llm needs the server started with a chat model (rag serve --llm-model MODEL --base-url URL)",
+                           param: "method", code: "method_unavailable")
+        }
+        llm.method = "llm\(rag ? "-rag" : ""):\(llm.model)"
+        var neighbours: [[Neighbour]]?
+        if rag, case .neighbours(let found) = try await batcher.submit(.search(k: k, options: .init()), texts: texts) { neighbours = found }
+        let classifier = llm
+        let stop = StopToken()
+        let limit = max(1, configuration.llmConcurrency)
+        return try await withThrowingTaskGroup(of: (Int, Prediction).self) { group in
+            var results = [Prediction?](repeating: nil, count: texts.count)
+            var next = 0
+            func start(_ i: Int) {
+                let row = LabelledText(row: i, line: i + 2, text: texts[i], label: nil)
+                let context = neighbours?[i]
+                group.addTask {
+                    switch try await classifier.classify(row, neighbours: context, stop: stop) {
+                    case .answered(let p, _, _), .failed(let p): return (i, p)
+                    case .abandoned: return (i, Prediction(row: i, text: texts[i], gold: nil, predicted: "", confidence: 0,
+                                                           method: classifier.method, error: "abandoned: the server is stopping"))
+                    }
+                }
+            }
+            while next < min(limit, texts.count) { start(next); next += 1 }
+            do {
+                while let (i, p) = try await group.next() {
+                    results[i] = p
+                    if next < texts.count { start(next); next += 1 }
+                }
+            } catch let error as LLMError {
+                throw APIError(.badGateway, "the chat model failed: \(error.localizedDescription)", type: "server_error", code: "llm_failed")
+            }
+            return results.map { $0! }
+        }
     }
 
     func documents(_ body: DocumentsRequest) async throws -> Response {

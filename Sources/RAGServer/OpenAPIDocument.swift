@@ -228,7 +228,7 @@ enum OpenAPIDocument {
       },
       "/v1/classify": {
        "post": {
-        "summary": "Offline classification (knn, head, blend, zero-shot, finetuned, finetuned-blend)",
+        "summary": "Classification: offline (knn, head, blend, zero-shot, finetuned, finetuned-blend) or llm when the server has a chat model",
         "requestBody": {
          "required": true,
          "content": {
@@ -275,6 +275,16 @@ enum OpenAPIDocument {
          },
          "503": {
           "description": "Overloaded: retry after the Retry-After header's seconds",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "502": {
+          "description": "The chat model failed for every row alike (bad key, unknown model)",
           "content": {
            "application/json": {
             "schema": {
@@ -637,11 +647,16 @@ enum OpenAPIDocument {
            "blend",
            "zero-shot",
            "finetuned",
-           "finetuned-blend"
+           "finetuned-blend",
+           "llm"
           ]
          },
          "k": {
           "type": "integer"
+         },
+         "rag": {
+          "type": "boolean",
+          "description": "llm only: put the top k rows in the prompt (default true)"
          }
         },
         "required": [
@@ -665,6 +680,14 @@ enum OpenAPIDocument {
          },
          "method": {
           "type": "string"
+         },
+         "raw": {
+          "type": "string",
+          "description": "llm: the model's answer when it named no category"
+         },
+         "error": {
+          "type": "string",
+          "description": "llm: why the row failed (predicted is then \"\")"
          }
         },
         "required": [

@@ -1,5 +1,6 @@
 // ServerConfiguration: where `rag serve` listens and the limits it enforces.
 import Foundation
+public import RAGLLM
 
 /// Address, optional bearer key and the safety limits of the service.
 public struct ServerConfiguration: Sendable {
@@ -24,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var maxK: Int = 1000
     /// The model name /v1/models lists and /v1/embeddings accepts.
     public var modelName: String = "all-MiniLM-L6-v2"
+    /// The chat model behind `"method": "llm"` of /v1/classify (none: that method answers 400).
+    public var llm: LLMClassifier?
+    /// Chat requests in flight at once for one /v1/classify request.
+    public var llmConcurrency: Int = 4
 
     public init() {}
 }

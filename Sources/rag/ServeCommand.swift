@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import RAG
 #if Server
+import RAGLLM
 import RAGServer
 #endif
 
@@ -14,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         The model loads once and every client shares it. Routes (GET /openapi.json describes them):
           POST /v1/embeddings   OpenAI's embeddings request and response (any OpenAI SDK with base_url http://HOST:PORT/v1)
           POST /v1/search       {"query": "..."} or {"queries": [...]}, k, nprobe, exact: the rows of `rag query --json`
-          POST /v1/classify     {"texts": [...], "method": "knn"}: knn, head, blend, zero-shot, finetuned, finetuned-blend
+          POST /v1/classify     {"texts": [...], "method": "knn"}: knn, head, blend, zero-shot, finetuned, finetuned-blend,
+                                and llm (with "rag": true|false) when started with --llm-model
           POST /v1/documents    {"documents": [{"text": "...", "label": "..."}]}: appended as a new generation, atomically
           GET  /healthz, /v1/models, /metrics (Prometheus), /openapi.json
         Concurrent requests share encoder batches. Listens on 127.0.0.1 unless --host says otherwise; \
@@ -48,6 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds the batcher waits for more requests once one is queued.")
     var batchWaitMs: Double = 0
 
+    @Option(help: "Chat model for \"method\": \"llm\" of /v1/classify, through the OpenAI-compatible API at --base-url (none: llm is refused).")
+    var llmModel: String?
+
+    @OptionGroup(title: "LLM options") var llm: LLMOptions
+    @OptionGroup var prompt: PromptOptions
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
 
@@ -74,12 +81,20 @@ struct ServeCommand: AsyncParsableCommand {
             config.apiKey = key
         }
         let workspace = try embedding.workspace(index: index)
+        var client: OpenAIClient?
+        if let llmModel {
+            let c = try OpenAIClient(baseURL: llm.api.resolvedBaseURL, apiKey: llm.api.apiKey, timeout: llm.api.timeout)
+            config.llm = llm.classifier(client: c, model: llmModel, builder: try prompt.builder(labels: workspace.snapshot.labels), rag: true)
+            config.llmConcurrency = llm.concurrency
+            client = c
+        }
         let server = LocalRAGServer(workspace: workspace, configuration: config)
         let s = workspace.snapshot
         let keyNote = config.apiKey == nil ? "" : " (bearer key required)"
         try await server.run { port in
             Terminal.printError("serving \(index.path) (\(s.count) rows, generation \(s.generation), \(workspace.embedder.identifier)) on http://\(host):\(port)" + keyNote)
         }
+        await client?.shutdown()
         Terminal.printError("stopped")
         #else
         throw ValidationError("this rag was built without the server; build it with `swift build -c release --traits Server` (scripts/build.sh does)")
