@@ -116,9 +116,10 @@ extension MiniLM {
             let threads = max(1, min(BLASThreads.count, 8))
             let x = ws.x, tmp = ws.tmp, qkv = ws.qkv, context = ws.context, ffn = ws.ffn, attentionScratch = ws.attentionScratch
             let eps = c.layerNormEps
-            // Q, K, V for every token in one sgemm: [T x 3H].
+            // Q, K, V for every token in one product: [T x 3H]. Up to GEMM.packedRowLimit tokens
+            // (a query, a small batch) on the packed weights, sgemm above.
             l.qkvWeight.withUnsafeBufferPointer { w in
-                GEMM.multiplyTransposed(m: tokens, n: 3 * h, k: h, a: x, b: w.baseAddress!, c: qkv)
+                GEMM.multiplyTransposed(m: tokens, a: x, packed: l.qkvPacked, unpacked: w.baseAddress!, c: qkv)
             }
             // Attention per sentence and head: no padding anywhere, so no mask is needed.
             let scale = 1 / Float(d).squareRoot()
@@ -147,7 +148,7 @@ extension MiniLM {
                 }
             }
             // Output projection, then bias + residual + LayerNorm in one pass.
-            GEMM.multiplyTransposed(m: tokens, n: h, k: h, a: context, b: l.outputWeight.baseAddress!, c: tmp)
+            GEMM.multiplyTransposed(m: tokens, a: context, packed: l.outputPacked, unpacked: l.outputWeight.baseAddress!, c: tmp)
             let rowChunks = BLASThreads.chunks(tokens, parts: threads)
             BLASThreads.parallel(rowChunks.count) { part in
                 let r = rowChunks[part]
@@ -156,12 +157,12 @@ extension MiniLM {
                                                     beta: l.attentionNormBias.baseAddress!, eps: eps)
             }
             // Feed-forward: up, bias + GELU, down, bias + residual + LayerNorm.
-            GEMM.multiplyTransposed(m: tokens, n: inter, k: h, a: tmp, b: l.intermediateWeight.baseAddress!, c: ffn)
+            GEMM.multiplyTransposed(m: tokens, a: tmp, packed: l.intermediatePacked, unpacked: l.intermediateWeight.baseAddress!, c: ffn)
             BLASThreads.parallel(rowChunks.count) { part in
                 let r = rowChunks[part]
                 VectorKernels.biasGELU(ffn + r.lowerBound * inter, rows: r.count, cols: inter, bias: l.intermediateBias.baseAddress!)
             }
-            GEMM.multiplyTransposed(m: tokens, n: h, k: inter, a: ffn, b: l.ffnOutputWeight.baseAddress!, c: x)
+            GEMM.multiplyTransposed(m: tokens, a: ffn, packed: l.ffnOutputPacked, unpacked: l.ffnOutputWeight.baseAddress!, c: x)
             BLASThreads.parallel(rowChunks.count) { part in
                 let r = rowChunks[part]
                 VectorKernels.biasResidualLayerNorm(x + r.lowerBound * h, rows: r.count, cols: h, bias: l.ffnOutputBias.baseAddress!,

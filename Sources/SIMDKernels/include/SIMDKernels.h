@@ -62,6 +62,24 @@ void lr_exp(int path, float *x, size_t n);
 /// (NaN never wins).
 void lr_argmax_rows(int path, const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value);
 
+/// Output columns per panel of packed weights.
+#define LR_PACK_PANEL 16
+
+/// Floats `lr_pack_weights` writes for `W [n x k]`: `ceil(n / 16) * 16 * k`.
+size_t lr_packed_weights_count(size_t n, size_t k);
+
+/// Packs linear weights `W [n x k]` (row-major, y = x·Wᵀ) for `lr_small_gemm`: Wᵀ in panels of 16
+/// output columns, k-major inside a panel, zero-padded past `n`. `packed` holds
+/// `lr_packed_weights_count(n, k)` floats (64-byte alignment is best, not required). Same layout on every path.
+void lr_pack_weights(const float *w, size_t n, size_t k, float *packed);
+
+/// `C[i, j] = Σ_p A[i, p] · W[j, p]` for `i` in `0..<m`, `j` in `col_begin..<col_end` (clamped to `n`),
+/// with `W` packed by `lr_pack_weights`. `c` is the base of the whole `[m x ldc]` C (column j at c + j);
+/// only the given columns are written, so threads may each take a column range (multiples of 32
+/// keep every AVX-512 tile whole). Float accumulation, no bias; for small m (the weights are read once per call).
+void lr_small_gemm(int path, const float *a, size_t m, size_t k, size_t lda, const float *packed, size_t n,
+                   size_t col_begin, size_t col_end, float *c, size_t ldc);
+
 #ifdef __cplusplus
 }
 #endif
