@@ -39,8 +39,8 @@ public struct LocalRAGServer: Sendable {
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var logger = Logger(label: "rag-serve")
         logger.logLevel = .warning
-        return Application(router: router(), configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                                 serverName: "localrag"),
+        return Application(router: router(), server: .http1(additionalChannelHandlers: [DrainBeforeCloseHandler()]),
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "localrag"),
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)
     }

@@ -43,14 +43,7 @@ enum OpenAPIDocument {
           }
          },
          "401": {
-          "description": "Missing or wrong bearer key (when the server has one)",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Unauthorized"
          }
         }
        }
@@ -114,47 +107,19 @@ enum OpenAPIDocument {
           }
          },
          "404": {
-          "description": "Unknown model",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/NotFound"
          },
          "400": {
-          "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/BadRequest"
          },
          "401": {
-          "description": "Missing or wrong bearer key (when the server has one)",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Unauthorized"
          },
          "413": {
-          "description": "Body above the size limit"
+          "$ref": "#/components/responses/TooLarge"
          },
          "503": {
-          "description": "Overloaded: retry after the Retry-After header's seconds",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Overloaded"
          }
         }
        }
@@ -191,37 +156,16 @@ enum OpenAPIDocument {
           }
          },
          "400": {
-          "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/BadRequest"
          },
          "401": {
-          "description": "Missing or wrong bearer key (when the server has one)",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Unauthorized"
          },
          "413": {
-          "description": "Body above the size limit"
+          "$ref": "#/components/responses/TooLarge"
          },
          "503": {
-          "description": "Overloaded: retry after the Retry-After header's seconds",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Overloaded"
          }
         }
        }
@@ -251,47 +195,19 @@ enum OpenAPIDocument {
           }
          },
          "400": {
-          "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/BadRequest"
          },
          "401": {
-          "description": "Missing or wrong bearer key (when the server has one)",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Unauthorized"
          },
          "413": {
-          "description": "Body above the size limit"
+          "$ref": "#/components/responses/TooLarge"
          },
          "503": {
-          "description": "Overloaded: retry after the Retry-After header's seconds",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Overloaded"
          },
          "502": {
-          "description": "The chat model failed for every row alike (bad key, unknown model)",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/LLMFailed"
          }
         }
        }
@@ -321,37 +237,16 @@ enum OpenAPIDocument {
           }
          },
          "400": {
-          "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/BadRequest"
          },
          "401": {
-          "description": "Missing or wrong bearer key (when the server has one)",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Unauthorized"
          },
          "413": {
-          "description": "Body above the size limit"
+          "$ref": "#/components/responses/TooLarge"
          },
          "503": {
-          "description": "Overloaded: retry after the Retry-After header's seconds",
-          "content": {
-           "application/json": {
-            "schema": {
-             "$ref": "#/components/schemas/Error"
-            }
-           }
-          }
+          "$ref": "#/components/responses/Overloaded"
          }
         }
        }
@@ -755,6 +650,61 @@ enum OpenAPIDocument {
          "count",
          "generation"
         ]
+       }
+      },
+      "responses": {
+       "Unauthorized": {
+        "description": "Missing or wrong bearer key (when the server has one)",
+        "content": {
+         "application/json": {
+          "schema": {
+           "$ref": "#/components/schemas/Error"
+          }
+         }
+        }
+       },
+       "NotFound": {
+        "description": "Unknown route, or (embeddings) a model this server does not serve",
+        "content": {
+         "application/json": {
+          "schema": {
+           "$ref": "#/components/schemas/Error"
+          }
+         }
+        }
+       },
+       "BadRequest": {
+        "description": "Malformed JSON, a wrong type or a value out of range; `error.param` names the field",
+        "content": {
+         "application/json": {
+          "schema": {
+           "$ref": "#/components/schemas/Error"
+          }
+         }
+        }
+       },
+       "TooLarge": {
+        "description": "Body above the size limit"
+       },
+       "Overloaded": {
+        "description": "Overloaded: retry after the Retry-After header's seconds",
+        "content": {
+         "application/json": {
+          "schema": {
+           "$ref": "#/components/schemas/Error"
+          }
+         }
+        }
+       },
+       "LLMFailed": {
+        "description": "The chat model failed for every row alike (bad key, unknown model)",
+        "content": {
+         "application/json": {
+          "schema": {
+           "$ref": "#/components/schemas/Error"
+          }
+         }
+        }
        }
       }
      }

@@ -3,16 +3,7 @@
 
 #include <math.h>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define LR_X86 1
-#define TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
-#else
-#define LR_X86 0
-#endif
-
-#define INLINE static inline __attribute__((always_inline))
+#include "targets.h"
 
 // ---- dot products of many rows with one vector --------------------------------------------
 

@@ -1,21 +1,11 @@
 // smallgemm.c: C = A·Wᵀ for few rows of A, over linear weights W [n x k] packed once into column panels.
-// Same TARGET_* macros and path dispatch as kernels.c; declarations in SIMDKernels.h.
+// The same per-path variants and dispatch as kernels.c (targets.h); declarations in SIMDKernels.h.
 #include "SIMDKernels.h"
 
 #include <string.h>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define LR_X86 1
-#define TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
-#else
-#define LR_X86 0
-#endif
+#include "targets.h"
 
-#ifndef INLINE
-#define INLINE static inline __attribute__((always_inline))
-#endif
 
 // ---- packed weights ----------------------------------------------------------------------------
 // Wᵀ in panels of LR_PACK_PANEL (16) output columns: panel q holds columns 16q..16q+15, K-major

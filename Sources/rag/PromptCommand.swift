@@ -26,14 +26,14 @@ struct PromptCommand: ParsableCommand {
     @OptionGroup var embedding: EmbedderOptions
 
     func run() throws {
-        let store = try index.open()
-        let builder = try prompt.builder(labels: store.documents.labels)
-        var neighbours: [Neighbour]?
+        // Without the retrieved rows no embedder is needed: the index's labels are enough.
+        let messages: [ChatMessage]
         if rag {
-            let retriever = try Retriever(embedder: try embedding.make(for: store.manifest), store: store)
-            neighbours = try retriever.retrieve([text], k: k)[0]
+            let workspace = try embedding.workspace(index: index)
+            messages = try workspace.prompt(for: text, k: k, builder: try prompt.builder(labels: workspace.snapshot.labels))
+        } else {
+            messages = try prompt.builder(labels: try index.open().documents.labels).messages(for: text, neighbours: nil)
         }
-        let messages = builder.messages(for: text, neighbours: neighbours)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]

@@ -47,8 +47,14 @@ struct SchemaValidator {
 
     func check(method: String, path: String, status: Int, body: Data) -> [String] {
         guard let op = ((document["paths"] as? [String: Any])?[path] as? [String: Any])?[method.lowercased()] as? [String: Any],
-              let response = (op["responses"] as? [String: Any])?["\(status)"] as? [String: Any] else {
+              var response = (op["responses"] as? [String: Any])?["\(status)"] as? [String: Any] else {
             return ["no response \(status) documented for \(method) \(path)"]
+        }
+        if let ref = response["$ref"] as? String {
+            guard let shared = ((document["components"] as? [String: Any])?["responses"] as? [String: Any])?[String(ref.split(separator: "/").last!)] as? [String: Any] else {
+                return ["\(ref) is not in components.responses"]
+            }
+            response = shared
         }
         guard let schema = ((response["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] else { return [] }
         guard let value = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return ["body is not JSON"] }

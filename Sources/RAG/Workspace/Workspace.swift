@@ -217,10 +217,11 @@ public final class Workspace: Sendable {
     }
 
     /// The chat messages for `text`: the system prompt listing every category of the index, and the
-    /// user message with the top `k` rows (or none when `k` is 0).
+    /// user message with the top `k` rows (or none when `k` is 0). The rows are the exact nearest
+    /// ones, the same the classifiers vote with.
     public func prompt(for text: String, k: Int = 10, builder: PromptBuilder? = nil) throws -> [ChatMessage] {
         let builder = builder ?? PromptBuilder(categories: snapshot.labels)
-        let neighbours = k > 0 ? try search([text], k: k)[0] : nil
+        let neighbours = k > 0 ? try search([text], k: k, options: SearchOptions(exact: true))[0] : nil
         return builder.messages(for: text, neighbours: neighbours)
     }
 

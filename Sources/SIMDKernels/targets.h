@@ -1,0 +1,16 @@
+// targets.h: the per-instruction-set function attributes every kernel file compiles its variants with (private to SIMDKernels).
+#ifndef LOCALRAG_SIMD_TARGETS_H
+#define LOCALRAG_SIMD_TARGETS_H
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define LR_X86 1
+#define TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
+#else
+#define LR_X86 0
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+
+#endif
