@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "RAGServer", dependencies: [
             "RAG", "RAGLLM", "TextEmbedding", "VectorSearch", "LinearAlgebra",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

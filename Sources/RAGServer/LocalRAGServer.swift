@@ -1,6 +1,8 @@
 // LocalRAGServer: `rag serve`: the workspace behind Hummingbird routes (OpenAI-compatible embeddings, search, classify, documents, metrics).
 import Foundation
 public import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import Metrics
 import Prometheus
@@ -39,7 +41,9 @@ public struct LocalRAGServer: Sendable {
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var logger = Logger(label: "rag-serve")
         logger.logLevel = .warning
-        return Application(router: router(), server: .http1(additionalChannelHandlers: [DrainBeforeCloseHandler()]),
+        let idle = configuration.idleTimeout.map { d in TimeAmount.nanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000) }
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [DrainBeforeCloseHandler()], idleTimeout: idle)
+        return Application(router: router(), server: .http1(configuration: http1),
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "localrag"),
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)

@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBatchTexts: Int = 256
     /// How long the batcher waits for more requests once one is queued (0: take what is there).
     public var batchWait: Duration = .zero
+    /// A connection with no bytes moving for this long is closed (a slow or stalled client); nil: never.
+    public var idleTimeout: Duration? = .seconds(60)
     /// Largest k a search or classification may ask for.
     public var maxK: Int = 1000
     /// The model name /v1/models lists and /v1/embeddings accepts.

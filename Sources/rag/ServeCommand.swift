@@ -50,6 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds the batcher waits for more requests once one is queued.")
     var batchWaitMs: Double = 0
 
+    @Option(help: "Seconds a connection may sit with no bytes moving before it is closed (0: never).")
+    var idleTimeout: Double = 60
+
     @Option(help: "Chat model for \"method\": \"llm\" of /v1/classify, through the OpenAI-compatible API at --base-url (none: llm is refused).")
     var llmModel: String?
 
@@ -62,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBodyBytes > 0, maxInputs > 0, maxQueued > 0, maxBatch > 0 else { throw ValidationError("limits must be positive") }
         guard batchWaitMs >= 0 else { throw ValidationError("--batch-wait-ms must not be negative") }
+        guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must not be negative") }
     }
 
     func run() async throws {
@@ -74,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.maxQueuedTexts = maxQueued
         config.maxBatchTexts = maxBatch
         config.batchWait = .microseconds(Int(batchWaitMs * 1000))
+        config.idleTimeout = idleTimeout > 0 ? .milliseconds(Int(idleTimeout * 1000)) : nil
         if let name = apiKeyEnv {
             guard let key = ProcessInfo.processInfo.environment[name], !key.isEmpty else {
                 throw ValidationError("--api-key-env \(name): the environment variable \(name) is not set or empty")

@@ -52,6 +52,7 @@ final class ServerFixture: @unchecked Sendable {
     func stop() async {
         task.cancel()
         _ = try? await task.value
+        server.batcher.stop()
     }
 
     struct Reply {

@@ -129,6 +129,32 @@ final class ServerSafetyTests: XCTestCase {
         XCTAssertEqual(ok.status, 200)
     }
 
+    func testAStalledClientIsDisconnectedAfterTheIdleTimeout() async throws {
+        let f = try await ServerFixture.start { $0.idleTimeout = .seconds(1) }
+        defer { Task { await f.stop() } }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(f.base.port!).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        XCTAssertEqual(connected, 0)
+        // Half a request line, then nothing: a slow-loris client.
+        _ = "POST /v1/embed".withCString { send(fd, $0, strlen($0), 0) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let start = Date()
+        var byte: UInt8 = 0
+        let got = recv(fd, &byte, 1, 0)
+        let waited = Date().timeIntervalSince(start)
+        XCTAssertEqual(got, 0, "the server closed the connection")
+        XCTAssertGreaterThan(waited, 0.5)
+        XCTAssertLessThan(waited, 5, "closed after about the 1 s idle timeout, not the 10 s receive timeout")
+        let ok = try await f.post("/v1/embeddings", ["input": "others are served"])
+        XCTAssertEqual(ok.status, 200)
+    }
+
     func testAClientThatHangsUpMidRequestDisturbsNoOne() async throws {
         let f = try await ServerFixture.start()
         defer { Task { await f.stop() } }
