@@ -130,7 +130,7 @@ final class RequestBatcher: @unchecked Sendable {
                 for (j, offset) in zip(encoded, offsets) {
                     switch jobs[j].work {
                     case .embed:
-                        let rows = (0..<jobs[j].texts.count).map { Array(matrix.row(offset + $0)) }
+                        let rows = (0..<jobs[j].texts.count).map { matrix.row(offset + $0) }
                         jobs[j].continuation.resume(returning: .embeddings(rows))
                     case .search(let k, let o):
                         searches["\(k)/\(o.nprobe ?? 0)/\(o.exact)", default: []].append((j, offset))

@@ -8,6 +8,18 @@ import Hummingbird
 final class ServerSafetyTests: XCTestCase {
     func error(_ r: ServerFixture.Reply) -> [String: Any] { (r.object["error"] as? [String: Any]) ?? [:] }
 
+    /// A raw TCP socket connected to the server on loopback (for clients that misbehave below HTTP).
+    func connectedSocket(_ port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        XCTAssertEqual(connected, 0, "connect to 127.0.0.1:\(port)")
+        return fd
+    }
+
     func testLimitsAndBadInputNameTheField() async throws {
         let f = try await ServerFixture.start { $0.maxInputs = 8; $0.maxTextCharacters = 1000; $0.maxBodyBytes = 64 << 10 }
         defer { Task { await f.stop() } }
@@ -132,14 +144,8 @@ final class ServerSafetyTests: XCTestCase {
     func testAStalledClientIsDisconnectedAfterTheIdleTimeout() async throws {
         let f = try await ServerFixture.start { $0.idleTimeout = .seconds(1) }
         defer { Task { await f.stop() } }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try connectedSocket(f.base.port!)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(f.base.port!).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        XCTAssertEqual(connected, 0)
         // Half a request line, then nothing: a slow-loris client.
         _ = "POST /v1/embed".withCString { send(fd, $0, strlen($0), 0) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -161,25 +167,14 @@ final class ServerSafetyTests: XCTestCase {
         let port = f.base.port!
         for _ in 0..<20 {
             // Headers promise 10,000 bytes; 30 arrive, then the socket closes.
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            XCTAssertEqual(connected, 0)
+            let fd = try connectedSocket(port)
             let head = "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{\"input\": [\"half a requ"
             _ = head.withCString { send(fd, $0, strlen($0), 0) }
             close(fd)
         }
         // And one that hangs up while its (large) batch is being embedded.
         let long = Array(repeating: "a sentence to keep the encoder busy for a little while", count: 512)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let fd = try connectedSocket(port)
         let body = try JSONSerialization.data(withJSONObject: ["input": long])
         let request = "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
         _ = (Data(request.utf8) + body).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }

@@ -28,7 +28,7 @@ public enum EmbedderChoice: Sendable {
             return try Self.minilm(dir)
         case .automatic(let dir):
             let kind = manifest.map { String($0.embedder.prefix { $0 != ":" }) }
-            return kind == "hashing" ? (HashingEmbedder(dimension: manifest?.dimension ?? 384), nil) : try Self.minilm(dir)
+            return try (kind == "hashing" ? EmbedderChoice.hashing : .minilm(modelDir: dir)).make(for: manifest)
         }
     }
 

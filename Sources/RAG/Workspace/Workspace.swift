@@ -59,8 +59,10 @@ public final class Workspace: Sendable {
         self.ownsFolder = ownsFolder
         ivfBuildReport = report
         ivfBuildSeconds = seconds
-        let headFile = modelFolder?.appendingPathComponent(EncoderFineTuner.headFileName)
-        fineTunedHead = try headFile.flatMap { FileManager.default.fileExists(atPath: $0.path) ? try FineTunedHead.load(modelFolder: modelFolder!) : nil }
+        fineTunedHead = try modelFolder.flatMap { folder in
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent(EncoderFineTuner.headFileName).path)
+                ? try FineTunedHead.load(modelFolder: folder) : nil
+        }
         current = Mutex(try Self.snapshot(store, embedder: embedder))
     }
 
@@ -87,15 +89,14 @@ public final class Workspace: Sendable {
     public func refresh() throws -> Bool {
         let onDisk = try Manifest.read(from: folder).generation
         guard onDisk != snapshot.generation else { return false }
-        let next = try Self.snapshot(try IndexStore(opening: folder), embedder: embedder)
-        current.withLock { if next.generation > $0.generation { $0 = next } }
+        try reopen()
         return true
     }
 
-    /// Switches to the generation just committed by this workspace's writer.
-    private func switchToCommitted() throws {
+    /// Opens the generation committed in the folder and switches to it unless a newer one is held.
+    private func reopen() throws {
         let next = try Self.snapshot(try IndexStore(opening: folder), embedder: embedder)
-        current.withLock { $0 = next }
+        current.withLock { if next.generation > $0.generation { $0 = next } }
     }
 
     // MARK: Building and adding
@@ -172,7 +173,7 @@ public final class Workspace: Sendable {
                 try body(writer)
                 let added = try before.ivf?.extend(in: writer) ?? (writer.count - before.count)
                 let manifest = try writer.commit()
-                try switchToCommitted()
+                try reopen()
                 return AddReport(added: added, count: manifest.count, generation: manifest.generation)
             } catch {
                 writer.abandon()
@@ -304,7 +305,7 @@ public final class Workspace: Sendable {
                 try head.write(to: writer, settings: ["head.lambda": "\(chosen)", "head.lambda.source": how, "head.iterations": "\(report.iterations)",
                                                      "head.rows": "\(x.rows)", "head.source": dataset?.displayPath ?? "index"])
                 try writer.commit()
-                try switchToCommitted()
+                try reopen()
             } catch {
                 writer.abandon()
                 throw error
