@@ -133,7 +133,7 @@ final class RequestBatcher: @unchecked Sendable {
                         let rows = (0..<jobs[j].texts.count).map { matrix.row(offset + $0) }
                         jobs[j].continuation.resume(returning: .embeddings(rows))
                     case .search(let k, let o):
-                        searches["\(k)/\(o.nprobe ?? 0)/\(o.exact)", default: []].append((j, offset))
+                        searches["\(k)/\(o.nprobe ?? 0)/\(o.ef ?? 0)/\(o.exact)", default: []].append((j, offset))
                     case .classify:
                         break
                     }
@@ -144,8 +144,15 @@ final class RequestBatcher: @unchecked Sendable {
                     var storage: [Float] = []
                     storage.reserveCapacity(texts.count * matrix.cols)
                     for g in group { for r in 0..<jobs[g.job].texts.count { storage.append(contentsOf: matrix.row(g.offset + r)) } }
-                    let results = workspace.search(embeddings: Matrix(rows: texts.count, cols: matrix.cols, storage: storage),
-                                                   texts: texts, k: k, options: options)
+                    let results: [[Neighbour]]
+                    do {
+                        results = try workspace.search(embeddings: Matrix(rows: texts.count, cols: matrix.cols, storage: storage),
+                                                       texts: texts, k: k, options: options)
+                    } catch {
+                        // A remote store's failure answers this group only (the others were or will be answered).
+                        for g in group { jobs[g.job].continuation.resume(throwing: error) }
+                        continue
+                    }
                     var at = 0
                     for g in group {
                         let n = jobs[g.job].texts.count

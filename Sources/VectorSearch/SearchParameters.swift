@@ -4,8 +4,11 @@
 public struct SearchParameters: Sendable, Equatable {
     /// IVF lists probed per query; `nil` uses the index's tuned default.
     public var nprobe: Int?
+    /// HNSW candidate list size per query (stores with an HNSW index; nil: the store's default).
+    public var ef: Int?
 
-    public init(nprobe: Int? = nil) {
+    public init(nprobe: Int? = nil, ef: Int? = nil) {
         self.nprobe = nprobe
+        self.ef = ef
     }
 }

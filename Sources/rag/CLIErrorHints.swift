@@ -5,6 +5,9 @@ import RAG
 import RAGLLM
 import TextEmbedding
 import VectorSearch
+#if Milvus
+import MilvusStore
+#endif
 
 /// The library's messages say what is wrong; the CLI adds the command or flag that fixes it.
 enum CLIErrorHints {
@@ -74,7 +77,22 @@ enum CLIErrorHints {
             default: return nil
             }
         default:
-            return nil
+            return milvusHint(for: error)
         }
+    }
+
+    static func milvusHint(for error: any Error) -> String? {
+        #if Milvus
+        guard let e = error as? MilvusError else { return nil }
+        switch e {
+        case .noCollection: return ": build it with `rag index build --csv FILE --store ADDRESS`"
+        case .collectionExists: return "; pass --resume to continue the build it holds, or choose another collection name"
+        case .buildIncomplete: return "; finish it with `rag index build --csv FILE --store ADDRESS --resume`"
+        case .unreachable: return "; is the server running? (Milvus Lite: `milvus-lite server --data-dir DIR --host 127.0.0.1 --port 19530`)"
+        default: return nil
+        }
+        #else
+        return nil
+        #endif
     }
 }

@@ -111,10 +111,11 @@ struct ClassifyCommand: AsyncParsableCommand {
     }
 
     func runLLM(model: String) async throws {
-        let store = try index.open()
-        guard !store.documents.labels.isEmpty else { throw ClassificationError.noLabels(index: index.path) }
-        let builder = try prompt.builder(labels: store.documents.labels)
-        let retriever = rag ? try Retriever(embedder: try embedding.make(for: store.manifest), store: store) : nil
+        // Without retrieval no embedder is needed: the labels are enough.
+        let retriever = rag ? try embedding.workspace(index: index).snapshot.retriever : nil
+        let labels = try retriever?.store.labels ?? index.labels()
+        guard !labels.isEmpty else { throw ClassificationError.noLabels(index: index.path) }
+        let builder = try prompt.builder(labels: labels)
         var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
                                labelColumn: columns.labelColumn).readAll()
         if let limit { rows = Array(rows.prefix(limit)) }

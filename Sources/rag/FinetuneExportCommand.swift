@@ -35,7 +35,7 @@ struct FinetuneExportCommand: ParsableCommand {
     struct Line: Encodable { var messages: [ChatMessage] }
 
     func run() throws {
-        let store = try index.open()
+        let store = try index.open(for: "rag finetune export")
         let builder = try prompt.builder(labels: store.documents.labels)
         let retriever = rag ? try Retriever(embedder: try embedding.make(for: store.manifest), store: store) : nil
         let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,

@@ -155,7 +155,7 @@ struct FinetuneLocalCommand: ParsableCommand {
                                    labelColumn: columns.labelColumn, requireLabels: true).readAll()
             return (rows.map(\.text), rows.map { $0.label! }, csv)
         }
-        let store = try index.open()
+        let store = try index.open(for: "rag finetune local --encoder")
         var texts: [String] = [], labels: [String] = []
         for i in 0..<store.count {
             let d = store.documents.document(i)

@@ -43,7 +43,7 @@ struct IndexAddCommand: ParsableCommand {
         print(String(format: "added %d rows from %@ to %@ (now %d rows) in %.1f s", report.added, csv, index.path,
                      report.count, Date().timeIntervalSince(start)))
         if let ivf = before.ivf {
-            let trained = Int(before.store.manifest.settings[IVFIndex.Setting.trainedRows] ?? "") ?? before.count
+            let trained = Int(before.store?.manifest.settings[IVFIndex.Setting.trainedRows] ?? "") ?? before.count
             print("ivf: new rows went to the nearest of the \(ivf.listCount) lists (centroids trained on \(trained) rows)")
             if report.count >= 2 * trained {
                 Terminal.printError("note: the index is now \(report.count / max(1, trained))x the rows its IVF lists were trained on; "

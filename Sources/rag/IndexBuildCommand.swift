@@ -6,7 +6,7 @@ import LinearAlgebra
 import VectorSearch
 
 enum IndexKind: String, ExpressibleByArgument, CaseIterable {
-    case flat, ivf
+    case flat, ivf, hnsw
 
     var workspaceKind: Workspace.Kind { self == .flat ? .flat : .ivf }
 }
@@ -14,7 +14,14 @@ enum IndexKind: String, ExpressibleByArgument, CaseIterable {
 struct IndexBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
-        abstract: "Embed every row of a CSV and write the index (replacing any index there only once complete)."
+        abstract: "Embed every row of a CSV and write the index (replacing any index there only once complete).",
+        discussion: """
+        With --store milvus://HOST:PORT/COLLECTION the rows are embedded here and upserted into a
+        new Milvus collection (keyed by row number), which then builds its index (--kind flat: FLAT,
+        ivf: IVF_FLAT with --nlist, hnsw: HNSW with M 16, efConstruction 200) and loads. An existing
+        collection is refused unless --resume, which continues the build it holds: rows already
+        stored are not embedded again, and the batch that was in flight is upserted whole again.
+        """
     )
 
     @Option(help: "CSV with a text column and a label column.")
@@ -27,8 +34,11 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: "Rows embedded per batch.")
     var batchSize: Int = 256
 
-    @Option(help: "flat (exact search only) or ivf (also inverted lists: k-means on the rows, faster search of large indexes).")
+    @Option(help: "flat (exact search only) or ivf (also inverted lists: k-means on the rows, faster search of large indexes); hnsw with --store only.")
     var kind: IndexKind = .flat
+
+    @Flag(help: "With --store: continue the build an interrupted run left in the collection.")
+    var resume = false
 
     @Option(help: "IVF lists (default: about 4·sqrt(rows), a power of two, at least 39 rows per list).")
     var nlist: Int?
@@ -39,12 +49,39 @@ struct IndexBuildCommand: ParsableCommand {
             guard kind == .ivf else { throw ValidationError("--nlist needs --kind ivf") }
             guard nlist >= 1 else { throw ValidationError("--nlist must be at least 1") }
         }
+        if index.remote == nil {
+            guard kind != .hnsw else { throw ValidationError("--kind hnsw needs --store milvus://… (index folders are flat or ivf)") }
+            guard !resume else { throw ValidationError("--resume needs --store milvus://… (an index folder is replaced only once complete)") }
+        }
+    }
+
+    /// The remote store's index for --kind.
+    var remoteKind: RemoteIndexKind {
+        switch kind {
+        case .flat: return .flat
+        case .ivf: return .ivf(nlist: nlist)
+        case .hnsw: return .hnsw(m: 16, efConstruction: 200)
+        }
     }
 
     func run() throws {
         if let threads = embedding.threads { BLASThreads.set(threads) }
         let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
                               labelColumn: columns.labelColumn, requireLabels: true)
+        if let remote = index.remote {
+            let store = try RemoteStores.connect(remote)
+            let progress = ProgressReporter("embedding \(csv) into \(remote)", total: nil)
+            let workspace = try Workspace.build(from: dataset, into: store, embedder: embedding.choice, index: remoteKind,
+                                                resume: resume, batchSize: batchSize, progress: progress.update)
+            progress.finish()
+            let r = workspace.remoteBuildReport!
+            print(String(format: "indexed %d rows (%d labels) from %@ into %@ in %.1f s with %@%@",
+                         r.rows, workspace.snapshot.labels.count, csv, remote, r.embeddingSeconds + r.storingSeconds + r.committingSeconds,
+                         workspace.embedder.identifier, r.resumedFrom > 0 ? " (resumed: \(r.resumedFrom) rows were stored already)" : ""))
+            print(String(format: "time: embedding %.1f s (here), upserting %.1f s, flush + index + load %.1f s (%@)",
+                         r.embeddingSeconds, r.storingSeconds, r.committingSeconds, remote))
+            return
+        }
         let progress = ProgressReporter("embedding \(csv)", total: nil)
         let start = Date()
         let workspace = try Workspace.build(from: dataset, into: index.url, embedder: embedding.choice, kind: kind.workspaceKind,

@@ -12,6 +12,16 @@ struct IndexInfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        if let remote = index.remote {
+            let lines = try RemoteStores.open(remote).describe()
+            if json {
+                let object = Dictionary(lines.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+            } else {
+                for line in lines { print(line.name.padding(toLength: 10, withPad: " ", startingAt: 0) + line.value) }
+            }
+            return
+        }
         let store = try index.open()
         let m = store.manifest
         if json {

@@ -46,14 +46,14 @@ struct IndexTuneCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try index.open()
+        let store = try index.open(for: "rag index tune")
         guard store.hasIVF else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
         let ivf = try store.ivf()
         let queries: Matrix
         var excluding: [Int]?
         if let csv {
             let embedder = try embedding.make(for: store.manifest)
-            try store.check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
+            try LocalVectorStore(store).check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
             let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: nil)
             var texts: [String] = []
             try dataset.forEachBatch(256) { batch in texts.append(contentsOf: batch.prefix(sample - texts.count).map(\.text)) }

@@ -13,16 +13,19 @@ struct IndexVerifyCommand: ParsableCommand {
     @OptionGroup var index: IndexOptions
 
     func run() throws {
-        let report = try Workspace.verify(folder: index.url)
+        // A remote store checks itself (row count, keys, index); a folder's files are checksummed.
+        let report = try index.remote.map { VerifyReport(files: try RemoteStores.connect($0).verify(), openProblem: nil) }
+            ?? Workspace.verify(folder: index.url)
         for c in report.files {
             print(c.ok ? "ok      \(c.name)" : "FAILED  \(c.name): \(c.problem ?? "")")
         }
         // Checksums can match a file that is structurally wrong; the library opens every part too.
         if let problem = report.openProblem { print("FAILED  open: \(problem)") }
         if !report.ok {
-            Terminal.printError("verify: \(report.problemCount) problem(s) in \(index.path); rebuild it with `rag index build --csv FILE`")
+            Terminal.printError("verify: \(report.problemCount) problem(s) in \(index.path); rebuild it with `rag index build --csv FILE`"
+                                + (index.remote == nil ? "" : " --store \(index.path) (after dropping the collection), or finish an interrupted build with --resume"))
             throw ExitCode(1)
         }
-        print("verified \(report.files.count) files in \(index.path)")
+        print("verified \(report.files.count) \(index.remote == nil ? "files" : "checks") in \(index.path)")
     }
 }

@@ -8,12 +8,30 @@ import RAG
 
 struct IndexOptions: ParsableArguments {
     static let environmentVariable = "LOCALRAG_INDEX"
+    static let storeVariable = "LOCALRAG_STORE"
 
     @Option(name: .customLong("index"), help: "Index folder (default: $LOCALRAG_INDEX, else ./index).")
     var option: String?
 
-    /// `--index`, else `$LOCALRAG_INDEX`, else `index` in the working folder.
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "Keep the rows in Milvus instead of an index folder: milvus://HOST:PORT/COLLECTION[?tls=true&db=NAME] (default: $LOCALRAG_STORE).",
+        discussion: "The token of a server with authentication (user:password or an API key) is read from $LOCALRAG_MILVUS_TOKEN."))
+    var storeOption: String?
+
+    func validate() throws {
+        if option != nil && storeOption != nil { throw ValidationError("give either --index DIR or --store milvus://…, not both") }
+    }
+
+    /// `--store`, else `$LOCALRAG_STORE` unless `--index` is given: the rows live in a remote store.
+    var remote: String? {
+        if let storeOption { return storeOption }
+        guard option == nil, let env = ProcessInfo.processInfo.environment[Self.storeVariable], !env.isEmpty else { return nil }
+        return env
+    }
+
+    /// The remote store's address, else `--index`, else `$LOCALRAG_INDEX`, else `index` in the working folder.
     var path: String {
+        if let remote { return remote }
         if let option { return option }
         if let env = ProcessInfo.processInfo.environment[Self.environmentVariable], !env.isEmpty { return env }
         return "index"
@@ -21,7 +39,17 @@ struct IndexOptions: ParsableArguments {
 
     var url: URL { URL(fileURLWithPath: path) }
 
-    func open() throws -> IndexStore { try IndexStore(opening: url) }
+    /// The index folder; a command that works on folders only says so when given a store.
+    func open(for command: String = "this command") throws -> IndexStore {
+        if let remote { throw RemoteStores.Unsupported(command: command, address: remote) }
+        return try IndexStore(opening: url)
+    }
+
+    /// The label names of the rows, from the folder or the store.
+    func labels() throws -> [String] {
+        if let remote { return try RemoteStores.open(remote).labels }
+        return try open().documents.labels
+    }
 }
 
 enum EmbedderKind: String, ExpressibleByArgument, CaseIterable {
@@ -53,9 +81,10 @@ struct EmbedderOptions: ParsableArguments {
         return try choice.make(for: manifest).embedder
     }
 
-    /// The index of `index` opened with this embedder.
+    /// The index of `index` (a folder or a remote store) opened with this embedder.
     func workspace(index: IndexOptions) throws -> Workspace {
         if let threads { BLASThreads.set(threads) }
+        if let remote = index.remote { return try Workspace(remote: try RemoteStores.open(remote), embedder: choice) }
         return try Workspace(opening: index.url, embedder: choice)
     }
 }

@@ -32,7 +32,7 @@ struct PromptCommand: ParsableCommand {
             let workspace = try embedding.workspace(index: index)
             messages = try workspace.prompt(for: text, k: k, builder: try prompt.builder(labels: workspace.snapshot.labels))
         } else {
-            messages = try prompt.builder(labels: try index.open().documents.labels).messages(for: text, neighbours: nil)
+            messages = try prompt.builder(labels: try index.labels()).messages(for: text, neighbours: nil)
         }
         if json {
             let encoder = JSONEncoder()

@@ -99,10 +99,10 @@ final class ServerRoutesTests: XCTestCase {
         let top = try XCTUnwrap((hit.object["neighbours"] as? [[String: Any]])?.first)
         XCTAssertEqual(top["label"] as? String, "zebra_fee")
         XCTAssertEqual(top["row"] as? Int, rows, "new rows number on from the last")
-        XCTAssertEqual(try Workspace.verify(folder: f.workspace.folder).ok, true)
+        XCTAssertEqual(try Workspace.verify(folder: f.workspace.folder!).ok, true)
 
         // Another writer (a second workspace on the same folder, as `rag index add` would be).
-        let other = try Workspace(opening: f.workspace.folder)
+        let other = try Workspace(opening: f.workspace.folder!)
         try other.add(texts: ["quokka sightings at the branch"], labels: ["quokka"])
         try await Task.sleep(for: .milliseconds(700))
         _ = try await f.post("/v1/search", ["query": "warm-up", "k": 1]) // a batch refreshes the generation

@@ -76,7 +76,7 @@ final class WorkspaceTests: XCTestCase {
         let (train, _) = try csv(dir, count: 300)
         let (_, testRows) = try csv(dir, name: "test.csv", from: 6000, count: 60)
         let w = try Workspace.build(from: Dataset(url: train), into: dir.appendingPathComponent("index"))
-        XCTAssertThrowsError(try w.classify(testRows, method: .head)) { XCTAssertEqual($0 as? ClassificationError, .noHead(index: w.folder.relativePath)) }
+        XCTAssertThrowsError(try w.classify(testRows, method: .head)) { XCTAssertEqual($0 as? ClassificationError, .noHead(index: w.location)) }
         XCTAssertThrowsError(try w.classify(testRows, method: .finetuned)) { XCTAssertEqual($0 as? ClassificationError, .noFineTunedEncoder) }
         // compare without a head trains one for the table only, and says so.
         var heard: [ComparisonTable.Note] = []
@@ -97,7 +97,7 @@ final class WorkspaceTests: XCTestCase {
         let table = try w.compare(testRows, k: 10)
         XCTAssertEqual(table.rows.map(\.technique), ComparisonTable.baseTechniques.map(\.name))
         XCTAssertEqual(table.notes.filter { $0 == .headTrained }, [])
-        let direct = try OfflineClassifier(retriever: try Retriever(embedder: w.embedder, store: w.snapshot.store), head: head, k: 10)
+        let direct = try OfflineClassifier(retriever: try Retriever(embedder: w.embedder, store: w.snapshot.store!), head: head, k: 10)
             .classify(testRows, methods: ComparisonTable.baseTechniques.map(\.method))
         for row in table.rows {
             let preds = direct[OfflineClassifier.Method(rawValue: row.method)!]!
@@ -122,7 +122,7 @@ final class WorkspaceTests: XCTestCase {
         try w.trainHead(lambda: 0.1)
         let whole = try Workspace.verify(folder: folder)
         XCTAssertTrue(whole.ok)
-        XCTAssertEqual(Set(whole.files.map(\.role)), Set(w.snapshot.store.manifest.files.keys))
+        XCTAssertEqual(Set(whole.files.map(\.role)), Set(w.snapshot.store!.manifest.files.keys))
         XCTAssertTrue(whole.files.contains { $0.role == "head" })
 
         // Another workspace (another process, as far as the first knows) appends.
@@ -149,7 +149,7 @@ final class WorkspaceTests: XCTestCase {
         let dir = try temporaryFolder()
         let (train, _) = try csv(dir, count: 100)
         var w: Workspace? = try Workspace.build(from: Dataset(url: train), embedder: .hashing)
-        let folder = try XCTUnwrap(w?.folder)
+        let folder = try XCTUnwrap(w?.folder ?? nil)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.path))
         XCTAssertEqual(try w?.search(["card"], k: 3)[0].count, 3)
         w = nil

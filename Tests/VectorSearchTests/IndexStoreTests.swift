@@ -41,7 +41,7 @@ final class IndexStoreTests: XCTestCase {
 
     func testEmbedderMismatchIsRefused() throws {
         try writeIndex()
-        let store = try IndexStore(opening: folder)
+        let store = LocalVectorStore(try IndexStore(opening: folder))
         XCTAssertThrowsError(try store.check(embedderIdentifier: "other:v1", dimension: 8)) { e in
             XCTAssertEqual((e as? StoreError)?.errorDescription, "the index was built with embedder test:v1 but the current embedder is other:v1")
         }

@@ -9,6 +9,7 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
     case headMismatch(head: Int, index: Int)
     case emptyInput(file: String)
     case noFineTunedEncoder
+    case headNeedsFolder(store: String)
 
     public var errorDescription: String? {
         switch self {
@@ -26,6 +27,8 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
             return "\(f): no rows to classify"
         case .noFineTunedEncoder:
             return "the fine-tuned methods need an encoder fine-tuned with its head (head.safetensors in the model folder) and an index built with it"
+        case .headNeedsFolder(let store):
+            return "a trained head is stored in an index folder; \(store) keeps vectors only (the head and blend methods train one from its rows when they run)"
         }
     }
 }

@@ -56,17 +56,17 @@ public struct OfflineClassifier: Sendable {
             Prediction(row: rows[i].row, text: rows[i].text, gold: rows[i].label, predicted: label, confidence: confidence, method: m.rawValue)
         }
         if methods.contains(.zeroShot) {
-            let zs = try ZeroShotClassifier(labels: LabelOrder.sorted(retriever.store.documents.labels), embedder: retriever.embedder)
+            let zs = try ZeroShotClassifier(labels: LabelOrder.sorted(retriever.store.labels), embedder: retriever.embedder)
             out[.zeroShot] = zs.classify(embeddings).enumerated().map { make(.zeroShot, $0, $1.label, Double(max(0, $1.score))) }
         }
         let needsNeighbours = methods.contains(.knn) || methods.contains(.blend) || methods.contains(.finetunedBlend)
-        let neighbours = needsNeighbours ? retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: excludeSelf) : []
+        let neighbours = needsNeighbours ? try retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: excludeSelf) : []
         let votes = neighbours.map { NeighbourVote().vote($0) }
         if methods.contains(.knn) {
             out[.knn] = votes.enumerated().map { i, v in make(.knn, i, v?.label ?? "", v?.confidence ?? 0) }
         }
         if methods.contains(.head) || methods.contains(.blend) {
-            guard let head else { throw ClassificationError.noHead(index: retriever.store.folder.relativePath) }
+            guard let head else { throw ClassificationError.noHead(index: retriever.store.location) }
             let probs = head.probabilities(embeddings)
             if methods.contains(.head) {
                 out[.head] = (0..<rows.count).map { i in
@@ -79,7 +79,7 @@ public struct OfflineClassifier: Sendable {
             }
         }
         if fineTuned, let fineTunedHead, let pooled {
-            let unknown = Set(retriever.store.documents.labels).subtracting(fineTunedHead.labels)
+            let unknown = Set(retriever.store.labels).subtracting(fineTunedHead.labels)
             guard unknown.isEmpty else { throw FineTuneError.unknownLabels(unknown.sorted()) }
             let probs = fineTunedHead.probabilities(pooled)
             if methods.contains(.finetuned) {

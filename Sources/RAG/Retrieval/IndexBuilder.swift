@@ -1,5 +1,6 @@
 // IndexBuilder: CSV rows -> embeddings -> a committed index folder, streamed batch by batch.
 public import Foundation
+public import LinearAlgebra
 public import TextEmbedding
 public import VectorSearch
 
@@ -31,14 +32,30 @@ public struct IndexBuilder {
 
     /// Embeds and appends every row of `dataset` to `writer`, recording the source.
     public func append(_ dataset: Dataset, to writer: IndexWriter, progress: Progress? = nil) throws {
-        var done = 0
+        try embed(dataset, progress: progress) { vectors, docs in try writer.append(vectors, documents: docs) }
+        writer.addSource(Manifest.Source(csv: dataset.displayPath, textColumn: dataset.textColumn, labelColumn: dataset.labelColumn))
+    }
+
+    /// Embeds the rows of `dataset` batch by batch and hands each batch to `sink`, its documents
+    /// numbered from `firstRow` (`Document.row`). The first `skipping` rows are read but not
+    /// embedded (a resumed build already stored them). Returns the rows read and their labels in
+    /// order of first appearance.
+    @discardableResult
+    public func embed(_ dataset: Dataset, firstRow: Int = 0, skipping: Int = 0, progress: Progress? = nil,
+                      sink: (Matrix, [Document]) throws -> Void) throws -> (rows: Int, labels: [String]) {
+        var done = 0, labels: [String] = [], seen = Set<String>()
         try dataset.forEachBatch(batchSize) { batch in
-            let vectors = try embedder.embed(batch.map(\.text))
-            let docs = batch.map { Document(sourceRow: $0.row, text: $0.text, label: $0.label) }
-            try writer.append(vectors, documents: docs)
+            for case let label? in batch.map(\.label) where seen.insert(label).inserted { labels.append(label) }
+            let fresh = batch.dropFirst(max(0, min(batch.count, skipping - done)))
+            if !fresh.isEmpty {
+                let vectors = try embedder.embed(fresh.map(\.text))
+                try sink(vectors, fresh.enumerated().map { i, row in
+                    Document(row: firstRow + done + (batch.count - fresh.count) + i, sourceRow: row.row, text: row.text, label: row.label)
+                })
+            }
             done += batch.count
             progress?(done)
         }
-        writer.addSource(Manifest.Source(csv: dataset.displayPath, textColumn: dataset.textColumn, labelColumn: dataset.labelColumn))
+        return (done, labels)
     }
 }

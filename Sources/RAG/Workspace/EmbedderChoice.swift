@@ -19,16 +19,21 @@ public enum EmbedderChoice: Sendable {
 
     /// The embedder, and the model folder it was loaded from (MiniLM only), for `manifest`'s index (or none).
     public func make(for manifest: Manifest?) throws -> (embedder: any Embedder, modelFolder: URL?) {
+        try make(forIdentifier: manifest?.embedder, dimension: manifest?.dimension)
+    }
+
+    /// The embedder for rows embedded by `identifier` at `dimension` (nil: no rows yet).
+    public func make(forIdentifier identifier: String?, dimension: Int? = nil) throws -> (embedder: any Embedder, modelFolder: URL?) {
         switch self {
         case .instance(let e):
             return (e, nil)
         case .hashing:
-            return (HashingEmbedder(dimension: manifest?.dimension ?? 384), nil)
+            return (HashingEmbedder(dimension: dimension ?? 384), nil)
         case .minilm(let dir):
             return try Self.minilm(dir)
         case .automatic(let dir):
-            let kind = manifest.map { String($0.embedder.prefix { $0 != ":" }) }
-            return try (kind == "hashing" ? EmbedderChoice.hashing : .minilm(modelDir: dir)).make(for: manifest)
+            let kind = identifier.map { String($0.prefix { $0 != ":" }) }
+            return try (kind == "hashing" ? EmbedderChoice.hashing : .minilm(modelDir: dir)).make(forIdentifier: identifier, dimension: dimension)
         }
     }
 

@@ -8,6 +8,11 @@ public struct VerifyReport: Sendable {
     /// Why opening the parts failed (checked only when every file matched); nil when they opened.
     public var openProblem: String?
 
+    public init(files: [IndexStore.FileCheck], openProblem: String?) {
+        self.files = files
+        self.openProblem = openProblem
+    }
+
     /// Whether every file matched and every part opened.
     public var ok: Bool { files.allSatisfy(\.ok) && openProblem == nil }
     /// Files that failed plus a failed open.

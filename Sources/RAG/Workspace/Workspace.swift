@@ -1,4 +1,4 @@
-// Workspace: an index folder and the embedder it was built with, as one value: build, add, search, prompt, classify, train, compare, verify.
+// Workspace: an index folder (or a remote store) and the embedder it was built with, as one value: build, add, search, prompt, classify, train, compare, verify.
 public import Foundation
 public import LinearAlgebra
 public import TextEmbedding
@@ -9,10 +9,16 @@ import Synchronization
 /// one committed generation of an index (flat vectors, documents, the IVF part and the trained
 /// head when built) with the embedder it was built with. Reads see the generation they started on;
 /// `add` and `trainHead` commit a new generation atomically and switch to it; `refresh` picks up
-/// a generation another process committed.
+/// a generation another process committed. Over a remote store (`RemoteVectorStore`, e.g. Milvus)
+/// the same calls search, classify, add and compare there; embedding and classifiers stay here.
 public final class Workspace: Sendable {
-    /// The index folder (a private temporary one for `Workspace.build(from:into: nil)`, removed with the workspace).
-    public let folder: URL
+    /// The index folder (a private temporary one for `Workspace.build(from:into: nil)`, removed
+    /// with the workspace); nil over a remote store.
+    public let folder: URL?
+    /// The remote store the rows live in, when not in a folder.
+    public let remote: (any RemoteVectorStore)?
+    /// Where the rows live, for messages: the folder's path or the remote store's address.
+    public var location: String { folder?.relativePath ?? remote?.location ?? "" }
     public let embedder: any Embedder
     /// The model folder the embedder was loaded from (MiniLM), where a fine-tuned head may live.
     public let modelFolder: URL?
@@ -22,6 +28,8 @@ public final class Workspace: Sendable {
     public let ivfBuildReport: IVFIndex.BuildReport?
     /// Seconds the IVF build took (k-means, lists, nprobe tuning); 0 without one.
     public let ivfBuildSeconds: Double
+    /// What `Workspace.build(from:into:)` did into a remote store; nil otherwise.
+    public let remoteBuildReport: RemoteBuildReport?
     private let current: Mutex<Snapshot>
     /// Writers in this process take turns (IndexWriter's lock file keeps other processes out).
     private let writing = Mutex(())
@@ -29,7 +37,10 @@ public final class Workspace: Sendable {
 
     /// One committed generation and the parts opened from it.
     public struct Snapshot: Sendable {
-        public let store: IndexStore
+        /// The index folder's generation; nil over a remote store.
+        public let store: IndexStore?
+        /// The rows, searched exactly (the folder's flat vectors) or by the remote store's own index.
+        public let vectors: any VectorStore
         /// The IVF part, when the index has one.
         public let ivf: IVFIndex?
         /// The trained linear head, when the index has one.
@@ -39,9 +50,9 @@ public final class Workspace: Sendable {
         /// Searches the IVF part, when the index has one (what `search` uses unless asked for exact).
         public let ivfRetriever: Retriever?
 
-        public var generation: Int { store.manifest.generation }
-        public var count: Int { store.count }
-        public var labels: [String] { store.documents.labels }
+        public var generation: Int { store?.manifest.generation ?? 0 }
+        public var count: Int { vectors.count }
+        public var labels: [String] { vectors.labels }
     }
 
     /// Opens the index in `folder` with the embedder it was built with (checked against the manifest).
@@ -51,31 +62,61 @@ public final class Workspace: Sendable {
         try self.init(store: store, embedder: embedder, modelFolder: modelFolder, ownsFolder: false, report: nil)
     }
 
+    /// Opens the rows of a remote store with the embedder they were embedded with (checked).
+    public convenience init(remote: any RemoteVectorStore, embedder choice: EmbedderChoice = .automatic) throws {
+        let (embedder, modelFolder) = try choice.make(forIdentifier: remote.embedderIdentifier, dimension: remote.dimension)
+        try self.init(remote: remote, embedder: embedder, modelFolder: modelFolder)
+    }
+
+    init(remote: any RemoteVectorStore, embedder: any Embedder, modelFolder: URL?, report: RemoteBuildReport? = nil) throws {
+        folder = nil
+        self.remote = remote
+        self.embedder = embedder
+        self.modelFolder = modelFolder
+        ownsFolder = false
+        ivfBuildReport = nil
+        ivfBuildSeconds = 0
+        remoteBuildReport = report
+        fineTunedHead = try Self.fineTunedHead(in: modelFolder)
+        current = Mutex(try Self.snapshot(remote: remote, embedder: embedder))
+    }
+
     init(store: IndexStore, embedder: any Embedder, modelFolder: URL?, ownsFolder: Bool,
          report: IVFIndex.BuildReport?, seconds: Double = 0) throws {
         folder = store.folder
+        remote = nil
         self.embedder = embedder
         self.modelFolder = modelFolder
         self.ownsFolder = ownsFolder
         ivfBuildReport = report
         ivfBuildSeconds = seconds
-        fineTunedHead = try modelFolder.flatMap { folder in
-            FileManager.default.fileExists(atPath: folder.appendingPathComponent(EncoderFineTuner.headFileName).path)
-                ? try FineTunedHead.load(modelFolder: folder) : nil
-        }
+        remoteBuildReport = nil
+        fineTunedHead = try Self.fineTunedHead(in: modelFolder)
         current = Mutex(try Self.snapshot(store, embedder: embedder))
     }
 
     deinit {
-        if ownsFolder {
+        if ownsFolder, let folder {
             try? FileManager.default.removeItem(at: folder)
             TemporaryFolders.shared.forget(folder)
         }
     }
 
+    private static func fineTunedHead(in modelFolder: URL?) throws -> FineTunedHead? {
+        try modelFolder.flatMap { folder in
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent(EncoderFineTuner.headFileName).path)
+                ? try FineTunedHead.load(modelFolder: folder) : nil
+        }
+    }
+
+    static func snapshot(remote: any RemoteVectorStore, embedder: any Embedder) throws -> Snapshot {
+        Snapshot(store: nil, vectors: remote, ivf: nil, head: nil,
+                 retriever: try Retriever(embedder: embedder, store: remote), ivfRetriever: nil)
+    }
+
     static func snapshot(_ store: IndexStore, embedder: any Embedder) throws -> Snapshot {
         let ivf = store.hasIVF ? try store.ivf() : nil
-        return Snapshot(store: store, ivf: ivf, head: try LinearHead.load(from: store),
+        return Snapshot(store: store, vectors: LocalVectorStore(store), ivf: ivf, head: try LinearHead.load(from: store),
                         retriever: try Retriever(embedder: embedder, store: store),
                         ivfRetriever: try ivf.map { try Retriever(embedder: embedder, store: store, index: $0) })
     }
@@ -85,8 +126,16 @@ public final class Workspace: Sendable {
 
     /// Switches to the generation committed on disk when it is newer than the one held (another
     /// process ran `rag index add`, say). Returns whether it switched.
+    /// Over a remote store, re-reads its row count and labels and switches when they changed.
     @discardableResult
     public func refresh() throws -> Bool {
+        guard let folder else {
+            let before = snapshot
+            let next = try Self.snapshot(remote: try remote!.reopened(), embedder: embedder)
+            guard next.count != before.count || next.labels != before.labels else { return false }
+            current.withLock { $0 = next }
+            return true
+        }
         let onDisk = try Manifest.read(from: folder).generation
         guard onDisk != snapshot.generation else { return false }
         try reopen()
@@ -95,6 +144,7 @@ public final class Workspace: Sendable {
 
     /// Opens the generation committed in the folder and switches to it unless a newer one is held.
     private func reopen() throws {
+        guard let folder else { try refresh(); return }
         let next = try Self.snapshot(try IndexStore(opening: folder), embedder: embedder)
         current.withLock { if next.generation > $0.generation { $0 = next } }
     }
@@ -135,6 +185,30 @@ public final class Workspace: Sendable {
         }
     }
 
+    /// Embeds every row of `dataset` here and stores it in `remote` (a new store, or with `resume`
+    /// the one an interrupted build left: rows already there are not embedded again), then has the
+    /// store build its search `index` and load. Rows are upserted by row number, so a batch retried
+    /// or stored twice stays once.
+    public static func build(from dataset: Dataset, into remote: any RemoteVectorStore, embedder choice: EmbedderChoice = .automatic,
+                             index: RemoteIndexKind = .flat, resume: Bool = false, batchSize: Int = 256,
+                             progress: IndexBuilder.Progress? = nil) throws -> Workspace {
+        let (embedder, modelFolder) = try choice.make(for: nil)
+        let stored = try remote.beginBuild(embedderIdentifier: embedder.identifier, dimension: embedder.dimension, resume: resume)
+        var storing = 0.0
+        let start = Date()
+        let read = try IndexBuilder(embedder: embedder, batchSize: batchSize).embed(dataset, skipping: stored, progress: progress) { vectors, docs in
+            let t = Date()
+            try remote.upsert(vectors, documents: docs)
+            storing += Date().timeIntervalSince(t)
+        }
+        guard read.rows > 0 else { throw StoreError.emptyInput }
+        let embedded = Date()
+        try remote.commit(labels: read.labels, count: read.rows, index: index)
+        let report = RemoteBuildReport(rows: read.rows, resumedFrom: stored, embeddingSeconds: embedded.timeIntervalSince(start) - storing,
+                                       storingSeconds: storing, committingSeconds: Date().timeIntervalSince(embedded))
+        return try Workspace(remote: try remote.reopened(), embedder: embedder, modelFolder: modelFolder, report: report)
+    }
+
     /// What `add` appended.
     public struct AddReport: Sendable {
         /// Rows appended.
@@ -148,13 +222,27 @@ public final class Workspace: Sendable {
     /// Embeds the rows of `dataset` and appends them (flat vectors and IVF lists) as a new generation.
     @discardableResult
     public func add(_ dataset: Dataset, batchSize: Int = 256, progress: IndexBuilder.Progress? = nil) throws -> AddReport {
-        try append { writer in try IndexBuilder(embedder: embedder, batchSize: batchSize).append(dataset, to: writer, progress: progress) }
+        if let remote {
+            return try appendRemote(remote) { first, sink in
+                try IndexBuilder(embedder: embedder, batchSize: batchSize).embed(dataset, firstRow: first, progress: progress, sink: sink)
+            }
+        }
+        return try append { writer in try IndexBuilder(embedder: embedder, batchSize: batchSize).append(dataset, to: writer, progress: progress) }
     }
 
     /// Appends labelled texts (embedded now) as a new generation; their source rows number on from the index's last.
     @discardableResult
     public func add(texts: [String], labels: [String?]) throws -> AddReport {
         precondition(texts.count == labels.count, "one label (or nil) per text")
+        if let remote {
+            return try appendRemote(remote) { first, sink in
+                let documents = zip(texts, labels).enumerated().map {
+                    Document(row: first + $0.offset, sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1)
+                }
+                try sink(try embedder.embed(texts), documents)
+                return (texts.count, labels.compactMap { $0 })
+            }
+        }
         return try append { writer in
             let first = writer.count
             let vectors = try embedder.embed(texts)
@@ -168,7 +256,7 @@ public final class Workspace: Sendable {
         try writing.withLock { _ in
             try refresh()
             let before = snapshot
-            let writer = try IndexWriter(updating: before.store, appendingRows: true)
+            let writer = try IndexWriter(updating: before.store!, appendingRows: true)
             do {
                 try body(writer)
                 let added = try before.ivf?.extend(in: writer) ?? (writer.count - before.count)
@@ -179,6 +267,23 @@ public final class Workspace: Sendable {
                 writer.abandon()
                 throw error
             }
+        }
+    }
+
+    /// Appends rows to a remote store: `body` gets the first new row number and a sink for
+    /// embedded batches, and returns the rows it stored and their labels.
+    private func appendRemote(_ remote: any RemoteVectorStore,
+                              _ body: (Int, (Matrix, [Document]) throws -> Void) throws -> (rows: Int, labels: [String])) throws -> AddReport {
+        try writing.withLock { _ in
+            try refresh()
+            let before = snapshot
+            try remote.beginAppend()
+            let added = try body(before.count) { vectors, docs in try remote.upsert(vectors, documents: docs) }
+            var labels = before.labels
+            labels += added.labels.filter { !labels.contains($0) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            try remote.commit(labels: labels, count: before.count + added.rows, index: .flat)
+            try refresh()
+            return AddReport(added: added.rows, count: before.count + added.rows, generation: 0)
         }
     }
 
@@ -195,26 +300,30 @@ public final class Workspace: Sendable {
         public var exact: Bool
         /// Skip a stored row whose text is the query's own.
         public var excludeSelf: Bool
+        /// HNSW candidates per query (remote stores with an HNSW index; nil: the store's default).
+        public var ef: Int?
 
-        public init(nprobe: Int? = nil, exact: Bool = false, excludeSelf: Bool = false) {
+        public init(nprobe: Int? = nil, exact: Bool = false, excludeSelf: Bool = false, ef: Int? = nil) {
             self.nprobe = nprobe
             self.exact = exact
             self.excludeSelf = excludeSelf
+            self.ef = ef
         }
     }
 
     /// The top-`k` stored rows of each text (IVF when the index has it, unless `options.exact`).
     public func search(_ texts: [String], k: Int, options: SearchOptions = SearchOptions()) throws -> [[Neighbour]] {
         guard !texts.isEmpty else { return [] }
-        return search(embeddings: try embedder.embed(texts), texts: texts, k: k, options: options)
+        return try search(embeddings: try embedder.embed(texts), texts: texts, k: k, options: options)
     }
 
     /// As `search`, from embeddings already computed.
-    public func search(embeddings: Matrix, texts: [String], k: Int, options: SearchOptions = SearchOptions()) -> [[Neighbour]] {
+    /// A remote store searches with its own index (`exact` does not apply; `nprobe` and `ef` pass through).
+    public func search(embeddings: Matrix, texts: [String], k: Int, options: SearchOptions = SearchOptions()) throws -> [[Neighbour]] {
         let s = snapshot
         let retriever = options.exact ? s.retriever : s.ivfRetriever ?? s.retriever
-        return retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: options.excludeSelf,
-                                  parameters: SearchParameters(nprobe: options.nprobe))
+        return try retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: options.excludeSelf,
+                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef))
     }
 
     /// The chat messages for `text`: the system prompt listing every category of the index, and the
@@ -241,9 +350,18 @@ public final class Workspace: Sendable {
     /// The offline classifier over the current generation; refuses methods whose parts are missing.
     public func classifier(k: Int = 10, for methods: [OfflineClassifier.Method] = []) throws -> OfflineClassifier {
         let s = snapshot
-        if s.head == nil, methods.contains(where: { $0 == .head || $0 == .blend }) { throw ClassificationError.noHead(index: folder.relativePath) }
+        let needsHead = methods.contains(where: { $0 == .head || $0 == .blend })
+        if s.head == nil, needsHead, remote == nil { throw ClassificationError.noHead(index: location) }
         if fineTunedHead == nil, methods.contains(where: { $0 == .finetuned || $0 == .finetunedBlend }) { throw ClassificationError.noFineTunedEncoder }
-        return OfflineClassifier(retriever: s.retriever, head: s.head, fineTunedHead: fineTunedHead, k: k)
+        // A remote store keeps vectors only: the head trains on its rows (default λ) for this call.
+        let head = try s.head ?? (needsHead ? trainedHead() : nil)
+        return OfflineClassifier(retriever: s.retriever, head: head, fineTunedHead: fineTunedHead, k: k)
+    }
+
+    /// A linear head trained (default λ) on the stored labelled rows, not stored.
+    private func trainedHead() throws -> LinearHead {
+        let (x, labels) = try trainingData()
+        return try LinearHeadTrainer().train(x, labels: labels).0
     }
 
     // MARK: Training
@@ -264,14 +382,11 @@ public final class Workspace: Sendable {
     /// Labelled embeddings to train on: `dataset` embedded now, or the index's stored labelled rows.
     public func trainingData(_ dataset: Dataset? = nil, progress: IndexBuilder.Progress? = nil) throws -> (Matrix, [String]) {
         guard let dataset else {
-            let store = snapshot.store
-            var labels: [String] = [], keep: [Int] = []
-            for i in 0..<store.count {
-                if let l = store.documents.labelIndex(i) { labels.append(store.documents.labels[l]); keep.append(i) }
-            }
-            guard !keep.isEmpty else { throw ClassificationError.noLabels(index: folder.relativePath) }
-            let all = store.flat.storage.matrix()
-            if keep.count == store.count { return (all, labels) }
+            let (all, rowLabels) = try snapshot.vectors.labelledVectors()
+            let keep = rowLabels.indices.filter { rowLabels[$0] != nil }
+            guard !keep.isEmpty else { throw ClassificationError.noLabels(index: location) }
+            let labels = keep.map { rowLabels[$0]! }
+            if keep.count == all.rows { return (all, labels) }
             return (Matrix(rows: keep.count, cols: all.cols, storage: keep.flatMap { all.row($0) }), labels)
         }
         var labelled = dataset
@@ -286,6 +401,7 @@ public final class Workspace: Sendable {
     public func trainHead(on dataset: Dataset? = nil, lambda: Double? = nil, maxIterations: Int = 300,
                           embeddingProgress: IndexBuilder.Progress? = nil,
                           crossValidationProgress: ((Int, Int) -> Void)? = nil) throws -> HeadReport {
+        guard folder != nil else { throw ClassificationError.headNeedsFolder(store: location) }
         let (x, labels) = try trainingData(dataset, progress: embeddingProgress)
         let start = Date()
         var chosen = lambda ?? 0, how = "given"
@@ -300,7 +416,7 @@ public final class Workspace: Sendable {
         let (head, report) = try LinearHeadTrainer(lambda: chosen, maxIterations: maxIterations).train(x, labels: labels)
         try writing.withLock { _ in
             try refresh()
-            let writer = try IndexWriter(updating: snapshot.store, appendingRows: false)
+            let writer = try IndexWriter(updating: snapshot.store!, appendingRows: false)
             do {
                 try head.write(to: writer, settings: ["head.lambda": "\(chosen)", "head.lambda.source": how, "head.iterations": "\(report.iterations)",
                                                      "head.rows": "\(x.rows)", "head.source": dataset?.displayPath ?? "index"])
@@ -330,8 +446,7 @@ public final class Workspace: Sendable {
         var classifier = try self.classifier(k: k)
         if s.head == nil {
             note(.headTrained)
-            let (x, labels) = try trainingData()
-            classifier = OfflineClassifier(retriever: s.retriever, head: try LinearHeadTrainer().train(x, labels: labels).0, k: k)
+            classifier = OfflineClassifier(retriever: s.retriever, head: try trainedHead(), k: k)
         }
         let unknown = Set(rows.compactMap(\.label)).subtracting(s.labels)
         if !unknown.isEmpty {
@@ -364,6 +479,9 @@ public final class Workspace: Sendable {
         return report
     }
 
-    /// `Workspace.verify(folder:)` of this workspace's folder.
-    public func verify() throws -> VerifyReport { try Self.verify(folder: folder) }
+    /// `Workspace.verify(folder:)` of this workspace's folder; over a remote store, the store's own checks.
+    public func verify() throws -> VerifyReport {
+        guard let folder else { return VerifyReport(files: try remote!.verify(), openProblem: nil) }
+        return try Self.verify(folder: folder)
+    }
 }

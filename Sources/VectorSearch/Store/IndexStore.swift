@@ -48,22 +48,19 @@ public final class IndexStore: Sendable {
         return try MappedFile(folder.appendingPathComponent(entry.name), expectedSize: entry.bytes)
     }
 
-    /// Refuses an embedder other than the one the index was built with.
-    public func check(embedderIdentifier: String, dimension: Int) throws {
-        guard dimension == manifest.dimension else {
-            throw StoreError.dimensionMismatch(index: manifest.dimension, current: dimension)
-        }
-        guard embedderIdentifier == manifest.embedder else {
-            throw StoreError.embedderMismatch(index: manifest.embedder, current: embedderIdentifier)
-        }
-    }
-
     /// One verified file: role, name, and whether size and SHA-256 match.
     public struct FileCheck: Sendable, Codable {
         public var role: String
         public var name: String
         public var ok: Bool
         public var problem: String?
+
+        public init(role: String, name: String, ok: Bool, problem: String?) {
+            self.role = role
+            self.name = name
+            self.ok = ok
+            self.problem = problem
+        }
     }
 
     /// Recomputes every file's SHA-256 (reads everything once). Opening the folder first is not
