@@ -8,8 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 flags=(-c release -Xswiftc -enable-testing)
 # `rag serve` (Hummingbird, Prometheus) is behind the Server trait: on unless LOCALRAG_SERVER=0
-# (the demo turns it off: ~3.5 more minutes of compiling on 2 cores for a first build).
-[ "${LOCALRAG_SERVER:-1}" = 0 ] || flags+=(--traits Server)
+# (the demo turns both off: minutes more of compiling on 2 cores for a first build).
+# `--store milvus://` (gRPC, protobuf) is behind the Milvus trait the same way (LOCALRAG_MILVUS=0 turns it off).
+traits=()
+[ "${LOCALRAG_SERVER:-1}" = 0 ] || traits+=(Server)
+[ "${LOCALRAG_MILVUS:-1}" = 0 ] || traits+=(Milvus)
+[ ${#traits[@]} = 0 ] || flags+=(--traits "$(IFS=,; echo "${traits[*]}")")
 if [ "${1:-}" = "--tests" ]; then
   swift build "${flags[@]}" --build-tests >&2
 elif [ "${1:-}" = "--manual" ]; then

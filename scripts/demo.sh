@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # The demo needs no HTTP server: build without it (scripts/build.sh builds it otherwise).
-rag="$(LOCALRAG_SERVER=${LOCALRAG_SERVER:-0} scripts/build.sh)/rag"
+rag="$(LOCALRAG_SERVER=${LOCALRAG_SERVER:-0} LOCALRAG_MILVUS=${LOCALRAG_MILVUS:-0} scripts/build.sh)/rag"
 out=out
 mkdir -p "$out"
 

@@ -1,0 +1,48 @@
+// MilvusStore+Checks: `rag index verify` and `rag index info` for a Milvus collection: row count, keys, index, embedder.
+public import VectorSearch
+import Foundation
+import MilvusProto
+
+extension MilvusStore {
+    /// Checks, one line each: the build committed; the schema is LocalRAG's at the recorded
+    /// dimension; the server holds exactly the recorded number of rows and their keys are
+    /// `0 ..< count` (every row once); the vector index is built over every row.
+    public func verify() throws -> [IndexStore.FileCheck] {
+        try requireLocalRAG()
+        var checks: [IndexStore.FileCheck] = []
+        func add(_ role: String, _ name: String, _ problem: String?) {
+            checks.append(IndexStore.FileCheck(role: role, name: name, ok: problem == nil, problem: problem))
+        }
+        add("state", "build state \(state)", state == State.committed ? nil : "the build did not commit (state \(state.isEmpty ? "missing" : state))")
+        add("embedder", "embedder \(embedderIdentifier) (\(dimension) dimensions)",
+            embedderIdentifier.isEmpty || dimension <= 0 ? "no embedder or dimension recorded" : nil)
+        let stored = try countRows()
+        add("rows", "\(stored) rows stored", stored == count ? nil : "\(stored) rows stored, \(count) recorded")
+        let keys = try storedRowNumbers(below: max(count, stored) + 1)
+        let outside = stored - keys.count
+        let once = keys.count == count && keys.enumerated().allSatisfy { $0.offset == $0.element }
+        add("keys", "row numbers 0..<\(count), each once",
+            once && outside == 0 ? nil : "\(keys.count) of 0..<\(count) present\(outside > 0 ? ", \(outside) rows outside that range" : "")")
+        if let index = try describeIndex() {
+            let type = index.params.first { $0.key == "index_type" }?.value ?? indexType
+            let built = index.state == .finished && (index.totalRows == 0 || index.indexedRows == index.totalRows)
+            add("index", "index \(type) on \(index.fieldName)", built ? nil : "index state \(index.state), \(index.indexedRows) of \(index.totalRows) rows indexed")
+        } else {
+            add("index", "vector index", "no index on \(MilvusColumns.embedding)")
+        }
+        return checks
+    }
+
+    public func describe() throws -> [(name: String, value: String)] {
+        var lines: [(String, String)] = [
+            ("store", "\(location) (Milvus collection, LocalRAG format \(properties[Property.format] ?? "?"))"),
+            ("state", state),
+            ("embedder", embedderIdentifier),
+            ("vectors", "\(count) x \(dimension), metric COSINE"),
+            ("labels", "\(labels.count)"),
+            ("index", properties[Property.index] ?? "-"),
+        ]
+        lines.append(("loaded", "\(try loadState() == .loaded ? "yes" : "no")"))
+        return lines
+    }
+}

@@ -1,0 +1,202 @@
+// MilvusStore+Writing: builds into Milvus: create the collection, upsert row batches (idempotent), flush, index, load, commit the properties.
+public import LinearAlgebra
+public import VectorSearch
+import Foundation
+import GRPCCore
+import MilvusProto
+
+extension MilvusStore {
+    public func beginBuild(embedderIdentifier: String, dimension: Int, resume: Bool) throws -> Int {
+        guard exists else {
+            try create(embedderIdentifier: embedderIdentifier, dimension: dimension)
+            return 0
+        }
+        try requireLocalRAG()
+        try check(embedderIdentifier: embedderIdentifier, dimension: dimension)
+        guard resume else { throw MilvusError.collectionExists(address: location, rows: try countRows()) }
+        try setProperties([Property.state: State.building])
+        // Batches go in row order, so an interrupted build leaves rows 0 ..< n, plus perhaps part
+        // of the next batch; upserts from n redo that batch whole. Anything else starts over (upserts replace).
+        let n = try countRows()
+        return try n > 0 && countRows(where: "id >= 0 && id < \(n)") == n ? n : 0
+    }
+
+    public func beginAppend() throws {
+        try requireReadable()
+        try setProperties([Property.state: State.appending])
+    }
+
+    public func upsert(_ vectors: Matrix, documents: [Document]) throws {
+        precondition(vectors.rows == documents.count, "one document per vector row")
+        var start = 0
+        while start < documents.count {
+            // Up to batchRows rows and about 8 MiB per request.
+            var end = start, bytes = 0
+            while end < documents.count && end - start < connection.options.batchRows && bytes < 8 << 20 {
+                bytes += vectors.cols * 4 + documents[end].text.utf8.count + 64
+                end += 1
+            }
+            var request = Milvus_Proto_Milvus_UpsertRequest()
+            request.collectionName = address.collection
+            request.dbName = address.database
+            request.fieldsData = try MilvusColumns.fields(vectors, rows: start..<end, documents: documents[start..<end])
+            request.numRows = UInt32(end - start)
+            // A retried request upserts the same keys again: the batch is stored once, whole.
+            let answer = try connection.call("Upsert") { [request] service, metadata, options in
+                try await service.upsert(request: ClientRequest(message: request, metadata: metadata), options: options)
+            }
+            try connection.check(answer.status, "Upsert")
+            start = end
+        }
+    }
+
+    public func commit(labels: [String], count: Int, index: RemoteIndexKind) throws {
+        try flush()
+        let stored = try countRows()
+        guard stored == count else {
+            throw MilvusError.unexpectedAnswer(address: location, operation: "Flush", detail: "\(stored) rows stored, \(count) written")
+        }
+        var indexText = properties[Property.index] ?? ""
+        if try describeIndex() == nil {
+            let (type, params) = Self.indexParameters(index, rows: count)
+            try createIndex(type: type, params: params)
+            indexText = "\(type) \(params)"
+        }
+        try load()
+        let labelsJSON = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
+        try setProperties([Property.labels: labelsJSON, Property.rows: "\(count)", Property.index: indexText, Property.state: State.committed])
+    }
+
+    public func reopened() throws -> any RemoteVectorStore {
+        let store = try MilvusStore(connection: connection)
+        try store.requireReadable()
+        return store
+    }
+
+    /// Drops the collection (every row and property).
+    public func drop() throws {
+        let (name, db) = (address.collection, address.database)
+        let status = try connection.call("DropCollection") { service, metadata, options in
+            var request = Milvus_Proto_Milvus_DropCollectionRequest()
+            request.collectionName = name
+            request.dbName = db
+            return try await service.dropCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(status, "DropCollection")
+    }
+
+    /// Milvus's index type and its parameters (a JSON object) for `kind` over `rows` rows.
+    static func indexParameters(_ kind: RemoteIndexKind, rows: Int) -> (type: String, params: String) {
+        switch kind {
+        case .flat: return ("FLAT", "{}")
+        case .ivf(let nlist): return ("IVF_FLAT", "{\"nlist\":\(nlist ?? IVFIndex.defaultListCount(rows: rows))}")
+        case .hnsw(let m, let ef): return ("HNSW", "{\"M\":\(m),\"efConstruction\":\(ef)}")
+        }
+    }
+
+    private func create(embedderIdentifier: String, dimension: Int) throws {
+        var request = Milvus_Proto_Milvus_CreateCollectionRequest()
+        request.collectionName = address.collection
+        request.dbName = address.database
+        request.schema = try MilvusColumns.schema(name: address.collection, dimension: dimension).serializedData()
+        request.consistencyLevel = .bounded
+        request.properties = [
+            (Property.format, "1"), (Property.embedder, embedderIdentifier), (Property.dimension, "\(dimension)"),
+            (Property.labels, "[]"), (Property.rows, "0"), (Property.state, State.building),
+        ].map { MilvusColumns.keyValue($0.0, $0.1) }
+        let status = try connection.call("CreateCollection") { [request] service, metadata, options in
+            try await service.createCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(status, "CreateCollection")
+    }
+
+    func setProperties(_ values: [String: String]) throws {
+        var request = Milvus_Proto_Milvus_AlterCollectionRequest()
+        request.collectionName = address.collection
+        request.dbName = address.database
+        request.properties = values.sorted { $0.key < $1.key }.map { MilvusColumns.keyValue($0.key, $0.value) }
+        let status = try connection.call("AlterCollection") { [request] service, metadata, options in
+            try await service.alterCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(status, "AlterCollection")
+    }
+
+    private func flush() throws {
+        let (name, db) = (address.collection, address.database)
+        let answer = try connection.call("Flush", timeout: connection.options.indexTimeout) { service, metadata, options in
+            var request = Milvus_Proto_Milvus_FlushRequest()
+            request.collectionNames = [name]
+            request.dbName = db
+            return try await service.flush(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(answer.status, "Flush")
+    }
+
+    /// The vector field's index, nil when there is none.
+    func describeIndex() throws -> Milvus_Proto_Milvus_IndexDescription? {
+        let (name, db) = (address.collection, address.database)
+        let answer = try connection.call("DescribeIndex") { service, metadata, options in
+            var request = Milvus_Proto_Milvus_DescribeIndexRequest()
+            request.collectionName = name
+            request.dbName = db
+            request.fieldName = MilvusColumns.embedding
+            return try await service.describeIndex(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        // Milvus answers code 700 ("index not found"; Lite: "no index on collection …") when there is none.
+        let reason = answer.status.reason.lowercased()
+        if answer.status.code == 700 || reason.contains("index not found") || reason.contains("no index") { return nil }
+        try connection.check(answer.status, "DescribeIndex")
+        return answer.indexDescriptions.first { $0.fieldName == MilvusColumns.embedding } ?? answer.indexDescriptions.first
+    }
+
+    private func createIndex(type: String, params: String) throws {
+        var request = Milvus_Proto_Milvus_CreateIndexRequest()
+        request.collectionName = address.collection
+        request.dbName = address.database
+        request.fieldName = MilvusColumns.embedding
+        request.indexName = MilvusColumns.embedding
+        // The parameters go as one JSON object under "params" (Milvus Lite drops them as separate keys).
+        request.extraParams = [("index_type", type), ("metric_type", "COSINE"), ("params", params)].map { MilvusColumns.keyValue($0.0, $0.1) }
+        let status = try connection.call("CreateIndex", timeout: connection.options.indexTimeout) { [request] service, metadata, options in
+            try await service.createIndex(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(status, "CreateIndex")
+        // A cluster builds in the background: wait until every row is indexed.
+        let deadline = Date().addingTimeInterval(Double(connection.options.indexTimeout.components.seconds))
+        while let d = try describeIndex(), d.state != .finished {
+            guard d.state != .failed else {
+                throw MilvusError.server(address: location, operation: "CreateIndex", code: -1, reason: d.indexStateFailReason)
+            }
+            guard Date() < deadline else { throw MilvusError.unreachable(server: address.server, operation: "CreateIndex", detail: "index not built in time") }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+    }
+
+    func load() throws {
+        let (name, db) = (address.collection, address.database)
+        let status = try connection.call("LoadCollection", timeout: connection.options.indexTimeout) { service, metadata, options in
+            var request = Milvus_Proto_Milvus_LoadCollectionRequest()
+            request.collectionName = name
+            request.dbName = db
+            return try await service.loadCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(status, "LoadCollection")
+        let deadline = Date().addingTimeInterval(Double(connection.options.indexTimeout.components.seconds))
+        while try loadState() != .loaded {
+            guard Date() < deadline else { throw MilvusError.unreachable(server: address.server, operation: "LoadCollection", detail: "not loaded in time") }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+
+    func loadState() throws -> Milvus_Proto_Common_LoadState {
+        let (name, db) = (address.collection, address.database)
+        let answer = try connection.call("GetLoadState") { service, metadata, options in
+            var request = Milvus_Proto_Milvus_GetLoadStateRequest()
+            request.collectionName = name
+            request.dbName = db
+            return try await service.getLoadState(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(answer.status, "GetLoadState")
+        return answer.state
+    }
+}

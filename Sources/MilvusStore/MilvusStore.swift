@@ -1,0 +1,255 @@
+// MilvusStore: a Milvus collection as LocalRAG's vector store: search, training rows, and (MilvusStore+Writing) builds that resume.
+public import Foundation
+public import LinearAlgebra
+public import VectorSearch
+import GRPCCore
+import MilvusProto
+
+/// The rows of one Milvus collection (a cluster's or Milvus Lite's), searched by cosine similarity
+/// through the collection's index. LocalRAG records the embedder, dimension, label list, row count
+/// and build state as collection properties, so a collection built with another embedder, or one
+/// whose build never committed, is refused like a damaged local index.
+public final class MilvusStore: RemoteVectorStore {
+    public let address: MilvusAddress
+    /// Whether the collection exists (a build creates it).
+    public let exists: Bool
+    public let count: Int
+    public let dimension: Int
+    public let embedderIdentifier: String
+    public let labels: [String]
+    /// The build state recorded in the collection: building, appending or committed ("" when absent).
+    public let state: String
+    /// The collection's properties as read at open.
+    public let properties: [String: String]
+    let connection: MilvusConnection
+
+    /// Deadlines, retries and batch sizes.
+    public struct Options: Sendable {
+        /// Deadline of one call (index builds and loads get `indexTimeout`).
+        public var timeout: Duration
+        public var indexTimeout: Duration
+        /// Retries after UNAVAILABLE or DEADLINE_EXCEEDED, waiting `backoff`·2^attempt seconds before each.
+        public var retries: Int
+        public var backoff: Double
+        /// Rows per upsert request (also capped at about 8 MiB per request).
+        public var batchRows: Int
+
+        public init(timeout: Duration = .seconds(30), indexTimeout: Duration = .seconds(1800), retries: Int = 4,
+                    backoff: Double = 0.25, batchRows: Int = 1000) {
+            self.timeout = timeout
+            self.indexTimeout = indexTimeout
+            self.retries = retries
+            self.backoff = backoff
+            self.batchRows = batchRows
+        }
+    }
+
+    enum Property {
+        static let format = "localrag.format"
+        static let embedder = "localrag.embedder"
+        static let dimension = "localrag.dimension"
+        static let labels = "localrag.labels"
+        static let rows = "localrag.rows"
+        static let state = "localrag.state"
+        static let index = "localrag.index"
+    }
+
+    enum State {
+        static let building = "building"
+        static let appending = "appending"
+        static let committed = "committed"
+    }
+
+    /// Connects to the server and reads the collection's description (a missing collection is
+    /// fine: a build creates it). Unreachable servers fail here, after the retries.
+    public convenience init(connecting address: MilvusAddress, options: Options = Options()) throws {
+        try self.init(connection: try MilvusConnection(address: address, options: options))
+    }
+
+    /// The collection at `address` for reading: refuses a missing collection, one LocalRAG did not
+    /// make, and one whose build did not commit.
+    public static func open(_ address: MilvusAddress, options: Options = Options()) throws -> MilvusStore {
+        let store = try MilvusStore(connecting: address, options: options)
+        try store.requireReadable()
+        // A restarted server holds the collection released.
+        if try store.loadState() != .loaded { try store.load() }
+        return store
+    }
+
+    init(connection: MilvusConnection) throws {
+        self.connection = connection
+        address = connection.address
+        let name = address.collection, db = address.database
+        let has = try connection.call("HasCollection") { service, metadata, options in
+            var request = Milvus_Proto_Milvus_HasCollectionRequest()
+            request.collectionName = name
+            request.dbName = db
+            return try await service.hasCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(has.status, "HasCollection")
+        exists = has.value
+        guard exists else {
+            (count, dimension, embedderIdentifier, labels, state, properties) = (0, 0, "", [], "", [:])
+            return
+        }
+        let described = try connection.call("DescribeCollection") { service, metadata, options in
+            var request = Milvus_Proto_Milvus_DescribeCollectionRequest()
+            request.collectionName = name
+            request.dbName = db
+            return try await service.describeCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(described.status, "DescribeCollection")
+        var properties: [String: String] = [:]
+        for kv in described.properties { properties[kv.key] = kv.value }
+        self.properties = properties
+        embedderIdentifier = properties[Property.embedder] ?? ""
+        dimension = Int(properties[Property.dimension] ?? "") ?? 0
+        count = Int(properties[Property.rows] ?? "") ?? 0
+        state = properties[Property.state] ?? ""
+        labels = properties[Property.labels].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+    }
+
+    public var location: String { address.description }
+
+    /// Whether LocalRAG made the collection (its properties are there).
+    public var isLocalRAG: Bool { properties[Property.format] != nil }
+
+    func requireLocalRAG() throws {
+        guard exists else { throw MilvusError.noCollection(address: location) }
+        guard isLocalRAG else { throw MilvusError.notLocalRAG(address: location, reason: "no \(Property.format) property") }
+    }
+
+    func requireReadable() throws {
+        try requireLocalRAG()
+        guard state != State.building else { throw MilvusError.buildIncomplete(address: location) }
+    }
+
+    // MARK: Searching
+
+    /// Queries per search request.
+    static let queriesPerRequest = 256
+
+    public func nearest(_ queries: Matrix, k: Int, parameters: SearchParameters) throws -> [[ScoredDocument]] {
+        var out: [[ScoredDocument]] = []
+        out.reserveCapacity(queries.rows)
+        var start = 0
+        while start < queries.rows {
+            let end = min(queries.rows, start + Self.queriesPerRequest)
+            out += try search(queries, rows: start..<end, k: k, parameters: parameters)
+            start = end
+        }
+        return out
+    }
+
+    private func search(_ queries: Matrix, rows: Range<Int>, k: Int, parameters: SearchParameters) throws -> [[ScoredDocument]] {
+        var placeholder = Milvus_Proto_Common_PlaceholderValue()
+        placeholder.tag = "$0"
+        placeholder.type = .floatVector
+        placeholder.values = rows.map { r in queries.row(r).withUnsafeBytes { Data($0) } }
+        var group = Milvus_Proto_Common_PlaceholderGroup()
+        group.placeholders = [placeholder]
+        var request = Milvus_Proto_Milvus_SearchRequest()
+        request.collectionName = address.collection
+        request.dbName = address.database
+        request.placeholderGroup = try group.serializedData()
+        request.dslType = .boolExprV1
+        request.nq = Int64(rows.count)
+        request.outputFields = [MilvusColumns.label, MilvusColumns.text, MilvusColumns.sourceRow]
+        var params: [String: Int] = [:]
+        if let nprobe = parameters.nprobe { params["nprobe"] = nprobe }
+        if indexType == "HNSW" { params["ef"] = max(k, parameters.ef ?? 64) }
+        request.searchParams = [
+            MilvusColumns.keyValue("anns_field", MilvusColumns.embedding),
+            MilvusColumns.keyValue("topk", "\(k)"),
+            MilvusColumns.keyValue("metric_type", "COSINE"),
+            MilvusColumns.keyValue("params", String(decoding: try JSONSerialization.data(withJSONObject: params, options: .sortedKeys), as: UTF8.self)),
+        ]
+        let answer = try connection.call("Search") { [request] service, metadata, options in
+            try await service.search(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(answer.status, "Search")
+        let result = answer.results
+        let ids = result.ids.intID.data
+        guard result.scores.count == ids.count, result.topks.count == rows.count || ids.isEmpty else {
+            throw MilvusError.unexpectedAnswer(address: location, operation: "Search",
+                                               detail: "\(ids.count) ids, \(result.scores.count) scores, \(result.topks.count) hit counts for \(rows.count) queries")
+        }
+        let documents: [Document]
+        do { documents = try MilvusColumns.documents(MilvusColumns.Answer(result.fieldsData), ids: ids) } catch {
+            throw MilvusError.unexpectedAnswer(address: location, operation: "Search", detail: "\(error)")
+        }
+        var at = 0
+        return rows.indices.map { q in
+            let n = result.topks.isEmpty ? 0 : Int(result.topks[q])
+            defer { at += n }
+            // Best first, ties to the lower row, as the local indexes order them.
+            return (at..<at + n).map { ScoredDocument(score: result.scores[$0], document: documents[$0]) }
+                .sorted { ($0.score, -$0.document.row) > ($1.score, -$1.document.row) }
+        }
+    }
+
+    /// The index type recorded at commit (FLAT, IVF_FLAT, HNSW), "" before.
+    var indexType: String { properties[Property.index].map { String($0.prefix { $0 != " " }) } ?? "" }
+
+    // MARK: Reading rows
+
+    /// Rows per query page when reading every vector.
+    static let rowsPerPage = 2000
+
+    public func labelledVectors() throws -> (vectors: Matrix, labels: [String?]) {
+        var storage: [Float] = []
+        storage.reserveCapacity(count * dimension)
+        var labels: [String?] = []
+        var start = 0
+        while start < count {
+            let end = min(count, start + Self.rowsPerPage)
+            let answer = try query("id >= \(start) && id < \(end)", fields: [MilvusColumns.id, MilvusColumns.embedding, MilvusColumns.label])
+            let ids = answer.longs(MilvusColumns.id), vectors = answer.floats(MilvusColumns.embedding), rowLabels = answer.strings(MilvusColumns.label)
+            guard ids.count == end - start, vectors.count == ids.count * dimension, rowLabels.count == ids.count else {
+                throw MilvusError.unexpectedAnswer(address: location, operation: "Query",
+                                                   detail: "rows \(start)..<\(end): \(ids.count) ids, \(vectors.count / max(1, dimension)) vectors, \(rowLabels.count) labels")
+            }
+            for i in ids.indices.sorted(by: { ids[$0] < ids[$1] }) {
+                storage += vectors[i * dimension ..< (i + 1) * dimension]
+                labels.append(rowLabels[i].isEmpty ? nil : rowLabels[i])
+            }
+            start = end
+        }
+        return (Matrix(rows: count, cols: dimension, storage: storage), labels)
+    }
+
+    /// Rows matching `expression` ("" for all), counted by the server.
+    public func countRows(where expression: String = "") throws -> Int {
+        let answer = try query(expression, fields: ["count(*)"])
+        guard let n = answer.longs("count(*)").first else {
+            throw MilvusError.unexpectedAnswer(address: location, operation: "Query count(*)", detail: "no count")
+        }
+        return Int(n)
+    }
+
+    /// The primary keys (row numbers) stored in `0 ..< bound`, ascending, read by key range: for checks.
+    public func storedRowNumbers(below bound: Int) throws -> [Int] {
+        var ids: [Int] = []
+        var start = 0
+        while start < bound {
+            let end = min(bound, start + Self.rowsPerPage * 10)
+            ids += try query("id >= \(start) && id < \(end)", fields: [MilvusColumns.id]).longs(MilvusColumns.id).map { Int($0) }
+            start = end
+        }
+        return ids.sorted()
+    }
+
+    func query(_ expression: String, fields: [String]) throws -> MilvusColumns.Answer {
+        var request = Milvus_Proto_Milvus_QueryRequest()
+        request.collectionName = address.collection
+        request.dbName = address.database
+        request.expr = expression
+        request.outputFields = fields
+        request.consistencyLevel = .strong
+        let answer = try connection.call("Query") { [request] service, metadata, options in
+            try await service.query(request: ClientRequest(message: request, metadata: metadata), options: options)
+        }
+        try connection.check(answer.status, "Query")
+        return MilvusColumns.Answer(answer.fieldsData)
+    }
+}
