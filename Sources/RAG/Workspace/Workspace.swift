@@ -15,8 +15,8 @@ public final class Workspace: Sendable {
     /// The index folder (a private temporary one for `Workspace.build(from:into: nil)`, removed
     /// with the workspace); nil over a remote store.
     public let folder: URL?
-    /// The remote store the rows live in, when not in a folder.
-    public let remote: (any RemoteVectorStore)?
+    /// The remote store the rows live in (as of the current snapshot), when not in a folder.
+    public var remote: (any RemoteVectorStore)? { snapshot.vectors as? any RemoteVectorStore }
     /// Where the rows live, for messages: the folder's path or the remote store's address.
     public var location: String { folder?.relativePath ?? remote?.location ?? "" }
     public let embedder: any Embedder
@@ -70,7 +70,6 @@ public final class Workspace: Sendable {
 
     init(remote: any RemoteVectorStore, embedder: any Embedder, modelFolder: URL?, report: RemoteBuildReport? = nil) throws {
         folder = nil
-        self.remote = remote
         self.embedder = embedder
         self.modelFolder = modelFolder
         ownsFolder = false
@@ -84,7 +83,6 @@ public final class Workspace: Sendable {
     init(store: IndexStore, embedder: any Embedder, modelFolder: URL?, ownsFolder: Bool,
          report: IVFIndex.BuildReport?, seconds: Double = 0) throws {
         folder = store.folder
-        remote = nil
         self.embedder = embedder
         self.modelFolder = modelFolder
         self.ownsFolder = ownsFolder

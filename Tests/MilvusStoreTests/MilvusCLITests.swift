@@ -1,0 +1,166 @@
+// MilvusCLITests: `rag … --store milvus://` as a user runs it against a real Milvus Lite: exact output and exit codes, a server killed mid-load then --resume, a dead server's error.
+import Foundation
+import XCTest
+import RAG
+@testable import MilvusStore
+
+final class MilvusCLITests: XCTestCase {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The `rag` executable beside the test bundle (built because this target depends on it).
+    static var rag: URL {
+        let products = Bundle.main.bundleURL
+        let candidates = [products.appendingPathComponent("rag"), products.deletingLastPathComponent().appendingPathComponent("rag")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    func launch(_ arguments: [String], in folder: URL) throws -> (Process, Pipe, Pipe) {
+        let p = Process()
+        p.executableURL = Self.rag
+        p.arguments = arguments
+        p.currentDirectoryURL = folder
+        var env = ProcessInfo.processInfo.environment
+        env["LOCALRAG_STORE"] = nil
+        env["LOCALRAG_INDEX"] = nil
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return (p, out, err)
+    }
+
+    func run(_ arguments: [String], in folder: URL) throws -> Output {
+        let (p, out, err) = try launch(arguments, in: folder)
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A folder with the first `count` rows of data/train.csv repeated `copies` times as train.csv.
+    func folder(rows count: Int, copies: Int = 1) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("milvus-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let rows = try Dataset(url: MilvusLite.root.appendingPathComponent("data/train.csv")).readAll().prefix(count)
+        let body = rows.map { "\"\($0.text.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.label!)\n" }.joined()
+        try ("text,label_text\n" + String(repeating: body, count: copies)).write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func testBuildQueryInfoVerifyAddAndRefusals() throws {
+        let milvus = try MilvusLite(self)
+        let dir = try folder(rows: 300)
+        let store = milvus.address("cli")
+        let build = try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", store], in: dir)
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertTrue(build.stdout.hasPrefix("indexed 300 rows ("), build.stdout)
+        XCTAssertTrue(build.stdout.contains("labels) from train.csv into \(store) in "), build.stdout)
+        XCTAssertTrue(build.stdout.contains("\ntime: embedding "), build.stdout)
+
+        let again = try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", store], in: dir)
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(again.stderr, "Error: the collection at \(store) already exists (300 rows); pass --resume to continue the build it holds, or choose another collection name\n")
+
+        let info = try run(["index", "info", "--store", store], in: dir)
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.hasPrefix("store     \(store) (Milvus collection, LocalRAG format 1)\nstate     committed\nembedder  hashing:v1:d=384\nvectors   300 x 384, metric COSINE\n"), info.stdout)
+        let json = try run(["index", "info", "--json", "--store", store], in: dir)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String]
+        XCTAssertEqual(object?["index"], "FLAT {}")
+
+        let verify = try run(["index", "verify", "--store", store], in: dir)
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        XCTAssertEqual(verify.stdout.split(separator: "\n").last, "verified 5 checks in \(store)")
+
+        // The same neighbours as a local index of the same rows.
+        XCTAssertEqual(try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing"], in: dir).status, 0)
+        let local = try run(["query", "my card has not arrived yet", "-k", "5", "--json"], in: dir)
+        let remote = try run(["query", "my card has not arrived yet", "-k", "5", "--json", "--store", store], in: dir)
+        XCTAssertEqual(remote.status, 0, remote.stderr)
+        let rows = { (s: String) in ((try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any])?["neighbours"] as? [[String: Any]])?.map { $0["row"] as! Int } }
+        XCTAssertEqual(rows(local.stdout), rows(remote.stdout))
+        XCTAssertNotNil(rows(remote.stdout))
+
+        let classify = try run(["classify", "--csv", "train.csv", "--method", "knn", "--exclude-self", "--limit", "50", "--store", store], in: dir)
+        XCTAssertEqual(classify.status, 0, classify.stderr)
+        XCTAssertEqual(classify.stdout.split(separator: "\n").count, 50)
+
+        let add = try run(["index", "add", "--csv", "train.csv", "--store", store], in: dir)
+        XCTAssertEqual(add.status, 0, add.stderr)
+        XCTAssertTrue(add.stdout.hasPrefix("added 300 rows from train.csv to \(store) (now 600 rows) in "), add.stdout)
+        XCTAssertEqual(try run(["index", "verify", "--store", store], in: dir).status, 0)
+
+        // Folder-only commands, both locations at once, and a bad address say so.
+        let tune = try run(["index", "tune", "--store", store], in: dir)
+        XCTAssertEqual(tune.status, 1)
+        XCTAssertEqual(tune.stderr, "Error: rag index tune works on an index folder, not on a remote store (\(store)); pass --index DIR\n")
+        let both = try run(["query", "x", "--store", store, "--index", "index"], in: dir)
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.hasPrefix("Error: give either --index DIR or --store milvus://…, not both\n"), both.stderr)
+        let bad = try run(["query", "x", "--store", "milvus://127.0.0.1/"], in: dir)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "Error: bad Milvus address milvus://127.0.0.1/: no collection after the host (…/COLLECTION)\n")
+        let missing = try run(["query", "x", "--store", milvus.address("nothing_here")], in: dir)
+        XCTAssertEqual(missing.stderr, "Error: no collection at \(milvus.address("nothing_here")): build it with `rag index build --csv FILE --store ADDRESS`\n")
+    }
+
+    func testServerKilledMidLoadThenResumeStoresEveryRowOnce() throws {
+        let milvus = try MilvusLite(self)
+        // 7,500 rows x 4: upserting takes seconds, so the kill lands mid-load.
+        let dir = try folder(rows: 7500, copies: 4)
+        let store = milvus.address("killed")
+        let arguments = ["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--batch-size", "250", "--store", store]
+        let (p, _, err) = try launch(arguments, in: dir)
+        let watcher = try MilvusStore(connecting: try MilvusAddress(parsing: store), options: .init(retries: 0))
+        var seen = 0
+        let deadline = Date().addingTimeInterval(120)
+        while p.isRunning && Date() < deadline {
+            seen = (try? MilvusStore(connection: watcher.connection).countRows()) ?? 0
+            if seen >= 2000 { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        XCTAssertTrue(p.isRunning, "the build ended before the kill (\(seen) rows seen)")
+        milvus.stop(kill: true)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 1)
+        XCTAssertTrue(message.contains("Error: Milvus at 127.0.0.1:\(milvus.port) did not answer (Upsert): "), message)
+        XCTAssertTrue(message.hasSuffix("is the server running? (Milvus Lite: `milvus-lite server --data-dir DIR --host 127.0.0.1 --port 19530`)\n"), message)
+
+        try milvus.start()
+        let survived = try MilvusStore(connecting: try MilvusAddress(parsing: store)).countRows()
+        let rerun = try run(arguments, in: dir)
+        XCTAssertEqual(rerun.status, 1, "a rerun without --resume refuses the collection")
+        let resumed = try run(arguments + ["--resume"], in: dir)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.hasPrefix("indexed 30000 rows ("), resumed.stdout)
+        if survived > 0 { XCTAssertTrue(resumed.stdout.contains("(resumed: "), resumed.stdout) }
+        let opened = try MilvusStore.open(try MilvusAddress(parsing: store))
+        XCTAssertEqual(try opened.countRows(), 30000)
+        let ids = try opened.storedRowNumbers(below: 100_000)
+        XCTAssertEqual(ids, Array(0..<30000), "every row exactly once")
+        XCTAssertEqual(ids.reduce(0, +), 30000 * 29999 / 2)
+        XCTAssertEqual(try run(["index", "verify", "--store", store], in: dir).status, 0)
+        print("milvus kill -9 mid-load: \(seen) rows seen before the kill, \(survived) after the restart; --resume stored 30000 rows, ids 0..<30000 once each")
+    }
+
+    func testServerDownIsAClearErrorNamingTheAddressNotAHang() throws {
+        let milvus = try MilvusLite(self)
+        let dir = try folder(rows: 50)
+        XCTAssertEqual(try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", milvus.address("down")], in: dir).status, 0)
+        milvus.stop()
+        let start = Date()
+        let r = try run(["query", "my card", "--store", milvus.address("down")], in: dir)
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("Error: Milvus at 127.0.0.1:\(milvus.port) did not answer (HasCollection): unavailable: "), r.stderr)
+        XCTAssertLessThan(seconds, 20, "bounded: retries with backoff, then the error")
+        print(String(format: "milvus down: error after %.1f s", seconds))
+    }
+}

@@ -1,0 +1,136 @@
+// MilvusStoreTests: the store protocol over a real Milvus Lite: the same neighbours and comparison table as the local flat index, builds that resume, refusals, verify, add.
+import Foundation
+import XCTest
+import LinearAlgebra
+import TextEmbedding
+import VectorSearch
+import RAG
+@testable import MilvusStore
+
+final class MilvusStoreTests: XCTestCase {
+    static let root = MilvusLite.root
+
+    func temporaryFolder() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("milvus-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    /// Stores the local index's own vectors and rows in a new collection, as a build would.
+    func copy(_ local: Workspace, into store: MilvusStore, index: RemoteIndexKind = .flat) throws {
+        let rows = local.snapshot.store!
+        XCTAssertEqual(try store.beginBuild(embedderIdentifier: local.embedder.identifier, dimension: local.embedder.dimension, resume: false), 0)
+        let vectors = rows.flat.storage.matrix()
+        try store.upsert(vectors, documents: (0..<rows.count).map { rows.documents.document($0) })
+        try store.commit(labels: rows.documents.labels, count: rows.count, index: index)
+    }
+
+    func testSameNeighboursAndTableAsTheLocalFlatIndex() throws {
+        let milvus = try MilvusLite(self)
+        let dir = try temporaryFolder()
+        let local = try Workspace.build(from: Dataset(url: Self.root.appendingPathComponent("data/train.csv")), into: dir.appendingPathComponent("index"))
+        try copy(local, into: try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("train"))))
+        let remote = try Workspace(remote: try MilvusStore.open(try MilvusAddress(parsing: milvus.address("train"))), embedder: .instance(local.embedder))
+        XCTAssertEqual(remote.snapshot.count, 7500)
+        XCTAssertEqual(remote.snapshot.labels, local.snapshot.labels, "label list in the local index's order")
+
+        // Every test row's top 10: the same rows in the same order, scores within 1e-5.
+        let rows = try Dataset(url: Self.root.appendingPathComponent("data/test.csv")).readAll()
+        let queries = try local.embed(rows.map(\.text))
+        let exact = try local.search(embeddings: queries, texts: rows.map(\.text), k: 10, options: .init(exact: true))
+        let found = try remote.search(embeddings: queries, texts: rows.map(\.text), k: 10)
+        var worst: Float = 0
+        for (q, (a, b)) in zip(exact, found).enumerated() {
+            XCTAssertEqual(a.map(\.document.row), b.map(\.document.row), "query \(q)")
+            XCTAssertEqual(a.map(\.document), b.map(\.document), "query \(q)")
+            for (x, y) in zip(a, b) { worst = max(worst, abs(x.score - y.score)) }
+        }
+        XCTAssertLessThanOrEqual(worst, 1e-5)
+        print("milvus parity: \(rows.count) queries x 10, ids equal, max |score diff| \(worst)")
+
+        // The stored vectors come back bit for bit: heads trained on either are the same head.
+        let (v, labels) = try remote.snapshot.vectors.labelledVectors()
+        XCTAssertEqual(v.storage, local.snapshot.store!.flat.storage.matrix().storage)
+        XCTAssertEqual(labels, (0..<7500).map { local.snapshot.store!.documents.document($0).label })
+
+        // `rag compare`'s table (the local index has no stored head: both train one on their rows).
+        let a = try local.compare(rows), b = try remote.compare(rows)
+        XCTAssertEqual(a.markdown, b.markdown)
+        XCTAssertEqual(b.notes, [.headTrained])
+    }
+
+    func testUnfinishedBuildsOtherEmbeddersAndMissingRowsAreRefusedOrReported() throws {
+        let milvus = try MilvusLite(self)
+        let address = try MilvusAddress(parsing: milvus.address("small"))
+        let embedder = HashingEmbedder(dimension: 16)
+        let texts = (0..<40).map { "text number \($0) about cards and transfers \($0 % 7)" }
+        let vectors = try embedder.embed(texts)
+        let docs = texts.enumerated().map { Document(row: $0.offset, sourceRow: $0.offset, text: $0.element, label: "l\($0.offset % 3)") }
+
+        XCTAssertThrowsError(try MilvusStore.open(address)) { XCTAssertEqual($0 as? MilvusError, .noCollection(address: address.description)) }
+        let store = try MilvusStore(connecting: address)
+        XCTAssertEqual(try store.beginBuild(embedderIdentifier: embedder.identifier, dimension: 16, resume: false), 0)
+        try store.upsert(vectors.rows(0..<25), documents: Array(docs[0..<25]))
+        // Interrupted here: readers refuse it, a new build refuses to overwrite it, another embedder cannot resume it.
+        XCTAssertThrowsError(try MilvusStore.open(address)) { XCTAssertEqual($0 as? MilvusError, .buildIncomplete(address: address.description)) }
+        XCTAssertThrowsError(try MilvusStore(connecting: address).beginBuild(embedderIdentifier: embedder.identifier, dimension: 16, resume: false)) {
+            XCTAssertEqual($0 as? MilvusError, .collectionExists(address: address.description, rows: 25))
+        }
+        XCTAssertThrowsError(try MilvusStore(connecting: address).beginBuild(embedderIdentifier: "minilm:x", dimension: 16, resume: true)) {
+            XCTAssertEqual($0 as? StoreError, .embedderMismatch(index: embedder.identifier, current: "minilm:x"))
+        }
+        let resumed = try MilvusStore(connecting: address)
+        XCTAssertEqual(try resumed.beginBuild(embedderIdentifier: embedder.identifier, dimension: 16, resume: true), 25)
+        // The batch in flight is stored again whole: upserts keep every row once.
+        try resumed.upsert(vectors.rows(20..<40), documents: Array(docs[20..<40]))
+        try resumed.commit(labels: ["l0", "l1", "l2"], count: 40, index: .flat)
+        let opened = try MilvusStore.open(address)
+        XCTAssertEqual(opened.count, 40)
+        XCTAssertEqual(try opened.storedRowNumbers(below: 1000), Array(0..<40))
+        let checks = try opened.verify()
+        XCTAssertTrue(checks.allSatisfy(\.ok), "\(checks)")
+
+        // Another embedder (or dimension) cannot read it.
+        XCTAssertThrowsError(try Workspace(remote: opened, embedder: .instance(HashingEmbedder(dimension: 32)))) {
+            XCTAssertEqual($0 as? StoreError, .dimensionMismatch(index: 16, current: 32))
+        }
+        XCTAssertNoThrow(try Workspace(remote: opened, embedder: .hashing))
+
+        // A row beyond the recorded count (an add that never committed) is reported by verify.
+        try opened.upsert(try embedder.embed(["stray"]), documents: [Document(row: 40, sourceRow: 40, text: "stray", label: nil)])
+        let problems = try MilvusStore.open(address).verify().filter { !$0.ok }
+        XCTAssertEqual(problems.map(\.role), ["rows", "keys"])
+        XCTAssertEqual(problems.first?.problem, "41 rows stored, 40 recorded")
+    }
+
+    func testBuildAddSearchAndClassifyThroughTheWorkspace() throws {
+        let milvus = try MilvusLite(self)
+        let dir = try temporaryFolder()
+        let all = try Dataset(url: Self.root.appendingPathComponent("data/train.csv")).readAll()
+        let csv = dir.appendingPathComponent("train.csv")
+        try ("text,label_text\n" + all.prefix(400).map { "\"\($0.text.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.label!)\n" }.joined())
+            .write(to: csv, atomically: true, encoding: .utf8)
+        let local = try Workspace.build(from: Dataset(url: csv), into: dir.appendingPathComponent("index"), embedder: .hashing)
+        let remote = try Workspace.build(from: Dataset(url: csv), into: try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("w"))),
+                                         embedder: .hashing, index: .ivf(nlist: 4), batchSize: 64)
+        XCTAssertEqual(remote.remoteBuildReport?.rows, 400)
+        XCTAssertEqual(remote.snapshot.labels, local.snapshot.labels)
+        let queries = Array(all[1000..<1040])
+        // IVF_FLAT probing every list is exact.
+        let a = try local.search(queries.map(\.text), k: 5, options: .init(exact: true))
+        let b = try remote.search(queries.map(\.text), k: 5, options: .init(nprobe: 4))
+        XCTAssertEqual(a.map { $0.map(\.document) }, b.map { $0.map(\.document) })
+        XCTAssertEqual(try local.classify(queries, method: .knn).map(\.predicted), try remote.classify(queries, method: .knn).map(\.predicted))
+        XCTAssertEqual(try remote.classify(queries, method: .blend).count, 40, "the head trains on the store's rows")
+        XCTAssertThrowsError(try remote.trainHead()) { XCTAssertEqual($0 as? ClassificationError, .headNeedsFolder(store: milvus.address("w"))) }
+
+        // Added rows are searchable at once, numbered on from the last.
+        let report = try remote.add(texts: ["a brand new question about crypto wallets"], labels: ["new_label"])
+        XCTAssertEqual(report.count, 401)
+        let hit = try remote.search(["a brand new question about crypto wallets"], k: 1, options: .init(nprobe: 4))[0][0]
+        XCTAssertEqual(hit.document, Document(row: 400, sourceRow: 400, text: "a brand new question about crypto wallets", label: "new_label"))
+        XCTAssertEqual(remote.snapshot.labels.last, "new_label")
+        XCTAssertTrue(try remote.verify().ok)
+    }
+}
