@@ -179,7 +179,7 @@ public final class MilvusStore: RemoteVectorStore {
             throw MilvusError.unexpectedAnswer(address: location, operation: "Search", detail: "\(error)")
         }
         var at = 0
-        return rows.indices.map { q in
+        return (0..<rows.count).map { q in
             let n = result.topks.isEmpty ? 0 : Int(result.topks[q])
             defer { at += n }
             // Best first, ties to the lower row, as the local indexes order them.

@@ -1,5 +1,4 @@
 // RemoteVectorStore: a VectorStore kept by a database server (Milvus): filled by a build that can resume, then indexed, verified, re-read.
-public import Foundation
 public import LinearAlgebra
 
 /// A store whose rows live in a server. A build begins (creating the store, or continuing one an
