@@ -32,6 +32,7 @@ let package = Package(
             .product(name: "VectorSearch", package: "LocalRAG"),
             .product(name: "TextEmbedding", package: "LocalRAG"),
             .product(name: "RAG", package: "LocalRAG"),
+            .product(name: "MilvusStore", package: "LocalRAG"),
             .product(name: "SwiftCSV", package: "SwiftCSV"),
             .product(name: "CSV", package: "CSV.swift"),
         ]),

@@ -223,6 +223,8 @@ do {
         exit(try runCSV(Flags(Array(args.dropFirst()), switchNames: [])))
     case "ivf":
         exit(try runIVF(Flags(Array(args.dropFirst()), switchNames: IVFBench.switches)))
+    case "milvus":
+        exit(try runMilvus(Flags(Array(args.dropFirst()), switchNames: MilvusBench.switches)))
     default:
         note("unknown command '\(command)'\n\n" + usage)
         exit(64)
