@@ -40,6 +40,9 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Search every row exactly (flat), even when the index has an IVF part.")
     var exact = false
 
+    @Option(help: "HNSW candidates per query (a --store built with --kind hnsw; default: the larger of -k and 64).")
+    var ef: Int?
+
     @OptionGroup var columns: CSVOptions
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
@@ -48,15 +51,19 @@ struct QueryCommand: ParsableCommand {
         guard k > 0 else { throw ValidationError("-k must be at least 1") }
         guard (text == nil) != (csv == nil) else { throw ValidationError("give either a TEXT or --csv FILE") }
         if let nprobe, nprobe < 1 { throw ValidationError("--nprobe must be at least 1") }
+        if let ef, ef < 1 { throw ValidationError("--ef must be at least 1") }
     }
 
     func run() throws {
         let workspace = try embedding.workspace(index: index)
-        // An index built with --kind ivf is searched through its lists unless --exact.
-        if nprobe != nil && (exact || workspace.snapshot.ivf == nil) {
+        // An index built with --kind ivf is searched through its lists unless --exact; a store
+        // searches with its own index (exact when FLAT).
+        if workspace.remote != nil {
+            if exact { Terminal.printError("note: --exact is ignored: \(index.path) searches with its own index (--kind flat builds an exact one)") }
+        } else if nprobe != nil && (exact || workspace.snapshot.ivf == nil) {
             Terminal.printError("note: --nprobe is ignored: \(exact ? "--exact searches" : "this index has no IVF part, so it searches") every row")
         }
-        let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf)
+        let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf, ef: ef)
         if let text {
             let neighbours = try workspace.search([text], k: k, options: options)[0]
             if json {

@@ -96,6 +96,19 @@ final class MilvusCLITests: XCTestCase {
         XCTAssertTrue(add.stdout.hasPrefix("added 300 rows from train.csv to \(store) (now 600 rows) in "), add.stdout)
         XCTAssertEqual(try run(["index", "verify", "--store", store], in: dir).status, 0)
 
+        // An HNSW collection of the same rows: the stored text's own row first, at --ef 16 and by default.
+        let hnsw = milvus.address("cli_hnsw")
+        XCTAssertEqual(try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--kind", "hnsw", "--store", hnsw], in: dir).status, 0)
+        XCTAssertTrue(try run(["index", "info", "--store", hnsw], in: dir).stdout.contains("\nindex     HNSW {\"M\":16,\"efConstruction\":200}\n"))
+        let first = try Dataset(url: dir.appendingPathComponent("train.csv")).readAll()[7]
+        for extra in [["--ef", "16"], []] {
+            let r = try run(["query", first.text, "-k", "3", "--json", "--store", hnsw] + extra, in: dir)
+            XCTAssertEqual(rows(r.stdout)?.count, 3, r.stderr)
+            XCTAssertEqual(rows(r.stdout)?.first, 7, r.stdout)
+        }
+        let exactNote = try run(["query", "x", "-k", "1", "--exact", "--store", hnsw], in: dir)
+        XCTAssertEqual(exactNote.stderr, "note: --exact is ignored: \(hnsw) searches with its own index (--kind flat builds an exact one)\n")
+
         // Folder-only commands, both locations at once, and a bad address say so.
         let tune = try run(["index", "tune", "--store", store], in: dir)
         XCTAssertEqual(tune.status, 1)
