@@ -36,9 +36,7 @@ extension MilvusStore {
                 bytes += vectors.cols * 4 + documents[end].text.utf8.count + 64
                 end += 1
             }
-            var request = Milvus_Proto_Milvus_UpsertRequest()
-            request.collectionName = address.collection
-            request.dbName = address.database
+            var request: Milvus_Proto_Milvus_UpsertRequest = address.request()
             request.fieldsData = try MilvusColumns.fields(vectors, rows: start..<end, documents: documents[start..<end])
             request.numRows = UInt32(end - start)
             // A retried request upserts the same keys again: the batch is stored once, whole.
@@ -75,12 +73,9 @@ extension MilvusStore {
 
     /// Drops the collection (every row and property).
     public func drop() throws {
-        let (name, db) = (address.collection, address.database)
+        let request: Milvus_Proto_Milvus_DropCollectionRequest = address.request()
         let status = try connection.call("DropCollection") { service, metadata, options in
-            var request = Milvus_Proto_Milvus_DropCollectionRequest()
-            request.collectionName = name
-            request.dbName = db
-            return try await service.dropCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+            try await service.dropCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
         }
         try connection.check(status, "DropCollection")
     }
@@ -95,9 +90,7 @@ extension MilvusStore {
     }
 
     private func create(embedderIdentifier: String, dimension: Int) throws {
-        var request = Milvus_Proto_Milvus_CreateCollectionRequest()
-        request.collectionName = address.collection
-        request.dbName = address.database
+        var request: Milvus_Proto_Milvus_CreateCollectionRequest = address.request()
         request.schema = try MilvusColumns.schema(name: address.collection, dimension: dimension).serializedData()
         request.consistencyLevel = .bounded
         request.properties = [
@@ -111,9 +104,7 @@ extension MilvusStore {
     }
 
     func setProperties(_ values: [String: String]) throws {
-        var request = Milvus_Proto_Milvus_AlterCollectionRequest()
-        request.collectionName = address.collection
-        request.dbName = address.database
+        var request: Milvus_Proto_Milvus_AlterCollectionRequest = address.request()
         request.properties = values.sorted { $0.key < $1.key }.map { MilvusColumns.keyValue($0.key, $0.value) }
         let status = try connection.call("AlterCollection") { [request] service, metadata, options in
             try await service.alterCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
@@ -134,13 +125,9 @@ extension MilvusStore {
 
     /// The vector field's index, nil when there is none.
     func describeIndex() throws -> Milvus_Proto_Milvus_IndexDescription? {
-        let (name, db) = (address.collection, address.database)
+        let request: Milvus_Proto_Milvus_DescribeIndexRequest = address.request { $0.fieldName = MilvusColumns.embedding }
         let answer = try connection.call("DescribeIndex") { service, metadata, options in
-            var request = Milvus_Proto_Milvus_DescribeIndexRequest()
-            request.collectionName = name
-            request.dbName = db
-            request.fieldName = MilvusColumns.embedding
-            return try await service.describeIndex(request: ClientRequest(message: request, metadata: metadata), options: options)
+            try await service.describeIndex(request: ClientRequest(message: request, metadata: metadata), options: options)
         }
         // Milvus answers code 700 ("index not found"; Lite: "no index on collection …") when there is none.
         let reason = answer.status.reason.lowercased()
@@ -150,9 +137,7 @@ extension MilvusStore {
     }
 
     private func createIndex(type: String, params: String) throws {
-        var request = Milvus_Proto_Milvus_CreateIndexRequest()
-        request.collectionName = address.collection
-        request.dbName = address.database
+        var request: Milvus_Proto_Milvus_CreateIndexRequest = address.request()
         request.fieldName = MilvusColumns.embedding
         request.indexName = MilvusColumns.embedding
         // The parameters go as one JSON object under "params" (Milvus Lite drops them as separate keys).
@@ -173,12 +158,9 @@ extension MilvusStore {
     }
 
     func load() throws {
-        let (name, db) = (address.collection, address.database)
+        let request: Milvus_Proto_Milvus_LoadCollectionRequest = address.request()
         let status = try connection.call("LoadCollection", timeout: connection.options.indexTimeout) { service, metadata, options in
-            var request = Milvus_Proto_Milvus_LoadCollectionRequest()
-            request.collectionName = name
-            request.dbName = db
-            return try await service.loadCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+            try await service.loadCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
         }
         try connection.check(status, "LoadCollection")
         let deadline = Date().addingTimeInterval(Double(connection.options.indexTimeout.components.seconds))
@@ -189,12 +171,9 @@ extension MilvusStore {
     }
 
     func loadState() throws -> Milvus_Proto_Common_LoadState {
-        let (name, db) = (address.collection, address.database)
+        let request: Milvus_Proto_Milvus_GetLoadStateRequest = address.request()
         let answer = try connection.call("GetLoadState") { service, metadata, options in
-            var request = Milvus_Proto_Milvus_GetLoadStateRequest()
-            request.collectionName = name
-            request.dbName = db
-            return try await service.getLoadState(request: ClientRequest(message: request, metadata: metadata), options: options)
+            try await service.getLoadState(request: ClientRequest(message: request, metadata: metadata), options: options)
         }
         try connection.check(answer.status, "GetLoadState")
         return answer.state

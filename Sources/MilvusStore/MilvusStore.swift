@@ -79,12 +79,9 @@ public final class MilvusStore: RemoteVectorStore {
     init(connection: MilvusConnection) throws {
         self.connection = connection
         address = connection.address
-        let name = address.collection, db = address.database
+        let hasRequest: Milvus_Proto_Milvus_HasCollectionRequest = address.request()
         let has = try connection.call("HasCollection") { service, metadata, options in
-            var request = Milvus_Proto_Milvus_HasCollectionRequest()
-            request.collectionName = name
-            request.dbName = db
-            return try await service.hasCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+            try await service.hasCollection(request: ClientRequest(message: hasRequest, metadata: metadata), options: options)
         }
         try connection.check(has.status, "HasCollection")
         exists = has.value
@@ -92,11 +89,9 @@ public final class MilvusStore: RemoteVectorStore {
             (count, dimension, embedderIdentifier, labels, state, properties) = (0, 0, "", [], "", [:])
             return
         }
+        let describeRequest: Milvus_Proto_Milvus_DescribeCollectionRequest = address.request()
         let described = try connection.call("DescribeCollection") { service, metadata, options in
-            var request = Milvus_Proto_Milvus_DescribeCollectionRequest()
-            request.collectionName = name
-            request.dbName = db
-            return try await service.describeCollection(request: ClientRequest(message: request, metadata: metadata), options: options)
+            try await service.describeCollection(request: ClientRequest(message: describeRequest, metadata: metadata), options: options)
         }
         try connection.check(described.status, "DescribeCollection")
         var properties: [String: String] = [:]
@@ -148,9 +143,7 @@ public final class MilvusStore: RemoteVectorStore {
         placeholder.values = rows.map { r in queries.row(r).withUnsafeBytes { Data($0) } }
         var group = Milvus_Proto_Common_PlaceholderGroup()
         group.placeholders = [placeholder]
-        var request = Milvus_Proto_Milvus_SearchRequest()
-        request.collectionName = address.collection
-        request.dbName = address.database
+        var request: Milvus_Proto_Milvus_SearchRequest = address.request()
         request.placeholderGroup = try group.serializedData()
         request.dslType = .boolExprV1
         request.nq = Int64(rows.count)
@@ -240,9 +233,7 @@ public final class MilvusStore: RemoteVectorStore {
     }
 
     func query(_ expression: String, fields: [String]) throws -> MilvusColumns.Answer {
-        var request = Milvus_Proto_Milvus_QueryRequest()
-        request.collectionName = address.collection
-        request.dbName = address.database
+        var request: Milvus_Proto_Milvus_QueryRequest = address.request()
         request.expr = expression
         request.outputFields = fields
         request.consistencyLevel = .strong
