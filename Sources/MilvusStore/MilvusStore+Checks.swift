@@ -18,11 +18,11 @@ extension MilvusStore {
             embedderIdentifier.isEmpty || dimension <= 0 ? "no embedder or dimension recorded" : nil)
         let stored = try countRows()
         add("rows", "\(stored) rows stored", stored == count ? nil : "\(stored) rows stored, \(count) recorded")
-        let keys = try storedRowNumbers(below: max(count, stored) + 1)
-        let outside = stored - keys.count
-        let once = keys.count == count && keys.enumerated().allSatisfy { $0.offset == $0.element }
+        // Primary keys are unique: `count` keys below `count` are exactly 0 ..< count.
+        let inside = try storedRowNumbers(below: count).count
+        let outside = stored - inside
         add("keys", "row numbers 0..<\(count), each once",
-            once && outside == 0 ? nil : "\(keys.count) of 0..<\(count) present\(outside > 0 ? ", \(outside) rows outside that range" : "")")
+            inside == count && outside == 0 ? nil : "\(inside) of 0..<\(count) present\(outside > 0 ? ", \(outside) rows outside that range" : "")")
         if let index = try describeIndex() {
             let type = index.params.first { $0.key == "index_type" }?.value ?? indexType
             let built = index.state == .finished && (index.totalRows == 0 || index.indexedRows == index.totalRows)
