@@ -34,6 +34,14 @@ prefix="$(cd "$prefix" && pwd)"
 
 LOCALRAG_SKIP_MODEL=1 "$root/scripts/install-deps.sh"
 cd "$root"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# The man page from ArgumentParser's manual plugin (every subcommand in one rag.1), generated before
+# the build of the binary installed: the plugin's own build of rag can leave a module (seen: SwiftProtobuf)
+# for the next `swift build` to recompile, and a binary relinked after the install is placed again.
+manual="$("$root/scripts/build.sh" --manual 2>"$work/manual.log")" \
+  || { cat "$work/manual.log" >&2; echo "install.sh: generating the man page failed" >&2; exit 1; }
+[ -f "$manual/rag.1" ] || { echo "install.sh: the manual plugin wrote no rag.1 in $manual" >&2; exit 1; }
 built="$("$root/scripts/build.sh")/rag"
 
 installed=()
@@ -54,19 +62,12 @@ place() {
   installed+=("$dest")
 }
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
 place "$built" "$prefix/bin/rag" 755
 if commit="$(git -C "$root" rev-parse HEAD 2>/dev/null)"; then
   echo "$commit" > "$work/commit"
   place "$work/commit" "$prefix/share/localrag/commit"
 fi
 
-# The man page from ArgumentParser's manual plugin (every subcommand in one rag.1).
-manual="$("$root/scripts/build.sh" --manual 2>"$work/manual.log")" \
-  || { cat "$work/manual.log" >&2; echo "install.sh: generating the man page failed" >&2; exit 1; }
-[ -f "$manual/rag.1" ] || { echo "install.sh: the manual plugin wrote no rag.1 in $manual" >&2; exit 1; }
 for page in "$manual"/*.1; do
   place "$page" "$prefix/share/man/man1/$(basename "$page")"
 done
