@@ -140,9 +140,10 @@ public final class Workspace: Sendable {
         return true
     }
 
-    /// Opens the generation committed in the folder and switches to it unless a newer one is held.
+    /// Opens the generation committed in the folder and switches to it unless a newer one is held
+    /// (the folder's writers call it; a remote store switches in `refresh`).
     private func reopen() throws {
-        guard let folder else { try refresh(); return }
+        guard let folder else { return }
         let next = try Self.snapshot(try IndexStore(opening: folder), embedder: embedder)
         current.withLock { if next.generation > $0.generation { $0 = next } }
     }
@@ -232,22 +233,17 @@ public final class Workspace: Sendable {
     @discardableResult
     public func add(texts: [String], labels: [String?]) throws -> AddReport {
         precondition(texts.count == labels.count, "one label (or nil) per text")
+        // The texts as rows numbered on from `first` (a remote store keys them by `row`).
+        let documents = { (first: Int) in
+            zip(texts, labels).enumerated().map { Document(row: first + $0.offset, sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1) }
+        }
         if let remote {
             return try appendRemote(remote) { first, sink in
-                let documents = zip(texts, labels).enumerated().map {
-                    Document(row: first + $0.offset, sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1)
-                }
-                try sink(try embedder.embed(texts), documents)
+                try sink(try embedder.embed(texts), documents(first))
                 return (texts.count, labels.compactMap { $0 })
             }
         }
-        return try append { writer in
-            let first = writer.count
-            let vectors = try embedder.embed(texts)
-            try writer.append(vectors, documents: zip(texts, labels).enumerated().map {
-                Document(sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1)
-            })
-        }
+        return try append { writer in try writer.append(try embedder.embed(texts), documents: documents(writer.count)) }
     }
 
     private func append(_ body: (IndexWriter) throws -> Void) throws -> AddReport {
@@ -278,7 +274,7 @@ public final class Workspace: Sendable {
             try remote.beginAppend()
             let added = try body(before.count) { vectors, docs in try remote.upsert(vectors, documents: docs) }
             var labels = before.labels
-            labels += added.labels.filter { !labels.contains($0) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            for label in added.labels where !labels.contains(label) { labels.append(label) }
             try remote.commit(labels: labels, count: before.count + added.rows, index: .flat)
             try refresh()
             return AddReport(added: added.rows, count: before.count + added.rows, generation: 0)
