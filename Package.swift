@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "rag", targets: ["rag"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "Checksum", targets: ["Checksum"]),
         .library(name: "TextEmbedding", targets: ["TextEmbedding"]),
         .library(name: "VectorSearch", targets: ["VectorSearch"]),
         .library(name: "RAG", targets: ["RAG"]),
@@ -43,9 +44,11 @@ let package = Package(
         // OpenSSL's libcrypto: SHA-256 for the model's identifier and the index's checksums.
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        .target(name: "TextEmbedding", dependencies: ["LinearAlgebra", "CBLAS", "CLibCrypto"]),
-        .target(name: "VectorSearch", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding"]),
-        .target(name: "RAG", dependencies: ["LinearAlgebra", "CBLAS", "TextEmbedding", "VectorSearch"]),
+        // SHA-256 over libcrypto: the model's identifier and every index file's checksum.
+        .target(name: "Checksum", dependencies: ["CLibCrypto"]),
+        .target(name: "TextEmbedding", dependencies: ["LinearAlgebra", "CBLAS", "Checksum"]),
+        .target(name: "VectorSearch", dependencies: ["LinearAlgebra", "Checksum"]),
+        .target(name: "RAG", dependencies: ["LinearAlgebra", "TextEmbedding", "VectorSearch"]),
         // The only module that touches the network: OpenAI-compatible chat, files and fine-tuning jobs.
         // HTTP over Foundation's URLSession (libcurl, in the toolchain): no TLS stack to compile.
         .target(name: "RAGLLM", dependencies: ["RAG", "TextEmbedding", "VectorSearch"]),
@@ -73,28 +76,35 @@ let package = Package(
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
         ]),
         .executableTarget(name: "rag", dependencies: [
-            "RAG", "RAGLLM", "VectorSearch", "TextEmbedding", "LinearAlgebra",
+            "RAG", "RAGLLM", "VectorSearch", "TextEmbedding", "LinearAlgebra", "Checksum",
             .target(name: "RAGServer", condition: .when(traits: ["Server"])),
+            .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Server"])),
+            .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Server"])),
             .target(name: "MilvusStore", condition: .when(traits: ["Milvus"])),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The README's library example, compiled and run by RAGTests.ReadmeExampleTests.
         .executableTarget(name: "LibraryExample", dependencies: ["RAG"], path: "Examples/LibraryExample"),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "SIMDKernels"]),
-        .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding"],
+        // What every test target shares: the built binaries run as a user would, the package's
+        // files, skips that fail under CI=true, and indexes built once per run.
+        .target(name: "TestSupport", dependencies: ["RAG"], path: "Tests/TestSupport"),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "SIMDKernels", "TestSupport"]),
+        .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VectorSearchTests", dependencies: ["VectorSearch", "TextEmbedding"]),
-        .testTarget(name: "RAGTests", dependencies: ["RAG", "LibraryExample"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ragTests", dependencies: ["rag"]),
+        .testTarget(name: "RAGTests", dependencies: ["RAG", "Checksum", "LibraryExample", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ragTests", dependencies: ["rag", "TestSupport"]),
         .testTarget(name: "RAGServerTests", dependencies: [
-            "RAGServer", "RAG", "VectorSearch", "TextEmbedding", "rag",
+            "RAGServer", "RAG", "VectorSearch", "TextEmbedding", "rag", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Against a real Milvus Lite server each test starts (skipped, saying why, when it is not installed).
-        .testTarget(name: "MilvusStoreTests", dependencies: ["MilvusStore", "RAG", "VectorSearch", "TextEmbedding", "rag"]),
+        .testTarget(name: "MilvusStoreTests", dependencies: ["MilvusStore", "RAG", "VectorSearch", "TextEmbedding", "rag", "TestSupport"]),
         // Depends on rag too so the binary is built for the kill -9 / resume and key-leak tests.
         .testTarget(name: "RAGLLMTests", dependencies: [
-            "RAGLLM", "RAG", "rag",
+            "RAGLLM", "RAG", "rag", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

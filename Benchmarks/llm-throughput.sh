@@ -17,7 +17,7 @@ QUIET=${QUIET:-0.3}; QUIET_WAIT=${QUIET_WAIT:-120}
 OUT=${OUT:-/tmp/localrag-llm-bench.txt}
 if [ -z "${RAG:-}" ]; then swift build --product rag >/dev/null; RAG="$(swift build --show-bin-path)/rag"; fi
 work=$(mktemp -d /tmp/localrag-llm-bench.XXXXXX)
-trap 'scripts/llm-server.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'scripts/dev/llm-server.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 if [ -z "${INDEX:-}" ]; then INDEX=$work/index; "$RAG" index build --csv data/train.csv --index "$INDEX" >&2; fi
 : >"$OUT"
 base="http://127.0.0.1:$LLM_PORT/v1"
@@ -57,7 +57,7 @@ wait_quiet() {
     sleep 3
   done
 }
-restart() { scripts/llm-server.sh stop >/dev/null 2>&1 || true; LLM_SLOTS=$1 scripts/llm-server.sh start >/dev/null; }
+restart() { scripts/dev/llm-server.sh stop >/dev/null 2>&1 || true; LLM_SLOTS=$1 scripts/dev/llm-server.sh start >/dev/null; }
 # classify NAME CSV CONCURRENCY [LIMIT]: one run; prints its numbers and the load of the rest of the box meanwhile
 classify() {
   local name=$1 csv=$2 conc=$3 limit=${4:-$ROWS}

@@ -32,17 +32,17 @@ done
 mkdir -p "$prefix"
 prefix="$(cd "$prefix" && pwd)"
 
-LOCALRAG_SKIP_MODEL=1 "$root/scripts/install-deps.sh"
+LOCALRAG_SKIP_MODEL=1 "$root/scripts/lib/install-deps.sh"
 cd "$root"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # The man page from ArgumentParser's manual plugin (every subcommand in one rag.1), generated before
 # the build of the binary installed: the plugin's own build of rag can leave a module (seen: SwiftProtobuf)
 # for the next `swift build` to recompile, and a binary relinked after the install is placed again.
-manual="$("$root/scripts/build.sh" --manual 2>"$work/manual.log")" \
+manual="$("$root/scripts/lib/build.sh" --manual 2>"$work/manual.log")" \
   || { cat "$work/manual.log" >&2; echo "install.sh: generating the man page failed" >&2; exit 1; }
 [ -f "$manual/rag.1" ] || { echo "install.sh: the manual plugin wrote no rag.1 in $manual" >&2; exit 1; }
-built="$("$root/scripts/build.sh")/rag"
+built="$("$root/scripts/lib/build.sh")/rag"
 
 installed=()
 unchanged=()

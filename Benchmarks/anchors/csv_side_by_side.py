@@ -5,7 +5,7 @@ Python's csv module, in the same run on the same files.
 For every file, --rounds fresh processes per parser (`localrag-bench csv --parser P`, and this script's
 `--worker python` for csv.DictReader), in an order that rotates from file to file. Each process does
 a correctness pass (row count and FNV-1a 64 over every row's UTF-8 text, 0x1F, UTF-8 label_text,
-0x1E: the fingerprint of scripts/make_csv_fixture.py, checked against
+0x1E: the fingerprint of scripts/fixtures/csv-fixture.py, checked against
 Tests/RAGTests/Fixtures/csv_fingerprints.json) and --reps timed passes, each reading the file from
 disk again (page cache warm); the table has the median. Peak RSS is the process's VmHWM.
 
@@ -75,7 +75,7 @@ EDGE_EXPECT = {  # the fields RFC 4180 gives (Python reads these too, but for th
 
 
 class Fingerprint:
-    """FNV-1a 64 of scripts/make_csv_fixture.py: per row UTF-8 text, 0x1F, UTF-8 label_text, 0x1E."""
+    """FNV-1a 64 of scripts/fixtures/csv-fixture.py: per row UTF-8 text, 0x1F, UTF-8 label_text, 0x1E."""
 
     def __init__(self):
         self.h, self.rows = 0xCBF29CE484222325, 0
@@ -277,7 +277,7 @@ def main() -> int:
     tmp = Path(a.tmp)
     tmp.mkdir(parents=True, exist_ok=True)
 
-    # Expected fingerprints: Python's csv.DictReader, as scripts/make_csv_fixture.py (and the fixture).
+    # Expected fingerprints: Python's csv.DictReader, as scripts/fixtures/csv-fixture.py (and the fixture).
     expected = {}
     for f in files:
         with open(f, newline="", encoding="utf-8") as fh:

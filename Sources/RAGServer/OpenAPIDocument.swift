@@ -1,7 +1,12 @@
 // OpenAPIDocument: the OpenAPI 3 description of every route, served at /openapi.json and checked against real responses in tests.
+import RAG
 
 /// The document, as served.
 enum OpenAPIDocument {
+    /// `/v1/classify`'s method names, from the library's one list.
+    static let methodNames = "[" + ClassificationMethod.names.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+    static let offlineNames = OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")
+
     static let json = #"""
     {
      "openapi": "3.0.3",
@@ -172,7 +177,7 @@ enum OpenAPIDocument {
       },
       "/v1/classify": {
        "post": {
-        "summary": "Classification: offline (knn, head, blend, zero-shot, finetuned, finetuned-blend) or llm when the server has a chat model",
+        "summary": "Classification: offline (\#(offlineNames)) or llm when the server has a chat model",
         "requestBody": {
          "required": true,
          "content": {
@@ -536,15 +541,7 @@ enum OpenAPIDocument {
          },
          "method": {
           "type": "string",
-          "enum": [
-           "knn",
-           "head",
-           "blend",
-           "zero-shot",
-           "finetuned",
-           "finetuned-blend",
-           "llm"
-          ]
+          "enum": \#(methodNames)
          },
          "k": {
           "type": "integer"

@@ -65,7 +65,7 @@ extension MiniLM {
             var offsets = [0]
             for s in sequences { offsets.append(offsets.last! + s.count) }
             let total = offsets.last!
-            var ws = Workspace(tokens: total, config: c, longest: sequences.map(\.count).max() ?? 0)
+            var ws = ScratchBuffers(tokens: total, config: c, longest: sequences.map(\.count).max() ?? 0)
             defer { ws.deallocate() }
             embedTokens(sequences, into: ws.x)
             for layer in weights.layers {
@@ -109,7 +109,7 @@ extension MiniLM {
         /// One post-LN transformer layer on the packed tokens in `ws.x` (result left in `ws.x`).
         /// The dense products are sgemms over all tokens (BLAS threads); the element-wise parts and
         /// attention are split over the same number of threads, by rows or by sentences.
-        func applyLayer(_ l: Weights.Layer, ws: inout Workspace, offsets: [Int]) {
+        func applyLayer(_ l: Weights.Layer, ws: inout ScratchBuffers, offsets: [Int]) {
             let c = weights.config
             let h = c.hiddenSize, inter = c.intermediateSize, heads = c.numAttentionHeads, d = c.headSize
             let tokens = ws.tokens
@@ -195,7 +195,7 @@ extension MiniLM {
     }
 
     /// Scratch buffers for one batch of `tokens` packed tokens.
-    struct Workspace {
+    struct ScratchBuffers {
         let tokens: Int
         var x: UnsafeMutablePointer<Float>
         var tmp: UnsafeMutablePointer<Float>

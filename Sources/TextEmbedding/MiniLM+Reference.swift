@@ -71,7 +71,7 @@ extension MiniLM.Encoder {
         let h = weights.config.hiddenSize
         var offsets = [0]
         for n in tokens { offsets.append(offsets.last! + n) }
-        var ws = MiniLM.Workspace(tokens: offsets.last!, config: weights.config, longest: tokens.max() ?? 0)
+        var ws = MiniLM.ScratchBuffers(tokens: offsets.last!, config: weights.config, longest: tokens.max() ?? 0)
         defer { ws.deallocate() }
         for (s, x) in sentences.enumerated() {
             for i in 0..<x.count { ws.x[offsets[s] * h + i] = x[i] }

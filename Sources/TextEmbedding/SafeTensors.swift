@@ -1,5 +1,6 @@
 // SafeTensors: reads a .safetensors file (8-byte header length, JSON header, raw data), tensors memory-mapped.
 import Foundation
+import Checksum
 #if canImport(Glibc)
 import Glibc
 #endif

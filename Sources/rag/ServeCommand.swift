@@ -5,6 +5,8 @@ import RAG
 #if Server
 import RAGLLM
 import RAGServer
+import Metrics
+import Prometheus
 #endif
 
 struct ServeCommand: AsyncParsableCommand {
@@ -93,7 +95,10 @@ struct ServeCommand: AsyncParsableCommand {
             config.llmConcurrency = llm.concurrency
             client = c
         }
-        let server = LocalRAGServer(workspace: workspace, configuration: config)
+        // The process's metrics backend: one Prometheus registry, served at /metrics.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(LocalRAGServer.metricsFactory(registry))
+        let server = LocalRAGServer(workspace: workspace, configuration: config, metrics: registry)
         let s = workspace.snapshot
         let keyNote = config.apiKey == nil ? "" : " (bearer key required)"
         try await server.run { port in
@@ -102,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
         await client?.shutdown()
         Terminal.printError("stopped")
         #else
-        throw ValidationError("this rag was built without the server; build it with `swift build -c release --traits Server` (scripts/build.sh does)")
+        throw ValidationError("this rag was built without the server; build it with `swift build -c release --traits Server` (scripts/lib/build.sh does)")
         #endif
     }
 }

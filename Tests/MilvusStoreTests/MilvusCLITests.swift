@@ -1,55 +1,16 @@
 // MilvusCLITests: `rag … --store milvus://` as a user runs it against a real Milvus Lite: exact output and exit codes, a server killed mid-load then --resume, a dead server's error.
 import Foundation
 import XCTest
+import TestSupport
 import RAG
 @testable import MilvusStore
 
 final class MilvusCLITests: XCTestCase {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// The `rag` executable beside the test bundle (built because this target depends on it).
-    static var rag: URL {
-        let products = Bundle.main.bundleURL
-        let candidates = [products.appendingPathComponent("rag"), products.deletingLastPathComponent().appendingPathComponent("rag")]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
-    }
-
-    func launch(_ arguments: [String], in folder: URL) throws -> (Process, Pipe, Pipe) {
-        let p = Process()
-        p.executableURL = Self.rag
-        p.arguments = arguments
-        p.currentDirectoryURL = folder
-        var env = ProcessInfo.processInfo.environment
-        env["LOCALRAG_STORE"] = nil
-        env["LOCALRAG_INDEX"] = nil
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return (p, out, err)
-    }
-
-    func run(_ arguments: [String], in folder: URL) throws -> Output {
-        let (p, out, err) = try launch(arguments, in: folder)
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
     /// A folder with the first `count` rows of data/train.csv repeated `copies` times as train.csv.
     func folder(rows count: Int, copies: Int = 1) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("milvus-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try SharedFixtures.temporaryFolder("milvus-cli")
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        let rows = try Dataset(url: MilvusLite.root.appendingPathComponent("data/train.csv")).readAll().prefix(count)
-        let body = rows.map { "\"\($0.text.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.label!)\n" }.joined()
-        try ("text,label_text\n" + String(repeating: body, count: copies)).write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        _ = try SharedFixtures.trainCSV(rows: count, copies: copies, in: dir)
         return dir
     }
 
@@ -57,69 +18,69 @@ final class MilvusCLITests: XCTestCase {
         let milvus = try MilvusLite(self)
         let dir = try folder(rows: 300)
         let store = milvus.address("cli")
-        let build = try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", store], in: dir)
+        let build = try RAGBinary.run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", store], in: dir)
         XCTAssertEqual(build.status, 0, build.stderr)
         XCTAssertTrue(build.stdout.hasPrefix("indexed 300 rows ("), build.stdout)
         XCTAssertTrue(build.stdout.contains("labels) from train.csv into \(store) in "), build.stdout)
         XCTAssertTrue(build.stdout.contains("\ntime: embedding "), build.stdout)
 
-        let again = try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", store], in: dir)
+        let again = try RAGBinary.run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", store], in: dir)
         XCTAssertEqual(again.status, 1)
         XCTAssertEqual(again.stderr, "Error: the collection at \(store) already exists (300 rows); pass --resume to continue the build it holds, or choose another collection name\n")
 
-        let info = try run(["index", "info", "--store", store], in: dir)
+        let info = try RAGBinary.run(["index", "info", "--store", store], in: dir)
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.hasPrefix("store     \(store) (Milvus collection, LocalRAG format 1)\nstate     committed\nembedder  hashing:v1:d=384\nvectors   300 x 384, metric COSINE\n"), info.stdout)
-        let json = try run(["index", "info", "--json", "--store", store], in: dir)
+        let json = try RAGBinary.run(["index", "info", "--json", "--store", store], in: dir)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String]
         XCTAssertEqual(object?["index"], "FLAT {}")
 
-        let verify = try run(["index", "verify", "--store", store], in: dir)
+        let verify = try RAGBinary.run(["index", "verify", "--store", store], in: dir)
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
         XCTAssertEqual(verify.stdout.split(separator: "\n").last, "verified 5 checks in \(store)")
 
         // The same neighbours as a local index of the same rows.
-        XCTAssertEqual(try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing"], in: dir).status, 0)
-        let local = try run(["query", "my card has not arrived yet", "-k", "5", "--json"], in: dir)
-        let remote = try run(["query", "my card has not arrived yet", "-k", "5", "--json", "--store", store], in: dir)
+        XCTAssertEqual(try RAGBinary.run(["index", "build", "--csv", "train.csv", "--embedder", "hashing"], in: dir).status, 0)
+        let local = try RAGBinary.run(["query", "my card has not arrived yet", "-k", "5", "--json"], in: dir)
+        let remote = try RAGBinary.run(["query", "my card has not arrived yet", "-k", "5", "--json", "--store", store], in: dir)
         XCTAssertEqual(remote.status, 0, remote.stderr)
         let rows = { (s: String) in ((try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any])?["neighbours"] as? [[String: Any]])?.map { $0["row"] as! Int } }
         XCTAssertEqual(rows(local.stdout), rows(remote.stdout))
         XCTAssertNotNil(rows(remote.stdout))
 
-        let classify = try run(["classify", "--csv", "train.csv", "--method", "knn", "--exclude-self", "--limit", "50", "--store", store], in: dir)
+        let classify = try RAGBinary.run(["classify", "--csv", "train.csv", "--method", "knn", "--exclude-self", "--limit", "50", "--store", store], in: dir)
         XCTAssertEqual(classify.status, 0, classify.stderr)
         XCTAssertEqual(classify.stdout.split(separator: "\n").count, 50)
 
-        let add = try run(["index", "add", "--csv", "train.csv", "--store", store], in: dir)
+        let add = try RAGBinary.run(["index", "add", "--csv", "train.csv", "--store", store], in: dir)
         XCTAssertEqual(add.status, 0, add.stderr)
         XCTAssertTrue(add.stdout.hasPrefix("added 300 rows from train.csv to \(store) (now 600 rows) in "), add.stdout)
-        XCTAssertEqual(try run(["index", "verify", "--store", store], in: dir).status, 0)
+        XCTAssertEqual(try RAGBinary.run(["index", "verify", "--store", store], in: dir).status, 0)
 
         // An HNSW collection of the same rows: the stored text's own row first, at --ef 16 and by default.
         let hnsw = milvus.address("cli_hnsw")
-        XCTAssertEqual(try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--kind", "hnsw", "--store", hnsw], in: dir).status, 0)
-        XCTAssertTrue(try run(["index", "info", "--store", hnsw], in: dir).stdout.contains("\nindex     HNSW {\"M\":16,\"efConstruction\":200}\n"))
+        XCTAssertEqual(try RAGBinary.run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--kind", "hnsw", "--store", hnsw], in: dir).status, 0)
+        XCTAssertTrue(try RAGBinary.run(["index", "info", "--store", hnsw], in: dir).stdout.contains("\nindex     HNSW {\"M\":16,\"efConstruction\":200}\n"))
         let first = try Dataset(url: dir.appendingPathComponent("train.csv")).readAll()[7]
         for extra in [["--ef", "16"], []] {
-            let r = try run(["query", first.text, "-k", "3", "--json", "--store", hnsw] + extra, in: dir)
+            let r = try RAGBinary.run(["query", first.text, "-k", "3", "--json", "--store", hnsw] + extra, in: dir)
             XCTAssertEqual(rows(r.stdout)?.count, 3, r.stderr)
             XCTAssertEqual(rows(r.stdout)?.first, 7, r.stdout)
         }
-        let exactNote = try run(["query", "x", "-k", "1", "--exact", "--store", hnsw], in: dir)
+        let exactNote = try RAGBinary.run(["query", "x", "-k", "1", "--exact", "--store", hnsw], in: dir)
         XCTAssertEqual(exactNote.stderr, "note: --exact is ignored: \(hnsw) searches with its own index (--kind flat builds an exact one)\n")
 
         // Folder-only commands, both locations at once, and a bad address say so.
-        let tune = try run(["index", "tune", "--store", store], in: dir)
+        let tune = try RAGBinary.run(["index", "tune", "--store", store], in: dir)
         XCTAssertEqual(tune.status, 1)
         XCTAssertEqual(tune.stderr, "Error: rag index tune works on an index folder, not on a remote store (\(store)); pass --index DIR\n")
-        let both = try run(["query", "x", "--store", store, "--index", "index"], in: dir)
+        let both = try RAGBinary.run(["query", "x", "--store", store, "--index", "index"], in: dir)
         XCTAssertEqual(both.status, 64)
         XCTAssertTrue(both.stderr.hasPrefix("Error: give either --index DIR or --store milvus://…, not both\n"), both.stderr)
-        let bad = try run(["query", "x", "--store", "milvus://127.0.0.1/"], in: dir)
+        let bad = try RAGBinary.run(["query", "x", "--store", "milvus://127.0.0.1/"], in: dir)
         XCTAssertEqual(bad.status, 1)
         XCTAssertEqual(bad.stderr, "Error: bad Milvus address milvus://127.0.0.1/: no collection after the host (…/COLLECTION)\n")
-        let missing = try run(["query", "x", "--store", milvus.address("nothing_here")], in: dir)
+        let missing = try RAGBinary.run(["query", "x", "--store", milvus.address("nothing_here")], in: dir)
         XCTAssertEqual(missing.stderr, "Error: no collection at \(milvus.address("nothing_here")): build it with `rag index build --csv FILE --store ADDRESS`\n")
     }
 
@@ -129,7 +90,7 @@ final class MilvusCLITests: XCTestCase {
         let dir = try folder(rows: 7500, copies: 4)
         let store = milvus.address("killed")
         let arguments = ["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--batch-size", "250", "--store", store]
-        let (p, _, err) = try launch(arguments, in: dir)
+        let (p, _, err) = try RAGBinary.launch(arguments, in: dir)
         let watcher = try MilvusStore(connecting: try MilvusAddress(parsing: store), options: .init(retries: 0))
         var seen = 0
         let deadline = Date().addingTimeInterval(120)
@@ -148,9 +109,9 @@ final class MilvusCLITests: XCTestCase {
 
         try milvus.start()
         let survived = try MilvusStore(connecting: try MilvusAddress(parsing: store)).countRows()
-        let rerun = try run(arguments, in: dir)
+        let rerun = try RAGBinary.run(arguments, in: dir)
         XCTAssertEqual(rerun.status, 1, "a rerun without --resume refuses the collection")
-        let resumed = try run(arguments + ["--resume"], in: dir)
+        let resumed = try RAGBinary.run(arguments + ["--resume"], in: dir)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stdout.hasPrefix("indexed 30000 rows ("), resumed.stdout)
         if survived > 0 { XCTAssertTrue(resumed.stdout.contains("(resumed: "), resumed.stdout) }
@@ -159,17 +120,17 @@ final class MilvusCLITests: XCTestCase {
         let ids = try opened.storedRowNumbers(below: 100_000)
         XCTAssertEqual(ids, Array(0..<30000), "every row exactly once")
         XCTAssertEqual(ids.reduce(0, +), 30000 * 29999 / 2)
-        XCTAssertEqual(try run(["index", "verify", "--store", store], in: dir).status, 0)
+        XCTAssertEqual(try RAGBinary.run(["index", "verify", "--store", store], in: dir).status, 0)
         print("milvus kill -9 mid-load: \(seen) rows seen before the kill, \(survived) after the restart; --resume stored 30000 rows, ids 0..<30000 once each")
     }
 
     func testServerDownIsAClearErrorNamingTheAddressNotAHang() throws {
         let milvus = try MilvusLite(self)
         let dir = try folder(rows: 50)
-        XCTAssertEqual(try run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", milvus.address("down")], in: dir).status, 0)
+        XCTAssertEqual(try RAGBinary.run(["index", "build", "--csv", "train.csv", "--embedder", "hashing", "--store", milvus.address("down")], in: dir).status, 0)
         milvus.stop()
         let start = Date()
-        let r = try run(["query", "my card", "--store", milvus.address("down")], in: dir)
+        let r = try RAGBinary.run(["query", "my card", "--store", milvus.address("down")], in: dir)
         let seconds = Date().timeIntervalSince(start)
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.hasPrefix("Error: Milvus at 127.0.0.1:\(milvus.port) did not answer (HasCollection): unavailable: "), r.stderr)

@@ -1,11 +1,12 @@
-// MilvusLite: a real Milvus Lite server for a test (fresh data folder, free loopback port), stopped and restarted at will; tests skip, saying why, without one.
+// MilvusLite: a real Milvus Lite server for a test (fresh data folder, free loopback port), stopped and restarted at will; without one a test skips saying why (fails under CI=true).
 import Foundation
 import XCTest
+import TestSupport
 
-/// One `milvus-lite server` process (PyPI milvus-lite, installed by scripts/install-milvus-lite.sh
+/// One `milvus-lite server` process (PyPI milvus-lite, installed by scripts/lib/install-milvus-lite.sh
 /// into .venv-milvus, or named by $LOCALRAG_MILVUS_LITE).
 final class MilvusLite {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
 
     static var executable: URL? {
         let candidates = [ProcessInfo.processInfo.environment["LOCALRAG_MILVUS_LITE"].map { URL(fileURLWithPath: $0) },
@@ -21,7 +22,7 @@ final class MilvusLite {
     /// Starts a server on a fresh data folder; skips the test when Milvus Lite is not installed.
     init(_ test: XCTestCase) throws {
         guard Self.executable != nil else {
-            throw XCTSkip("Milvus Lite is not installed: scripts/install-milvus-lite.sh installs it into .venv-milvus (or set LOCALRAG_MILVUS_LITE)")
+            throw Requirement.unmet("Milvus Lite is not installed: scripts/lib/install-milvus-lite.sh installs it into .venv-milvus (or set LOCALRAG_MILVUS_LITE)")
         }
         dataFolder = FileManager.default.temporaryDirectory.appendingPathComponent("milvus-lite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataFolder, withIntermediateDirectories: true)

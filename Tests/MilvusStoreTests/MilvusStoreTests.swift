@@ -40,14 +40,32 @@ final class MilvusStoreTests: XCTestCase {
         let queries = try local.embed(rows.map(\.text))
         let exact = try local.search(embeddings: queries, texts: rows.map(\.text), k: 10, options: .init(exact: true))
         let found = try remote.search(embeddings: queries, texts: rows.map(\.text), k: 10)
-        var worst: Float = 0
+        var worst: Float = 0, tiedSwaps = 0
         for (q, (a, b)) in zip(exact, found).enumerated() {
-            XCTAssertEqual(a.map(\.document.row), b.map(\.document.row), "query \(q)")
-            XCTAssertEqual(a.map(\.document), b.map(\.document), "query \(q)")
+            XCTAssertEqual(a.count, b.count, "query \(q)")
             for (x, y) in zip(a, b) { worst = max(worst, abs(x.score - y.score)) }
+            // Duplicate texts embed to one vector: which of two tied rows comes first (or takes the
+            // k-th place) is each engine's own. Rows must agree within every run of tied scores.
+            var start = 0
+            while start < a.count {
+                var end = start + 1
+                while end < a.count && abs(a[end].score - a[start].score) <= 1e-5 { end += 1 }
+                let left = a[start..<end].map(\.document), right = b[start..<min(end, b.count)].map(\.document)
+                if end < a.count {
+                    XCTAssertEqual(Set(left.map(\.row)), Set(right.map(\.row)), "query \(q), ranks \(start + 1)-\(end)")
+                } else {
+                    for d in right where !left.contains(d) {
+                        XCTAssertTrue(a[start...].count > 0 && b.contains { $0.document == d && abs($0.score - a[start].score) <= 1e-5 },
+                                      "query \(q): row \(d.row) is not tied with the last rank")
+                    }
+                }
+                for d in right { if let same = left.first(where: { $0.row == d.row }) { XCTAssertEqual(same, d, "query \(q)") } }
+                if left.map(\.row) != right.map(\.row) { tiedSwaps += 1 }
+                start = end
+            }
         }
         XCTAssertLessThanOrEqual(worst, 1e-5)
-        print("milvus parity: \(rows.count) queries x 10, ids equal, max |score diff| \(worst)")
+        print("milvus parity: \(rows.count) queries x 10, ids equal up to \(tiedSwaps) runs of tied scores, max |score diff| \(worst)")
 
         // The stored vectors come back bit for bit: heads trained on either are the same head.
         let (v, labels) = try remote.snapshot.vectors.labelledVectors()

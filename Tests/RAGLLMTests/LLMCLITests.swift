@@ -1,4 +1,5 @@
 // LLMCLITests: `rag classify --method llm`, compare and finetune run as a user runs them, against the stub: kill -9 and Ctrl-C then --resume, the key never shown.
+import TestSupport
 import XCTest
 import Foundation
 import RAG
@@ -187,16 +188,16 @@ final class LLMCLITests: XCTestCase {
             default: return .chat("card_arrival")
             }
         }
-        let env = ["OPENAI_API_KEY": secret]
-        let run = try await RAGBinary.run(classifyArgs(server, extra: ["--limit", "9", "--max-retries", "1"]), in: dir, env: env)
+        let env: [String: String?] = ["OPENAI_API_KEY": secret]
+        let run = try await RAGBinary.run(classifyArgs(server, extra: ["--limit", "9", "--max-retries", "1"]), in: dir, environment: env)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(server.requests.first?.headers["authorization"], "Bearer \(secret)", "the key is sent")
 
         let rejecting = try await StubServer { request, _ in .error(401, "Incorrect API key provided: \(request.headers["authorization"] ?? "")") }
-        let denied = try await RAGBinary.run(classifyArgs(rejecting, out: "q.jsonl", extra: ["--limit", "3"]), in: dir, env: env, tag: "denied")
+        let denied = try await RAGBinary.run(classifyArgs(rejecting, out: "q.jsonl", extra: ["--limit", "3"]), in: dir, environment: env, tag: "denied")
         XCTAssertNotEqual(denied.status, 0)
         XCTAssertTrue(denied.stderr.contains("HTTP 401"), denied.stderr)
-        let status = try await RAGBinary.run(["finetune", "status", "ftjob-1", "--base-url", rejecting.baseURL], in: dir, env: env, tag: "status")
+        let status = try await RAGBinary.run(["finetune", "status", "ftjob-1", "--base-url", rejecting.baseURL], in: dir, environment: env, tag: "status")
         XCTAssertNotEqual(status.status, 0)
         XCTAssertTrue(status.stderr.contains("<redacted>"), status.stderr)
         await server.shutdown()
@@ -270,11 +271,11 @@ final class LLMCLITests: XCTestCase {
                 return .error(404, "no route \(request.method) \(request.path)")
             }
         }
-        let env = ["OPENAI_API_KEY": secret]
+        let env: [String: String?] = ["OPENAI_API_KEY": secret]
         let base = ["--base-url", server.baseURL, "--retry-delay", "0.01"]
         let export = try await RAGBinary.run(["finetune", "export", "--csv", "train.csv", "--out", "ft.jsonl"], in: dir, tag: "export")
         XCTAssertEqual(export.status, 0, export.stderr)
-        let upload = try await RAGBinary.run(["finetune", "upload", "ft.jsonl"] + base, in: dir, env: env, tag: "upload")
+        let upload = try await RAGBinary.run(["finetune", "upload", "ft.jsonl"] + base, in: dir, environment: env, tag: "upload")
         XCTAssertEqual(upload.status, 0, upload.stderr)
         XCTAssertEqual(upload.stdout, "file-abc\n")
         let form = String(decoding: server.requests[0].body, as: UTF8.self)
@@ -283,7 +284,7 @@ final class LLMCLITests: XCTestCase {
         XCTAssertTrue(server.requests[0].headers["content-type"]?.hasPrefix("multipart/form-data; boundary=") == true)
 
         let create = try await RAGBinary.run(["finetune", "create", "--training-file", "file-abc", "--model", "gpt-3.5-turbo",
-                                              "--epochs", "3", "--suffix", "demo"] + base, in: dir, env: env, tag: "create")
+                                              "--epochs", "3", "--suffix", "demo"] + base, in: dir, environment: env, tag: "create")
         XCTAssertEqual(create.status, 0, create.stderr)
         XCTAssertEqual(create.stdout, "ftjob-1\n")
         let job = try XCTUnwrap(server.requests[1].json)
@@ -291,11 +292,11 @@ final class LLMCLITests: XCTestCase {
         XCTAssertEqual(job["suffix"] as? String, "demo")
         XCTAssertEqual((job["hyperparameters"] as? [String: Int])?["n_epochs"], 3)
 
-        let status = try await RAGBinary.run(["finetune", "status", "ftjob-1"] + base, in: dir, env: env, tag: "status")
+        let status = try await RAGBinary.run(["finetune", "status", "ftjob-1"] + base, in: dir, environment: env, tag: "status")
         XCTAssertEqual(status.status, 0, status.stderr)
         XCTAssertTrue(status.stdout.hasPrefix("ftjob-1  running"), status.stdout)
 
-        let wait = try await RAGBinary.run(["finetune", "wait", "ftjob-1", "--interval", "0.05"] + base, in: dir, env: env, tag: "wait")
+        let wait = try await RAGBinary.run(["finetune", "wait", "ftjob-1", "--interval", "0.05"] + base, in: dir, environment: env, tag: "wait")
         await server.shutdown()
         XCTAssertEqual(wait.status, 0, wait.stderr)
         XCTAssertEqual(wait.stdout, "ft:gpt-3.5-turbo:acme:demo:abc123\n")

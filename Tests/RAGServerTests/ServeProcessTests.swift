@@ -4,16 +4,11 @@ import Foundation
 import FoundationNetworking
 #endif
 import XCTest
+import TestSupport
 import RAG
 import VectorSearch
 
 final class ServeProcessTests: XCTestCase {
-    static var rag: URL {
-        let products = Bundle.main.bundleURL
-        let candidates = [products.appendingPathComponent("rag"), products.deletingLastPathComponent().appendingPathComponent("rag")]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
-    }
-
     /// A started `rag serve` and the port it printed.
     struct Served {
         var process: Process
@@ -23,7 +18,7 @@ final class ServeProcessTests: XCTestCase {
 
     func serve(_ index: URL, extra: [String] = []) throws -> Served {
         let p = Process()
-        p.executableURL = Self.rag
+        p.executableURL = RAGBinary.executable
         p.arguments = ["serve", "--index", index.path, "--port", "0"] + extra
         let err = Pipe()
         p.standardError = err
@@ -41,7 +36,7 @@ final class ServeProcessTests: XCTestCase {
             }
         }
         p.terminate()
-        throw XCTSkip("rag serve did not start: \(seen)")
+        throw Requirement.unmet("rag serve did not start: \(seen)")
     }
 
     /// Status and body of a POST of `body` (JSON).
@@ -62,12 +57,8 @@ final class ServeProcessTests: XCTestCase {
     func json(_ object: Any) throws -> Data { try JSONSerialization.data(withJSONObject: object) }
     func object(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:] }
 
-    func makeIndex() throws -> URL {
-        let csv = try ServerFixture.smallTrainCSV(rows: 200)
-        let index = csv.deletingLastPathComponent().appendingPathComponent("index")
-        _ = try Workspace.build(from: Dataset(url: csv), into: index)
-        return index
-    }
+    /// A private copy of the run's shared 300-row index.
+    func makeIndex() throws -> URL { try SharedFixtures.index(rows: 300) }
 
     func testSigtermFinishesRequestsInFlightAndExitsZero() async throws {
         let index = try makeIndex()
@@ -92,7 +83,7 @@ final class ServeProcessTests: XCTestCase {
         let docs = (0..<300).map { ["text": "added document number \($0) about a delayed card delivery", "label": "card_arrival"] }
         let body = try json(["documents": docs])
         var outcomes: [Int] = []
-        var expected = 200
+        var expected = 300
         // Killed at growing delays (embedding, writing, committing), then once after the answer.
         for delay in [100, 500, 900, 1200, 1400, 1600, 1800, 2100, 2500, nil] as [Int?] {
             let s = try serve(index)
@@ -112,7 +103,7 @@ final class ServeProcessTests: XCTestCase {
             let report = try Workspace.verify(folder: index)
             XCTAssertTrue(report.ok, "after kill -9 at \(delay ?? -1) ms: \(report.files.filter { !$0.ok }) \(report.openProblem ?? "")")
             let count = try Workspace(opening: index).snapshot.count
-            XCTAssertTrue((count - 200) % 300 == 0, "old or new generation, never half: \(count) rows")
+            XCTAssertTrue((count - 300) % 300 == 0, "old or new generation, never half: \(count) rows")
             outcomes.append(count)
             // The restarted server serves it.
             let again = try serve(index)
@@ -134,7 +125,7 @@ final class ServeProcessTests: XCTestCase {
         try handle.truncate(atOffset: 100)
         try handle.close()
         let p = Process()
-        p.executableURL = Self.rag
+        p.executableURL = RAGBinary.executable
         p.arguments = ["serve", "--index", index.path, "--port", "0"]
         let err = Pipe()
         p.standardError = err
@@ -143,7 +134,7 @@ final class ServeProcessTests: XCTestCase {
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 1, message)
         let query = Process()
-        query.executableURL = Self.rag
+        query.executableURL = RAGBinary.executable
         query.arguments = ["query", "x", "--index", index.path]
         let qerr = Pipe()
         query.standardError = qerr

@@ -1,37 +1,31 @@
-// ServerFixture: a real workspace (MiniLM over 300 rows of data/train.csv) behind a real LocalRAGServer on a free loopback port, and an HTTP client.
+// ServerFixture: a real workspace (a copy of the shared MiniLM index of 300 rows of data/train.csv) behind a real LocalRAGServer on a free loopback port, and an HTTP client.
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import RAG
+import TestSupport
+import Metrics
+import Prometheus
 @testable import RAGServer
 
 /// One running server; `stop()` ends it.
 final class ServerFixture: @unchecked Sendable {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// One Prometheus registry for the test process, bootstrapped once, as `rag serve` does at start-up.
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(LocalRAGServer.metricsFactory(registry))
+        return registry
+    }()
 
     let workspace: Workspace
     let server: LocalRAGServer
     let base: URL
     private let task: Task<Void, any Error>
 
-    /// The first `rows` rows of data/train.csv as their own CSV in a temporary folder.
-    static func smallTrainCSV(rows: Int = 300) throws -> URL {
-        let rows = try Dataset(url: packageRoot.appendingPathComponent("data/train.csv")).readAll().prefix(rows)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("serve-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var csv = "text,label_text\n"
-        for r in rows { csv += "\"\(r.text.replacingOccurrences(of: "\"", with: "\"\""))\",\(r.label!)\n" }
-        let url = dir.appendingPathComponent("train.csv")
-        try csv.write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
-
-    /// Builds an index of `smallTrainCSV()` in a temporary folder (with a trained head) and serves it.
+    /// Serves a private copy of the run's shared index (MiniLM over 300 rows of data/train.csv, with a trained head).
     static func start(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> ServerFixture {
-        let csv = try smallTrainCSV()
-        let workspace = try Workspace.build(from: Dataset(url: csv), into: csv.deletingLastPathComponent().appendingPathComponent("index"))
-        try workspace.trainHead(lambda: 0.1)
+        let workspace = try Workspace(opening: SharedFixtures.index(rows: 300, head: true))
         return try await ServerFixture(workspace: workspace, configure: configure)
     }
 
@@ -40,7 +34,7 @@ final class ServerFixture: @unchecked Sendable {
         config.port = 0
         configure(&config)
         self.workspace = workspace
-        let server = LocalRAGServer(workspace: workspace, configuration: config)
+        let server = LocalRAGServer(workspace: workspace, configuration: config, metrics: Self.registry)
         self.server = server
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         task = Task { try await server.application(onServerRunning: { continuation.yield($0) }).run() }

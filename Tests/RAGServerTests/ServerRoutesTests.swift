@@ -1,6 +1,7 @@
 // ServerRoutesTests: every route against the library's own answers (no mocks): embeddings, search, classify, documents, health, models, metrics.
 import Foundation
 import XCTest
+import TestSupport
 import RAG
 import TextEmbedding
 @testable import RAGServer
@@ -115,7 +116,7 @@ final class ServerRoutesTests: XCTestCase {
     func testConcurrentRequestsShareEncoderBatches() async throws {
         let f = try await ServerFixture.start()
         defer { Task { await f.stop() } }
-        let texts = try Dataset(url: ServerFixture.packageRoot.appendingPathComponent("data/test.csv")).readAll().prefix(64).map(\.text)
+        let texts = try Dataset(url: Repository.data("test.csv")).readAll().prefix(64).map(\.text)
         let expected = try f.workspace.embed(texts)
         let replies = try await withThrowingTaskGroup(of: (Int, ServerFixture.Reply).self) { group in
             for (i, t) in texts.enumerated() { group.addTask { (i, try await f.post("/v1/embeddings", ["input": [t]])) } }

@@ -4,7 +4,7 @@ import XCTest
 @testable import RAG
 
 final class EvaluationTests: XCTestCase {
-    // MARK: Fixture (written by scripts/make_metrics_fixture.py)
+    // MARK: Fixture (written by scripts/fixtures/metrics-fixture.py)
 
     private struct Row: Decodable {
         let gold: String

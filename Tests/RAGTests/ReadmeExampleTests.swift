@@ -1,10 +1,11 @@
 // ReadmeExampleTests: the README's library program is Examples/LibraryExample/main.swift, byte for byte, and it builds an index, searches and classifies.
 import Foundation
 import XCTest
+import TestSupport
 import RAG
 
 final class ReadmeExampleTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
 
     func testReadmeShowsExactlyTheExampleProgram() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
@@ -29,9 +30,7 @@ final class ReadmeExampleTests: XCTestCase {
         let temporaryBefore = try Set(FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path).filter { $0.hasPrefix("localrag-") })
 
         let p = Process()
-        let products = Bundle.main.bundleURL
-        p.executableURL = [products.appendingPathComponent("LibraryExample"), products.deletingLastPathComponent().appendingPathComponent("LibraryExample")]
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        p.executableURL = RAGBinary.product("LibraryExample")
         p.arguments = [csv.path]
         p.currentDirectoryURL = Self.root
         let out = Pipe()

@@ -1,11 +1,10 @@
 // SampleDataTests: the sample CSV files read exactly as Python's csv module reads them (rows and every field).
 import XCTest
 import Foundation
+import TestSupport
 @testable import RAG
 
 final class SampleDataTests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     struct Fingerprint: Decodable { var rows: Int; var fnv1a64: String }
 
     func fingerprint(_ url: URL) throws -> (Int, String) {
@@ -25,16 +24,16 @@ final class SampleDataTests: XCTestCase {
         let fixture = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("csv_fingerprints.json")
         let expected = try JSONDecoder().decode([String: Fingerprint].self, from: Data(contentsOf: fixture))
         let paths = [
-            "train.csv": Self.packageRoot.appendingPathComponent("data/train.csv"),
-            "test.csv": Self.packageRoot.appendingPathComponent("data/test.csv"),
-            "corpus_large.csv": Self.packageRoot.appendingPathComponent("../shared/data/corpus_large.csv").standardized,
+            "train.csv": Repository.data("train.csv"),
+            "test.csv": Repository.data("test.csv"),
+            "corpus_large.csv": Repository.sharedData("corpus_large.csv"),
         ]
         XCTAssertEqual(expected["train.csv"]?.rows, 7_500)
         XCTAssertEqual(expected["test.csv"]?.rows, 1_500)
         XCTAssertEqual(expected["corpus_large.csv"]?.rows, 47_878)
         for (name, url) in paths.sorted(by: { $0.key < $1.key }) {
             guard FileManager.default.fileExists(atPath: url.path) else {
-                XCTAssertEqual(name, "corpus_large.csv", "\(url.path) is missing")
+                XCTFail("\(name) is missing: \(url.path) (corpus_large.csv comes with shared/ beside the repository)")
                 continue
             }
             let (rows, hash) = try fingerprint(url)

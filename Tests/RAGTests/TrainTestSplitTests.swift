@@ -2,6 +2,7 @@
 import XCTest
 import Foundation
 import TextEmbedding
+import Checksum
 @testable import RAG
 
 final class TrainTestSplitTests: XCTestCase {

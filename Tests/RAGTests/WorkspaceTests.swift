@@ -1,13 +1,14 @@
 // WorkspaceTests: the library entry point on its own (no CLI): build, add, search, classify, train, compare, verify, refresh, errors.
 import Foundation
 import XCTest
+import TestSupport
 import LinearAlgebra
 import TextEmbedding
 import VectorSearch
 @testable import RAG
 
 final class WorkspaceTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
 
     /// The first `count` rows of data/train.csv (from row `from`) as a CSV in `dir`.
     func csv(_ dir: URL, name: String = "train.csv", from: Int = 0, count: Int) throws -> (URL, [LabelledText]) {

@@ -1,12 +1,13 @@
 // MiniLMParityTests: every fixture's embedding matches sentence-transformers (max abs diff <= 1e-5, cosine >= 0.99999).
 import XCTest
+import TestSupport
 import Foundation
 import LinearAlgebra
 @testable import TextEmbedding
 
 /// The installed model, shared by the tests that need it.
 enum ModelUnderTest {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = Repository.root
 
     static var directory: URL {
         if let env = ProcessInfo.processInfo.environment[MiniLMLoader.environmentVariable], !env.isEmpty {
@@ -21,7 +22,7 @@ enum ModelUnderTest {
         switch encoder {
         case .success(let e): return e
         case .failure(let e):
-            XCTFail("model not installed (run scripts/install-model.sh): \(e.localizedDescription)")
+            XCTFail("model not installed (run scripts/lib/install-model.sh): \(e.localizedDescription)")
             throw e
         }
     }

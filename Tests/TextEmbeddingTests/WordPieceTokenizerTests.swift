@@ -22,7 +22,7 @@ private struct TokenizerFixture: Decodable {
 
 private enum TokenizerTestSupport {
     /// `$LOCALRAG_MODEL_DIR`, else `<package root>/models/all-MiniLM-L6-v2` (installed by
-    /// `scripts/install-model.sh`).
+    /// `scripts/lib/install-model.sh`).
     static var vocabularyURL: URL {
         if let directory = ProcessInfo.processInfo.environment["LOCALRAG_MODEL_DIR"], !directory.isEmpty {
             return URL(fileURLWithPath: directory).appendingPathComponent("vocab.txt")
@@ -42,7 +42,7 @@ private enum TokenizerTestSupport {
         case .success(let tokenizer):
             return tokenizer
         case .failure(let error):
-            XCTFail("all-MiniLM-L6-v2 vocab.txt not loadable (run scripts/install-model.sh or set LOCALRAG_MODEL_DIR): "
+            XCTFail("all-MiniLM-L6-v2 vocab.txt not loadable (run scripts/lib/install-model.sh or set LOCALRAG_MODEL_DIR): "
                     + ((error as? LocalizedError)?.errorDescription ?? "\(error)"), file: file, line: line)
             throw error
         }

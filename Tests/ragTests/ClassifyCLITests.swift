@@ -1,4 +1,5 @@
 // ClassifyCLITests: prompt, finetune, classify, evaluate and compare as a user runs them, bad inputs included.
+import TestSupport
 import XCTest
 import Foundation
 
@@ -16,7 +17,7 @@ final class ClassifyCLITests: XCTestCase {
         try (train.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
         try "text,label_text\nwhere is my card,card_arrival\nexchange rate for euros,exchange_rate\nmy pin is blocked,pin_blocked\n"
             .write(to: dir.appendingPathComponent("test.csv"), atomically: true, encoding: .utf8)
-        let build = try RAG.run(["index", "build", "--csv", "train.csv", "--embedder", "hashing"], in: dir)
+        let build = try RAGBinary.run(["index", "build", "--csv", "train.csv", "--embedder", "hashing"], in: dir)
         XCTAssertEqual(build.status, 0, build.stderr)
     }
 
@@ -31,20 +32,20 @@ final class ClassifyCLITests: XCTestCase {
     }
 
     func testPromptListsEveryLabelAndNeighbours() throws {
-        let r = try RAG.run(["prompt", "where is my card", "-k", "2", "--json"], in: dir)
+        let r = try RAGBinary.run(["prompt", "where is my card", "-k", "2", "--json"], in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let messages = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: String]]
         XCTAssertEqual(messages.map { $0["role"]! }, ["system", "user"])
         XCTAssertTrue(messages[0]["content"]!.hasSuffix("- card_arrival\n- exchange_rate\n- pin_blocked"))
         XCTAssertTrue(messages[1]["content"]!.hasPrefix("Retrieved documents:\n1. [card_arrival] my card has not arrived yet"))
-        let plain = try RAG.run(["prompt", "where is my card", "--no-rag"], in: dir)
+        let plain = try RAGBinary.run(["prompt", "where is my card", "--no-rag"], in: dir)
         XCTAssertTrue(plain.stdout.contains("--- user\nInput text: where is my card\nCategory:"), plain.stdout)
     }
 
     func testClassifyEvaluateAndReport() throws {
-        XCTAssertEqual(try RAG.run(["finetune", "local"], in: dir).status, 0)
+        XCTAssertEqual(try RAGBinary.run(["finetune", "local"], in: dir).status, 0)
         for method in ["knn", "head", "zero-shot", "blend"] {
-            let r = try RAG.run(["classify", "--csv", "test.csv", "--method", method, "--out", "\(method).jsonl"], in: dir)
+            let r = try RAGBinary.run(["classify", "--csv", "test.csv", "--method", method, "--out", "\(method).jsonl"], in: dir)
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(r.stderr.hasPrefix("classified 3 rows with \(method), accuracy "), r.stderr)
             let preds = try lines("\(method).jsonl")
@@ -53,29 +54,29 @@ final class ClassifyCLITests: XCTestCase {
         }
         let knn = try lines("knn.jsonl")
         XCTAssertEqual(knn.map { $0["predicted"] as! String }, ["card_arrival", "exchange_rate", "pin_blocked"])
-        let e = try RAG.run(["evaluate", "knn.jsonl", "--report", "r.html", "--confusion", "c.csv"], in: dir)
+        let e = try RAGBinary.run(["evaluate", "knn.jsonl", "--report", "r.html", "--confusion", "c.csv"], in: dir)
         XCTAssertEqual(e.status, 0, e.stderr)
         XCTAssertTrue(e.stdout.contains("accuracy     1.0000\n"), e.stdout)
         XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("r.html"), encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
         XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("c.csv"), encoding: .utf8).hasPrefix("gold\\predicted,card_arrival,"))
-        let json = try RAG.run(["evaluate", "knn.jsonl", "--json"], in: dir)
+        let json = try RAGBinary.run(["evaluate", "knn.jsonl", "--json"], in: dir)
         let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(report["accuracy"] as? Double, 1)
     }
 
     func testEvaluateReportsATruncatedLastLine() throws {
-        XCTAssertEqual(try RAG.run(["classify", "--csv", "test.csv", "--out", "p.jsonl"], in: dir).status, 0)
+        XCTAssertEqual(try RAGBinary.run(["classify", "--csv", "test.csv", "--out", "p.jsonl"], in: dir).status, 0)
         let url = dir.appendingPathComponent("p.jsonl")
         let text = try String(contentsOf: url, encoding: .utf8)
         try String(text.dropLast(20)).write(to: url, atomically: true, encoding: .utf8)
-        let r = try RAG.run(["evaluate", "p.jsonl"], in: dir)
+        let r = try RAGBinary.run(["evaluate", "p.jsonl"], in: dir)
         XCTAssertEqual(r.status, 0)
         XCTAssertEqual(r.stderr, "warning: p.jsonl:3: the last line is incomplete (an interrupted run?); it was skipped\n")
         XCTAssertTrue(r.stdout.hasPrefix("predictions  2 (knn) from p.jsonl\n"), r.stdout)
     }
 
     func testCompareTableAndJSON() throws {
-        let r = try RAG.run(["compare", "--csv", "test.csv"], in: dir)
+        let r = try RAGBinary.run(["compare", "--csv", "test.csv"], in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let rows = r.stdout.split(separator: "\n")
         XCTAssertEqual(rows.count, 6)
@@ -87,14 +88,14 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertTrue(rows[5].hasPrefix("| Linear head, frozen encoder, with RAG | "))
         XCTAssertTrue(r.stderr.contains("training one on its rows"), r.stderr)
         XCTAssertTrue(r.stderr.contains("the fine-tuned rows are left out; `rag finetune local --encoder` trains one"), r.stderr)
-        let json = try RAG.run(["compare", "--csv", "test.csv", "--json"], in: dir)
+        let json = try RAGBinary.run(["compare", "--csv", "test.csv", "--json"], in: dir)
         let table = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
         XCTAssertEqual(table.map { $0["method"] as! String }, ["knn", "zero-shot", "head", "blend"])
     }
 
     func testFinetuneExportOneChatPerRow() throws {
         for rag in [false, true] {
-            let r = try RAG.run(["finetune", "export", "--csv", "train.csv", "--out", "ft.jsonl"] + (rag ? ["--rag", "-k", "2"] : []), in: dir)
+            let r = try RAGBinary.run(["finetune", "export", "--csv", "train.csv", "--out", "ft.jsonl"] + (rag ? ["--rag", "-k", "2"] : []), in: dir)
             XCTAssertEqual(r.status, 0, r.stderr)
             let examples = try lines("ft.jsonl")
             XCTAssertEqual(examples.count, 24)
@@ -108,21 +109,21 @@ final class ClassifyCLITests: XCTestCase {
 
     func testBadInputs() throws {
         try "text,label_text\n".write(to: dir.appendingPathComponent("empty.csv"), atomically: true, encoding: .utf8)
-        let empty = try RAG.run(["classify", "--csv", "empty.csv"], in: dir)
+        let empty = try RAGBinary.run(["classify", "--csv", "empty.csv"], in: dir)
         XCTAssertEqual(empty.status, 1)
         XCTAssertEqual(empty.stderr, "Error: empty.csv: the header is there but no data rows follow\n")
 
         try "text,label_text\nhello there,greeting\n".write(to: dir.appendingPathComponent("other.csv"), atomically: true, encoding: .utf8)
-        let unknown = try RAG.run(["compare", "--csv", "other.csv"], in: dir)
+        let unknown = try RAGBinary.run(["compare", "--csv", "other.csv"], in: dir)
         XCTAssertEqual(unknown.status, 0)
         XCTAssertTrue(unknown.stderr.contains("warning: 1 label(s) of other.csv are not in the index (e.g. greeting)"), unknown.stderr)
 
         try "Classify into {{labels}}".write(to: dir.appendingPathComponent("t.txt"), atomically: true, encoding: .utf8)
-        let template = try RAG.run(["prompt", "x", "--system-template", "t.txt"], in: dir)
+        let template = try RAGBinary.run(["prompt", "x", "--system-template", "t.txt"], in: dir)
         XCTAssertEqual(template.status, 1)
         XCTAssertEqual(template.stderr, "Error: t.txt:1: unknown placeholder {{labels}} (known: {{categories}}, {{documents}}, {{text}})\n")
 
-        let noHead = try RAG.run(["classify", "--csv", "test.csv", "--method", "head"], in: dir)
+        let noHead = try RAGBinary.run(["classify", "--csv", "test.csv", "--method", "head"], in: dir)
         XCTAssertEqual(noHead.status, 1)
         XCTAssertTrue(noHead.stderr.contains("run `rag finetune local --csv TRAIN.csv` first"), noHead.stderr)
     }

@@ -1,4 +1,5 @@
 // InstallCLITests: `rag --version`, the BLAS core it reports, `rag model list | verify`, and $LOCALRAG_INDEX.
+import TestSupport
 import XCTest
 import Foundation
 
@@ -18,7 +19,7 @@ final class InstallCLITests: XCTestCase {
     }
 
     func testVersionNamesVersionCPUAndCore() throws {
-        let r = try RAG.run(["--version"])
+        let r = try RAGBinary.run(["--version"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 4, r.stdout)
@@ -27,24 +28,24 @@ final class InstallCLITests: XCTestCase {
         XCTAssertTrue(lines[2].hasPrefix("blas: OpenBLAS "), lines[2])
         XCTAssertTrue(lines[2].contains(", core "), lines[2])
         XCTAssertTrue(lines[3].hasPrefix("simd: "), lines[3])
-        let forced = try RAG.run(["--version"], environment: ["LOCALRAG_SIMD": "plain"])
+        let forced = try RAGBinary.run(["--version"], environment: ["LOCALRAG_SIMD": "plain"])
         XCTAssertTrue(forced.stdout.contains("\nsimd: plain (best on this CPU: "), forced.stdout)
     }
 
     func testAUserSetCoreIsNeverChanged() throws {
-        let r = try RAG.run(["--version"], environment: ["OPENBLAS_CORETYPE": "Prescott", "LOCALRAG_BLAS_CORE_AUTO": nil])
+        let r = try RAGBinary.run(["--version"], environment: ["OPENBLAS_CORETYPE": "Prescott", "LOCALRAG_BLAS_CORE_AUTO": nil])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("core Prescott (OPENBLAS_CORETYPE=Prescott set by the user or the environment)"), r.stdout)
     }
 
     func testAWeakCoreIsReplacedOnAnAVX2CPU() throws {
         if let set = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !set.isEmpty {
-            throw XCTSkip("OPENBLAS_CORETYPE=\(set) is set by the environment; the tests never change it")
+            throw Requirement.hardware("OPENBLAS_CORETYPE=\(set) is set by the environment for this CPU; the tests never change it")
         }
         let info = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
         let flags = info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
-        guard flags.contains("avx2") && flags.contains("fma") else { throw XCTSkip("this CPU has no AVX2 and FMA") }
-        let r = try RAG.run(["--version"])
+        guard flags.contains("avx2") && flags.contains("fma") else { throw Requirement.hardware("this CPU has no AVX2 and FMA") }
+        let r = try RAGBinary.run(["--version"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let blas = r.stdout.split(separator: "\n").first { $0.hasPrefix("blas: ") }.map(String.init) ?? ""
         for weak in ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "SandyBridge"] {
@@ -55,24 +56,24 @@ final class InstallCLITests: XCTestCase {
     func testIndexFolderFromTheEnvironment() throws {
         try "text,label_text\nhello there,greet\nbye now,farewell\n".write(to: dir.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
         let env: [String: String?] = ["LOCALRAG_INDEX": dir.appendingPathComponent("from-env").path]
-        let build = try RAG.run(["index", "build", "--csv", "t.csv", "--embedder", "hashing"], in: dir, environment: env)
+        let build = try RAGBinary.run(["index", "build", "--csv", "t.csv", "--embedder", "hashing"], in: dir, environment: env)
         XCTAssertEqual(build.status, 0, build.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("from-env/manifest.json").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("index").path))
-        let info = try RAG.run(["index", "info", "--json"], in: dir, environment: env)
+        let info = try RAGBinary.run(["index", "info", "--json"], in: dir, environment: env)
         XCTAssertEqual(info.status, 0, info.stderr)
         // --index still wins over the variable.
-        let other = try RAG.run(["index", "info", "--index", "nowhere"], in: dir, environment: env)
+        let other = try RAGBinary.run(["index", "info", "--index", "nowhere"], in: dir, environment: env)
         XCTAssertEqual(other.status, 1)
         XCTAssertTrue(other.stderr.contains("nowhere"), other.stderr)
     }
 
     func testModelListWithNoModel() throws {
-        let r = try RAG.run(["model", "list", "--model-dir", dir.appendingPathComponent("none").path])
+        let r = try RAGBinary.run(["model", "list", "--model-dir", dir.appendingPathComponent("none").path])
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stdout, "")
         XCTAssertTrue(r.stderr.hasPrefix("no model found; `rag model install` puts all-MiniLM-L6-v2 in "), r.stderr)
-        let all = try RAG.run(["model", "list", "--model-dir", dir.appendingPathComponent("none").path, "--all", "--json"])
+        let all = try RAGBinary.run(["model", "list", "--model-dir", dir.appendingPathComponent("none").path, "--all", "--json"])
         XCTAssertEqual(all.status, 0)
         let object = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(object["source"] as? String, "--model-dir")
@@ -82,12 +83,12 @@ final class InstallCLITests: XCTestCase {
 
     func testModelListAndVerifyTheRepositoryModelThenAFlippedByte() throws {
         guard FileManager.default.fileExists(atPath: repositoryModel.appendingPathComponent("model.safetensors").path) else {
-            return XCTFail("model not installed at \(repositoryModel.path) (run scripts/install-model.sh)")
+            return XCTFail("model not installed at \(repositoryModel.path) (run scripts/lib/install-model.sh)")
         }
-        let list = try RAG.run(["model", "list", "--model-dir", repositoryModel.path])
+        let list = try RAGBinary.run(["model", "list", "--model-dir", repositoryModel.path])
         XCTAssertEqual(list.status, 0, list.stderr)
         XCTAssertEqual(list.stdout, "* \(repositoryModel.path)  [--model-dir]  minilm:all-MiniLM-L6-v2:sha256=53aa51172d142c89\n")
-        let ok = try RAG.run(["model", "verify", "--model-dir", repositoryModel.path])
+        let ok = try RAGBinary.run(["model", "verify", "--model-dir", repositoryModel.path])
         XCTAssertEqual(ok.status, 0, ok.stderr)
         XCTAssertTrue(ok.stdout.hasPrefix("ok      model.safetensors\nok      vocab.txt\nverified "), ok.stdout)
 
@@ -99,7 +100,7 @@ final class InstallCLITests: XCTestCase {
         try weights.seek(toOffset: 50_000_000)
         try weights.write(contentsOf: Data([byte ^ 1]))
         try weights.close()
-        let bad = try RAG.run(["model", "verify", "--model-dir", copy.path])
+        let bad = try RAGBinary.run(["model", "verify", "--model-dir", copy.path])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stdout.hasPrefix("FAILED  model.safetensors: SHA-256 "), bad.stdout)
         XCTAssertTrue(bad.stdout.contains(", expected 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db\n"), bad.stdout)

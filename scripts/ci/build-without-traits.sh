@@ -3,7 +3,7 @@
 # Run last by .ci/run: it rebuilds rag in .build without the traits (the test build is done with by then).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin="$(LOCALRAG_SERVER=0 LOCALRAG_MILVUS=0 scripts/build.sh)"
+bin="$(LOCALRAG_SERVER=0 LOCALRAG_MILVUS=0 scripts/lib/build.sh)"
 fail=0
 out=$("$bin/rag" query "my card" --store milvus://127.0.0.1:19530/train 2>&1) && fail=1
 echo "$out" | grep -q "this rag was built without Milvus support" || { echo "unexpected: $out"; fail=1; }

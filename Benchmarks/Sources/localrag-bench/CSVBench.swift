@@ -1,5 +1,5 @@
 // `localrag-bench csv`: one CSV parser over one file in this process. A correctness pass (row count
-// and the fingerprint of every (text, label_text) pair, the hash of scripts/make_csv_fixture.py),
+// and the fingerprint of every (text, label_text) pair, the hash of scripts/fixtures/csv-fixture.py),
 // then R timed passes, each reading the file from disk again; one JSON object on stdout.
 // The parsers are LocalRAG's own reader (CSVOurs.swift) and two packages, each in a file of its own
 // (CSVSwiftCSV.swift, CSVYaslab.swift) so that their `CSV` / `CSVReader` / `CSVError` names never meet.
@@ -41,7 +41,7 @@ enum CSVBenchError: Error, CustomStringConvertible {
 
 let csvCandidates: [CSVCandidate] = [oursDataset, oursRecords, swiftCSVEnumerated, swiftCSVCallback, yaslabStream]
 
-/// FNV-1a 64, as scripts/make_csv_fixture.py: per row, UTF-8 of text, 0x1F, UTF-8 of label_text, 0x1E.
+/// FNV-1a 64, as scripts/fixtures/csv-fixture.py: per row, UTF-8 of text, 0x1F, UTF-8 of label_text, 0x1E.
 struct RowFingerprint {
     var h: UInt64 = 0xcbf29ce484222325
     var rows = 0

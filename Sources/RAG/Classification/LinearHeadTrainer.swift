@@ -1,6 +1,5 @@
-// LinearHeadTrainer: multinomial logistic regression on embeddings, bound-optimisation Newton steps solved with LAPACKE.
+// LinearHeadTrainer: multinomial logistic regression on embeddings, bound-optimisation Newton steps through a Cholesky factor.
 public import LinearAlgebra
-internal import CBLAS
 import Foundation
 
 /// Fits `LinearHead` by minimising `-Σ log p(y_i | x_i) + λ/2 ‖W‖²` (the bias unpenalised).
@@ -8,8 +7,9 @@ import Foundation
 /// A full Newton step would need the `(d+1)K x (d+1)K` Hessian (62k² for 161 classes). Böhning's
 /// bound (Böhning 1992, "Multinomial logistic regression algorithm") replaces it with the fixed
 /// matrix `B = ½ XᵀX + Λ`, which dominates the Hessian, so every step
-/// `W ← W − B⁻¹ (Xᵀ(P − Y) + ΛW)` lowers the loss and `B` is factored once (LAPACKE `dposv`).
-/// Each step then costs two sgemms; Nesterov momentum with restarts shortens the run.
+/// `W ← W − B⁻¹ (Xᵀ(P − Y) + ΛW)` lowers the loss and `B` is factored once (`Cholesky`).
+/// Each step then costs two sgemms and a triangular solve with K right-hand sides; Nesterov
+/// momentum with restarts shortens the run, and a warm start (`start:`) shortens a λ path.
 public struct LinearHeadTrainer: Sendable {
     /// L2 penalty on the weights (sklearn's `C` is `1/λ`).
     public var lambda: Double
@@ -30,8 +30,9 @@ public struct LinearHeadTrainer: Sendable {
         public var trainingAccuracy: Double
     }
 
-    /// Trains on `x` (`[n x d]`) and `labels[i]` for row i.
-    public func train(_ x: Matrix, labels rowLabels: [String]) throws -> (LinearHead, Report) {
+    /// Trains on `x` (`[n x d]`) and `labels[i]` for row i, from zero weights or from `start`
+    /// (a head over the same labels and dimension: a warm start, as along a path of λ).
+    public func train(_ x: Matrix, labels rowLabels: [String], start: LinearHead? = nil) throws -> (LinearHead, Report) {
         precondition(x.rows == rowLabels.count, "\(x.rows) rows, \(rowLabels.count) labels")
         let labels = LabelOrder.sorted(Set(rowLabels))
         guard labels.count >= 2 else { throw ClassificationError.tooFewClasses(labels.count) }
@@ -43,39 +44,30 @@ public struct LinearHeadTrainer: Sendable {
         var xb = [Float](repeating: 1, count: n * p)
         for r in 0..<n { for c in 0..<d { xb[r * p + c] = x[r, c] } }
 
-        // B = ½ XbᵀXb + Λ (double), then M = B⁻¹ Xbᵀ (p x n) and Binv (p x p) from one factorisation.
-        var b = [Double](repeating: 0, count: p * p)
+        // B = ½ XbᵀXb + Λ (double), factored once; each step then solves B·s = G for the gradient G.
         var xtx = [Float](repeating: 0, count: p * p)
         xb.withUnsafeBufferPointer { xp in
-            xtx.withUnsafeMutableBufferPointer { cp in
-                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(n), 1, xp.baseAddress!, Int32(p), 0, cp.baseAddress!, Int32(p))
-            }
+            xtx.withUnsafeMutableBufferPointer { GEMM.gramUpper(n: n, k: p, a: xp.baseAddress!, c: $0.baseAddress!) }
         }
+        var b = [Double](repeating: 0, count: p * p)
         for i in 0..<p {
             for j in i..<p {
                 b[i * p + j] = 0.5 * Double(xtx[i * p + j])
                 b[j * p + i] = b[i * p + j]
             }
-            b[i * p + i] += i < d ? lambda : 1e-6
+            b[i * p + i] += penalty(i, d: d)
         }
-        // Right-hand sides: [Xbᵀ | I], p x (n + p).
-        let cols = n + p
-        var rhs = [Double](repeating: 0, count: p * cols)
-        for r in 0..<n { for c in 0..<p { rhs[c * cols + r] = Double(xb[r * p + c]) } }
-        for i in 0..<p { rhs[i * cols + n + i] = 1 }
-        let info = LAPACKE_dposv(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "U")), Int32(p), Int32(cols), &b, Int32(p), &rhs, Int32(cols))
-        guard info == 0 else { throw ClassificationError.trainingFailed("the bound matrix is not positive definite (LAPACKE_dposv info \(info))") }
-        var m = [Float](repeating: 0, count: p * n)
-        var binvLambda = [Float](repeating: 0, count: p * p)   // B⁻¹ Λ
-        for i in 0..<p {
-            for r in 0..<n { m[i * n + r] = Float(rhs[i * cols + r]) }
-            for j in 0..<p { binvLambda[i * p + j] = Float(rhs[i * cols + n + j] * (j < d ? lambda : 1e-6)) }
+        let bound: Cholesky
+        do { bound = try Cholesky(b, size: p) } catch {
+            throw ClassificationError.trainingFailed("the bound matrix is not positive definite (\(error))")
         }
 
         var w = [Float](repeating: 0, count: p * k)
+        if let start, start.labels == labels, start.dimension == d { w = start.weights }
         var momentum = w
         var probs = [Float](repeating: 0, count: n * k)
         var step = [Float](repeating: 0, count: p * k)
+        var gradient = [Double](repeating: 0, count: p * k)
         var previousLoss = Double.infinity
         var iterations = 0
         var t = 1.0
@@ -85,21 +77,20 @@ public struct LinearHeadTrainer: Sendable {
             // Probabilities at the look-ahead point `momentum`.
             let loss = forward(xb, momentum, n: n, p: p, k: k, y: y, probs: &probs, d: d)
             for r in 0..<n { probs[r * k + y[r]] -= 1 }            // P − Y
-            // step = M (P − Y) + B⁻¹Λ W
-            m.withUnsafeBufferPointer { mp in
+            // G = Xbᵀ (P − Y) + Λ W, then step = B⁻¹ G.
+            xb.withUnsafeBufferPointer { xp in
                 probs.withUnsafeBufferPointer { pp in
                     step.withUnsafeMutableBufferPointer { sp in
-                        GEMM.multiply(m: p, n: k, k: n, a: mp.baseAddress!, b: pp.baseAddress!, c: sp.baseAddress!)
+                        GEMM.multiplyATransposed(m: p, n: k, k: n, a: xp.baseAddress!, b: pp.baseAddress!, c: sp.baseAddress!)
                     }
                 }
             }
-            binvLambda.withUnsafeBufferPointer { bp in
-                momentum.withUnsafeBufferPointer { wp in
-                    step.withUnsafeMutableBufferPointer { sp in
-                        GEMM.multiply(m: p, n: k, k: p, a: bp.baseAddress!, b: wp.baseAddress!, c: sp.baseAddress!, beta: 1)
-                    }
-                }
+            for i in 0..<p {
+                let l = penalty(i, d: d)
+                for c in 0..<k { gradient[i * k + c] = Double(step[i * k + c]) + l * Double(momentum[i * k + c]) }
             }
+            bound.solve(&gradient, columns: k)
+            for i in 0..<step.count { step[i] = Float(gradient[i]) }
             var next = momentum
             for i in 0..<next.count { next[i] -= step[i] }
             // Nesterov extrapolation, restarted whenever the loss goes up (keeps the descent monotone in practice).
@@ -127,6 +118,9 @@ public struct LinearHeadTrainer: Sendable {
         }
         return (head, Report(iterations: iterations, loss: lastLoss / Double(n), trainingAccuracy: Double(correct) / Double(n)))
     }
+
+    /// The diagonal of Λ: λ on the weights' rows, a tiny ridge on the bias row (keeps B definite).
+    private func penalty(_ row: Int, d: Int) -> Double { row < d ? lambda : 1e-6 }
 
     /// Softmax probabilities of `xb · w` into `probs`; returns the penalised loss.
     private func forward(_ xb: [Float], _ w: [Float], n: Int, p: Int, k: Int, y: [Int], probs: inout [Float], d: Int) -> Double {

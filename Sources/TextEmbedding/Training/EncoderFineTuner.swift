@@ -1,5 +1,6 @@
 // EncoderFineTuner: trains MiniLM end to end with a softmax head on labelled texts; checkpoints, resume, the model folder.
 public import Foundation
+import Checksum
 import LinearAlgebra
 
 /// End-to-end fine-tuning: every epoch shuffles the training rows (seeded), runs

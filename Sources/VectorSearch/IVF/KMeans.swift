@@ -1,6 +1,5 @@
 // KMeans: Lloyd k-means shaped as faiss's Clustering (seeded init, FlatIndex/sgemm assignment, spherical variant, empty-cluster split).
 public import LinearAlgebra
-internal import CBLAS
 
 /// k-means as faiss's `Clustering` runs it: a seeded initialisation, then Lloyd iterations whose
 /// assignment step is a `FlatIndex` search of the training rows against the current centroids
@@ -180,7 +179,7 @@ public struct KMeans: Sendable {
         while picks.count < k {
             let c = x + picks[picks.count - 1] * d
             let cn = norms[picks[picks.count - 1]]
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(d), 1, x, Int32(d), c, 1, 0, &dots, 1)
+            dots.withUnsafeMutableBufferPointer { GEMM.matrixVector(n: n, d: d, a: x, x: c, y: $0.baseAddress!) }
             var total = 0.0
             for i in 0..<n {
                 nearest[i] = min(nearest[i], max(0, norms[i] + cn - 2 * dots[i]))

@@ -1,6 +1,6 @@
 // ChecksummedWriter: a buffered append-only file writer that hashes (SHA-256) what it writes and fsyncs on close.
 import Foundation
-import TextEmbedding
+import Checksum
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,7 +1,7 @@
 # check-finetuned-model.py: the Python round trip of a model folder written by `rag finetune local --encoder`:
 # SentenceTransformer(FOLDER) loads it and embeds the texts of a CSV; `rag embed --csv --model-dir FOLDER` embeds
 # the same; prints the largest absolute difference and exits 1 when it is above 1e-5.
-# usage: python scripts/check-finetuned-model.py FOLDER [--csv data/test.csv] [--rag .build/release/rag]
+# usage: python scripts/dev/check-finetuned-model.py FOLDER [--csv data/test.csv] [--rag .build/release/rag]
 # needs: sentence-transformers (and torch), numpy.
 import argparse, csv, os, subprocess, sys, tempfile
 os.environ["HF_HUB_OFFLINE"] = "1"

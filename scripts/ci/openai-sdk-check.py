@@ -26,7 +26,7 @@ The API key: --api-key, else $OPENAI_API_KEY, else "none".
 
 Install: pip install -r scripts/ci/requirements-openai.txt
 Example:
-  python3 scripts/ci/openai_sdk_check.py --base-url http://127.0.0.1:8000 --texts texts.txt --reference ref.jsonl
+  python3 scripts/ci/openai-sdk-check.py --base-url http://127.0.0.1:8000 --texts texts.txt --reference ref.jsonl
 """
 from __future__ import annotations
 

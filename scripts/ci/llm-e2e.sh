@@ -3,18 +3,18 @@
 # 20 rows of data/test.csv with RAG (killed with -9 midway, then --resume) and without, every answer a valid label, then rag evaluate.
 #
 # Run by .ci/run after scripts/test.sh (which built .build/release/rag and installed MiniLM). Builds or reuses llama-server
-# in .llm/ (scripts/llm-server.sh), indexes data/train.csv into a temporary folder, and stops the server on exit.
+# in .llm/ (scripts/dev/llm-server.sh), indexes data/train.csv into a temporary folder, and stops the server on exit.
 # Env: LLM_E2E_ROWS (default 20), LLM_PORT (default: a free port), RAG (the rag binary; default: swift build's).
 # Exact labels are not asserted: a 135M model is right on a few rows only. What is asserted: every row is answered once,
 # every answer is one of the index's labels, nothing failed, resume re-sent only the missing rows, evaluate agrees.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 root=$(pwd)
 rows=${LLM_E2E_ROWS:-20}
 log() { echo "[llm-e2e $(date +%T)] $*" >&2; }
 
 if [ -z "${RAG:-}" ]; then
-  RAG="$(scripts/build.sh)/rag"
+  RAG="$(scripts/lib/build.sh)/rag"
 fi
 export LLM_PORT=${LLM_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 work=$(mktemp -d /tmp/localrag-llm-e2e.XXXXXX)
@@ -23,15 +23,15 @@ work=$(mktemp -d /tmp/localrag-llm-e2e.XXXXXX)
 key="sk-e2e-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 export OPENAI_API_KEY=$key LLM_API_KEY=$key
 cleanup() {
-  "$root/scripts/llm-server.sh" stop || true
+  "$root/scripts/dev/llm-server.sh" stop || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 t0=$SECONDS
-scripts/llm-server.sh setup >/dev/null
+scripts/dev/llm-server.sh setup >/dev/null
 log "llama-server and model ready in $((SECONDS - t0)) s"
-base=$(scripts/llm-server.sh start)
+base=$(scripts/dev/llm-server.sh start)
 log "server at $base"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/models")
 [ "$code" = 401 ] || { echo "the server should refuse requests without the key (got HTTP $code)" >&2; exit 1; }

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""family_breakdown.py: accuracy of predictions files per label family of data/ (banking77, HWU64
+"""family-breakdown.py: accuracy of predictions files per label family of data/ (banking77, HWU64
 intents, HWU64 scenarios, toxic), and how many errors are only the scenario/intent ambiguity
 (gold `weather`, predicted `weather_query`, or the other way round).
 
-Usage: scripts/family_breakdown.py PRED.jsonl [PRED.jsonl ...]   (markdown on stdout)
+Usage: scripts/dev/family-breakdown.py PRED.jsonl [PRED.jsonl ...]   (markdown on stdout)
 """
 import csv
 import json
 import pathlib
 import sys
 
-root = pathlib.Path(__file__).resolve().parent.parent
+root = pathlib.Path(__file__).resolve().parents[2]
 labels = {r["label_text"] for r in csv.DictReader(open(root / "data" / "train.csv", newline="", encoding="utf-8"))}
 toxic = {"toxic", "not toxic"}
 # HWU64 intents are `<scenario>_<intent>`; the 18 scenarios are labels of their own.

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # serve-e2e.sh: `rag serve` against real clients: the README's curl examples as printed, then the official
 # OpenAI Python SDK (pinned in scripts/ci/requirements-openai.txt) comparing vectors with `rag embed` (1e-6),
-# then SIGTERM and exit status 0. Usage: scripts/serve-e2e.sh (env RAG: the rag binary; default: scripts/build.sh's).
+# then SIGTERM and exit status 0. Usage: scripts/ci/serve-e2e.sh (env RAG: the rag binary; default: scripts/lib/build.sh's).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-rag="${RAG:-$(scripts/build.sh)/rag}"
+cd "$(dirname "$0")/../.."
+rag="${RAG:-$(scripts/lib/build.sh)/rag}"
 work=$(mktemp -d)
 server=""
 cleanup() { [ -z "$server" ] || kill -9 "$server" 2>/dev/null || true; rm -rf "$work"; }
@@ -54,7 +54,7 @@ done < <(awk '/<!-- serve-curl/{f=1; next} f && /^```$/ {if (++c == 2) exit; nex
 [ "$n" -ge 5 ] || { echo "serve e2e: found only $n curl lines in README.md" >&2; exit 1; }
 echo "serve e2e: $n README curl examples answered JSON"
 
-"$venv/bin/python" scripts/ci/openai_sdk_check.py --base-url "http://127.0.0.1:$port" --texts "$work/texts.txt" --reference "$work/reference.jsonl"
+"$venv/bin/python" scripts/ci/openai-sdk-check.py --base-url "http://127.0.0.1:$port" --texts "$work/texts.txt" --reference "$work/reference.jsonl"
 
 kill -TERM "$server"
 status=0
