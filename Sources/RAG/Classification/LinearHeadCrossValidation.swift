@@ -11,12 +11,17 @@ public struct LinearHeadCrossValidation: Sendable {
     public var folds: Int
     public var seed: UInt64
     public var maxIterations: Int
+    /// The fits that only rank λ stop when the loss falls by less than this fraction (the final head
+    /// keeps `LinearHeadTrainer`'s own, tighter one): at 1e-7 every fold ran to `maxIterations`.
+    public var tolerance: Double
 
-    public init(grid: [Double] = [0.01, 0.03, 0.1, 0.3, 1], folds: Int = 3, seed: UInt64 = 0, maxIterations: Int = 300) {
+    public init(grid: [Double] = [0.01, 0.03, 0.1, 0.3, 1], folds: Int = 3, seed: UInt64 = 0, maxIterations: Int = 300,
+                tolerance: Double = 1e-5) {
         self.grid = grid
         self.folds = folds
         self.seed = seed
         self.maxIterations = maxIterations
+        self.tolerance = tolerance
     }
 
     public struct Result: Sendable {
@@ -46,7 +51,7 @@ public struct LinearHeadCrossValidation: Sendable {
             let trainX = Self.rows(x, trainRows), heldOut = Self.rows(x, parts[f])
             var previous: LinearHead?
             for g in path {
-                let (head, _) = try LinearHeadTrainer(lambda: grid[g], maxIterations: maxIterations).train(trainX, labels: trainLabels, start: previous)
+                let (head, _) = try LinearHeadTrainer(lambda: grid[g], maxIterations: maxIterations, tolerance: tolerance).train(trainX, labels: trainLabels, start: previous)
                 previous = head
                 let probs = head.probabilities(heldOut)
                 for (i, row) in parts[f].enumerated() where head.labels[OfflineClassifier.argmax(probs, row: i).0] == labels[row] {

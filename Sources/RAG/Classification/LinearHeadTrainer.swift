@@ -133,7 +133,12 @@ public struct LinearHeadTrainer: Sendable {
         }
         var loss = 0.0
         probs.withUnsafeMutableBufferPointer { pp in
-            Softmax.rows(pp.baseAddress!, rows: n, cols: k)
+            // n·K exponentials a step: split over the workers like the products around them.
+            let parts = BLASThreads.chunks(n, parts: n >= 1024 ? BLASThreads.count : 1)
+            let base = pp.baseAddress!
+            BLASThreads.parallel(parts.count) { i in
+                Softmax.rows(base + parts[i].lowerBound * k, rows: parts[i].count, cols: k)
+            }
             for r in 0..<n { loss -= log(max(Double(pp[r * k + y[r]]), 1e-30)) }
         }
         var penalty = 0.0
