@@ -2,12 +2,50 @@
 import Foundation
 import XCTest
 @testable import RAGServer
+import RAG
 
 final class OpenAPIDocumentTests: XCTestCase {
     func testDocumentParsesAndListsTheRoutes() throws {
         let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
         let paths = try XCTUnwrap(doc["paths"] as? [String: Any])
         XCTAssertEqual(Set(paths.keys), ["/healthz", "/v1/models", "/metrics", "/openapi.json", "/v1/embeddings", "/v1/search", "/v1/classify", "/v1/documents"])
+    }
+
+    /// The request schemas and the decoders the routes use say the same: every schema property is a
+    /// stored property of the decoded type and back, and a body missing a property decodes exactly
+    /// when the schema does not list it as required.
+    func testRequestSchemasAgreeWithTheDecoders() throws {
+        let validator = try SchemaValidator(document: Data(OpenAPIDocument.json.utf8))
+        typealias Decode = (Data) throws -> Any
+        let decoders: [(String, Decode)] = [
+            ("EmbeddingsRequest", { try JSONDecoder().decode(EmbeddingsRequest.self, from: $0) }),
+            ("SearchRequest", { try JSONDecoder().decode(SearchRequest.self, from: $0) }),
+            ("ClassifyRequest", { try JSONDecoder().decode(ClassifyRequest.self, from: $0) }),
+            ("DocumentsRequest", { try JSONDecoder().decode(DocumentsRequest.self, from: $0) }),
+        ]
+        for (name, decode) in decoders {
+            let schema = validator.resolve(["$ref": "#/components/schemas/\(name)"])
+            let properties = try XCTUnwrap(schema["properties"] as? [String: Any], name)
+            let required = Set(schema["required"] as? [String] ?? [])
+            let full = properties.mapValues { validator.sample($0) }
+            let decoded = try decode(try JSONSerialization.data(withJSONObject: full))
+            XCTAssertEqual(Set(Mirror(reflecting: decoded).children.compactMap(\.label)), Set(properties.keys), "\(name): decoder fields vs schema properties")
+            for key in properties.keys {
+                var partial = full
+                partial[key] = nil
+                let decodes = (try? decode(try JSONSerialization.data(withJSONObject: partial))) != nil
+                XCTAssertEqual(decodes, !required.contains(key), "\(name) without \(key): the schema says \(required.contains(key) ? "required" : "optional")")
+            }
+        }
+        // One level down: a document row.
+        let row = validator.resolve(["$ref": "#/components/schemas/DocumentsRequest"])
+        let items = validator.resolve(((row["properties"] as? [String: Any])?["documents"] as? [String: Any])?["items"] ?? [:])
+        let decoded = try JSONDecoder().decode(DocumentsRequest.self, from: JSONSerialization.data(withJSONObject: ["documents": [validator.sample(items)]]))
+        XCTAssertEqual(Set(Mirror(reflecting: decoded.documents[0]).children.compactMap(\.label)), Set((items["properties"] as? [String: Any] ?? [:]).keys))
+        XCTAssertEqual(Set(items["required"] as? [String] ?? []), ["text"])
+        // The method names are the library's one list.
+        let method = (validator.resolve(["$ref": "#/components/schemas/ClassifyRequest"])["properties"] as? [String: Any])?["method"] as? [String: Any]
+        XCTAssertEqual(method?["enum"] as? [String], ClassificationMethod.names)
     }
 
     func testRealResponsesMatchTheDocument() async throws {
@@ -59,6 +97,21 @@ struct SchemaValidator {
         guard let schema = ((response["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] else { return [] }
         guard let value = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return ["body is not JSON"] }
         return validate(value, schema, at: "$")
+    }
+
+    /// A value the schema accepts: the first enum value or oneOf branch, one item for arrays.
+    func sample(_ raw: Any) -> Any {
+        let schema = resolve(raw)
+        if let values = schema["enum"] as? [Any], let first = values.first { return first }
+        if let branches = schema["oneOf"] as? [Any], let first = branches.first { return sample(first) }
+        switch schema["type"] as? String {
+        case "string": return "text"
+        case "integer": return 2
+        case "number": return 0.5
+        case "boolean": return true
+        case "array": return [sample(schema["items"] ?? [:])]
+        default: return ((schema["properties"] as? [String: Any]) ?? [:]).mapValues { sample($0) }
+        }
     }
 
     func resolve(_ schema: Any) -> [String: Any] {
