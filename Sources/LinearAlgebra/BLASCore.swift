@@ -78,18 +78,18 @@ public enum BLASCore {
     }
 
     /// The `FROM>TO[?]` value of `markerVariable`.
-    struct Marker: Equatable {
-        var from: String
-        var to: String
-        var selfCheckDue: Bool
+    package struct Marker: Equatable {
+        package var from: String
+        package var to: String
+        package var selfCheckDue: Bool
 
-        init(from: String, to: String, selfCheckDue: Bool) {
+        package init(from: String, to: String, selfCheckDue: Bool) {
             self.from = from
             self.to = to
             self.selfCheckDue = selfCheckDue
         }
 
-        init?(_ value: String?) {
+        package init?(_ value: String?) {
             guard var v = value, !v.isEmpty else { return nil }
             selfCheckDue = v.hasSuffix("?")
             if selfCheckDue { v.removeLast() }
@@ -99,7 +99,7 @@ public enum BLASCore {
             to = String(parts[1])
         }
 
-        var value: String { "\(from)>\(to)\(selfCheckDue ? "?" : "")" }
+        package var value: String { "\(from)>\(to)\(selfCheckDue ? "?" : "")" }
     }
 
     /// The core OpenBLAS runs ("Haswell", "SkylakeX", "Prescott", ...).
@@ -161,7 +161,7 @@ public enum BLASCore {
 
     /// A small sgemm with awkward sizes (below GEMM's split threshold: one sgemm call) against the
     /// plain triple loop.
-    static func agreesWithReference() -> Bool {
+    package static func agreesWithReference() -> Bool {
         var rng = SplitMix64(seed: 7)
         var a = Matrix(rows: 37, cols: 67), b = Matrix(rows: 29, cols: 67)
         for i in 0..<a.storage.count { a.storage[i] = Float(Double(rng.next() >> 40) / Double(1 << 24)) * 2 - 1 }

@@ -10,7 +10,7 @@ typealias MilvusService = Milvus_Proto_Milvus_MilvusService.Client<HTTP2ClientTr
 /// The client side of one Milvus server, shared by every `MilvusStore` opened on it. Each call
 /// has a deadline; UNAVAILABLE (server down or restarting) and DEADLINE_EXCEEDED are retried with
 /// exponential backoff, then reported naming the server, so a dead server is an error, not a hang.
-final class MilvusConnection: Sendable {
+package final class MilvusConnection: Sendable {
     let address: MilvusAddress
     let options: MilvusStore.Options
     private let client: GRPCClient<HTTP2ClientTransport.Posix>

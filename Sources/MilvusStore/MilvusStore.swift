@@ -21,7 +21,7 @@ public final class MilvusStore: RemoteVectorStore {
     public let state: String
     /// The collection's properties as read at open.
     public let properties: [String: String]
-    let connection: MilvusConnection
+    package let connection: MilvusConnection
 
     /// Deadlines, retries and batch sizes.
     public struct Options: Sendable {
@@ -76,7 +76,7 @@ public final class MilvusStore: RemoteVectorStore {
         return store
     }
 
-    init(connection: MilvusConnection) throws {
+    package init(connection: MilvusConnection) throws {
         self.connection = connection
         address = connection.address
         let hasRequest: Milvus_Proto_Milvus_HasCollectionRequest = address.request()

@@ -34,7 +34,7 @@ public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConver
         return dotEnvValue(text, name: "OPENAI_API_KEY").flatMap(APIKey.init)
     }
 
-    static func dotEnvValue(_ text: String, name: String) -> String? {
+    package static func dotEnvValue(_ text: String, name: String) -> String? {
         var found: String?
         for raw in text.split(whereSeparator: \.isNewline) {
             var line = raw.trimmingCharacters(in: .whitespaces)

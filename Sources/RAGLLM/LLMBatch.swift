@@ -93,9 +93,10 @@ public struct LLMBatch: Sendable {
 }
 
 /// Retries counted from many tasks at once.
-final class RetryCounter: @unchecked Sendable {
+package final class RetryCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
-    func add() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
+    package init() {}
+    package func add() { lock.withLock { count += 1 } }
+    package var value: Int { lock.withLock { count } }
 }

@@ -3,7 +3,7 @@ import Foundation
 import RAG
 
 /// `input` of /v1/embeddings: one string or an array of strings.
-enum TextInput: Decodable {
+package enum TextInput: Decodable {
     case one(String)
     case many([String])
 
@@ -14,7 +14,7 @@ enum TextInput: Decodable {
         }
     }
 
-    init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let s = try? c.decode(String.self) { self = .one(s); return }
         if let a = try? c.decode([String].self) { self = .many(a); return }
@@ -23,36 +23,36 @@ enum TextInput: Decodable {
     }
 }
 
-struct EmbeddingsRequest: Decodable {
-    var input: TextInput
-    var model: String?
-    var encoding_format: String?
-    var dimensions: Int?
-    var user: String?
+package struct EmbeddingsRequest: Decodable {
+    package var input: TextInput
+    package var model: String?
+    package var encoding_format: String?
+    package var dimensions: Int?
+    package var user: String?
 }
 
-struct SearchRequest: Decodable {
-    var query: String?
-    var queries: [String]?
-    var k: Int?
-    var nprobe: Int?
-    var exact: Bool?
+package struct SearchRequest: Decodable {
+    package var query: String?
+    package var queries: [String]?
+    package var k: Int?
+    package var nprobe: Int?
+    package var exact: Bool?
 }
 
-struct ClassifyRequest: Decodable {
-    var texts: [String]
-    var method: String?
-    var k: Int?
+package struct ClassifyRequest: Decodable {
+    package var texts: [String]
+    package var method: String?
+    package var k: Int?
     /// llm only: put the top k rows in the prompt (default true).
-    var rag: Bool?
+    package var rag: Bool?
 }
 
-struct DocumentsRequest: Decodable {
-    struct Row: Decodable {
-        var text: String
-        var label: String?
+package struct DocumentsRequest: Decodable {
+    package struct Row: Decodable {
+        package var text: String
+        package var label: String?
     }
-    var documents: [Row]
+    package var documents: [Row]
 }
 
 /// One neighbour, with `rag query --json`'s keys.

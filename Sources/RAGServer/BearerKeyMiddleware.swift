@@ -2,12 +2,12 @@
 import Hummingbird
 
 /// Checks the bearer key on every route except the health check. The key is never logged.
-struct BearerKeyMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct BearerKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let key: [UInt8]
 
-    init(key: String) { self.key = Array(key.utf8) }
+    package init(key: String) { self.key = Array(key.utf8) }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path == "/healthz" { return try await next(request, context) }
         let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
         let prefix = Array("Bearer ".utf8)
@@ -19,7 +19,7 @@ struct BearerKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// Equal length and bytes, taking the same time whatever the first difference.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
         for i in 0..<max(a.count, b.count) {
             diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)

@@ -16,7 +16,7 @@ import VectorSearch
 public struct LocalRAGServer: Sendable {
     public let workspace: Workspace
     public let configuration: ServerConfiguration
-    let batcher: RequestBatcher
+    package let batcher: RequestBatcher
     let registry: PrometheusCollectorRegistry
     let documentsQueue = DispatchQueue(label: "localrag-documents")
 

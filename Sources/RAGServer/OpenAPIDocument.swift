@@ -2,12 +2,12 @@
 import RAG
 
 /// The document, as served.
-enum OpenAPIDocument {
+package enum OpenAPIDocument {
     /// `/v1/classify`'s method names, from the library's one list.
     static let methodNames = "[" + ClassificationMethod.names.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
     static let offlineNames = OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")
 
-    static let json = #"""
+    package static let json = #"""
     {
      "openapi": "3.0.3",
      "info": {

@@ -11,7 +11,7 @@ import VectorSearch
 /// (method, k) group, and resumes each request with its share. A request on an idle server is
 /// taken at once (plus `batchWait`, zero by default); under load, batches form while the previous
 /// one runs. A request that would put more than `maxQueuedTexts` in the queue is refused.
-final class RequestBatcher: @unchecked Sendable {
+package final class RequestBatcher: @unchecked Sendable {
     enum Work {
         case embed
         case search(k: Int, options: Workspace.SearchOptions)
@@ -77,7 +77,7 @@ final class RequestBatcher: @unchecked Sendable {
     func indexChanged() { indexGauge.record(workspace.snapshot.count) }
 
     /// Finishes the queued requests, then ends the worker.
-    func stop() {
+    package func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()

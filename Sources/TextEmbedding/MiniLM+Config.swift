@@ -13,6 +13,19 @@ extension MiniLM {
         public var layerNormEps: Float
         public var hiddenAct: String
 
+        public init(hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int, vocabSize: Int,
+                    maxPositionEmbeddings: Int, typeVocabSize: Int, layerNormEps: Float, hiddenAct: String) {
+            self.hiddenSize = hiddenSize
+            self.numHiddenLayers = numHiddenLayers
+            self.numAttentionHeads = numAttentionHeads
+            self.intermediateSize = intermediateSize
+            self.vocabSize = vocabSize
+            self.maxPositionEmbeddings = maxPositionEmbeddings
+            self.typeVocabSize = typeVocabSize
+            self.layerNormEps = layerNormEps
+            self.hiddenAct = hiddenAct
+        }
+
         enum CodingKeys: String, CodingKey {
             case hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
             case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"

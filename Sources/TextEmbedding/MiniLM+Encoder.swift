@@ -87,7 +87,7 @@ extension MiniLM {
         }
 
         /// word + position + token-type embeddings, then LayerNorm.
-        func embedTokens(_ sequences: [[Int32]], into x: UnsafeMutablePointer<Float>) {
+        package func embedTokens(_ sequences: [[Int32]], into x: UnsafeMutablePointer<Float>) {
             let c = weights.config
             let h = c.hiddenSize
             var t = 0

@@ -4,7 +4,7 @@ import Foundation
 extension MiniLM.Encoder {
     /// One post-LN BERT layer applied to a single sentence `x` (`[n x hidden]`, row-major) with
     /// textbook loops, accumulated in Double: erf from libm, softmax and LayerNorm written out.
-    func referenceLayer(_ layerIndex: Int, _ x: [Float], tokens n: Int) -> [Float] {
+    package func referenceLayer(_ layerIndex: Int, _ x: [Float], tokens n: Int) -> [Float] {
         let c = weights.config
         let h = c.hiddenSize, inter = c.intermediateSize, heads = c.numAttentionHeads, d = c.headSize
         let l = weights.layers[layerIndex]
@@ -67,7 +67,7 @@ extension MiniLM.Encoder {
     }
 
     /// The fast path's layer on the same input, packed as a batch of sentences, for comparison.
-    func fastLayer(_ layerIndex: Int, _ sentences: [[Float]], tokens: [Int]) -> [[Float]] {
+    package func fastLayer(_ layerIndex: Int, _ sentences: [[Float]], tokens: [Int]) -> [[Float]] {
         let h = weights.config.hiddenSize
         var offsets = [0]
         for n in tokens { offsets.append(offsets.last! + n) }

@@ -103,7 +103,7 @@ public struct WordPieceTokenizer: Sendable {
     }
 
     /// `encode(text)` and `wordpieceCount(text)` from a single pass.
-    func encodeCountingWordpieces(_ text: String) -> (ids: [Int32], wordpieceCount: Int) {
+    package func encodeCountingWordpieces(_ text: String) -> (ids: [Int32], wordpieceCount: Int) {
         var ids = wordpieceIDs(text, stoppingAt: nil)
         let count = ids.count - 1
         if ids.count > maxLength - 1 { ids.removeSubrange((maxLength - 1)...) }

@@ -1,6 +1,6 @@
 // BLASCoreTests: the start-up core check decides as described (fake cores, CPUs and environments); a user's value is never changed.
 import XCTest
-@testable import LinearAlgebra
+import LinearAlgebra
 
 final class BLASCoreTests: XCTestCase {
     let xeon = BLASCore.CPU(model: "Intel(R) Xeon(R) Processor", isIntel: true, avx2: true, fma: true, avx512: true)

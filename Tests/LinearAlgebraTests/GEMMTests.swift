@@ -1,6 +1,6 @@
 // GEMMTests: the sgemm path against the scalar reference over many shapes.
 import XCTest
-@testable import LinearAlgebra
+import LinearAlgebra
 
 final class GEMMTests: XCTestCase {
     func testMultiplyTransposedMatchesReference() {

@@ -1,6 +1,6 @@
 // NormalizationTests: rows come out unit length; zero rows stay zero.
 import XCTest
-@testable import LinearAlgebra
+import LinearAlgebra
 
 final class NormalizationTests: XCTestCase {
     func testRowsHaveUnitNorm() {

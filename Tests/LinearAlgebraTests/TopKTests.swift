@@ -1,6 +1,6 @@
 // TopKTests: bounded selection against a full sort, ties to the lower id, NaN ignored.
 import XCTest
-@testable import LinearAlgebra
+import LinearAlgebra
 
 final class TopKTests: XCTestCase {
     func testMatchesFullSortOnRandomStreams() {

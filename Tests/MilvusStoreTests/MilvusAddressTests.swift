@@ -1,6 +1,6 @@
 // MilvusAddressTests: parsing milvus:// addresses (host, port, collection, tls, db) and the errors for bad ones; the token from the environment.
 import XCTest
-@testable import MilvusStore
+import MilvusStore
 
 final class MilvusAddressTests: XCTestCase {
     func testParsesHostPortCollectionAndOptions() throws {

@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 import TestSupport
 import RAG
-@testable import MilvusStore
+import MilvusStore
 
 final class MilvusCLITests: XCTestCase {
     /// A folder with the first `count` rows of data/train.csv repeated `copies` times as train.csv.

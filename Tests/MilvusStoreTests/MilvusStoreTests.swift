@@ -5,7 +5,7 @@ import LinearAlgebra
 import TextEmbedding
 import VectorSearch
 import RAG
-@testable import MilvusStore
+import MilvusStore
 
 final class MilvusStoreTests: XCTestCase {
     static let root = MilvusLite.root

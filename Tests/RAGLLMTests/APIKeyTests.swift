@@ -1,6 +1,6 @@
 // APIKeyTests: where the key is read from, and that it never shows itself.
 import XCTest
-@testable import RAGLLM
+import RAGLLM
 
 final class APIKeyTests: XCTestCase {
     let secret = "sk-test-0123456789abcdefSECRET"

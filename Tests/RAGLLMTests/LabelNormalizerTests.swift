@@ -1,6 +1,6 @@
 // LabelNormalizerTests: answers in every shape a model writes them, mapped to a category or kept raw.
 import XCTest
-@testable import RAGLLM
+import RAGLLM
 
 final class LabelNormalizerTests: XCTestCase {
     let n = LabelNormalizer(categories: ["activate_my_card", "card_arrival", "exchange_rate", "Refund_not_showing_up"])

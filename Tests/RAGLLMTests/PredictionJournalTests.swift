@@ -1,7 +1,7 @@
 // PredictionJournalTests: reading a predictions file back for --resume: cut-off last line, failed rows, duplicates, another input's file.
 import XCTest
 import RAG
-@testable import RAGLLM
+import RAGLLM
 
 final class PredictionJournalTests: XCTestCase {
     var dir: URL!

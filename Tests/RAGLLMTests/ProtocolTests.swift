@@ -1,7 +1,7 @@
 // ProtocolTests: the client and batch runner against the in-process stub: request shape, 429 + Retry-After, 500, timeouts, bad and cut bodies, off-list answers.
 import XCTest
 import RAG
-@testable import RAGLLM
+import RAGLLM
 
 final class ProtocolTests: XCTestCase {
     static let categories = ["activate_my_card", "card_arrival", "exchange_rate"]

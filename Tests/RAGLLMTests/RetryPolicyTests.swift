@@ -1,6 +1,6 @@
 // RetryPolicyTests: backoff doubles with jitter up to a cap, Retry-After wins, the cap on retries holds.
 import XCTest
-@testable import RAGLLM
+import RAGLLM
 
 final class RetryPolicyTests: XCTestCase {
     func testBackoffDoublesWithEqualJitter() {

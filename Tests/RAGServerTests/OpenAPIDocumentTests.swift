@@ -1,7 +1,7 @@
 // OpenAPIDocumentTests: the served OpenAPI document lists every route, and real responses of every route match its schemas.
 import Foundation
 import XCTest
-@testable import RAGServer
+import RAGServer
 import RAG
 
 final class OpenAPIDocumentTests: XCTestCase {

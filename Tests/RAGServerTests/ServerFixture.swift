@@ -7,7 +7,7 @@ import RAG
 import TestSupport
 import Metrics
 import Prometheus
-@testable import RAGServer
+import RAGServer
 
 /// One running server; `stop()` ends it.
 final class ServerFixture: @unchecked Sendable {

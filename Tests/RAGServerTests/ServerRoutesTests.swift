@@ -4,7 +4,7 @@ import XCTest
 import TestSupport
 import RAG
 import TextEmbedding
-@testable import RAGServer
+import RAGServer
 
 final class ServerRoutesTests: XCTestCase {
     func testEmbeddingsEqualTheLibrarysInEveryShape() async throws {

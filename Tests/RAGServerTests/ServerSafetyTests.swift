@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 import RAG
 import Hummingbird
-@testable import RAGServer
+import RAGServer
 
 final class ServerSafetyTests: XCTestCase {
     func error(_ r: ServerFixture.Reply) -> [String: Any] { (r.object["error"] as? [String: Any]) ?? [:] }

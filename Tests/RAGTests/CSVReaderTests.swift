@@ -1,7 +1,7 @@
 // CSVReaderTests: RFC 4180 parsing, and every malformed file rejected with file, line and problem.
 import XCTest
 import Foundation
-@testable import RAG
+import RAG
 
 final class CSVReaderTests: XCTestCase {
     var dir: URL!

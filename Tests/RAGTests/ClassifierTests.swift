@@ -3,7 +3,7 @@ import XCTest
 import Foundation
 import LinearAlgebra
 import VectorSearch
-@testable import RAG
+import RAG
 
 final class ClassifierTests: XCTestCase {
     func n(_ rank: Int, _ score: Float, _ label: String?) -> Neighbour {

@@ -1,7 +1,7 @@
 // EvaluationTests: ClassificationReport and ConfusionMatrix held to scikit-learn's numbers, their invariants, and the HTML page.
 import Foundation
 import XCTest
-@testable import RAG
+import RAG
 
 final class EvaluationTests: XCTestCase {
     // MARK: Fixture (written by scripts/fixtures/metrics-fixture.py)

@@ -1,7 +1,7 @@
 // LinearHeadCrossValidationTests: λ chosen by k-fold cross-validation is in the grid, repeats, and prefers what generalises.
 import XCTest
 import LinearAlgebra
-@testable import RAG
+import RAG
 
 final class LinearHeadCrossValidationTests: XCTestCase {
     /// Three noisy clusters in 8 dimensions: separable, so every λ scores well held out.

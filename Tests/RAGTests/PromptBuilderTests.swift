@@ -2,7 +2,7 @@
 import XCTest
 import Foundation
 import VectorSearch
-@testable import RAG
+import RAG
 
 final class PromptBuilderTests: XCTestCase {
     func neighbour(_ rank: Int, _ text: String, _ label: String) -> Neighbour {

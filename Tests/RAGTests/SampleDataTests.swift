@@ -2,7 +2,7 @@
 import XCTest
 import Foundation
 import TestSupport
-@testable import RAG
+import RAG
 
 final class SampleDataTests: XCTestCase {
     struct Fingerprint: Decodable { var rows: Int; var fnv1a64: String }

@@ -3,7 +3,7 @@ import XCTest
 import Foundation
 import TextEmbedding
 import Checksum
-@testable import RAG
+import RAG
 
 final class TrainTestSplitTests: XCTestCase {
     struct Case: Decodable {

@@ -5,7 +5,7 @@ import TestSupport
 import LinearAlgebra
 import TextEmbedding
 import VectorSearch
-@testable import RAG
+import RAG
 
 final class WorkspaceTests: XCTestCase {
     static let root = Repository.root

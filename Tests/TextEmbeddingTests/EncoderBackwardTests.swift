@@ -2,7 +2,7 @@
 import XCTest
 import Foundation
 import LinearAlgebra
-@testable import TextEmbedding
+import TextEmbedding
 
 /// A scalar reverse-mode tape in Double: every operation records its inputs and local
 /// derivatives; `gradient()` walks it backwards. Slow and obviously right: the reference.
@@ -174,36 +174,6 @@ final class EncoderBackwardTests: XCTestCase {
         XCTAssertNotEqual(grads(5), grads(6))
         // Dropout off at evaluation: the loss equals the no-dropout pass.
         XCTAssertEqual(EncoderTrainingPass(parameters: p, dropout: 0).run(Self.sequences, labels: Self.labels).loss!, fastGradient(p).loss, accuracy: 1e-9)
-    }
-
-    func testDropoutMaskKeepsTheExpectedShareAndScale() {
-        let n = 100_000
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        defer { m.deallocate() }
-        EncoderTrainingPass.dropoutMask(m, count: n, p: 0.1, scale: 1 / 0.9, seed: 1)
-        let kept = (0..<n).filter { m[$0] != 0 }
-        XCTAssertEqual(Double(kept.count) / Double(n), 0.9, accuracy: 0.005)
-        XCTAssertTrue(kept.allSatisfy { m[$0] == 1 / Float(0.9) })
-        // The mask depends on the seed only, not on the thread count.
-        let before = Array(UnsafeBufferPointer(start: m, count: n))
-        let threads = BLASThreads.count
-        BLASThreads.set(1)
-        defer { BLASThreads.set(threads) }
-        EncoderTrainingPass.dropoutMask(m, count: n, p: 0.1, scale: 1 / 0.9, seed: 1)
-        XCTAssertEqual(Array(UnsafeBufferPointer(start: m, count: n)), before)
-    }
-
-    func testGELUBackwardMatchesTheScalarDerivative() {
-        let xs: [Float] = stride(from: -12, through: 12, by: 0.01).map { Float($0) } + [0, 1e-7, -1e-7]
-        var g = xs
-        g.withUnsafeMutableBufferPointer { VectorKernels.biasGELU($0.baseAddress!, rows: 1, cols: xs.count, bias: nil) }
-        var dy = [Float](repeating: 1, count: xs.count)
-        var scratch = [Float](repeating: 0, count: 1536)
-        EncoderTrainingPass.geluBackward(&dy, u: xs, g: g, count: xs.count, scratch: &scratch, scratchCount: scratch.count)
-        for (i, x) in xs.enumerated() {
-            XCTAssertEqual(g[i], EncoderTrainingPass.gelu(x), accuracy: 2e-6 * max(1, abs(x)), "GELU(\(x))")
-            XCTAssertEqual(dy[i], EncoderTrainingPass.geluDerivative(x), accuracy: 2e-6, "GELU'(\(x))")
-        }
     }
 
     func testClippingFactorAndNorm() {

@@ -1,7 +1,7 @@
 // FineTuneParityTests: the Swift backward and AdamW step against torch's on the real model and real rows (fixture).
 import XCTest
 import Foundation
-@testable import TextEmbedding
+import TextEmbedding
 
 final class FineTuneParityTests: XCTestCase {
     struct Fixture: Decodable {

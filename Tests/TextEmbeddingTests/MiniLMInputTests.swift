@@ -1,7 +1,7 @@
 // MiniLMInputTests: awkward texts and damaged model files give embeddings or clear errors, never a crash.
 import XCTest
 import Foundation
-@testable import TextEmbedding
+import TextEmbedding
 
 final class MiniLMInputTests: XCTestCase {
     func testAwkwardTextsEmbedToUnitVectors() throws {

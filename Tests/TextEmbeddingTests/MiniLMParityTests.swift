@@ -3,7 +3,7 @@ import XCTest
 import TestSupport
 import Foundation
 import LinearAlgebra
-@testable import TextEmbedding
+import TextEmbedding
 
 /// The installed model, shared by the tests that need it.
 enum ModelUnderTest {

@@ -1,7 +1,7 @@
 // WordPieceTokenizerTests: ids equal HF's fast tokenizer on every fixture; edge cases and vocab errors are clear.
 import XCTest
 import Foundation
-@testable import TextEmbedding
+import TextEmbedding
 
 /// One line of `reference.jsonl`, the fields the tokenizer is answerable for.
 private struct TokenizerFixture: Decodable {

@@ -1,7 +1,7 @@
 // FlatIndexTests: the blocked sgemm search against the loop reference, and its contracts (k > N, empty batch, ties).
 import XCTest
 import LinearAlgebra
-@testable import VectorSearch
+import VectorSearch
 
 final class FlatIndexTests: XCTestCase {
     static func unitRows(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {

@@ -1,7 +1,7 @@
 // IVFIndexTests: IVF contracts: full probe equals flat, grouped batch equals single and the loop reference, recall floor, edge shapes, add.
 import XCTest
 import LinearAlgebra
-@testable import VectorSearch
+import VectorSearch
 
 final class IVFIndexTests: XCTestCase {
     static let all = KMeansTests.clustered(4_150, 32, clusters: 40, spread: 0.25, seed: 101)

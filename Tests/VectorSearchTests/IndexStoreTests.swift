@@ -2,7 +2,7 @@
 import XCTest
 import Foundation
 import LinearAlgebra
-@testable import VectorSearch
+import VectorSearch
 
 final class IndexStoreTests: XCTestCase {
     var folder: URL!

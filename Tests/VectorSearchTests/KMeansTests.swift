@@ -1,7 +1,7 @@
 // KMeansTests: the objective never rises, empty clusters are split, sampling and seeds hold, bad shapes are refused.
 import XCTest
 import LinearAlgebra
-@testable import VectorSearch
+import VectorSearch
 
 final class KMeansTests: XCTestCase {
     /// `n` unit rows around `clusters` random unit centres (noise `spread` per coordinate), seeded.

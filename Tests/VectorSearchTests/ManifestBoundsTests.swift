@@ -1,7 +1,7 @@
 // ManifestBoundsTests: a manifest whose count or dimension would overflow a size computation is refused, not a trap.
 import XCTest
 import Foundation
-@testable import VectorSearch
+import VectorSearch
 
 final class ManifestBoundsTests: XCTestCase {
     /// Found by scripts/reliability/corrupt.py: `"count": 2^62` trapped (arithmetic overflow) in

@@ -3,11 +3,11 @@
 # Usage: scripts/lib/build.sh [--tests]    prints the folder holding the built binaries on stdout.
 #        scripts/lib/build.sh --flags      prints the flags it builds with, one a line (for swift test --skip-build).
 #        scripts/lib/build.sh --manual     runs ArgumentParser's manual plugin; prints the folder holding rag.1.
-# Tests import modules with @testable, so everything is built with -enable-testing; the demo's
-# `rag` and the test bundle then come from one set of objects.
+# One set of objects serves the demo's `rag`, the installed one and the test bundle. Tests reach what
+# they check through `package` declarations, not @testable: nothing is built with -enable-testing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-flags=(-c release -Xswiftc -enable-testing)
+flags=(-c release)
 # SwiftPM lists the packages' trait defines (-DServer, -DConfigurationSupport, ...) in the order of a Set,
 # which changes from one process to the next with Swift's per-process hash seed: each build then saw
 # changed command lines and recompiled whole modules (up to everything after the first trait). A fixed

@@ -14,6 +14,12 @@ public struct ConfusionMatrix: Sendable, Codable, Equatable {
         public let gold: String
         public let predicted: String
         public let count: Int
+
+        public init(gold: String, predicted: String, count: Int) {
+            self.gold = gold
+            self.predicted = predicted
+            self.count = count
+        }
     }
 
     /// Wraps counts computed elsewhere. Labels with an all-zero row and column are allowed: they
@@ -103,7 +109,7 @@ public struct ConfusionMatrix: Sendable, Codable, Equatable {
     }
 
     /// RFC 4180: a field holding a comma, quote or line break is quoted, its quotes doubled.
-    static func csvField(_ field: String) -> String {
+    package static func csvField(_ field: String) -> String {
         // Scalar-level test: "\r\n" is one Character in Swift, so `contains("\n")` would miss it.
         guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
             return field

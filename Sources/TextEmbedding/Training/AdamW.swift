@@ -62,7 +62,7 @@ public struct AdamW {
             BLASThreads.parallel(parts.count) { part in
                 for b in parts[part] {
                     let start = b * block, n = min(block, gradients.count - start)
-                    base[b] = Double(EncoderTrainingPass.dot(g + start, g + start, n))
+                    base[b] = Double(VectorArithmetic.dot(g + start, g + start, n))
                 }
             }
         }

@@ -20,9 +20,9 @@ public final class EncoderParameters: @unchecked Sendable {
     }
 
     /// Offsets of one transformer layer's tensors.
-    struct LayerOffsets {
-        var qkvWeight = 0, qkvBias = 0, outputWeight = 0, outputBias = 0, attentionNormWeight = 0, attentionNormBias = 0
-        var intermediateWeight = 0, intermediateBias = 0, ffnOutputWeight = 0, ffnOutputBias = 0, ffnNormWeight = 0, ffnNormBias = 0
+    package struct LayerOffsets {
+        package var qkvWeight = 0, qkvBias = 0, outputWeight = 0, outputBias = 0, attentionNormWeight = 0, attentionNormBias = 0
+        package var intermediateWeight = 0, intermediateBias = 0, ffnOutputWeight = 0, ffnOutputBias = 0, ffnNormWeight = 0, ffnNormBias = 0
     }
 
     public let config: MiniLM.Config
@@ -30,13 +30,13 @@ public final class EncoderParameters: @unchecked Sendable {
     public let tensors: [Tensor]
     public let count: Int
     public let values: UnsafeMutablePointer<Float>
-    let wordEmbeddings: Int, positionEmbeddings: Int, tokenTypeEmbeddings: Int
-    let embeddingNormWeight: Int, embeddingNormBias: Int
-    let layers: [LayerOffsets]
-    let headWeight: Int, headBias: Int
+    package let wordEmbeddings: Int, positionEmbeddings: Int, tokenTypeEmbeddings: Int
+    package let embeddingNormWeight: Int, embeddingNormBias: Int
+    package let layers: [LayerOffsets]
+    package let headWeight: Int, headBias: Int
 
     /// Name of the stacked query/key/value tensor of `layer` (split into three when saved).
-    static func qkvName(_ layer: Int, _ part: String) -> String { "encoder.layer.\(layer).attention.self.qkv.\(part)" }
+    package static func qkvName(_ layer: Int, _ part: String) -> String { "encoder.layer.\(layer).attention.self.qkv.\(part)" }
     public static let headWeightName = "classifier.weight"
     public static let headBiasName = "classifier.bias"
 
@@ -131,7 +131,7 @@ public final class EncoderParameters: @unchecked Sendable {
         }
     }
 
-    static func normal(_ rng: inout SplitMix64) -> Double {
+    package static func normal(_ rng: inout SplitMix64) -> Double {
         let u1 = max(Double(rng.next() >> 11) / Double(1 << 53), 1e-300)
         let u2 = Double(rng.next() >> 11) / Double(1 << 53)
         return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)

@@ -12,7 +12,7 @@ extension KMeans {
     /// product into `scores`, by `nearest` (sgemm and arg-max) over the centroids, block by block.
     /// Not spherical: rows get a trailing 1 and centroids a trailing −‖c‖²/2, so the inner product
     /// `x·c − ‖c‖²/2` ranks centroids by L2 distance and the search stays an inner-product one.
-    static func assign(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, to centroids: Matrix,
+    package static func assign(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, to centroids: Matrix,
                        spherical: Bool, labels: inout [Int32], scores: inout [Float]) {
         precondition(labels.count == n && scores.count == n && centroids.cols == d)
         let width = spherical ? d : d + 1
@@ -40,7 +40,7 @@ extension KMeans {
     /// later block must be strictly better, so ties go to the lower centroid, as a `FlatIndex`
     /// search gives). `augment` appends the constant 1 column the L2 trick needs (the block is
     /// copied only then).
-    static func nearest(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, in quantizer: FlatIndex,
+    package static func nearest(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, in quantizer: FlatIndex,
                         augment: Bool, labels: inout [Int32], scores: inout [Float]) {
         precondition(labels.count == n && scores.count == n && quantizer.dimension == (augment ? d + 1 : d))
         let width = quantizer.dimension, k = quantizer.count
