@@ -29,15 +29,15 @@ done < "$out/queries.txt"
 $rag prompt "my card still hasn't arrived" -k 3 > "$out/prompt.txt"
 echo "the exact chat messages the LLM rows send for one text (system prompt with every label, 3 retrieved examples): $out/prompt.txt"
 
-step "rag finetune local: the linear head on the frozen embeddings (λ by 3-fold cross-validation)"
-$rag finetune local
+step "rag train head: the linear head on the frozen embeddings (λ by 3-fold cross-validation)"
+$rag train head
 
 # The fine-tuned encoder: trained once (about 3 minutes on 2 cores); a second run of the demo reuses it.
 if [ -f "$finetuned/training.json" ] && [ "${LOCALRAG_DEMO_RETRAIN:-0}" != 1 ]; then
-  step "rag finetune local --encoder: $finetuned is already trained (LOCALRAG_DEMO_RETRAIN=1 trains it again)"
+  step "rag train encoder: $finetuned is already trained (LOCALRAG_DEMO_RETRAIN=1 trains it again)"
 else
-  step "rag finetune local --encoder: fine-tune all-MiniLM-L6-v2 end to end (3 epochs; progress below)"
-  $rag finetune local --encoder --csv data/train.csv --out "$finetuned"
+  step "rag train encoder: fine-tune all-MiniLM-L6-v2 end to end (3 epochs; progress below)"
+  $rag train encoder --csv data/train.csv --out "$finetuned"
 fi
 
 step "rag index build --model-dir $finetuned --index index-ft (the training rows under the fine-tuned encoder)"

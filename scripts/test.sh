@@ -17,7 +17,7 @@ integration=(
   'MilvusStoreTests\.MilvusStoreTests'   # Milvus Lite: the local index's answers over all of data/, faults
   'MilvusStoreTests\.MilvusCLITests'     # Milvus Lite: the CLI over a store, kill -9 mid-load then --resume
   'RAGServerTests\.'                     # rag serve as a real server: routes, load, 1,000 bad requests, kill -9
-  'ragTests\.FinetuneEncoderCLITests'    # fine-tuning end to end: bit-for-bit repeat, kill -9 then --resume
+  'ragTests\.TrainEncoderCLITests'    # fine-tuning end to end: bit-for-bit repeat, kill -9 then --resume
 )
 
 scripts/lib/install-deps.sh

@@ -1,4 +1,4 @@
-"""Fine-tuning all-MiniLM-L6-v2 end to end, side by side: torch (transformers, CPU) and `rag finetune local
+"""Fine-tuning all-MiniLM-L6-v2 end to end, side by side: torch (transformers, CPU) and `rag train head
 --encoder`, the same recipe (AdamW lr 1e-4 encoder / 1e-3 head, weight decay 0.01 except biases, LayerNorm and
 the head, batch 32, max length 64, 10% warm-up then linear decay, dropout 0.1, seed 0; clipping as --clip says),
 each in its own process (peak RSS = its VmHWM).
@@ -99,7 +99,7 @@ def run_torch(a, csv_path, threads, epochs, test=None):
 
 def run_localrag(a, csv_path, threads, epochs, work: Path, test=None):
     out = work / f"ft-{threads}t-{epochs}e"
-    argv = [str(RAG), "finetune", "local", "--encoder", "--csv", str(csv_path), "--epochs", str(epochs), "--threads", str(threads),
+    argv = [str(RAG), "train", "encoder", "--csv", str(csv_path), "--epochs", str(epochs), "--threads", str(threads),
             "--validation", "0", "--clip", str(a.clip), "--seed", str(a.seed), "--out", str(out)]
     r = common.run_process(argv, timeout=7200)
     if r["rc"] != 0:

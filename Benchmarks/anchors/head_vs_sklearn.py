@@ -1,5 +1,5 @@
 """The linear head on frozen embeddings against scikit-learn's LogisticRegression on the same vectors: test accuracy of
-`rag finetune local` (λ by cross-validation, and fixed λ) and of LogisticRegression(C=1, lbfgs) fitted on the embeddings
+`rag train head` (λ by cross-validation, and fixed λ) and of LogisticRegression(C=1, lbfgs) fitted on the embeddings
 `rag embed` writes for data/train.csv, scored on data/test.csv.
 usage: python Benchmarks/anchors/head_vs_sklearn.py   (needs numpy, scikit-learn; a release build of rag)"""
 import json, subprocess, sys, tempfile, time
@@ -26,7 +26,7 @@ with tempfile.TemporaryDirectory() as tmp:
     subprocess.run([RAG, "index", "build", "--csv", str(data / "train.csv"), "--index", str(t / "idx")], check=True, capture_output=True)
     for tag, extra in (("rag_cv", []), ("rag_lambda_0.02", ["--lambda", "0.02"]), ("rag_lambda_1", ["--lambda", "1"])):
         t0 = time.time()
-        r = subprocess.run([RAG, "finetune", "local", "--index", str(t / "idx")] + extra, check=True, capture_output=True, text=True)
+        r = subprocess.run([RAG, "train", "head", "--index", str(t / "idx")] + extra, check=True, capture_output=True, text=True)
         secs = time.time() - t0
         c = subprocess.run([RAG, "classify", "--csv", str(data / "test.csv"), "--method", "head", "--index", str(t / "idx"),
                             "--out", str(t / "p.jsonl")], check=True, capture_output=True, text=True)

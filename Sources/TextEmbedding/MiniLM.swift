@@ -5,7 +5,7 @@
 public enum MiniLM {
     /// Model folder name under `models/` that `scripts/lib/install-model.sh` fills.
     public static let folderName = "all-MiniLM-L6-v2"
-    /// Where `rag finetune local --encoder` writes by default, and where `rag compare` looks.
+    /// Where `rag train encoder` writes by default, and where `rag compare` looks.
     public static let fineTunedFolder = "models/\(folderName)-finetuned"
     /// sentence-transformers' `max_seq_length` for this model (not tokenizer.json's 128).
     public static let maxSequenceLength = 256

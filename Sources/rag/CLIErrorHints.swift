@@ -37,14 +37,14 @@ enum CLIErrorHints {
             case .badManifest, .unsupportedVersion, .sizeMismatch, .checksumMismatch, .missingFile, .corrupt: return "; \(rebuild)"
             case .embedderMismatch: return "; rebuild with `rag index build` or pass the same --embedder/--model-dir"
             case .dimensionMismatch: return "; rebuild with `rag index build`"
-            case .kindMissing(let k): return k == "head" ? "; run `rag finetune local`" : "; build it with `rag index build --kind \(k)`"
+            case .kindMissing(let k): return k == "head" ? "; run `rag train head`" : "; build it with `rag index build --kind \(k)`"
             case .unreadable, .unwritable, .emptyInput: return nil
             }
         case let e as ClassificationError:
             switch e {
-            case .noHead: return "; run `rag finetune local --csv TRAIN.csv` first"
-            case .headMismatch: return "; run `rag finetune local` again"
-            case .noFineTunedEncoder: return ": train one with `rag finetune local --encoder`, pass its folder with --model-dir"
+            case .noHead: return "; run `rag train head --csv TRAIN.csv` first"
+            case .headMismatch: return "; run `rag train head` again"
+            case .noFineTunedEncoder: return ": train one with `rag train encoder`, pass its folder with --model-dir"
             default: return nil
             }
         case let e as CSVError:
@@ -66,7 +66,7 @@ enum CLIErrorHints {
             default: return nil
             }
         case let e as FineTuneError:
-            if case .notAFineTunedModel = e { return "; `rag finetune local --encoder` writes one" }
+            if case .notAFineTunedModel = e { return "; `rag train encoder` writes one" }
             return nil
         case let e as LLMError:
             switch e {

@@ -12,8 +12,8 @@ struct ClassifyCommand: AsyncParsableCommand {
         abstract: "Classify every row of a CSV and write predictions (JSON lines: row, text, gold, predicted, confidence, method).",
         discussion: """
         Methods that need no network: knn (similarity-weighted vote of the top k neighbours), head (the \
-        linear head from `rag finetune local`), zero-shot (nearest label name), blend (head probabilities \
-        blended with the vote), finetuned (the softmax head of an encoder fine-tuned with `rag finetune local \
+        linear head from `rag train head`), zero-shot (nearest label name), blend (head probabilities \
+        blended with the vote), finetuned (the softmax head of an encoder fine-tuned with `rag train head \
         --encoder`: pass its folder with --model-dir and an index built with it), finetuned-blend (that head \
         blended with the vote over the fine-tuned embeddings).
 

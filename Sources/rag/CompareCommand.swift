@@ -12,12 +12,12 @@ struct CompareCommand: AsyncParsableCommand {
         abstract: "Score every offline technique on a labelled CSV and print the comparison table.",
         discussion: """
         Rows, in the original experiment's order and names:
-          Fine-tuned model without RAG   the softmax head of the encoder fine-tuned end to end (rag finetune local --encoder)
+          Fine-tuned model without RAG   the softmax head of the encoder fine-tuned end to end (rag train encoder)
           Fine-tuned model with RAG      that head blended with the vote over the fine-tuned encoder's neighbours
           Base model with RAG            similarity-weighted vote of the top k neighbours (base encoder)
           Base model without RAG         zero-shot: the label whose name's embedding is nearest (base encoder)
         and, to show what fine-tuning the encoder adds:
-          Linear head, frozen encoder, without RAG   the linear head on base embeddings (rag finetune local; trained now if the index has none)
+          Linear head, frozen encoder, without RAG   the linear head on base embeddings (rag train head; trained now if the index has none)
           Linear head, frozen encoder, with RAG      its probabilities blended with the base vote
 
         The fine-tuned rows need the fine-tuned model folder (--finetuned-model, default \
@@ -48,7 +48,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Score only the first N rows.")
     var limit: Int?
 
-    @Option(help: "Model folder of an encoder fine-tuned with `rag finetune local --encoder` (default: models/all-MiniLM-L6-v2-finetuned when it exists).")
+    @Option(help: "Model folder of an encoder fine-tuned with `rag train encoder` (default: models/all-MiniLM-L6-v2-finetuned when it exists).")
     var finetunedModel: String?
 
     @Option(help: "Index built with the fine-tuned encoder, for the fine-tuned rows' neighbours.")
@@ -102,12 +102,12 @@ struct CompareCommand: AsyncParsableCommand {
         if let folder = fineTunedFolder {
             fineTuned = try Workspace(opening: URL(fileURLWithPath: finetunedIndex), embedder: .minilm(modelDir: folder.path))
         } else {
-            Terminal.printError("no fine-tuned encoder (\(MiniLM.fineTunedFolder) or --finetuned-model): the fine-tuned rows are left out; `rag finetune local --encoder` trains one")
+            Terminal.printError("no fine-tuned encoder (\(MiniLM.fineTunedFolder) or --finetuned-model): the fine-tuned rows are left out; `rag train encoder` trains one")
         }
         var table = try workspace.compare(rows, k: k, fineTuned: fineTuned) { note in
             switch note {
             case .headTrained:
-                Terminal.printError(workspace.remote == nil ? "the index has no trained head; training one on its rows (save it with `rag finetune local`)"
+                Terminal.printError(workspace.remote == nil ? "the index has no trained head; training one on its rows (save it with `rag train head`)"
                                                             : "\(index.path) keeps vectors only; training a head on its rows for this table")
             case .unknownLabels(let labels):
                 Terminal.printError("warning: \(labels.count) label(s) of \(csv) are not in the index (e.g. \(labels.prefix(3).joined(separator: ", "))); those rows can only be wrong")

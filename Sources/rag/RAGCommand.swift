@@ -23,6 +23,6 @@ struct RAGCommand: AsyncParsableCommand {
         `rag --version` names the CPU and the core in use.
         """,
         version: VersionText.text,
-        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PromptCommand.self, ClassifyCommand.self, EvaluateCommand.self, CompareCommand.self, FinetuneCommand.self, SplitCommand.self, ModelCommand.self, ServeCommand.self]
+        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PromptCommand.self, ClassifyCommand.self, EvaluateCommand.self, CompareCommand.self, TrainCommand.self, FinetuneCommand.self, SplitCommand.self, ModelCommand.self, ServeCommand.self]
     )
 }

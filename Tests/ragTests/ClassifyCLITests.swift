@@ -43,7 +43,7 @@ final class ClassifyCLITests: XCTestCase {
     }
 
     func testClassifyEvaluateAndReport() throws {
-        XCTAssertEqual(try RAGBinary.run(["finetune", "local"], in: dir).status, 0)
+        XCTAssertEqual(try RAGBinary.run(["train", "head"], in: dir).status, 0)
         for method in ["knn", "head", "zero-shot", "blend"] {
             let r = try RAGBinary.run(["classify", "--csv", "test.csv", "--method", method, "--out", "\(method).jsonl"], in: dir)
             XCTAssertEqual(r.status, 0, r.stderr)
@@ -81,13 +81,13 @@ final class ClassifyCLITests: XCTestCase {
         let rows = r.stdout.split(separator: "\n")
         XCTAssertEqual(rows.count, 6)
         XCTAssertEqual(rows[0], "| Technique | Accuracy | Macro P | Macro R | Macro F1 | Weighted P | Weighted R | Weighted F1 |")
-        // No fine-tuned encoder here: its two rows are left out (FinetuneEncoderCLITests has them).
+        // No fine-tuned encoder here: its two rows are left out (TrainEncoderCLITests has them).
         XCTAssertTrue(rows[2].hasPrefix("| Base model with RAG | "))
         XCTAssertTrue(rows[3].hasPrefix("| Base model without RAG | "))
         XCTAssertTrue(rows[4].hasPrefix("| Linear head, frozen encoder, without RAG | "))
         XCTAssertTrue(rows[5].hasPrefix("| Linear head, frozen encoder, with RAG | "))
         XCTAssertTrue(r.stderr.contains("training one on its rows"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("the fine-tuned rows are left out; `rag finetune local --encoder` trains one"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("the fine-tuned rows are left out; `rag train encoder` trains one"), r.stderr)
         let json = try RAGBinary.run(["compare", "--csv", "test.csv", "--json"], in: dir)
         let table = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
         XCTAssertEqual(table.map { $0["method"] as! String }, ["knn", "zero-shot", "head", "blend"])
@@ -125,6 +125,6 @@ final class ClassifyCLITests: XCTestCase {
 
         let noHead = try RAGBinary.run(["classify", "--csv", "test.csv", "--method", "head"], in: dir)
         XCTAssertEqual(noHead.status, 1)
-        XCTAssertTrue(noHead.stderr.contains("run `rag finetune local --csv TRAIN.csv` first"), noHead.stderr)
+        XCTAssertTrue(noHead.stderr.contains("run `rag train head --csv TRAIN.csv` first"), noHead.stderr)
     }
 }

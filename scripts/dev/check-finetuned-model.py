@@ -1,4 +1,4 @@
-# check-finetuned-model.py: the Python round trip of a model folder written by `rag finetune local --encoder`:
+# check-finetuned-model.py: the Python round trip of a model folder written by `rag train encoder`:
 # SentenceTransformer(FOLDER) loads it and embeds the texts of a CSV; `rag embed --csv --model-dir FOLDER` embeds
 # the same; prints the largest absolute difference and exits 1 when it is above 1e-5.
 # usage: python scripts/dev/check-finetuned-model.py FOLDER [--csv data/test.csv] [--rag .build/release/rag]

@@ -10,13 +10,13 @@ invalid JSON. A last group damages a file *and* re-signs the manifest (new size 
 only the structural checks made at open can see it.
 
 A case is caught when `rag index verify`, `rag query` or `rag classify --method head` exits
-non-zero with a message naming the command to re-run (`rag index build` / `rag finetune local`),
+non-zero with a message naming the command to re-run (`rag index build` / `rag train head`),
 and none of them dies of a signal. Usage:
     scripts/reliability/corrupt.py --rag .build-rel/release/rag [--flips 6] [--seed 7]
 """
 import argparse, csv as csvmod, hashlib, json, os, random, shutil, subprocess, sys, tempfile
 
-REMEDY = ("rag index build", "rag finetune local", "--embedder")
+REMEDY = ("rag index build", "rag train head", "--embedder")
 
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -34,7 +34,7 @@ class Matrix:
             csvmod.writer(f).writerows(records[:21])
         if not os.path.exists(os.path.join(self.pristine, "manifest.json")):
             for cmd in (["index", "build", "--csv", csv, "--kind", "ivf", "--embedder", "hashing", "--index", self.pristine],
-                        ["finetune", "local", "--index", self.pristine]):
+                        ["train", "head", "--index", self.pristine]):
                 r = run([rag, *cmd])
                 assert r.returncode == 0, r.stderr
         self.manifest = json.load(open(os.path.join(self.pristine, "manifest.json")))

@@ -14,7 +14,7 @@ public struct OfflineClassifier: Sendable {
         case head
         /// The linear head's probabilities blended with the vote.
         case blend
-        /// The softmax head trained with the encoder (`rag finetune local --encoder`): "fine-tuned model without RAG".
+        /// The softmax head trained with the encoder (`rag train encoder`): "fine-tuned model without RAG".
         case finetuned
         /// That head's probabilities blended with the vote over the fine-tuned encoder's embeddings:
         /// "fine-tuned model with RAG".

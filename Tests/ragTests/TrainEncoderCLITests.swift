@@ -1,9 +1,9 @@
-// FinetuneEncoderCLITests: rag split and rag finetune local --encoder as a user runs them: outputs, resume after kill -9, bad inputs.
+// TrainEncoderCLITests: rag split and rag train encoder as a user runs them: outputs, resume after kill -9, bad inputs.
 import TestSupport
 import XCTest
 import Foundation
 
-final class FinetuneEncoderCLITests: XCTestCase {
+final class TrainEncoderCLITests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
@@ -58,7 +58,7 @@ final class FinetuneEncoderCLITests: XCTestCase {
     let recipe = ["--epochs", "2", "--batch", "8", "--threads", "1", "--seed", "3", "--validation", "0.25"]
 
     func testFineTunedEncoderTrainsIndexesAndClassifies() throws {
-        let r = try RAGBinary.run(["finetune", "local", "--encoder", "--csv", "train.csv", "--out", "ft"] + recipe, in: dir)
+        let r = try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--out", "ft"] + recipe, in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("fine-tuned MiniLM on 18 rows, 3 labels, 2 epochs; best epoch "), r.stdout)
         XCTAssertTrue(r.stderr.contains("epoch 2: loss "), r.stderr)
@@ -70,7 +70,7 @@ final class FinetuneEncoderCLITests: XCTestCase {
         XCTAssertEqual(report["labels"] as? [String], ["card_arrival", "exchange_rate", "pin_blocked"])
 
         // Same seed and threads: the same weights, bit for bit.
-        XCTAssertEqual(try RAGBinary.run(["finetune", "local", "--encoder", "--csv", "train.csv", "--out", "ft2"] + recipe, in: dir).status, 0)
+        XCTAssertEqual(try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--out", "ft2"] + recipe, in: dir).status, 0)
         XCTAssertEqual(try Data(contentsOf: url("ft/model.safetensors")), try Data(contentsOf: url("ft2/model.safetensors")))
 
         for (args, name) in [(["--index", "index"], "base"), (["--model-dir", "ft", "--index", "index-ft"], "fine-tuned")] {
@@ -105,7 +105,7 @@ final class FinetuneEncoderCLITests: XCTestCase {
             "please block my pin number \(i) now,pin_blocked",
         ] }
         try (rows.joined(separator: "\n") + "\n").write(to: url("big.csv"), atomically: true, encoding: .utf8)
-        let args = ["finetune", "local", "--encoder", "--csv", "big.csv", "--epochs", "4", "--batch", "8", "--threads", "1", "--validation", "0"]
+        let args = ["train", "encoder", "--csv", "big.csv", "--epochs", "4", "--batch", "8", "--threads", "1", "--validation", "0"]
         XCTAssertEqual(try RAGBinary.run(args + ["--out", "whole"], in: dir).status, 0)
 
         let p = Process()
@@ -132,28 +132,28 @@ final class FinetuneEncoderCLITests: XCTestCase {
 
     func testBadInputsAndAFullDiskLeaveTheOldModelWhole() throws {
         try "text,label_text\na,only\nb,only\n".write(to: url("one.csv"), atomically: true, encoding: .utf8)
-        let one = try RAGBinary.run(["finetune", "local", "--encoder", "--csv", "one.csv"], in: dir)
+        let one = try RAGBinary.run(["train", "encoder", "--csv", "one.csv"], in: dir)
         XCTAssertEqual(one.status, 1)
         XCTAssertTrue(one.stderr.hasSuffix("\nError: the training rows have 1 distinct label: a classifier needs at least 2\n"), one.stderr)
-        let zero = try RAGBinary.run(["finetune", "local", "--encoder", "--csv", "train.csv", "--epochs", "0"], in: dir)
+        let zero = try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--epochs", "0"], in: dir)
         XCTAssertEqual(zero.status, 1)
         XCTAssertEqual(zero.stderr, "Error: epochs 0 is out of range: expected at least 1\n")
         // A model folder whose config is not a BERT's.
         try FileManager.default.createDirectory(at: url("notbert"), withIntermediateDirectories: true)
         try #"{"model_type": "gpt2", "n_embd": 768}"#.write(to: url("notbert/config.json"), atomically: true, encoding: .utf8)
         try Data([0, 0, 0, 0, 0, 0, 0, 0]).write(to: url("notbert/model.safetensors"))
-        let gpt = try RAGBinary.run(["finetune", "local", "--encoder", "--csv", "train.csv", "--model-dir", "notbert"], in: dir)
+        let gpt = try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--model-dir", "notbert"], in: dir)
         XCTAssertEqual(gpt.status, 1)
         XCTAssertTrue(gpt.stderr.contains("\nError: ") && gpt.stderr.contains("notbert/config.json: not a BERT config.json"), gpt.stderr)
 
         // A write limit below the size of the weights stands in for a full disk: the run fails with a
         // clear error and the model already at --out stays as it was.
-        XCTAssertEqual(try RAGBinary.run(["finetune", "local", "--encoder", "--csv", "train.csv", "--out", "ft"] + recipe, in: dir).status, 0)
+        XCTAssertEqual(try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--out", "ft"] + recipe, in: dir).status, 0)
         let before = try Data(contentsOf: url("ft/model.safetensors"))
         let limited = Process()
         limited.executableURL = URL(fileURLWithPath: "/bin/bash")
         limited.arguments = ["-c", "trap '' XFSZ; ulimit -f 40000; exec \"$0\" \"$@\"", RAGBinary.executable.path,
-                             "finetune", "local", "--encoder", "--csv", "train.csv", "--out", "ft", "--seed", "9"] + recipe.dropLast(4)
+                             "train", "encoder", "--csv", "train.csv", "--out", "ft", "--seed", "9"] + recipe.dropLast(4)
         limited.currentDirectoryURL = dir
         let err = Pipe()
         limited.standardError = err

@@ -1,19 +1,16 @@
-// FinetuneLocalCommand: `rag finetune local`: a linear head on frozen embeddings (into the index), or with --encoder the encoder itself end to end.
+// TrainEncoderCommand: `rag train encoder`: fine-tunes the encoder end to end with a softmax head into a sentence-transformers model folder.
 import ArgumentParser
 import Foundation
 import LinearAlgebra
 import RAG
 import TextEmbedding
-import VectorSearch
 
-struct FinetuneLocalCommand: ParsableCommand {
+struct TrainEncoderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "local",
-        abstract: "Train a classifier locally: a linear head on frozen embeddings (saved in the index), or with --encoder MiniLM itself end to end.",
+        commandName: "encoder",
+        abstract: "Fine-tune the encoder end to end with a softmax head and write the model folder (--out).",
         discussion: """
-        Without --encoder: multinomial logistic regression on the embeddings (of --csv, else the index's stored vectors), saved in the index.
-
-        With --encoder: fine-tunes every weight of all-MiniLM-L6-v2 together with a softmax head on mean-pooled embeddings \
+        Fine-tunes every weight of all-MiniLM-L6-v2 together with a softmax head on mean-pooled embeddings \
         (cross-entropy, AdamW, linear warm-up then decay, dropout 0.1, gradient clipping) on the rows of --csv, else the index's \
         stored texts and labels. After each epoch the accuracy on the held-out share (--validation) picks the best epoch. The result \
         is a sentence-transformers model folder (--out) with head.safetensors and training.json beside the weights: build an index \
@@ -26,49 +23,40 @@ struct FinetuneLocalCommand: ParsableCommand {
     @Option(help: "Training CSV (default: the rows already in the index).")
     var csv: String?
 
-    @Flag(help: "Fine-tune the encoder end to end and write a model folder (--out) instead of a head in the index.")
-    var encoder = false
-
-    @Option(help: "Linear head: L2 penalty λ (sklearn's C = 1/λ); default: chosen by 3-fold cross-validation among 0.01, 0.03, 0.1, 0.3, 1.")
-    var lambda: Double?
-
-    @Option(help: "Linear head: most optimisation steps.")
-    var maxIterations: Int = 300
-
-    @Option(help: "--encoder: passes over the training rows.")
+    @Option(help: "Passes over the training rows.")
     var epochs: Int = 3
 
-    @Option(help: "--encoder: peak learning rate of the encoder (the head's is 10x).")
+    @Option(help: "Peak learning rate of the encoder (the head's is 10x).")
     var lr: Float = 1e-4
 
-    @Option(help: "--encoder: rows per step.")
+    @Option(help: "Rows per step.")
     var batch: Int = 32
 
-    @Option(help: "--encoder: seed of the head's initialisation, the shuffles, the validation split and dropout.")
+    @Option(help: "Seed of the head's initialisation, the shuffles, the validation split and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: "--encoder: share of the rows held out to pick the best epoch (0: none, keep the last).")
+    @Option(help: "Share of the rows held out to pick the best epoch (0: none, keep the last).")
     var validation: Double = 0.1
 
-    @Option(help: "--encoder: wordpieces per text, [CLS] and [SEP] included.")
+    @Option(help: "Wordpieces per text, [CLS] and [SEP] included.")
     var maxLength: Int = 64
 
-    @Option(help: "--encoder: dropout probability (BERT's 0.1).")
+    @Option(help: "Dropout probability (BERT's 0.1).")
     var dropout: Float = 0.1
 
-    @Option(help: "--encoder: AdamW weight decay (not on biases, LayerNorm or the head).")
+    @Option(help: "AdamW weight decay (not on biases, LayerNorm or the head).")
     var weightDecay: Float = 0.01
 
-    @Option(help: "--encoder: share of the steps spent warming the learning rate up.")
+    @Option(help: "Share of the steps spent warming the learning rate up.")
     var warmup: Float = 0.1
 
-    @Option(help: "--encoder: largest global gradient norm (0: no clipping).")
+    @Option(help: "Largest global gradient norm (0: no clipping).")
     var clip: Float = 1
 
-    @Option(help: "--encoder: the model folder to write (default: models/all-MiniLM-L6-v2-finetuned).")
+    @Option(help: "The model folder to write (default: models/all-MiniLM-L6-v2-finetuned).")
     var out: String = MiniLM.fineTunedFolder
 
-    @Flag(help: "--encoder: continue from the last finished epoch of an interrupted run (same data and settings).")
+    @Flag(help: "Continue from the last finished epoch of an interrupted run (same data and settings).")
     var resume = false
 
     @OptionGroup var columns: CSVOptions
@@ -76,29 +64,6 @@ struct FinetuneLocalCommand: ParsableCommand {
     @OptionGroup var embedding: EmbedderOptions
 
     func run() throws {
-        if encoder { return try fineTuneEncoder() }
-        let workspace = try embedding.workspace(index: index)
-        let dataset = csv.map { Dataset(url: URL(fileURLWithPath: $0), textColumn: columns.textColumn, labelColumn: columns.labelColumn) }
-        let embedding = csv.map { ProgressReporter("embedding \($0)", total: nil) }
-        var cv: ProgressReporter?
-        let report = try workspace.trainHead(on: dataset, lambda: lambda, maxIterations: maxIterations,
-                                             embeddingProgress: embedding.map { e in { e.update($0) } },
-                                             crossValidationProgress: { done, total in
-                                                 if cv == nil { embedding?.finish(); cv = ProgressReporter("choosing λ by 3-fold cross-validation", total: total) }
-                                                 cv?.update(done)
-                                             })
-        if let cv {
-            cv.finish()
-            Terminal.printError("cross-validation accuracy by λ: " + report.crossValidation.map { String(format: "%g %.4f", $0.lambda, $0.accuracy) }.joined(separator: ", "))
-        } else {
-            embedding?.finish()
-        }
-        print(String(format: "trained head on %d rows, %d labels: λ %g (%@), %d steps, loss %.4f, training accuracy %.4f, %.1f s; saved in %@",
-                     report.rows, report.labels, report.lambda, report.lambdaSource, report.training.iterations, report.training.loss,
-                     report.training.trainingAccuracy, report.seconds, index.path))
-    }
-
-    func fineTuneEncoder() throws {
         if let threads = embedding.threads { BLASThreads.set(threads) }
         var recipe = FineTuneRecipe()
         recipe.epochs = epochs
@@ -155,7 +120,7 @@ struct FinetuneLocalCommand: ParsableCommand {
                                    labelColumn: columns.labelColumn, requireLabels: true).readAll()
             return (rows.map(\.text), rows.map { $0.label! }, csv)
         }
-        let store = try index.open(for: "rag finetune local --encoder")
+        let store = try index.open(for: "rag train encoder")
         var texts: [String] = [], labels: [String] = []
         for i in 0..<store.count {
             let d = store.documents.document(i)
