@@ -33,8 +33,8 @@ extension MilvusStore {
         return checks
     }
 
-    public func describe() throws -> [(name: String, value: String)] {
-        var lines: [(String, String)] = [
+    public func describe() throws -> StoreDescription {
+        var lines: [(name: String, value: String)] = [
             ("store", "\(location) (Milvus collection, LocalRAG format \(properties[Property.format] ?? "?"))"),
             ("state", state),
             ("embedder", embedderIdentifier),
@@ -43,6 +43,7 @@ extension MilvusStore {
             ("index", properties[Property.index] ?? "-"),
         ]
         lines.append(("loaded", "\(try loadState() == .loaded ? "yes" : "no")"))
-        return lines
+        let object = Dictionary(lines.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        return StoreDescription(lines: lines, json: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 }

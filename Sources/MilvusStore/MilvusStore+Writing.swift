@@ -62,10 +62,11 @@ extension MilvusStore {
         }
         try load()
         let labelsJSON = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
-        try setProperties([Property.labels: labelsJSON, Property.rows: "\(count)", Property.index: indexText, Property.state: State.committed])
+        try setProperties([Property.labels: labelsJSON, Property.rows: "\(count)", Property.index: indexText, Property.state: State.committed,
+                           Property.generation: "\(generation + 1)"])
     }
 
-    public func reopened() throws -> any RemoteVectorStore {
+    public func reopened() throws -> any WritableVectorStore {
         let store = try MilvusStore(connection: connection)
         try store.requireReadable()
         return store
@@ -177,5 +178,45 @@ extension MilvusStore {
         }
         try connection.check(answer.status, "GetLoadState")
         return answer.state
+    }
+}
+
+extension MilvusStore {
+    /// Appends to the committed collection (marked as being written until the commit); rows are
+    /// upserted by row number, so a batch sent twice stays once. Nothing else is written: a
+    /// collection keeps vectors, texts and labels only.
+    public func beginWrite(appendingRows: Bool) throws -> any VectorStoreWrite {
+        precondition(appendingRows, "a Milvus collection keeps no parts (keepsParts is false)")
+        try beginAppend()
+        return Write(store: self)
+    }
+
+    final class Write: VectorStoreWrite {
+        let store: MilvusStore
+        private(set) var nextRow: Int
+        private var labels: [String]
+
+        init(store: MilvusStore) {
+            self.store = store
+            nextRow = store.count
+            labels = store.labels
+        }
+
+        var parts: IndexWriter? { nil }
+
+        func append(_ vectors: Matrix, documents: [Document]) throws {
+            try store.upsert(vectors, documents: documents)
+            nextRow += documents.count
+            for label in documents.compactMap(\.label) where !labels.contains(label) { labels.append(label) }
+        }
+
+        func commit() throws -> any WritableVectorStore {
+            try store.commit(labels: labels, count: nextRow, index: .flat)
+            return try store.reopened()
+        }
+
+        /// The rows upserted stay until a later append replaces them (same row numbers); the
+        /// collection stays marked as being written, which readers report.
+        func abandon() {}
     }
 }

@@ -52,6 +52,8 @@ public final class MilvusStore: RemoteVectorStore {
         static let rows = "localrag.rows"
         static let state = "localrag.state"
         static let index = "localrag.index"
+        /// Commits so far (absent before this property existed: 0).
+        static let generation = "localrag.generation"
     }
 
     enum State {
@@ -105,6 +107,14 @@ public final class MilvusStore: RemoteVectorStore {
     }
 
     public var location: String { address.description }
+    public var generation: Int { Int(properties[Property.generation] ?? "") ?? 0 }
+    public var created: String? { nil }
+    /// Vectors, texts and labels only: a trained head stays with the caller.
+    public var keepsParts: Bool { false }
+    /// Milvus searches with its own index: nprobe (IVF) and ef (HNSW) pass through, exact does not apply.
+    public var knobs: SearchParameters.Knobs { [.nprobe, .ef] }
+    public var settings: [String: String] { [:] }
+    public func part(_ role: String) throws -> (file: MappedFile, name: String)? { nil }
 
     /// Whether LocalRAG made the collection (its properties are there).
     public var isLocalRAG: Bool { properties[Property.format] != nil }

@@ -85,7 +85,7 @@ public struct LocalRAGServer: Sendable {
     }
 
     func models() throws -> Response {
-        let created = ISO8601DateFormatter().date(from: workspace.snapshot.store?.manifest.created ?? "")?.timeIntervalSince1970 ?? 0
+        let created = ISO8601DateFormatter().date(from: workspace.snapshot.store.created ?? "")?.timeIntervalSince1970 ?? 0
         return try json(ModelsResponse(data: [.init(id: configuration.modelName, created: Int(created))]))
     }
 

@@ -1,10 +1,10 @@
-// RemoteVectorStore: a VectorStore kept by a database server (Milvus): filled by a build that can resume, then indexed, verified, re-read.
+// RemoteVectorStore: a WritableVectorStore kept by a database server (Milvus): filled by a build that can resume, then indexed.
 public import LinearAlgebra
 
 /// A store whose rows live in a server. A build begins (creating the store, or continuing one an
 /// interrupted build left), upserts rows in batches keyed by their row number, and commits (label
 /// list, row count, search index); readers refuse a store whose build never committed.
-public protocol RemoteVectorStore: VectorStore {
+public protocol RemoteVectorStore: WritableVectorStore {
     /// Prepares for a build's rows: creates the store (refusing an existing one unless `resume`),
     /// or with `resume` continues the one an interrupted build left (refusing another embedder's).
     /// Returns the rows already stored, `0 ..< n` all present: the build embeds and upserts from `n`.
@@ -16,10 +16,4 @@ public protocol RemoteVectorStore: VectorStore {
     /// Records the label list and row count, builds the search index when there is none, and makes
     /// the rows searchable.
     func commit(labels: [String], count: Int, index: RemoteIndexKind) throws
-    /// The store as committed now (by this process or another).
-    func reopened() throws -> any RemoteVectorStore
-    /// Every check the store can make of itself (row count, keys, index, embedder), one line each.
-    func verify() throws -> [IndexStore.FileCheck]
-    /// What `rag index info` prints: name and value pairs in order.
-    func describe() throws -> [(name: String, value: String)]
 }

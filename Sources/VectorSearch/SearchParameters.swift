@@ -1,4 +1,4 @@
-// SearchParameters: per-query knobs (nprobe, threads), kept out of the index's own state as faiss does.
+// SearchParameters: per-query knobs (nprobe, ef, exact), kept out of the index's own state as faiss does.
 
 /// Knobs for one search call. Indexes ignore the ones that do not apply to them.
 public struct SearchParameters: Sendable, Equatable {
@@ -6,9 +6,22 @@ public struct SearchParameters: Sendable, Equatable {
     public var nprobe: Int?
     /// HNSW candidate list size per query (stores with an HNSW index; nil: the store's default).
     public var ef: Int?
+    /// Search every row exactly even where an approximate index exists (an index folder with an
+    /// IVF part; a remote store searches with its own index and ignores it).
+    public var exact: Bool
 
-    public init(nprobe: Int? = nil, ef: Int? = nil) {
+    public init(nprobe: Int? = nil, ef: Int? = nil, exact: Bool = false) {
         self.nprobe = nprobe
         self.ef = ef
+        self.exact = exact
+    }
+
+    /// The knobs a store honours (it ignores the others).
+    public struct Knobs: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let exact = Knobs(rawValue: 1)
+        public static let nprobe = Knobs(rawValue: 2)
+        public static let ef = Knobs(rawValue: 4)
     }
 }

@@ -107,7 +107,7 @@ struct CompareCommand: AsyncParsableCommand {
         var table = try workspace.compare(rows, k: k, fineTuned: fineTuned) { note in
             switch note {
             case .headTrained:
-                Terminal.printError(workspace.remote == nil ? "the index has no trained head; training one on its rows (save it with `rag train head`)"
+                Terminal.printError(workspace.snapshot.store.keepsParts ? "the index has no trained head; training one on its rows (save it with `rag train head`)"
                                                             : "\(index.path) keeps vectors only; training a head on its rows for this table")
             case .unknownLabels(let labels):
                 Terminal.printError("warning: \(labels.count) label(s) of \(csv) are not in the index (e.g. \(labels.prefix(3).joined(separator: ", "))); those rows can only be wrong")

@@ -42,9 +42,10 @@ struct IndexAddCommand: ParsableCommand {
         progress.finish()
         print(String(format: "added %d rows from %@ to %@ (now %d rows) in %.1f s", report.added, csv, index.path,
                      report.count, Date().timeIntervalSince(start)))
-        if let ivf = before.ivf {
-            let trained = Int(before.store?.manifest.settings[IVFIndex.Setting.trainedRows] ?? "") ?? before.count
-            print("ivf: new rows went to the nearest of the \(ivf.listCount) lists (centroids trained on \(trained) rows)")
+        let settings = before.store.settings
+        if let lists = settings[IVFIndex.Setting.nlist] {
+            let trained = Int(settings[IVFIndex.Setting.trainedRows] ?? "") ?? before.count
+            print("ivf: new rows went to the nearest of the \(lists) lists (centroids trained on \(trained) rows)")
             if report.count >= 2 * trained {
                 Terminal.printError("note: the index is now \(report.count / max(1, trained))x the rows its IVF lists were trained on; "
                                     + "rebuild with `rag index build --kind ivf` to retrain them")

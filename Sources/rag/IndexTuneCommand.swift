@@ -46,9 +46,9 @@ struct IndexTuneCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try index.open(for: "rag index tune")
-        guard store.hasIVF else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
-        let ivf = try store.ivf()
+        let folder = try FolderVectorStore(try index.open(for: "rag index tune"))
+        guard let ivf = folder.ivf else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
+        let store = folder.index
         let queries: Matrix
         var excluding: [Int]?
         if let csv {
@@ -74,12 +74,19 @@ struct IndexTuneCommand: ParsableCommand {
                                        targetRecall, tuned.recall, tuned.nprobe))
         }
         guard !dryRun else { return }
-        let writer = try IndexWriter(updating: store, appendingRows: false)
-        writer.setSetting(IVFIndex.Setting.nprobe, "\(tuned.nprobe)")
-        writer.setSetting(IVFIndex.Setting.tunedRecall, String(format: "%.4f", tuned.recall))
-        writer.setSetting(IVFIndex.Setting.tunedTarget, "\(targetRecall)")
-        writer.setSetting(IVFIndex.Setting.tunedSample, "\(tuned.queries)")
-        try writer.commit()
+        // Settings only, through the store's own write (the folder's lock keeps a concurrent writer out).
+        let write = try folder.beginWrite(appendingRows: false)
+        do {
+            let settings = write.parts!
+            settings.setSetting(IVFIndex.Setting.nprobe, "\(tuned.nprobe)")
+            settings.setSetting(IVFIndex.Setting.tunedRecall, String(format: "%.4f", tuned.recall))
+            settings.setSetting(IVFIndex.Setting.tunedTarget, "\(targetRecall)")
+            settings.setSetting(IVFIndex.Setting.tunedSample, "\(tuned.queries)")
+            _ = try write.commit()
+        } catch {
+            write.abandon()
+            throw error
+        }
         print(String(format: "stored nprobe %d (recall@%d %.4f, target %.3f) in %@", tuned.nprobe, k, tuned.recall, targetRecall, index.path))
     }
 }

@@ -45,11 +45,14 @@ struct IndexOptions: ParsableArguments {
         return try IndexStore(opening: url)
     }
 
-    /// The label names of the rows, from the folder or the store.
-    func labels() throws -> [String] {
-        if let remote { return try RemoteStores.open(remote).labels }
-        return try open().documents.labels
+    /// The rows' store, opened for reading without an embedder: the remote store, else the folder.
+    func store() throws -> any WritableVectorStore {
+        if let remote { return try RemoteStores.open(remote) }
+        return try FolderVectorStore(opening: url)
     }
+
+    /// The label names of the rows, from the folder or the store.
+    func labels() throws -> [String] { try store().labels }
 }
 
 enum EmbedderKind: String, ExpressibleByArgument, CaseIterable {
@@ -84,7 +87,7 @@ struct EmbedderOptions: ParsableArguments {
     /// The index of `index` (a folder or a remote store) opened with this embedder.
     func workspace(index: IndexOptions) throws -> Workspace {
         if let threads { BLASThreads.set(threads) }
-        if let remote = index.remote { return try Workspace(remote: try RemoteStores.open(remote), embedder: choice) }
+        if let remote = index.remote { return try Workspace(store: try RemoteStores.open(remote), embedder: choice) }
         return try Workspace(opening: index.url, embedder: choice)
     }
 }

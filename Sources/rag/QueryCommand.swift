@@ -58,9 +58,10 @@ struct QueryCommand: ParsableCommand {
         let workspace = try embedding.workspace(index: index)
         // An index built with --kind ivf is searched through its lists unless --exact; a store
         // searches with its own index (exact when FLAT).
-        if workspace.remote != nil {
+        let knobs = workspace.snapshot.store.knobs
+        if !knobs.contains(.exact) {
             if exact { Terminal.printError("note: --exact is ignored: \(index.path) searches with its own index (--kind flat builds an exact one)") }
-        } else if nprobe != nil && (exact || workspace.snapshot.ivf == nil) {
+        } else if nprobe != nil && (exact || !knobs.contains(.nprobe)) {
             Terminal.printError("note: --nprobe is ignored: \(exact ? "--exact searches" : "this index has no IVF part, so it searches") every row")
         }
         let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf, ef: ef)

@@ -6,6 +6,7 @@ import TextEmbedding
 import VectorSearch
 import RAG
 import MilvusStore
+import TestSupport
 
 final class MilvusStoreTests: XCTestCase {
     static let root = MilvusLite.root
@@ -19,7 +20,7 @@ final class MilvusStoreTests: XCTestCase {
 
     /// Stores the local index's own vectors and rows in a new collection, as a build would.
     func copy(_ local: Workspace, into store: MilvusStore, index: RemoteIndexKind = .flat) throws {
-        let rows = local.snapshot.store!
+        let rows = (local.snapshot.store as! FolderVectorStore).index
         XCTAssertEqual(try store.beginBuild(embedderIdentifier: local.embedder.identifier, dimension: local.embedder.dimension, resume: false), 0)
         let vectors = rows.flat.storage.matrix()
         try store.upsert(vectors, documents: (0..<rows.count).map { rows.documents.document($0) })
@@ -31,7 +32,7 @@ final class MilvusStoreTests: XCTestCase {
         let dir = try temporaryFolder()
         let local = try Workspace.build(from: Dataset(url: Self.root.appendingPathComponent("data/train.csv")), into: dir.appendingPathComponent("index"))
         try copy(local, into: try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("train"))))
-        let remote = try Workspace(remote: try MilvusStore.open(try MilvusAddress(parsing: milvus.address("train"))), embedder: .instance(local.embedder))
+        let remote = try Workspace(store: try MilvusStore.open(try MilvusAddress(parsing: milvus.address("train"))), embedder: .instance(local.embedder))
         XCTAssertEqual(remote.snapshot.count, 7500)
         XCTAssertEqual(remote.snapshot.labels, local.snapshot.labels, "label list in the local index's order")
 
@@ -68,9 +69,9 @@ final class MilvusStoreTests: XCTestCase {
         print("milvus parity: \(rows.count) queries x 10, ids equal up to \(tiedSwaps) runs of tied scores, max |score diff| \(worst)")
 
         // The stored vectors come back bit for bit: heads trained on either are the same head.
-        let (v, labels) = try remote.snapshot.vectors.labelledVectors()
-        XCTAssertEqual(v.storage, local.snapshot.store!.flat.storage.matrix().storage)
-        XCTAssertEqual(labels, (0..<7500).map { local.snapshot.store!.documents.document($0).label })
+        let (v, labels) = try remote.snapshot.store.labelledVectors()
+        XCTAssertEqual(v.storage, (local.snapshot.store as! FolderVectorStore).index.flat.storage.matrix().storage)
+        XCTAssertEqual(labels, (0..<7500).map { (local.snapshot.store as! FolderVectorStore).index.documents.document($0).label })
 
         // `rag compare`'s table (the local index has no stored head: both train one on their rows).
         let a = try local.compare(rows), b = try remote.compare(rows)
@@ -110,16 +111,30 @@ final class MilvusStoreTests: XCTestCase {
         XCTAssertTrue(checks.allSatisfy(\.ok), "\(checks)")
 
         // Another embedder (or dimension) cannot read it.
-        XCTAssertThrowsError(try Workspace(remote: opened, embedder: .instance(HashingEmbedder(dimension: 32)))) {
+        XCTAssertThrowsError(try Workspace(store: opened, embedder: .instance(HashingEmbedder(dimension: 32)))) {
             XCTAssertEqual($0 as? StoreError, .dimensionMismatch(index: 16, current: 32))
         }
-        XCTAssertNoThrow(try Workspace(remote: opened, embedder: .hashing))
+        XCTAssertNoThrow(try Workspace(store: opened, embedder: .hashing))
 
         // A row beyond the recorded count (an add that never committed) is reported by verify.
         try opened.upsert(try embedder.embed(["stray"]), documents: [Document(row: 40, sourceRow: 40, text: "stray", label: nil)])
         let problems = try MilvusStore.open(address).verify().filter { !$0.ok }
         XCTAssertEqual(problems.map(\.role), ["rows", "keys"])
         XCTAssertEqual(problems.first?.problem, "41 rows stored, 40 recorded")
+    }
+
+    /// The store seam's contract (TestSupport's StoreContract), as an index folder keeps it in RAGTests.
+    func testACollectionKeepsTheStoreContract() throws {
+        let milvus = try MilvusLite(self)
+        try StoreContract.check { vectors, documents in
+            let store = try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("contract")))
+            XCTAssertEqual(try store.beginBuild(embedderIdentifier: "contract", dimension: vectors.cols, resume: false), 0)
+            try store.upsert(vectors, documents: documents)
+            var labels: [String] = []
+            for case let label? in documents.map(\.label) where !labels.contains(label) { labels.append(label) }
+            try store.commit(labels: labels, count: documents.count, index: .flat)
+            return try store.reopened()
+        }
     }
 
     func testBuildAddSearchAndClassifyThroughTheWorkspace() throws {

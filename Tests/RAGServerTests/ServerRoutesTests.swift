@@ -5,6 +5,7 @@ import TestSupport
 import RAG
 import TextEmbedding
 import RAGServer
+import VectorSearch
 
 final class ServerRoutesTests: XCTestCase {
     func testEmbeddingsEqualTheLibrarysInEveryShape() async throws {
@@ -100,10 +101,10 @@ final class ServerRoutesTests: XCTestCase {
         let top = try XCTUnwrap((hit.object["neighbours"] as? [[String: Any]])?.first)
         XCTAssertEqual(top["label"] as? String, "zebra_fee")
         XCTAssertEqual(top["row"] as? Int, rows, "new rows number on from the last")
-        XCTAssertEqual(try Workspace.verify(folder: f.workspace.folder!).ok, true)
+        XCTAssertEqual(try Workspace.verify(folder: (f.workspace.snapshot.store as! FolderVectorStore).folder).ok, true)
 
         // Another writer (a second workspace on the same folder, as `rag index add` would be).
-        let other = try Workspace(opening: f.workspace.folder!)
+        let other = try Workspace(opening: (f.workspace.snapshot.store as! FolderVectorStore).folder)
         try other.add(texts: ["quokka sightings at the branch"], labels: ["quokka"])
         try await Task.sleep(for: .milliseconds(700))
         _ = try await f.post("/v1/search", ["query": "warm-up", "k": 1]) // a batch refreshes the generation

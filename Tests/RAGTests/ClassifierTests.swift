@@ -72,13 +72,13 @@ final class ClassifierTests: XCTestCase {
         try writer.append(x, documents: y.enumerated().map { Document(sourceRow: $0, text: "r\($0)", label: $1) })
         try writer.commit()
         var store = try IndexStore(opening: folder)
-        XCTAssertNil(try LinearHead.load(from: store))
+        XCTAssertNil(try LinearHead.load(from: FolderVectorStore(store)))
         let head = try LinearHeadTrainer(maxIterations: 20).train(x, labels: y).0
         let update = try IndexWriter(updating: store, appendingRows: false)
         try head.write(to: update, settings: ["head.lambda": "0.02"])
         try update.commit()
         store = try IndexStore(opening: folder)
-        XCTAssertEqual(try LinearHead.load(from: store), head)
+        XCTAssertEqual(try LinearHead.load(from: FolderVectorStore(store)), head)
         XCTAssertTrue(try IndexStore.verify(folder: folder).allSatisfy(\.ok))
     }
 

@@ -60,7 +60,7 @@ final class WorkspaceTests: XCTestCase {
         let w = try Workspace.build(from: Dataset(url: train), into: dir.appendingPathComponent("index"), kind: .ivf, nlist: 8)
         let report = try XCTUnwrap(w.ivfBuildReport)
         XCTAssertEqual(report.listCount, 8)
-        XCTAssertNotNil(w.snapshot.ivf)
+        XCTAssertNotNil((w.snapshot.store as? FolderVectorStore)?.ivf)
         let q = ["I lost my card", "top up by cheque"]
         let exact = try w.search(q, k: 10, options: .init(exact: true))
         let all = try w.search(q, k: 10, options: .init(nprobe: 8))
@@ -98,7 +98,7 @@ final class WorkspaceTests: XCTestCase {
         let table = try w.compare(testRows, k: 10)
         XCTAssertEqual(table.rows.map(\.technique), ComparisonTable.baseTechniques.map(\.name))
         XCTAssertEqual(table.notes.filter { $0 == .headTrained }, [])
-        let direct = try OfflineClassifier(retriever: try Retriever(embedder: w.embedder, store: w.snapshot.store!), head: head, k: 10)
+        let direct = try OfflineClassifier(retriever: try Retriever(embedder: w.embedder, store: w.snapshot.store, exact: true), head: head, k: 10)
             .classify(testRows, methods: ComparisonTable.baseTechniques.map(\.method))
         for row in table.rows {
             let preds = direct[OfflineClassifier.Method(rawValue: row.method)!]!
@@ -123,7 +123,7 @@ final class WorkspaceTests: XCTestCase {
         try w.trainHead(lambda: 0.1)
         let whole = try Workspace.verify(folder: folder)
         XCTAssertTrue(whole.ok)
-        XCTAssertEqual(Set(whole.files.map(\.role)), Set(w.snapshot.store!.manifest.files.keys))
+        XCTAssertEqual(Set(whole.files.map(\.role)), Set((w.snapshot.store as! FolderVectorStore).index.manifest.files.keys))
         XCTAssertTrue(whole.files.contains { $0.role == "head" })
 
         // Another workspace (another process, as far as the first knows) appends.
@@ -150,7 +150,7 @@ final class WorkspaceTests: XCTestCase {
         let dir = try temporaryFolder()
         let (train, _) = try csv(dir, count: 100)
         var w: Workspace? = try Workspace.build(from: Dataset(url: train), embedder: .hashing)
-        let folder = try XCTUnwrap(w?.folder ?? nil)
+        let folder = try XCTUnwrap((w?.snapshot.store as? FolderVectorStore)?.folder)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.path))
         XCTAssertEqual(try w?.search(["card"], k: 3)[0].count, 3)
         w = nil

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """corrupt.py: damage a real built index (flat + IVF + head) one way at a time, check it is caught.
 
-Builds `rag index build --csv data/train.csv --kind ivf --embedder hashing` then `rag finetune
-local`, and for every file of the index: flips bytes at random offsets (and the first and last
+Builds `rag index build --csv data/train.csv --kind ivf --embedder hashing` then `rag train
+head`, and for every file of the index: flips bytes at random offsets (and the first and last
 byte), truncates (to 0, to half, by one byte), appends a byte, zero-fills (whole file, one 4 KiB
 page), deletes it, and swaps it with another file of the index. The manifest gets its own cases:
 version, dimension, count, embedder, format, a file's size or SHA-256, a dropped file entry,

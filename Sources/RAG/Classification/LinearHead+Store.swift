@@ -1,4 +1,4 @@
-// LinearHead persistence: the head as the index folder's "head" part (checksummed like every index file).
+// LinearHead persistence: the head as a store's "head" part (an index folder's, checksummed like every index file).
 import Foundation
 import VectorSearch
 
@@ -21,11 +21,9 @@ extension LinearHead {
         writer.setKind(Self.role, present: true, settings: settings)
     }
 
-    /// The head stored in `store`, or nil when it has none.
-    public static func load(from store: IndexStore) throws -> LinearHead? {
-        guard store.manifest.kinds.contains(role) else { return nil }
-        let file = try IndexStore.map(store.manifest, role, in: store.folder)
-        let name = store.manifest.files[role]!.name
+    /// The head stored in `store`, or nil when it has none (a store that keeps no parts has none).
+    public static func load(from store: any WritableVectorStore) throws -> LinearHead? {
+        guard let (file, name) = try store.part(role) else { return nil }
         func corrupt(_ why: String) -> StoreError { .corrupt(file: name, reason: why) }
         guard file.size >= 20, (0..<8).allSatisfy({ file.bytes.load(fromByteOffset: $0, as: UInt8.self) == magic[$0] }) else {
             throw corrupt("not a head file")

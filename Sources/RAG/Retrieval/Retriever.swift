@@ -8,11 +8,15 @@ public struct Retriever: Sendable {
     public let embedder: any Embedder
     /// Where the rows are searched: an index folder (flat or IVF) or a remote store.
     public let store: any VectorStore
+    /// Every search exact (`SearchParameters.exact`), whatever the call asks: what the classifiers,
+    /// prompts and the comparison read, so an approximate index never changes a vote.
+    public let exact: Bool
 
-    public init(embedder: any Embedder, store: any VectorStore) throws {
+    public init(embedder: any Embedder, store: any VectorStore, exact: Bool = false) throws {
         try store.check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
         self.embedder = embedder
         self.store = store
+        self.exact = exact
     }
 
     /// The index folder `store` searched with `index` (the flat one unless given).
@@ -35,6 +39,8 @@ public struct Retriever: Sendable {
         // One extra result per query covers the skipped self-match (duplicates of it are rare; a
         // few more make it certain for texts stored twice).
         let fetch = excludeSelf ? k + 4 : k
+        var parameters = parameters
+        if exact { parameters.exact = true }
         let found = try store.nearest(queries, k: fetch, parameters: parameters)
         return (0..<texts.count).map { q in
             var out: [Neighbour] = []

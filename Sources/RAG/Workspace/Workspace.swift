@@ -1,4 +1,4 @@
-// Workspace: an index folder (or a remote store) and the embedder it was built with, as one value: build, add, search, prompt, classify, train, compare, verify.
+// Workspace: a store (an index folder or Milvus) and the embedder its rows were embedded with, as one value: build, add, search, prompt, classify, train, compare, verify.
 public import Foundation
 public import LinearAlgebra
 public import TextEmbedding
@@ -6,19 +6,12 @@ public import VectorSearch
 import Synchronization
 
 /// The engine's entry point for a Swift program, the CLI and the server alike. A workspace holds
-/// one committed generation of an index (flat vectors, documents, the IVF part and the trained
-/// head when built) with the embedder it was built with. Reads see the generation they started on;
-/// `add` and `trainHead` commit a new generation atomically and switch to it; `refresh` picks up
-/// a generation another process committed. Over a remote store (`RemoteVectorStore`, e.g. Milvus)
-/// the same calls search, classify, add and compare there; embedding and classifiers stay here.
+/// one committed state of a store (`WritableVectorStore`: an index folder, or a Milvus
+/// collection) with the embedder its rows were embedded with, and the trained head when the
+/// store keeps one. Reads see the state they started on; `add` and `trainHead` commit through the
+/// store and switch to the new state; `refresh` picks up a state another process committed.
+/// Embedding and the classifiers run here whichever store keeps the rows.
 public final class Workspace: Sendable {
-    /// The index folder (a private temporary one for `Workspace.build(from:into: nil)`, removed
-    /// with the workspace); nil over a remote store.
-    public let folder: URL?
-    /// The remote store the rows live in (as of the current snapshot), when not in a folder.
-    public var remote: (any RemoteVectorStore)? { snapshot.vectors as? any RemoteVectorStore }
-    /// Where the rows live, for messages: the folder's path or the remote store's address.
-    public var location: String { folder?.relativePath ?? remote?.location ?? "" }
     public let embedder: any Embedder
     /// The model folder the embedder was loaded from (MiniLM), where a fine-tuned head may live.
     public let modelFolder: URL?
@@ -31,72 +24,56 @@ public final class Workspace: Sendable {
     /// What `Workspace.build(from:into:)` did into a remote store; nil otherwise.
     public let remoteBuildReport: RemoteBuildReport?
     private let current: Mutex<Snapshot>
-    /// Writers in this process take turns (IndexWriter's lock file keeps other processes out).
+    /// Writers in this process take turns (a store keeps other processes out: an index folder's lock file).
     private let writing = Mutex(())
-    private let ownsFolder: Bool
+    /// The private temporary folder of `build(from:into: nil)`, removed with the workspace.
+    private let ownedFolder: URL?
 
-    /// One committed generation and the parts opened from it.
+    /// Where the rows live, for messages: an index folder's path, a server's address and collection.
+    public var location: String { snapshot.store.location }
+
+    /// One committed state of the store and what is read from it.
     public struct Snapshot: Sendable {
-        /// The index folder's generation; nil over a remote store.
-        public let store: IndexStore?
-        /// The rows, searched exactly (the folder's flat vectors) or by the remote store's own index.
-        public let vectors: any VectorStore
-        /// The IVF part, when the index has one.
-        public let ivf: IVFIndex?
-        /// The trained linear head, when the index has one.
+        /// The rows, searched through the store's own indexes (an index folder's IVF part unless `exact`).
+        public let store: any WritableVectorStore
+        /// The trained linear head, when the store keeps one.
         public let head: LinearHead?
-        /// Searches the flat vectors (exact).
+        /// Embeds queries and searches `store` exactly: what the classifiers, prompts and the
+        /// comparison read (`Workspace.search` takes the store's approximate index unless asked).
         public let retriever: Retriever
-        /// Searches the IVF part, when the index has one (what `search` uses unless asked for exact).
-        public let ivfRetriever: Retriever?
 
-        public var generation: Int { store?.manifest.generation ?? 0 }
-        public var count: Int { vectors.count }
-        public var labels: [String] { vectors.labels }
+        public var generation: Int { store.generation }
+        public var count: Int { store.count }
+        public var labels: [String] { store.labels }
     }
 
     /// Opens the index in `folder` with the embedder it was built with (checked against the manifest).
     public convenience init(opening folder: URL, embedder choice: EmbedderChoice = .automatic) throws {
-        let store = try IndexStore(opening: folder)
-        let (embedder, modelFolder) = try choice.make(for: store.manifest)
-        try self.init(store: store, embedder: embedder, modelFolder: modelFolder, ownsFolder: false, report: nil)
+        try self.init(store: try FolderVectorStore(opening: folder), embedder: choice)
     }
 
-    /// Opens the rows of a remote store with the embedder they were embedded with (checked).
-    public convenience init(remote: any RemoteVectorStore, embedder choice: EmbedderChoice = .automatic) throws {
-        let (embedder, modelFolder) = try choice.make(forIdentifier: remote.embedderIdentifier, dimension: remote.dimension)
-        try self.init(remote: remote, embedder: embedder, modelFolder: modelFolder)
+    /// Opens the rows of `store` with the embedder they were embedded with (checked).
+    public convenience init(store: any WritableVectorStore, embedder choice: EmbedderChoice = .automatic) throws {
+        let (embedder, modelFolder) = try choice.make(forIdentifier: store.embedderIdentifier, dimension: store.dimension)
+        try self.init(store: store, embedder: embedder, modelFolder: modelFolder)
     }
 
-    init(remote: any RemoteVectorStore, embedder: any Embedder, modelFolder: URL?, report: RemoteBuildReport? = nil) throws {
-        folder = nil
+    init(store: any WritableVectorStore, embedder: any Embedder, modelFolder: URL?, ownedFolder: URL? = nil,
+         ivfReport: IVFIndex.BuildReport? = nil, ivfSeconds: Double = 0, remoteReport: RemoteBuildReport? = nil) throws {
         self.embedder = embedder
         self.modelFolder = modelFolder
-        ownsFolder = false
-        ivfBuildReport = nil
-        ivfBuildSeconds = 0
-        remoteBuildReport = report
-        fineTunedHead = try Self.fineTunedHead(in: modelFolder)
-        current = Mutex(try Self.snapshot(remote: remote, embedder: embedder))
-    }
-
-    init(store: IndexStore, embedder: any Embedder, modelFolder: URL?, ownsFolder: Bool,
-         report: IVFIndex.BuildReport?, seconds: Double = 0) throws {
-        folder = store.folder
-        self.embedder = embedder
-        self.modelFolder = modelFolder
-        self.ownsFolder = ownsFolder
-        ivfBuildReport = report
-        ivfBuildSeconds = seconds
-        remoteBuildReport = nil
+        self.ownedFolder = ownedFolder
+        ivfBuildReport = ivfReport
+        ivfBuildSeconds = ivfSeconds
+        remoteBuildReport = remoteReport
         fineTunedHead = try Self.fineTunedHead(in: modelFolder)
         current = Mutex(try Self.snapshot(store, embedder: embedder))
     }
 
     deinit {
-        if ownsFolder, let folder {
-            try? FileManager.default.removeItem(at: folder)
-            TemporaryFolders.shared.forget(folder)
+        if let ownedFolder {
+            try? FileManager.default.removeItem(at: ownedFolder)
+            TemporaryFolders.shared.forget(ownedFolder)
         }
     }
 
@@ -107,45 +84,31 @@ public final class Workspace: Sendable {
         }
     }
 
-    static func snapshot(remote: any RemoteVectorStore, embedder: any Embedder) throws -> Snapshot {
-        Snapshot(store: nil, vectors: remote, ivf: nil, head: nil,
-                 retriever: try Retriever(embedder: embedder, store: remote), ivfRetriever: nil)
+    static func snapshot(_ store: any WritableVectorStore, embedder: any Embedder) throws -> Snapshot {
+        Snapshot(store: store, head: try LinearHead.load(from: store), retriever: try Retriever(embedder: embedder, store: store, exact: true))
     }
 
-    static func snapshot(_ store: IndexStore, embedder: any Embedder) throws -> Snapshot {
-        let ivf = store.hasIVF ? try store.ivf() : nil
-        return Snapshot(store: store, vectors: LocalVectorStore(store), ivf: ivf, head: try LinearHead.load(from: store),
-                        retriever: try Retriever(embedder: embedder, store: store),
-                        ivfRetriever: try ivf.map { try Retriever(embedder: embedder, store: store, index: $0) })
-    }
-
-    /// The generation reads run on now.
+    /// The state reads run on now.
     public var snapshot: Snapshot { current.withLock { $0 } }
 
-    /// Switches to the generation committed on disk when it is newer than the one held (another
-    /// process ran `rag index add`, say). Returns whether it switched.
-    /// Over a remote store, re-reads its row count and labels and switches when they changed.
+    /// Switches to the state committed now when it is newer than the one held (another process ran
+    /// `rag index add`, say). Returns whether it switched.
     @discardableResult
     public func refresh() throws -> Bool {
-        guard let folder else {
-            let before = snapshot
-            let next = try Self.snapshot(remote: try remote!.reopened(), embedder: embedder)
-            guard next.count != before.count || next.labels != before.labels else { return false }
-            current.withLock { $0 = next }
-            return true
-        }
-        let onDisk = try Manifest.read(from: folder).generation
-        guard onDisk != snapshot.generation else { return false }
-        try reopen()
-        return true
+        let next = try snapshot.store.reopened()
+        return try adopt(next)
     }
 
-    /// Opens the generation committed in the folder and switches to it unless a newer one is held
-    /// (the folder's writers call it; a remote store switches in `refresh`).
-    private func reopen() throws {
-        guard let folder else { return }
-        let next = try Self.snapshot(try IndexStore(opening: folder), embedder: embedder)
-        current.withLock { if next.generation > $0.generation { $0 = next } }
+    /// Switches to `store` unless the state held is as new or newer.
+    @discardableResult
+    private func adopt(_ store: any WritableVectorStore) throws -> Bool {
+        guard store.generation != snapshot.generation else { return false }
+        let next = try Self.snapshot(store, embedder: embedder)
+        return current.withLock { held in
+            guard next.generation > held.generation else { return false }
+            held = next
+            return true
+        }
     }
 
     // MARK: Building and adding
@@ -176,8 +139,8 @@ public final class Workspace: Sendable {
         }
         do {
             try IndexBuilder(embedder: embedder, batchSize: batchSize).build(from: dataset, into: target, progress: progress, beforeCommit: trainIVF)
-            return try Workspace(store: try IndexStore(opening: target), embedder: embedder, modelFolder: modelFolder,
-                                 ownsFolder: folder == nil, report: report, seconds: seconds)
+            return try Workspace(store: try FolderVectorStore(opening: target), embedder: embedder, modelFolder: modelFolder,
+                                 ownedFolder: folder == nil ? target : nil, ivfReport: report, ivfSeconds: seconds)
         } catch {
             if folder == nil { try? FileManager.default.removeItem(at: target) }
             throw error
@@ -205,7 +168,7 @@ public final class Workspace: Sendable {
         try remote.commit(labels: read.labels, count: read.rows, index: index)
         let report = RemoteBuildReport(rows: read.rows, resumedFrom: stored, embeddingSeconds: embedded.timeIntervalSince(start) - storing,
                                        storingSeconds: storing, committingSeconds: Date().timeIntervalSince(embedded))
-        return try Workspace(remote: try remote.reopened(), embedder: embedder, modelFolder: modelFolder, report: report)
+        return try Workspace(store: try remote.reopened(), embedder: embedder, modelFolder: modelFolder, remoteReport: report)
     }
 
     /// What `add` appended.
@@ -218,66 +181,46 @@ public final class Workspace: Sendable {
         public var generation: Int
     }
 
-    /// Embeds the rows of `dataset` and appends them (flat vectors and IVF lists) as a new generation.
+    /// Embeds the rows of `dataset` and appends them (an index folder's IVF lists take them too) in one commit.
     @discardableResult
     public func add(_ dataset: Dataset, batchSize: Int = 256, progress: IndexBuilder.Progress? = nil) throws -> AddReport {
-        if let remote {
-            return try appendRemote(remote) { first, sink in
-                try IndexBuilder(embedder: embedder, batchSize: batchSize).embed(dataset, firstRow: first, progress: progress, sink: sink)
+        try append { write in
+            try IndexBuilder(embedder: embedder, batchSize: batchSize).embed(dataset, firstRow: write.nextRow, progress: progress) { vectors, docs in
+                try write.append(vectors, documents: docs)
             }
+            write.parts?.addSource(Manifest.Source(csv: dataset.displayPath, textColumn: dataset.textColumn, labelColumn: dataset.labelColumn))
         }
-        return try append { writer in try IndexBuilder(embedder: embedder, batchSize: batchSize).append(dataset, to: writer, progress: progress) }
     }
 
-    /// Appends labelled texts (embedded now) as a new generation; their source rows number on from the index's last.
+    /// Appends labelled texts (embedded now) in one commit; their source rows number on from the store's last.
     @discardableResult
     public func add(texts: [String], labels: [String?]) throws -> AddReport {
         precondition(texts.count == labels.count, "one label (or nil) per text")
-        // The texts as rows numbered on from `first` (a remote store keys them by `row`).
-        let documents = { (first: Int) in
-            zip(texts, labels).enumerated().map { Document(row: first + $0.offset, sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1) }
+        let vectors = try embedder.embed(texts)
+        return try append { write in
+            let first = write.nextRow
+            try write.append(vectors, documents: zip(texts, labels).enumerated().map {
+                Document(row: first + $0.offset, sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1)
+            })
         }
-        if let remote {
-            return try appendRemote(remote) { first, sink in
-                try sink(try embedder.embed(texts), documents(first))
-                return (texts.count, labels.compactMap { $0 })
-            }
-        }
-        return try append { writer in try writer.append(try embedder.embed(texts), documents: documents(writer.count)) }
     }
 
-    private func append(_ body: (IndexWriter) throws -> Void) throws -> AddReport {
+    /// One write appending rows through `body`, committed, and the workspace switched to it.
+    private func append(_ body: (any VectorStoreWrite) throws -> Void) throws -> AddReport {
         try writing.withLock { _ in
             try refresh()
             let before = snapshot
-            let writer = try IndexWriter(updating: before.store!, appendingRows: true)
+            let write = try before.store.beginWrite(appendingRows: true)
+            let committed: any WritableVectorStore
             do {
-                try body(writer)
-                let added = try before.ivf?.extend(in: writer) ?? (writer.count - before.count)
-                let manifest = try writer.commit()
-                try reopen()
-                return AddReport(added: added, count: manifest.count, generation: manifest.generation)
+                try body(write)
+                committed = try write.commit()
             } catch {
-                writer.abandon()
+                write.abandon()
                 throw error
             }
-        }
-    }
-
-    /// Appends rows to a remote store: `body` gets the first new row number and a sink for
-    /// embedded batches, and returns the rows it stored and their labels.
-    private func appendRemote(_ remote: any RemoteVectorStore,
-                              _ body: (Int, (Matrix, [Document]) throws -> Void) throws -> (rows: Int, labels: [String])) throws -> AddReport {
-        try writing.withLock { _ in
-            try refresh()
-            let before = snapshot
-            try remote.beginAppend()
-            let added = try body(before.count) { vectors, docs in try remote.upsert(vectors, documents: docs) }
-            var labels = before.labels
-            for label in added.labels where !labels.contains(label) { labels.append(label) }
-            try remote.commit(labels: labels, count: before.count + added.rows, index: .flat)
-            try refresh()
-            return AddReport(added: added.rows, count: before.count + added.rows, generation: 0)
+            try adopt(committed)
+            return AddReport(added: committed.count - before.count, count: committed.count, generation: committed.generation)
         }
     }
 
@@ -314,10 +257,9 @@ public final class Workspace: Sendable {
     /// As `search`, from embeddings already computed.
     /// A remote store searches with its own index (`exact` does not apply; `nprobe` and `ef` pass through).
     public func search(embeddings: Matrix, texts: [String], k: Int, options: SearchOptions = SearchOptions()) throws -> [[Neighbour]] {
-        let s = snapshot
-        let retriever = options.exact ? s.retriever : s.ivfRetriever ?? s.retriever
+        let retriever = try Retriever(embedder: embedder, store: snapshot.store)
         return try retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: options.excludeSelf,
-                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef))
+                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef, exact: options.exact))
     }
 
     /// The chat messages for `text`: the system prompt listing every category of the index, and the
@@ -345,9 +287,9 @@ public final class Workspace: Sendable {
     public func classifier(k: Int = 10, for methods: [OfflineClassifier.Method] = []) throws -> OfflineClassifier {
         let s = snapshot
         let needsHead = methods.contains(where: { $0 == .head || $0 == .blend })
-        if s.head == nil, needsHead, remote == nil { throw ClassificationError.noHead(index: location) }
+        if s.head == nil, needsHead, s.store.keepsParts { throw ClassificationError.noHead(index: location) }
         if fineTunedHead == nil, methods.contains(where: { $0 == .finetuned || $0 == .finetunedBlend }) { throw ClassificationError.noFineTunedEncoder }
-        // A remote store keeps vectors only: the head trains on its rows (default λ) for this call.
+        // A store that keeps vectors only (a remote one): the head trains on its rows (default λ) for this call.
         let head = try s.head ?? (needsHead ? trainedHead() : nil)
         return OfflineClassifier(retriever: s.retriever, head: head, fineTunedHead: fineTunedHead, k: k)
     }
@@ -376,7 +318,7 @@ public final class Workspace: Sendable {
     /// Labelled embeddings to train on: `dataset` embedded now, or the index's stored labelled rows.
     public func trainingData(_ dataset: Dataset? = nil, progress: IndexBuilder.Progress? = nil) throws -> (Matrix, [String]) {
         guard let dataset else {
-            let (all, rowLabels) = try snapshot.vectors.labelledVectors()
+            let (all, rowLabels) = try snapshot.store.labelledVectors()
             let keep = rowLabels.indices.filter { rowLabels[$0] != nil }
             guard !keep.isEmpty else { throw ClassificationError.noLabels(index: location) }
             let labels = keep.map { rowLabels[$0]! }
@@ -395,7 +337,7 @@ public final class Workspace: Sendable {
     public func trainHead(on dataset: Dataset? = nil, lambda: Double? = nil, maxIterations: Int = 300,
                           embeddingProgress: IndexBuilder.Progress? = nil,
                           crossValidationProgress: ((Int, Int) -> Void)? = nil) throws -> HeadReport {
-        guard folder != nil else { throw ClassificationError.headNeedsFolder(store: location) }
+        guard snapshot.store.keepsParts else { throw ClassificationError.headNeedsFolder(store: location) }
         let (x, labels) = try trainingData(dataset, progress: embeddingProgress)
         let start = Date()
         var chosen = lambda ?? 0, how = "given"
@@ -408,21 +350,32 @@ public final class Workspace: Sendable {
             how = "\(cv.folds)-fold cross-validation"
         }
         let (head, report) = try LinearHeadTrainer(lambda: chosen, maxIterations: maxIterations).train(x, labels: labels)
-        try writing.withLock { _ in
-            try refresh()
-            let writer = try IndexWriter(updating: snapshot.store!, appendingRows: false)
-            do {
-                try head.write(to: writer, settings: ["head.lambda": "\(chosen)", "head.lambda.source": how, "head.iterations": "\(report.iterations)",
-                                                     "head.rows": "\(x.rows)", "head.source": dataset?.displayPath ?? "index"])
-                try writer.commit()
-                try reopen()
-            } catch {
-                writer.abandon()
-                throw error
-            }
+        try writeParts { parts in
+            try head.write(to: parts, settings: ["head.lambda": "\(chosen)", "head.lambda.source": how, "head.iterations": "\(report.iterations)",
+                                                "head.rows": "\(x.rows)", "head.source": dataset?.displayPath ?? "index"])
         }
         return HeadReport(rows: x.rows, labels: head.labels.count, lambda: chosen, lambdaSource: how, crossValidation: scores,
                           training: report, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// One write of parts and settings (no rows) through `body`, committed, and the workspace
+    /// switched to it; refused by a store that keeps vectors only.
+    public func writeParts(_ body: (IndexWriter) throws -> Void) throws {
+        guard snapshot.store.keepsParts else { throw ClassificationError.headNeedsFolder(store: location) }
+        try writing.withLock { _ in
+            try refresh()
+            let write = try snapshot.store.beginWrite(appendingRows: false)
+            let committed: any WritableVectorStore
+            do {
+                guard let parts = write.parts else { preconditionFailure("a store that keeps parts gives a part writer") }
+                try body(parts)
+                committed = try write.commit()
+            } catch {
+                write.abandon()
+                throw error
+            }
+            try adopt(committed)
+        }
     }
 
     // MARK: Comparing and verifying
@@ -464,18 +417,24 @@ public final class Workspace: Sendable {
         var report = VerifyReport(files: checks, openProblem: nil)
         guard checks.allSatisfy(\.ok) else { return report }
         do {
-            let store = try IndexStore(opening: folder)
-            if store.hasIVF { _ = try store.ivf() }
-            _ = try LinearHead.load(from: store)
+            _ = try LinearHead.load(from: try FolderVectorStore(opening: folder))
         } catch {
             report.openProblem = error.localizedDescription
         }
         return report
     }
 
-    /// `Workspace.verify(folder:)` of this workspace's folder; over a remote store, the store's own checks.
+    /// The store's own checks (an index folder: `Workspace.verify(folder:)` of the state held now).
     public func verify() throws -> VerifyReport {
-        guard let folder else { return VerifyReport(files: try remote!.verify(), openProblem: nil) }
-        return try Self.verify(folder: folder)
+        let held = snapshot.store
+        var report = VerifyReport(files: try held.verify(), openProblem: nil)
+        guard held.keepsParts, report.ok else { return report }
+        // Checksums can match a part that is structurally wrong: open the state committed now whole.
+        do {
+            _ = try LinearHead.load(from: try held.reopened())
+        } catch {
+            report.openProblem = error.localizedDescription
+        }
+        return report
     }
 }

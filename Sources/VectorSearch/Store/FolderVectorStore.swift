@@ -1,0 +1,115 @@
+// FolderVectorStore: an index folder as the writable store: its rows searched flat or through the IVF part, written generation by generation.
+public import Foundation
+public import LinearAlgebra
+
+/// One committed generation of an index folder: the flat vectors, the IVF part when built (what
+/// searches use unless `exact`), the parts and settings beside them. Writes go through
+/// `IndexWriter` (a lock file keeps a second writer out; the manifest's rename commits).
+public final class FolderVectorStore: WritableVectorStore {
+    /// The opened generation.
+    public let index: IndexStore
+    /// The IVF part, when the index has one.
+    public let ivf: IVFIndex?
+    private let exactSearch: LocalVectorStore
+    private let ivfSearch: LocalVectorStore?
+
+    public init(_ index: IndexStore) throws {
+        self.index = index
+        ivf = index.hasIVF ? try index.ivf() : nil
+        exactSearch = LocalVectorStore(index)
+        ivfSearch = ivf.map { LocalVectorStore(index, index: $0) }
+    }
+
+    public convenience init(opening folder: URL) throws {
+        try self.init(try IndexStore(opening: folder))
+    }
+
+    public var folder: URL { index.folder }
+    public var location: String { index.folder.relativePath }
+    public var count: Int { index.count }
+    public var dimension: Int { index.dimension }
+    public var embedderIdentifier: String { index.manifest.embedder }
+    public var labels: [String] { index.documents.labels }
+    public var generation: Int { index.manifest.generation }
+    public var created: String? { index.manifest.created }
+    public var keepsParts: Bool { true }
+    /// Exact search always; nprobe when there is an IVF part.
+    public var knobs: SearchParameters.Knobs { ivf == nil ? [.exact] : [.exact, .nprobe] }
+
+    public func nearest(_ queries: Matrix, k: Int, parameters: SearchParameters) -> [[ScoredDocument]] {
+        let search = parameters.exact ? exactSearch : ivfSearch ?? exactSearch
+        return search.nearest(queries, k: k, parameters: parameters)
+    }
+
+    public func labelledVectors() -> (vectors: Matrix, labels: [String?]) { exactSearch.labelledVectors() }
+
+    public func reopened() throws -> any WritableVectorStore { try FolderVectorStore(opening: index.folder) }
+
+    public func beginWrite(appendingRows: Bool) throws -> any VectorStoreWrite {
+        Write(store: self, writer: try IndexWriter(updating: index, appendingRows: appendingRows), appendingRows: appendingRows)
+    }
+
+    /// Every file's SHA-256 against the manifest; when all match, the IVF part opened too (a
+    /// part can match its checksum and still be malformed), as one more line.
+    public func verify() throws -> [IndexStore.FileCheck] { try IndexStore.verify(folder: index.folder) }
+
+    /// A single-file part stored under its kind (`head`), when the manifest lists the kind (a kind
+    /// listed without its file is a damaged manifest: `kindMissing`).
+    public func part(_ role: String) throws -> (file: MappedFile, name: String)? {
+        guard index.manifest.kinds.contains(role) else { return nil }
+        let file = try IndexStore.map(index.manifest, role, in: index.folder)
+        return (file, index.manifest.files[role]!.name)
+    }
+
+    public var settings: [String: String] { index.manifest.settings }
+
+    public func describe() throws -> StoreDescription {
+        let m = index.manifest
+        var lines: [(name: String, value: String)] = [
+            ("index", "\(location) (format \(m.format) v\(m.version), generation \(m.generation))"),
+            ("created", m.created),
+            ("embedder", m.embedder),
+            ("vectors", "\(m.count) x \(m.dimension), metric \(m.metric)"),
+            ("labels", "\(labels.count)"),
+            ("parts", m.kinds.joined(separator: ", ")),
+        ]
+        for (key, value) in m.settings.sorted(by: { $0.key < $1.key }) { lines.append(("setting", "\(key) = \(value)")) }
+        for s in m.sources { lines.append(("source", "\(s.csv) (text: \(s.textColumn), label: \(s.labelColumn ?? "-"))")) }
+        for (role, f) in m.files.sorted(by: { $0.key < $1.key }) {
+            let bytes = String(f.bytes)
+            lines.append(("file", "\(f.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(repeating: " ", count: max(0, 12 - bytes.count)))\(bytes) bytes  \(role)"))
+        }
+        lines.append(("total", "\(m.files.values.reduce(0) { $0 + $1.bytes }) bytes"))
+        return StoreDescription(lines: lines, json: try m.encoded())
+    }
+
+    /// A write into the folder's next generation. Rows appended also join the IVF lists of their
+    /// nearest centroids at commit (no retraining).
+    final class Write: VectorStoreWrite {
+        let store: FolderVectorStore
+        let writer: IndexWriter
+        let appendingRows: Bool
+
+        init(store: FolderVectorStore, writer: IndexWriter, appendingRows: Bool) {
+            self.store = store
+            self.writer = writer
+            self.appendingRows = appendingRows
+        }
+
+        var nextRow: Int { writer.count }
+        var parts: IndexWriter? { writer }
+
+        func append(_ vectors: Matrix, documents: [Document]) throws {
+            precondition(appendingRows, "a write begun without appendingRows takes parts only")
+            try writer.append(vectors, documents: documents)
+        }
+
+        func commit() throws -> any WritableVectorStore {
+            if appendingRows, let ivf = store.ivf { try ivf.extend(in: writer) }
+            try writer.commit()
+            return try store.reopened()
+        }
+
+        func abandon() { writer.abandon() }
+    }
+}
