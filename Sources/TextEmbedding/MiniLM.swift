@@ -7,6 +7,4 @@ public enum MiniLM {
     public static let folderName = "all-MiniLM-L6-v2"
     /// Where `rag train encoder` writes by default, and where `rag compare` looks.
     public static let fineTunedFolder = "models/\(folderName)-finetuned"
-    /// sentence-transformers' `max_seq_length` for this model (not tokenizer.json's 128).
-    public static let maxSequenceLength = 256
 }

@@ -61,6 +61,8 @@ public struct EncoderFineTuner {
             throw FineTuneError.outputIsBaseModel(path: output.path)
         }
         let config = try MiniLM.Config.read(baseModel.appendingPathComponent("config.json"))
+        // The base must be one the encoder runs as sentence-transformers would (its files are copied to the output).
+        _ = try SentenceTransformerFolder(reading: baseModel, config: config)
         let baseFile = try SafeTensors(url: baseModel.appendingPathComponent("model.safetensors"))
         let tokenizer = try WordPieceTokenizer(vocabularyURL: baseModel.appendingPathComponent("vocab.txt"), maxLength: recipe.maxLength)
         guard tokenizer.vocabularySize == config.vocabSize else {
