@@ -48,6 +48,16 @@ extension MiniLM {
             guard config.hiddenAct == "gelu" else {
                 throw EmbeddingError.badConfig(path: url.path, reason: "hidden_act \(config.hiddenAct) is not supported (only gelu)")
             }
+            // Sizes the encoder allocates and divides by (a zero or negative one would trap, not fail).
+            for (field, value, least) in [("hidden_size", config.hiddenSize, 1), ("num_hidden_layers", config.numHiddenLayers, 1),
+                                          ("num_attention_heads", config.numAttentionHeads, 1), ("intermediate_size", config.intermediateSize, 1),
+                                          ("vocab_size", config.vocabSize, 1), ("max_position_embeddings", config.maxPositionEmbeddings, 2),
+                                          ("type_vocab_size", config.typeVocabSize, 1)] where value < least {
+                throw EmbeddingError.badConfig(path: url.path, reason: "\(field) \(value) is below \(least)")
+            }
+            guard config.layerNormEps.isFinite, config.layerNormEps >= 0 else {
+                throw EmbeddingError.badConfig(path: url.path, reason: "layer_norm_eps \(config.layerNormEps) is not a finite non-negative number")
+            }
             guard config.hiddenSize % config.numAttentionHeads == 0, config.hiddenSize > 0 else {
                 throw EmbeddingError.badConfig(path: url.path, reason: "hidden_size \(config.hiddenSize) is not a multiple of \(config.numAttentionHeads) heads")
             }

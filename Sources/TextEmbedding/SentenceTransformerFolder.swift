@@ -16,7 +16,8 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
 
     /// Reads and checks the folder `dir` for an encoder with `config`.
     public init(reading dir: URL, config: MiniLM.Config) throws {
-        maxSequenceLength = Self.defaultMaxSequenceLength
+        // Never more wordpieces than the model has positions (a small BERT with no sentence_bert_config.json).
+        maxSequenceLength = min(Self.defaultMaxSequenceLength, config.maxPositionEmbeddings)
         try Self.checkModelType(dir.appendingPathComponent("config.json"))
         let modulesURL = dir.appendingPathComponent("modules.json")
         guard FileManager.default.fileExists(atPath: modulesURL.path) else { return }

@@ -93,4 +93,17 @@ final class ModelFolderTests: XCTestCase {
         assertRefused(try folder { try rewrite($0, "sentence_bert_config.json") { $0["max_seq_length"] = 100_000 } },
                       file: "sentence_bert_config.json", mentions: "max_seq_length")
     }
+
+    /// Found by the modelfolder fuzz target: sizes that would trap are refused, and the default
+    /// length never exceeds the model's positions.
+    func testSizesThatWouldTrapAreRefusedAndTheLengthFitsThePositions() throws {
+        assertRefused(try folder { try rewrite($0, "config.json") { $0["num_attention_heads"] = 0 } },
+                      file: "config.json", mentions: "num_attention_heads")
+        assertRefused(try folder { try rewrite($0, "config.json") { $0["max_position_embeddings"] = 1 } },
+                      file: "config.json", mentions: "max_position_embeddings")
+        let dir = try folder { try FileManager.default.removeItem(at: $0.appendingPathComponent("sentence_bert_config.json")) }
+        var small = try MiniLM.Config.read(dir.appendingPathComponent("config.json"))
+        small.maxPositionEmbeddings = 16
+        XCTAssertEqual(try SentenceTransformerFolder(reading: dir, config: small).maxSequenceLength, 16)
+    }
 }

@@ -1,5 +1,5 @@
-// Fuzz: one libFuzzer entry point for five targets, chosen by $LOCALRAG_FUZZ_TARGET
-// (csv, tokenizer, safetensors, manifest, normalize). Errors thrown are fine; a trap, a sanitizer
+// Fuzz: one libFuzzer entry point for six targets, chosen by $LOCALRAG_FUZZ_TARGET
+// (csv, tokenizer, safetensors, manifest, normalize, modelfolder). Errors thrown are fine; a trap, a sanitizer
 // report or a timeout is a finding.
 import Foundation
 import RAG
@@ -8,11 +8,11 @@ import VectorSearch
 import LabelNormalizerSource
 import FuzzMain
 
-enum Target: String { case csv, tokenizer, safetensors, manifest, normalize }
+enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder }
 
 let target: Target = {
     guard let name = ProcessInfo.processInfo.environment["LOCALRAG_FUZZ_TARGET"], let t = Target(rawValue: name) else {
-        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest or normalize")
+        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize or modelfolder")
     }
     return t
 }()
@@ -104,6 +104,23 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             _ = try? m.encoded()
             // Opening goes on to map the files the manifest names; none exist here, so it must throw.
             _ = try? IndexStore(opening: scratch)
+        }
+    case .modelfolder:
+        // The input is a model folder's JSON files, separated by 0x00 bytes, in this order; a
+        // file the input does not reach is absent.
+        let folder = scratch.appendingPathComponent("model")
+        try? FileManager.default.removeItem(at: folder)
+        try? FileManager.default.createDirectory(at: folder.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
+        let names = ["config.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json",
+                     "tokenizer_config.json", "config_sentence_transformers.json"]
+        for (name, part) in zip(names, Data(data).split(separator: 0, omittingEmptySubsequences: false)) {
+            _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: Data(part))
+        }
+        let config = (try? MiniLM.Config.read(folder.appendingPathComponent("config.json")))
+            ?? MiniLM.Config(hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 30,
+                             maxPositionEmbeddings: 64, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: "gelu")
+        if let read = try? SentenceTransformerFolder(reading: folder, config: config) {
+            precondition(read.maxSequenceLength >= 2 && read.maxSequenceLength <= config.maxPositionEmbeddings, "accepted a length out of range")
         }
     case .normalize:
         let text = String(decoding: data, as: UTF8.self)
