@@ -66,6 +66,9 @@ extension MilvusStore {
                            Property.generation: "\(generation + 1)"])
     }
 
+    /// One DescribeCollection: the generation the collection's properties record now.
+    public func committedGeneration() throws -> Int { try MilvusStore(connection: connection).generation }
+
     public func reopened() throws -> any WritableVectorStore {
         let store = try MilvusStore(connection: connection)
         try store.requireReadable()

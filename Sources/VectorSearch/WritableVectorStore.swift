@@ -15,6 +15,9 @@ public protocol WritableVectorStore: VectorStore {
     /// Whether the store keeps derived parts beside the rows (a trained head, settings): an index
     /// folder does, a remote store keeps vectors only.
     var keepsParts: Bool { get }
+    /// The generation committed now, read as cheaply as the store allows (an index folder's
+    /// manifest alone), so a reader can poll for a newer state without opening it.
+    func committedGeneration() throws -> Int
     /// The store as committed now.
     func reopened() throws -> any WritableVectorStore
     /// Starts a write: with `appendingRows` rows can be appended; without, only parts and

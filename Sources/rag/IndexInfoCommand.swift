@@ -21,7 +21,3 @@ struct IndexInfoCommand: ParsableCommand {
         for line in description.lines { print(line.name.padding(toLength: 10, withPad: " ", startingAt: 0) + line.value) }
     }
 }
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
-}

@@ -95,8 +95,9 @@ public final class Workspace: Sendable {
     /// `rag index add`, say). Returns whether it switched.
     @discardableResult
     public func refresh() throws -> Bool {
-        let next = try snapshot.store.reopened()
-        return try adopt(next)
+        let held = snapshot.store
+        guard try held.committedGeneration() != held.generation else { return false }
+        return try adopt(try held.reopened())
     }
 
     /// Switches to `store` unless the state held is as new or newer.
@@ -413,25 +414,24 @@ public final class Workspace: Sendable {
     /// Recomputes every file's SHA-256 of the index in `folder`, then (when all match) opens every
     /// part: flat vectors, documents, the IVF part and the head. `problems` is empty for a whole index.
     public static func verify(folder: URL) throws -> VerifyReport {
-        let checks = try IndexStore.verify(folder: folder)
-        var report = VerifyReport(files: checks, openProblem: nil)
-        guard checks.allSatisfy(\.ok) else { return report }
-        do {
-            _ = try LinearHead.load(from: try FolderVectorStore(opening: folder))
-        } catch {
-            report.openProblem = error.localizedDescription
-        }
-        return report
+        try verify(checks: IndexStore.verify(folder: folder)) { try FolderVectorStore(opening: folder) }
     }
 
-    /// The store's own checks (an index folder: `Workspace.verify(folder:)` of the state held now).
+    /// The store's own checks; for a store that keeps parts, `Workspace.verify(folder:)`'s
+    /// opening of the state committed now too.
     public func verify() throws -> VerifyReport {
         let held = snapshot.store
-        var report = VerifyReport(files: try held.verify(), openProblem: nil)
-        guard held.keepsParts, report.ok else { return report }
-        // Checksums can match a part that is structurally wrong: open the state committed now whole.
+        guard held.keepsParts else { return VerifyReport(files: try held.verify(), openProblem: nil) }
+        return try Self.verify(checks: held.verify(), opening: held.reopened)
+    }
+
+    /// `checks`, and when they all pass, the store `opening` gives opened whole with its head:
+    /// checksums can match a part that is structurally wrong.
+    private static func verify(checks: [IndexStore.FileCheck], opening: () throws -> any WritableVectorStore) -> VerifyReport {
+        var report = VerifyReport(files: checks, openProblem: nil)
+        guard report.ok else { return report }
         do {
-            _ = try LinearHead.load(from: try held.reopened())
+            _ = try LinearHead.load(from: try opening())
         } catch {
             report.openProblem = error.localizedDescription
         }

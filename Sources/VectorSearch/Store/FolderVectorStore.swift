@@ -43,14 +43,16 @@ public final class FolderVectorStore: WritableVectorStore {
 
     public func labelledVectors() -> (vectors: Matrix, labels: [String?]) { exactSearch.labelledVectors() }
 
+    public func committedGeneration() throws -> Int { try Manifest.read(from: index.folder).generation }
+
     public func reopened() throws -> any WritableVectorStore { try FolderVectorStore(opening: index.folder) }
 
     public func beginWrite(appendingRows: Bool) throws -> any VectorStoreWrite {
         Write(store: self, writer: try IndexWriter(updating: index, appendingRows: appendingRows), appendingRows: appendingRows)
     }
 
-    /// Every file's SHA-256 against the manifest; when all match, the IVF part opened too (a
-    /// part can match its checksum and still be malformed), as one more line.
+    /// Every file's SHA-256 against the manifest committed now (the parts are opened by
+    /// `reopened`, which `Workspace.verify` does when these all match).
     public func verify() throws -> [IndexStore.FileCheck] { try IndexStore.verify(folder: index.folder) }
 
     /// A single-file part stored under its kind (`head`), when the manifest lists the kind (a kind
