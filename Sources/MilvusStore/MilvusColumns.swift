@@ -1,17 +1,20 @@
-// MilvusColumns: LocalRAG's rows as Milvus's columnar FieldData and back (id, embedding, label, text, source_row).
+// MilvusColumns: LocalRAG's rows as Milvus's columnar FieldData and back (id, embedding, label, text, source_row, row_id).
 import Foundation
 import LinearAlgebra
 import MilvusProto
 import VectorSearch
 
 /// The collection's fields and the conversions between rows and columns. A row's `Document.row`
-/// is its primary key `id`; an unlabelled row stores the label "".
+/// is its primary key `id`, its `Document.id` the VarChar `row_id` (collections made before row
+/// ids lack the field: their rows read back without ids); an unlabelled row stores the label "".
 enum MilvusColumns {
     static let id = "id"
     static let embedding = "embedding"
     static let label = "label"
     static let text = "text"
     static let sourceRow = "source_row"
+    static let rowID = "row_id"
+    static let maxRowIDBytes = 1_024
     /// Milvus's largest VarChar.
     static let maxTextBytes = 65_535
     static let maxLabelBytes = 1_024
@@ -28,13 +31,14 @@ enum MilvusColumns {
         }
         var schema = Milvus_Proto_Schema_CollectionSchema()
         schema.name = name
-        schema.description_p = "LocalRAG rows: id = row number, embedding, label, text, source_row"
+        schema.description_p = "LocalRAG rows: id = row number, embedding, label, text, source_row, row_id"
         schema.fields = [
             field(id, .int64, primary: true),
             field(embedding, .floatVector, [("dim", "\(dimension)")]),
             field(label, .varChar, [("max_length", "\(maxLabelBytes)")]),
             field(text, .varChar, [("max_length", "\(maxTextBytes)")]),
             field(sourceRow, .int64),
+            field(rowID, .varChar, [("max_length", "\(maxRowIDBytes)")]),
         ]
         return schema
     }
@@ -46,8 +50,8 @@ enum MilvusColumns {
         return kv
     }
 
-    /// The five columns of `documents` (rows `rows` of `vectors`).
-    static func fields(_ vectors: Matrix, rows: Range<Int>, documents: ArraySlice<Document>) throws -> [Milvus_Proto_Schema_FieldData] {
+    /// The columns of `documents` (rows `rows` of `vectors`): five, and `row_id` when the collection has it.
+    static func fields(_ vectors: Matrix, rows: Range<Int>, documents: ArraySlice<Document>, rowIDs: Bool) throws -> [Milvus_Proto_Schema_FieldData] {
         for d in documents {
             let bytes = d.text.utf8.count
             guard bytes <= maxTextBytes else { throw MilvusError.textTooLong(row: d.sourceRow, bytes: bytes, limit: maxTextBytes) }
@@ -57,9 +61,10 @@ enum MilvusColumns {
         vector.fieldName = embedding
         vector.vectors.dim = Int64(vectors.cols)
         vector.vectors.floatVector.data = Array(vectors.storage[rows.lowerBound * vectors.cols ..< rows.upperBound * vectors.cols])
-        return [longs(id, documents.map { Int64($0.row) }), vector,
-                strings(label, documents.map { $0.label ?? "" }), strings(text, documents.map(\.text)),
-                longs(sourceRow, documents.map { Int64($0.sourceRow) })]
+        let columns = [longs(id, documents.map { Int64($0.row) }), vector,
+                       strings(label, documents.map { $0.label ?? "" }), strings(text, documents.map(\.text)),
+                       longs(sourceRow, documents.map { Int64($0.sourceRow) })]
+        return rowIDs ? columns + [strings(rowID, documents.map { $0.id ?? "" })] : columns
     }
 
     static func longs(_ name: String, _ values: [Int64]) -> Milvus_Proto_Schema_FieldData {
@@ -97,8 +102,10 @@ enum MilvusColumns {
         guard labels.count == ids.count, texts.count == ids.count, sources.count == ids.count else {
             throw ColumnError.lengths(ids: ids.count, labels: labels.count, texts: texts.count, sources: sources.count)
         }
+        let rowIDs = answer.strings(rowID)
         return ids.indices.map { i in
-            Document(row: Int(ids[i]), sourceRow: Int(sources[i]), text: texts[i], label: labels[i].isEmpty ? nil : labels[i])
+            Document(row: Int(ids[i]), sourceRow: Int(sources[i]), text: texts[i], label: labels[i].isEmpty ? nil : labels[i],
+                     id: i < rowIDs.count && !rowIDs[i].isEmpty ? rowIDs[i] : nil)
         }
     }
 

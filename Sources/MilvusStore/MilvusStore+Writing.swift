@@ -37,7 +37,7 @@ extension MilvusStore {
                 end += 1
             }
             var request: Milvus_Proto_Milvus_UpsertRequest = address.request()
-            request.fieldsData = try MilvusColumns.fields(vectors, rows: start..<end, documents: documents[start..<end])
+            request.fieldsData = try MilvusColumns.fields(vectors, rows: start..<end, documents: documents[start..<end], rowIDs: keepsRowIDs)
             request.numRows = UInt32(end - start)
             // A retried request upserts the same keys again: the batch is stored once, whole.
             let answer = try connection.call("Upsert") { [request] service, metadata, options in
@@ -188,10 +188,19 @@ extension MilvusStore {
     /// Appends to the committed collection (marked as being written until the commit); rows are
     /// upserted by row number, so a batch sent twice stays once. Nothing else is written: a
     /// collection keeps vectors, texts and labels only.
+    /// A write that only deletes (or changes parts) is refused: rows are keyed by row number
+    /// here, and deleting them is not done yet.
     public func beginWrite(appendingRows: Bool) throws -> any VectorStoreWrite {
-        precondition(appendingRows, "a Milvus collection keeps no parts (keepsParts is false)")
+        guard appendingRows else { throw StoreError.unsupported(operation: "deleting or replacing rows", store: "a Milvus collection") }
         try beginAppend()
         return Write(store: self)
+    }
+
+    /// Rows are never deleted here (yet), so there is nothing to compact.
+    public var deletedCount: Int { 0 }
+
+    public func compacted() throws -> any WritableVectorStore {
+        throw StoreError.unsupported(operation: "compaction (`rag index compact`)", store: "a Milvus collection")
     }
 
     final class Write: VectorStoreWrite {
@@ -211,6 +220,10 @@ extension MilvusStore {
             try store.upsert(vectors, documents: documents)
             nextRow += documents.count
             for label in documents.compactMap(\.label) where !labels.contains(label) { labels.append(label) }
+        }
+
+        func delete(ids: [String]) throws -> [String] {
+            throw StoreError.unsupported(operation: "deleting or replacing rows", store: "a Milvus collection")
         }
 
         func commit() throws -> any WritableVectorStore {

@@ -21,6 +21,8 @@ public final class MilvusStore: RemoteVectorStore {
     public let state: String
     /// The collection's properties as read at open.
     public let properties: [String: String]
+    /// Whether the collection keeps each row's id (a `row_id` field: collections made before ids lack it).
+    public let keepsRowIDs: Bool
     package let connection: MilvusConnection
 
     /// Deadlines, retries and batch sizes.
@@ -89,6 +91,7 @@ public final class MilvusStore: RemoteVectorStore {
         exists = has.value
         guard exists else {
             (count, dimension, embedderIdentifier, labels, state, properties) = (0, 0, "", [], "", [:])
+            keepsRowIDs = true   // a collection this store creates has the field
             return
         }
         let describeRequest: Milvus_Proto_Milvus_DescribeCollectionRequest = address.request()
@@ -96,6 +99,7 @@ public final class MilvusStore: RemoteVectorStore {
             try await service.describeCollection(request: ClientRequest(message: describeRequest, metadata: metadata), options: options)
         }
         try connection.check(described.status, "DescribeCollection")
+        keepsRowIDs = described.schema.fields.contains { $0.name == MilvusColumns.rowID }
         var properties: [String: String] = [:]
         for kv in described.properties { properties[kv.key] = kv.value }
         self.properties = properties
@@ -157,7 +161,7 @@ public final class MilvusStore: RemoteVectorStore {
         request.placeholderGroup = try group.serializedData()
         request.dslType = .boolExprV1
         request.nq = Int64(rows.count)
-        request.outputFields = [MilvusColumns.label, MilvusColumns.text, MilvusColumns.sourceRow]
+        request.outputFields = [MilvusColumns.label, MilvusColumns.text, MilvusColumns.sourceRow] + (keepsRowIDs ? [MilvusColumns.rowID] : [])
         var params: [String: Int] = [:]
         if let nprobe = parameters.nprobe { params["nprobe"] = nprobe }
         if indexType == "HNSW" { params["ef"] = max(k, parameters.ef ?? 64) }

@@ -51,18 +51,22 @@ package struct DocumentsRequest: Decodable {
     package struct Row: Decodable {
         package var text: String
         package var label: String?
+        /// The row's id (unique in the index); absent: `api:<generation>:<i>`.
+        package var id: String?
     }
     package var documents: [Row]
 }
 
 /// One neighbour, with `rag query --json`'s keys.
 struct NeighbourBody: Encodable {
+    var id: String?
     var row: Int
     var score: Float
     var label: String?
     var text: String
 
     init(_ n: Neighbour) {
+        id = n.document.id
         row = n.document.sourceRow
         score = n.score
         label = n.document.label

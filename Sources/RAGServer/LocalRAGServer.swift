@@ -188,10 +188,21 @@ public struct LocalRAGServer: Sendable {
     func documents(_ body: DocumentsRequest) async throws -> Response {
         guard !body.documents.isEmpty else { throw APIError.badField("documents", "documents is empty") }
         _ = try checked(body.documents.map(\.text), field: "documents", element: "text")
-        let report: Workspace.AddReport = try await withCheckedThrowingContinuation { continuation in
-            documentsQueue.async {
-                continuation.resume(with: Result { try workspace.add(texts: body.documents.map(\.text), labels: body.documents.map(\.label)) })
+        if let i = body.documents.firstIndex(where: { $0.id?.isEmpty == true }) {
+            throw APIError.badField("documents[\(i)].id", "documents[\(i)].id is empty")
+        }
+        let report: Workspace.AddReport
+        do {
+            report = try await withCheckedThrowingContinuation { continuation in
+                documentsQueue.async {
+                    continuation.resume(with: Result {
+                        try workspace.add(texts: body.documents.map(\.text), labels: body.documents.map(\.label), ids: body.documents.map(\.id))
+                    })
+                }
             }
+        } catch let error as StoreError {
+            guard case .duplicateID = error else { throw error }
+            throw APIError(.conflict, error.localizedDescription, code: "duplicate_id")
         }
         batcher.indexChanged()
         return try json(DocumentsResponse(added: report.added, count: report.count, generation: report.generation))

@@ -247,6 +247,16 @@ package enum OpenAPIDocument {
          "401": {
           "$ref": "#/components/responses/Unauthorized"
          },
+         "409": {
+          "description": "A document's id is already in the index (code duplicate_id); nothing was added",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
          "413": {
           "$ref": "#/components/responses/TooLarge"
          },
@@ -478,6 +488,9 @@ package enum OpenAPIDocument {
        "Neighbour": {
         "type": "object",
         "properties": {
+         "id": {
+          "type": "string"
+         },
          "row": {
           "type": "integer"
          },
@@ -617,6 +630,10 @@ package enum OpenAPIDocument {
             },
             "label": {
              "type": "string"
+            },
+            "id": {
+             "type": "string",
+             "description": "The row's id, unique in the index (default api:<generation>:<i>); an id already stored is refused with 409."
             }
            },
            "required": [

@@ -32,12 +32,14 @@ public struct FlatIndex: VectorIndex {
         var ids = [Int](repeating: -1, count: nq * kk)
         var scores = [Float](repeating: -.infinity, count: nq * kk)
         guard nq > 0, kk > 0 else { return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores) }
+        let allowed = parameters.allowed
+        precondition(allowed == nil || allowed!.count == count, "a mask over \(allowed!.count) rows for \(count)")
 
         queries.storage.withUnsafeBufferPointer { qbuf in
             let q = qbuf.baseAddress!
             if nq == 1 {
                 var heap = TopK(k: kk)
-                scanSingle(q, into: &heap)
+                scanSingle(q, allowed: allowed, into: &heap)
                 write(heap, row: 0, k: kk, ids: &ids, scores: &scores)
                 return
             }
@@ -54,7 +56,7 @@ public struct FlatIndex: VectorIndex {
                                             a: q + q0 * dimension, b: storage.row(b0), c: tile, ldc: bn)
                     heaps.withUnsafeMutableBufferPointer { hp in
                         for r in 0..<qn {
-                            Self.fold(tile + r * bn, count: bn, firstID: b0, into: &hp[r])
+                            Self.fold(tile + r * bn, count: bn, firstID: b0, allowed: allowed, into: &hp[r])
                         }
                     }
                 }
@@ -67,8 +69,15 @@ public struct FlatIndex: VectorIndex {
     /// Folds `n` scores of consecutive rows into `heap`. Rows arrive in ascending id order, so a
     /// score equal to the threshold always loses (ties go to the lower row).
     @inline(__always)
-    static func fold(_ s: UnsafePointer<Float>, count n: Int, firstID: Int, into heap: inout TopK) {
+    static func fold(_ s: UnsafePointer<Float>, count n: Int, firstID: Int, allowed: RowMask?, into heap: inout TopK) {
         var threshold = heap.threshold
+        if let allowed {
+            for j in 0..<n where s[j] > threshold && allowed.contains(firstID + j) {
+                heap.push(score: s[j], id: firstID + j)
+                threshold = heap.threshold
+            }
+            return
+        }
         for j in 0..<n where s[j] > threshold {
             heap.push(score: s[j], id: firstID + j)
             threshold = heap.threshold
@@ -78,7 +87,7 @@ public struct FlatIndex: VectorIndex {
     /// One query: memory-bound, so the base is cut into one contiguous range per worker; each
     /// scans its range in blocks with the SIMD dot-product kernel (four rows per pass over the
     /// query, AVX-512 or AVX2 by cpuid) and keeps its own heap, and the heaps are merged.
-    private func scanSingle(_ q: UnsafePointer<Float>, into heap: inout TopK) {
+    private func scanSingle(_ q: UnsafePointer<Float>, allowed: RowMask?, into heap: inout TopK) {
         let k = heap.k
         // Below ~64k rows a second worker costs more to wake than it saves.
         let parts = count >= 65_536 ? BLASThreads.count : 1
@@ -94,7 +103,7 @@ public struct FlatIndex: VectorIndex {
                 for b0 in stride(from: range.lowerBound, to: range.upperBound, by: bBlock) {
                     let bn = min(bBlock, range.upperBound - b0)
                     VectorKernels.dotRows(storage.row(b0), count: bn, dimension: dimension, query: q, into: buf)
-                    Self.fold(buf, count: bn, firstID: b0, into: &heapsBase[part])
+                    Self.fold(buf, count: bn, firstID: b0, allowed: allowed, into: &heapsBase[part])
                 }
             }
         }
@@ -111,23 +120,27 @@ public struct FlatIndex: VectorIndex {
         }
     }
 
-    /// Reference search: a plain loop over every (query, row) pair, for tests.
-    public func referenceSearch(_ queries: Matrix, k: Int) -> SearchResult {
+    /// Reference search: a plain loop over every (query, row) pair (the `allowed` ones), for tests.
+    public func referenceSearch(_ queries: Matrix, k: Int, allowed: RowMask? = nil) -> SearchResult {
         let kk = max(0, min(k, count))
         var ids: [Int] = []
         var scores: [Float] = []
         for qi in 0..<queries.rows {
             var heap = TopK(k: kk)
-            for i in 0..<count {
+            for i in 0..<count where allowed?.contains(i) ?? true {
                 let row = storage.row(i)
                 var acc: Float = 0
                 for c in 0..<dimension { acc += queries[qi, c] * row[c] }
                 heap.push(score: acc, id: i)
             }
-            for e in heap.sorted() {
+            let found = heap.sorted()
+            for e in found {
                 ids.append(e.id)
                 scores.append(e.score)
             }
+            // Fewer allowed rows than k: padded as the fast path pads.
+            ids += [Int](repeating: -1, count: kk - found.count)
+            scores += [Float](repeating: -.infinity, count: kk - found.count)
         }
         return SearchResult(queryCount: queries.rows, k: kk, ids: ids, scores: scores)
     }

@@ -9,11 +9,15 @@ public struct SearchParameters: Sendable, Equatable {
     /// Search every row exactly even where an approximate index exists (an index folder with an
     /// IVF part; a remote store searches with its own index and ignores it).
     public var exact: Bool
+    /// Only these rows may be returned (nil: every row). Set by a store with deleted rows; the
+    /// search is still the top `k` among the rows allowed.
+    public var allowed: RowMask?
 
-    public init(nprobe: Int? = nil, ef: Int? = nil, exact: Bool = false) {
+    public init(nprobe: Int? = nil, ef: Int? = nil, exact: Bool = false, allowed: RowMask? = nil) {
         self.nprobe = nprobe
         self.ef = ef
         self.exact = exact
+        self.allowed = allowed
     }
 
     /// The knobs a store honours (it ignores the others).

@@ -16,6 +16,9 @@ public enum StoreError: Error, LocalizedError, Equatable {
     case corrupt(file: String, reason: String)
     case kindMissing(kind: String)
     case emptyInput
+    case duplicateID(id: String, row: Int)
+    case rowsWithoutIDs(path: String)
+    case unsupported(operation: String, store: String)
 
     public var errorDescription: String? {
         switch self {
@@ -30,7 +33,7 @@ public enum StoreError: Error, LocalizedError, Equatable {
         case .badManifest(let p, let r):
             return "index manifest \(p) is damaged (\(r))"
         case .unsupportedVersion(let found, let supported):
-            return "index format version \(found) is not supported (this rag reads version \(supported))"
+            return "index format version \(found) is not supported (this rag reads versions 1 to \(supported))"
         case .sizeMismatch(let f, let e, let a):
             return "index file \(f) has \(a) bytes, the manifest says \(e) (truncated or replaced)"
         case .checksumMismatch(let f):
@@ -47,6 +50,12 @@ public enum StoreError: Error, LocalizedError, Equatable {
             return k == "head" ? "the index has no trained head" : "the index has no \(k) part"
         case .emptyInput:
             return "no rows to index"
+        case .duplicateID(let id, let row):
+            return "id \"\(id)\" is already in the index (row \(row))"
+        case .rowsWithoutIDs(let p):
+            return "\(p) was written by an earlier LocalRAG (format 1: rows without ids), so rows cannot be added, replaced or deleted"
+        case .unsupported(let op, let store):
+            return "\(store) does not support \(op) yet"
         }
     }
 }

@@ -7,8 +7,12 @@ public import LinearAlgebra
 public protocol VectorStoreWrite: AnyObject {
     /// The row number the next appended row gets.
     var nextRow: Int { get }
-    /// Appends rows (`vectors` `[n x dimension]`, unit length; one document each, numbered on from `nextRow`).
+    /// Appends rows (`vectors` `[n x dimension]`, unit length; one document each, numbered on from
+    /// `nextRow`, each with an id no live row holds: `StoreError.duplicateID` otherwise).
     func append(_ vectors: Matrix, documents: [Document]) throws
+    /// Deletes the live rows holding `ids` (hidden from every read once the write commits);
+    /// returns the ids no live row holds.
+    func delete(ids: [String]) throws -> [String]
     /// Part files and settings, for stores that keep parts (`keepsParts`); nil otherwise.
     var parts: IndexWriter? { get }
     /// Makes the write visible and returns the store as committed.

@@ -20,6 +20,11 @@ public protocol WritableVectorStore: VectorStore {
     func committedGeneration() throws -> Int
     /// The store as committed now.
     func reopened() throws -> any WritableVectorStore
+    /// Rows deleted and still taking space (an index folder's tombstoned rows until compaction).
+    var deletedCount: Int { get }
+    /// Rewrites the live rows without the deleted ones (derived parts follow: an IVF part's lists
+    /// are rebuilt on its trained centroids) and returns the store as committed.
+    func compacted() throws -> any WritableVectorStore
     /// Starts a write: with `appendingRows` rows can be appended; without, only parts and
     /// settings change (stores that keep parts). One writer at a time: a store refuses a second
     /// one (an index folder's lock file), or the caller serialises them (`Workspace`).

@@ -38,7 +38,9 @@ enum CLIErrorHints {
             case .embedderMismatch: return "; rebuild with `rag index build` or pass the same --embedder/--model-dir"
             case .dimensionMismatch: return "; rebuild with `rag index build`"
             case .kindMissing(let k): return k == "head" ? "; run `rag train head`" : "; build it with `rag index build --kind \(k)`"
-            case .unreadable, .unwritable, .emptyInput: return nil
+            case .duplicateID: return "; `rag index upsert` replaces rows by id, `rag index delete --id ID` removes one"
+            case .rowsWithoutIDs: return "; \(rebuild) (ids come from --id-column or the file and row)"
+            case .unreadable, .unwritable, .emptyInput, .unsupported: return nil
             }
         case let e as ClassificationError:
             switch e {
@@ -48,7 +50,7 @@ enum CLIErrorHints {
             default: return nil
             }
         case let e as CSVError:
-            if case .missingColumn = e { return "; choose one with --text-column / --label-column" }
+            if case .missingColumn = e { return "; choose one with --text-column / --label-column / --id-column" }
             return nil
         case let e as IVFError:
             switch e {

@@ -79,6 +79,7 @@ struct ClassifyCommand: AsyncParsableCommand {
 
     func runOffline(_ method: OfflineClassifier.Method) throws {
         let workspace = try embedding.workspace(index: index)
+        if method == .head || method == .blend { try workspace.retrainStaleHeadSayingSo() }
         let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: columns.labelColumn)
         let output = try AtomicOutput(path: out)
         let progress = ProgressReporter("classifying \(csv)", total: limit)

@@ -95,6 +95,7 @@ struct CompareCommand: AsyncParsableCommand {
     func run() async throws {
         let start = Date()
         let workspace = try embedding.workspace(index: index)
+        try workspace.retrainStaleHeadSayingSo()
         var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
                                labelColumn: columns.labelColumn, requireLabels: true).readAll()
         if let limit { rows = Array(rows.prefix(limit)) }

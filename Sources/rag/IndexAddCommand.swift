@@ -16,29 +16,18 @@ struct IndexAddCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "CSV with a text column and a label column.")
-    var csv: String
-
-    @OptionGroup var columns: CSVOptions
+    @OptionGroup var rows: RowSourceOptions
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
-
-    @Option(help: "Rows embedded per batch.")
-    var batchSize: Int = 256
-
-    func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-    }
 
     func run() throws {
         // Opened (and checked, IVF part included) before any embedding, so a damaged index fails fast.
         let workspace = try embedding.workspace(index: index)
         let before = workspace.snapshot
-        let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
-                              labelColumn: columns.labelColumn, requireLabels: true)
         let start = Date()
+        let csv = rows.csv
         let progress = ProgressReporter("embedding \(csv)", total: nil)
-        let report = try workspace.add(dataset, batchSize: batchSize, progress: progress.update)
+        let report = try workspace.add(rows.dataset, batchSize: rows.batchSize, progress: progress.update)
         progress.finish()
         print(String(format: "added %d rows from %@ to %@ (now %d rows) in %.1f s", report.added, csv, index.path,
                      report.count, Date().timeIntervalSince(start)))

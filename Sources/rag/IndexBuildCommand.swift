@@ -24,15 +24,9 @@ struct IndexBuildCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "CSV with a text column and a label column.")
-    var csv: String
-
-    @OptionGroup var columns: CSVOptions
+    @OptionGroup var rows: RowSourceOptions
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
-
-    @Option(help: "Rows embedded per batch.")
-    var batchSize: Int = 256
 
     @Option(help: "flat (exact search only) or ivf (also inverted lists: k-means on the rows, faster search of large indexes); hnsw with --store only.")
     var kind: IndexKind = .flat
@@ -44,7 +38,6 @@ struct IndexBuildCommand: ParsableCommand {
     var nlist: Int?
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         if let nlist {
             guard kind == .ivf else { throw ValidationError("--nlist needs --kind ivf") }
             guard nlist >= 1 else { throw ValidationError("--nlist must be at least 1") }
@@ -66,8 +59,7 @@ struct IndexBuildCommand: ParsableCommand {
 
     func run() throws {
         if let threads = embedding.threads { BLASThreads.set(threads) }
-        let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
-                              labelColumn: columns.labelColumn, requireLabels: true)
+        let dataset = rows.dataset, csv = rows.csv, batchSize = rows.batchSize
         if let remote = index.remote {
             let store = try RemoteStores.connect(remote)
             let progress = ProgressReporter("embedding \(csv) into \(remote)", total: nil)

@@ -1,11 +1,12 @@
-// IndexCommand: `rag index build | info | verify | tune | add`, the index folder's lifecycle.
+// IndexCommand: `rag index build | info | verify | tune | add | upsert | delete | compact`, the index folder's lifecycle.
 import ArgumentParser
 
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Build, inspect, check, tune and extend the index folder.",
+        abstract: "Build, inspect, check, tune, extend, change and compact the index.",
         subcommands: [IndexBuildCommand.self, IndexInfoCommand.self, IndexVerifyCommand.self,
-                      IndexTuneCommand.self, IndexAddCommand.self]
+                      IndexTuneCommand.self, IndexAddCommand.self, IndexUpsertCommand.self,
+                      IndexDeleteCommand.self, IndexCompactCommand.self]
     )
 }

@@ -4,6 +4,7 @@ import RAG
 
 enum NeighbourJSON {
     struct Item: Encodable {
+        var id: String?
         var row: Int
         var score: Float
         var label: String?
@@ -26,9 +27,9 @@ enum NeighbourJSON {
     }
 
     static func encode(query: String, row: Int?, _ neighbours: [Neighbour]) throws -> Data {
-        let items = neighbours.map { Item(row: $0.document.sourceRow, score: $0.score, label: $0.document.label, text: $0.document.text) }
+        let items = neighbours.map { Item(id: $0.document.id, row: $0.document.sourceRow, score: $0.score, label: $0.document.label, text: $0.document.text) }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return try encoder.encode(Result(row: row, query: query, neighbours: items))
     }
 }

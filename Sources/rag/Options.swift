@@ -100,6 +100,31 @@ struct CSVOptions: ParsableArguments {
     var labelColumn: String = "label_text"
 }
 
+/// The CSV a command stores rows from (build, add, upsert): the file, its columns, the id column, the batch size.
+struct RowSourceOptions: ParsableArguments {
+    @Option(help: "CSV with a text column and a label column.")
+    var csv: String
+
+    @OptionGroup var columns: CSVOptions
+
+    @Option(help: ArgumentHelp("Column holding each row's id (non-empty, unique in the file).",
+                               discussion: "Without it, ids are the file's name and the 0-based data row, e.g. train.csv:0."))
+    var idColumn: String?
+
+    @Option(help: "Rows embedded per batch.")
+    var batchSize: Int = 256
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
+
+    /// The labelled rows to store.
+    var dataset: Dataset {
+        Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: columns.labelColumn,
+                requireLabels: true, idColumn: idColumn)
+    }
+}
+
 /// `--method NAME`: the names come from the library's one list.
 extension ClassificationMethod: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }

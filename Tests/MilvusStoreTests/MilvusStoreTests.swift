@@ -135,6 +135,15 @@ final class MilvusStoreTests: XCTestCase {
             try store.commit(labels: labels, count: documents.count, index: .flat)
             return try store.reopened()
         }
+        // Rows keyed by row number cannot be deleted or replaced by id yet: refused by name, nothing changed.
+        let store = try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("contract")))
+        let refusal = StoreError.unsupported(operation: "deleting or replacing rows", store: "a Milvus collection")
+        XCTAssertThrowsError(try store.beginWrite(appendingRows: false)) { XCTAssertEqual($0 as? StoreError, refusal) }
+        let write = try store.beginWrite(appendingRows: true)
+        XCTAssertThrowsError(try write.delete(ids: ["id-1"])) { XCTAssertEqual($0 as? StoreError, refusal) }
+        write.abandon()
+        XCTAssertThrowsError(try store.compacted()) { XCTAssertTrue("\($0)".contains("compaction")) }
+        XCTAssertEqual(try store.reopened().count, 45)
     }
 
     func testBuildAddSearchAndClassifyThroughTheWorkspace() throws {
@@ -162,7 +171,8 @@ final class MilvusStoreTests: XCTestCase {
         let report = try remote.add(texts: ["a brand new question about crypto wallets"], labels: ["new_label"])
         XCTAssertEqual(report.count, 401)
         let hit = try remote.search(["a brand new question about crypto wallets"], k: 1, options: .init(nprobe: 4))[0][0]
-        XCTAssertEqual(hit.document, Document(row: 400, sourceRow: 400, text: "a brand new question about crypto wallets", label: "new_label"))
+        XCTAssertEqual(hit.document, Document(row: 400, sourceRow: 400, text: "a brand new question about crypto wallets", label: "new_label",
+                                              id: "api:\(report.generation):0"), "the row's id is kept in the collection")
         XCTAssertEqual(remote.snapshot.labels.last, "new_label")
         XCTAssertTrue(try remote.verify().ok)
     }

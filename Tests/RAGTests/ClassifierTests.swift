@@ -69,7 +69,7 @@ final class ClassifierTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let (x, y) = blobs(10, seed: 3)
         let writer = try IndexWriter(folder: folder, embedder: "test", dimension: 16)
-        try writer.append(x, documents: y.enumerated().map { Document(sourceRow: $0, text: "r\($0)", label: $1) })
+        try writer.append(x, documents: y.enumerated().map { Document(sourceRow: $0, text: "r\($0)", label: $1, id: "r\($0)") })
         try writer.commit()
         var store = try IndexStore(opening: folder)
         XCTAssertNil(try LinearHead.load(from: FolderVectorStore(store)))

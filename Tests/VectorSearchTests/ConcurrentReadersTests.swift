@@ -47,7 +47,7 @@ final class ConcurrentReadersTests: XCTestCase {
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("localrag-concurrent-\(UUID().uuidString)")
         let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: Self.d)
-        let docs = (0..<Self.rows.rows).map { Document(sourceRow: $0, text: "row \($0)", label: "l\($0 % 7)") }
+        let docs = (0..<Self.rows.rows).map { Document(sourceRow: $0, text: "row \($0)", label: "l\($0 % 7)", id: "row-\($0)") }
         try writer.append(Self.rows, documents: docs)
         try IVFIndex.build(in: writer, listCount: 32, targetRecall: nil)
         try writer.commit()

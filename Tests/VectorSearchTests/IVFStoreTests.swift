@@ -20,7 +20,7 @@ final class IVFStoreTests: XCTestCase {
     }
 
     static func documents(_ range: Range<Int>) -> [Document] {
-        range.map { Document(sourceRow: $0, text: "row \($0)", label: "l\($0 % 5)") }
+        range.map { Document(sourceRow: $0, text: "row \($0)", label: "l\($0 % 5)", id: "row-\($0)") }
     }
 
     /// A committed index of rows `0..<n` with an IVF part of `nlist` lists.

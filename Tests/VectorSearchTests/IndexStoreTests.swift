@@ -19,7 +19,7 @@ final class IndexStoreTests: XCTestCase {
     func writeIndex(rows: Int = 50, label: String = "a", seed: UInt64 = 1) throws -> Manifest {
         let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: 8)
         let vectors = FlatIndexTests.unitRows(rows, 8, seed: seed)
-        let docs = (0..<rows).map { Document(sourceRow: $0, text: "text \($0) ✓", label: $0 % 3 == 0 ? nil : "\(label)\($0 % 4)") }
+        let docs = (0..<rows).map { Document(sourceRow: $0, text: "text \($0) ✓", label: $0 % 3 == 0 ? nil : "\(label)\($0 % 4)", id: "\(label)-\($0)") }
         try writer.append(vectors, documents: docs)
         writer.addSource(Manifest.Source(csv: "x.csv", textColumn: "text", labelColumn: "label_text"))
         return try writer.commit()
@@ -31,7 +31,7 @@ final class IndexStoreTests: XCTestCase {
         XCTAssertEqual(store.count, 50)
         XCTAssertEqual(store.dimension, 8)
         XCTAssertEqual(store.manifest.kinds, ["flat"])
-        XCTAssertEqual(store.documents.document(7), Document(row: 7, sourceRow: 7, text: "text 7 ✓", label: "a3"))
+        XCTAssertEqual(store.documents.document(7), Document(row: 7, sourceRow: 7, text: "text 7 ✓", label: "a3", id: "a-7"))
         XCTAssertNil(store.documents.document(6).label)
         let expected = FlatIndexTests.unitRows(50, 8, seed: 1)
         // Rows are re-normalised at write time: equal up to the last bit of rounding.
@@ -89,7 +89,8 @@ final class IndexStoreTests: XCTestCase {
         let url = folder.appendingPathComponent(Manifest.fileName)
         let original = try String(contentsOf: url, encoding: .utf8)
         let cases: [(String, String, (Error) -> Void)] = [
-            ("\"version\" : 1", "\"version\" : 2", { XCTAssertEqual($0 as? StoreError, .unsupportedVersion(found: 2, supported: 1)) }),
+            ("\"version\" : 2", "\"version\" : 3", { XCTAssertEqual($0 as? StoreError, .unsupportedVersion(found: 3, supported: 2)) }),
+            ("\"count\" : 50", "\"count\" : 50, \"deleted\" : 51", { XCTAssertTrue(($0 as? StoreError)?.errorDescription?.contains("deleted 51") ?? false) }),
             ("\"dimension\" : 8", "\"dimension\" : 16", { XCTAssertEqual(($0 as? StoreError).map { "\($0)" }?.hasPrefix("sizeMismatch"), true) }),
             ("\"count\" : 50", "\"count\" : 49", { XCTAssertEqual(($0 as? StoreError).map { "\($0)" }?.hasPrefix("sizeMismatch"), true) }),
             ("\"format\" : \"localrag-index\"", "\"format\" : \"other\"", { XCTAssertTrue(($0 as? StoreError)?.errorDescription?.contains("damaged") ?? false) }),
@@ -117,7 +118,7 @@ final class IndexStoreTests: XCTestCase {
         try writeIndex(rows: 50, label: "old")
         do {
             let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: 8)
-            try writer.append(FlatIndexTests.unitRows(10, 8, seed: 2), documents: (0..<10).map { Document(sourceRow: $0, text: "new", label: "new") })
+            try writer.append(FlatIndexTests.unitRows(10, 8, seed: 2), documents: (0..<10).map { Document(sourceRow: $0, text: "new", label: "new", id: "new-\($0)") })
             // The old index is still what opens while the new one is being written.
             let during = try IndexStore(opening: folder)
             XCTAssertEqual(during.count, 50)

@@ -10,7 +10,7 @@ final class ManifestBoundsTests: XCTestCase {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("localrag-bounds-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: 4)
-        try writer.append(FlatIndexTests.unitRows(3, 4, seed: 1), documents: (0..<3).map { Document(sourceRow: $0, text: "t\($0)", label: nil) })
+        try writer.append(FlatIndexTests.unitRows(3, 4, seed: 1), documents: (0..<3).map { Document(sourceRow: $0, text: "t\($0)", label: nil, id: "t\($0)") })
         try writer.commit()
         let url = folder.appendingPathComponent(Manifest.fileName)
         let original = try String(contentsOf: url, encoding: .utf8)

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""crash.py: SIGKILL `rag index build` / `rag index add` at many moments and check what is left.
+"""crash.py: SIGKILL `rag index build | add | upsert | delete | compact` at many moments and check what is left.
 
 After every kill the index folder must pass `rag index verify` (exit 0), answer `rag query`,
 and be either the old index or the complete new one (same row count, parts and file SHA-256s
 as an uninterrupted run). Every few kills the command is re-run to completion to check that
-recovery works (lock released, leftovers of the dead generation cleaned up).
+recovery works (lock released, leftovers of the dead generation cleaned up). For the row changes,
+the ids the index answers with are checked too: no id twice, no deleted id back.
 
 Two kinds of kill:
   random   SIGKILL after a random delay in [0, 1.05 x the uninterrupted run time]; a third of
@@ -35,6 +36,8 @@ def leftovers(folder):
             named = {e["name"] for e in json.load(f)["files"].values()}
     except FileNotFoundError:
         named = set()
+    if not os.path.isdir(folder):   # a first build killed before it made the folder
+        return []
     return sorted(n for n in os.listdir(folder) if n not in named | {"manifest.json", ".lock", "README.md"})
 
 class Harness:
@@ -49,23 +52,51 @@ class Harness:
         self.csv_old = os.path.join(work, "old.csv")      # first 1000 rows: the index a build replaces
         self.csv_base = os.path.join(work, "base.csv")    # first half: the index `add` extends
         self.csv_more = os.path.join(work, "more.csv")    # second half: what `add` appends
-        for path, rows in [(self.csv_old, body[:1000]), (self.csv_base, body[:half]), (self.csv_more, body[half:])]:
+        # `upsert`: a file of the same name as base.csv (so its derived ids base.csv:N match), its
+        # first 1,000 rows relabelled (replacing) and 500 rows past the base (added).
+        os.makedirs(os.path.join(work, "upsert"), exist_ok=True)
+        self.csv_upsert = os.path.join(work, "upsert", "base.csv")
+        li = header.index("label_text")
+        relabelled = [r[:li] + [r[li] + "_v2"] + r[li + 1:] for r in body[:1000]]
+        for path, rows in [(self.csv_old, body[:1000]), (self.csv_base, body[:half]), (self.csv_more, body[half:]),
+                           (self.csv_upsert, relabelled + body[1000:half + 500])]:
             with open(path, "w", newline="") as f:
                 csvmod.writer(f).writerows([header, *rows])
+        # `delete`: 1,000 of the base's ids (every third row).
+        self.ids_delete = os.path.join(work, "delete-ids.txt")
+        self.deleted_ids = {f"base.csv:{i}" for i in range(0, 3000, 3)}
+        with open(self.ids_delete, "w") as f:
+            f.write("\n".join(sorted(self.deleted_ids)) + "\n")
 
     def rag_cmd(self, *args):
         return [self.rag, *args]
 
-    def pristine(self, name, csv, kind):
+    def pristine(self, name, csv, kind, then=None):
         folder = os.path.join(self.work, "pristine-" + name)
         if not os.path.exists(os.path.join(folder, "manifest.json")):
             r = run(self.rag_cmd("index", "build", "--csv", csv, "--kind", kind, "--embedder", "hashing", "--index", folder))
             assert r.returncode == 0, r.stderr
+            if then:   # e.g. deletions for `compact` to remove
+                r = run(self.rag_cmd(*[a.replace("{DIR}", folder) for a in then]))
+                assert r.returncode == 0, r.stderr
         return folder
 
-    def scenario(self, name, old_csv, old_kind, args):
+    def ids_answered(self, target):
+        """Every id `rag query --csv` returns for 40 queries (k 50, exact), as a list (repeats kept)."""
+        q = os.path.join(self.work, "queries.csv")
+        if not os.path.exists(q):
+            with open(self.csv_full, newline="") as f:
+                header, *body = list(csvmod.reader(f))
+            with open(q, "w", newline="") as f:
+                csvmod.writer(f).writerows([header, *body[-40:]])
+        r = run(self.rag_cmd("query", "--csv", q, "-k", "50", "--exact", "--index", target))
+        if r.returncode != 0:
+            return None
+        return [[n.get("id") for n in json.loads(line)["neighbours"]] for line in r.stdout.splitlines()]
+
+    def scenario(self, name, old_csv, old_kind, args, then=None):
         """Returns (old pristine folder, command with {DIR}, new fingerprint, uninterrupted seconds)."""
-        old = self.pristine(name, old_csv, old_kind) if old_csv else None
+        old = self.pristine(name, old_csv, old_kind, then) if old_csv else None
         times, prints = [], set()
         for _ in range(2):   # twice: the new index must be reproducible for the old-or-new check
             target = self.fresh(old, name)
@@ -95,15 +126,18 @@ class Harness:
             which = "old" if state == old_print else "new" if state == new_print else "OTHER"
             ok = v.returncode == 0 and which != "OTHER"
             if ok:
-                q = run(self.rag_cmd("query", "my card has not arrived", "-k", "3", "--index", target))
-                ok = q.returncode == 0 and q.stdout.strip() != ""
+                answered = self.ids_answered(target)
+                ok = answered is not None and all(len(ids) == len(set(ids)) for ids in answered)
+                if ok and name in ("delete", "compact") and which == "new":
+                    ok = not any(i in self.deleted_ids for ids in answered for i in ids)
         left = leftovers(target)
         recovered = None
         if recover:
             r = run(self.rag_cmd(*[a.replace("{DIR}", target) for a in args]))
             v2 = run(self.rag_cmd("index", "verify", "--index", target))
-            # An `add` re-run on the new index appends again, so only its success is checked then.
-            recovered = (r.returncode == 0 and v2.returncode == 0 and not leftovers(target)
+            # An `add` re-run on the new index is refused (its ids are stored): only that is checked then.
+            refused_again = name == "add" and which == "new" and r.returncode == 1 and "already in the index" in r.stderr
+            recovered = ((r.returncode == 0 or refused_again) and v2.returncode == 0 and not leftovers(target)
                          and (fingerprint(target) == new_print or which == "new"))
             ok = ok and recovered
         self.results.append(dict(scenario=name, how=how, state=which, verify=v.returncode, ok=ok,
@@ -113,8 +147,8 @@ class Harness:
         print(f"{mark} {name:12s} {how:28s} -> {which:4s} verify={v.returncode} leftovers={len(left)}"
               + ("" if recovered is None else f" recovered={recovered}"), flush=True)
 
-    def random_kills(self, name, old_csv, old_kind, args, kills):
-        old, args, new_print, seconds = self.scenario(name, old_csv, old_kind, args)
+    def random_kills(self, name, old_csv, old_kind, args, kills, then=None):
+        old, args, new_print, seconds = self.scenario(name, old_csv, old_kind, args, then)
         old_print = fingerprint(old) if old else None
         print(f"# {name}: uninterrupted run {seconds:.2f} s; {kills} random kills", flush=True)
         for i in range(kills):
@@ -130,8 +164,8 @@ class Harness:
             how = f"t={delay:.3f}s " + ("(finished first)" if finished else "SIGKILL")
             self.check(name, how, target, old_print, new_print, args, recover=(i % 5 == 4))
 
-    def syscall_kills(self, name, old_csv, old_kind, args, syscalls=("fsync", "rename", "unlink", "unlinkat", "ftruncate", "renameat", "renameat2")):
-        old, args, new_print, _ = self.scenario(name, old_csv, old_kind, args)
+    def syscall_kills(self, name, old_csv, old_kind, args, then=None, syscalls=("fsync", "rename", "unlink", "unlinkat", "ftruncate", "renameat", "renameat2")):
+        old, args, new_print, _ = self.scenario(name, old_csv, old_kind, args, then)
         old_print = fingerprint(old) if old else None
         # Count each syscall in an uninterrupted run (main thread and BLAS threads alike: -f).
         target = self.fresh(old, name)
@@ -167,12 +201,21 @@ def main():
     h = Harness(rag, work, os.path.abspath(a.csv), a.seed)
     build = ["index", "build", "--csv", h.csv_full, "--kind", "ivf", "--embedder", "hashing", "--index", "{DIR}"]
     add = ["index", "add", "--csv", h.csv_more, "--index", "{DIR}"]
+    # One commit each (--compact-above 1: no compaction after), so old-or-new is the whole check.
+    upsert = ["index", "upsert", "--csv", h.csv_upsert, "--compact-above", "1", "--index", "{DIR}"]
+    delete = ["index", "delete", "--ids-file", h.ids_delete, "--compact-above", "1", "--index", "{DIR}"]
+    compact = ["index", "compact", "--index", "{DIR}"]
+    changes = [("upsert", upsert, None), ("delete", delete, None), ("compact", compact, delete)]
     h.random_kills("build", h.csv_old, "flat", build, a.kills)
     h.random_kills("add", h.csv_base, "ivf", add, a.kills)
     h.random_kills("build-fresh", None, None, build, max(5, a.kills // 5))
+    for name, args, then in changes:
+        h.random_kills(name, h.csv_base, "ivf", args, a.kills, then)
     if not a.no_syscall and shutil.which("strace"):
         h.syscall_kills("build", h.csv_old, "flat", build)
         h.syscall_kills("add", h.csv_base, "ivf", add)
+        for name, args, then in changes:
+            h.syscall_kills(name, h.csv_base, "ivf", args, then)
     total = len(h.results)
     good = sum(r["ok"] for r in h.results)
     killed = sum("finished first" not in r["how"] for r in h.results)

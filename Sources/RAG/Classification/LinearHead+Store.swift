@@ -21,6 +21,10 @@ extension LinearHead {
         writer.setKind(Self.role, present: true, settings: settings)
     }
 
+    /// Set (to why) when rows were deleted or replaced after the stored head was trained;
+    /// training a head clears it (`setKind` drops the part's settings).
+    public static let staleSetting = "head.stale"
+
     /// The head stored in `store`, or nil when it has none (a store that keeps no parts has none).
     public static func load(from store: any WritableVectorStore) throws -> LinearHead? {
         guard let (file, name) = try store.part(role) else { return nil }

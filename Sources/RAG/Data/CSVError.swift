@@ -11,6 +11,7 @@ public enum CSVError: Error, LocalizedError, Equatable {
     case malformedRow(file: String, line: Int, reason: String)
     case invalidUTF8(file: String, line: Int)
     case emptyField(file: String, line: Int, column: String)
+    case duplicateID(file: String, line: Int, id: String, firstLine: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -32,6 +33,8 @@ public enum CSVError: Error, LocalizedError, Equatable {
             return "\(f):\(line): the row is not valid UTF-8 (save the file as UTF-8)"
         case .emptyField(let f, let line, let c):
             return "\(f):\(line): the \"\(c)\" field is empty"
+        case .duplicateID(let f, let line, let id, let first):
+            return "\(f):\(line): id \"\(id)\" appears again (first on line \(first)); ids must be unique"
         }
     }
 }

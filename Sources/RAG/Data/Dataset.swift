@@ -9,13 +9,22 @@ public struct Dataset: Sendable {
     public var labelColumn: String?
     /// When true, an empty label is an error (training data); when false it reads as nil.
     public var requireLabels: Bool
+    /// The column holding each row's id (non-empty, unique in the file); nil: ids are derived
+    /// from the file's name and the row (`derivedID(row:)`).
+    public var idColumn: String?
 
-    public init(url: URL, textColumn: String = "text", labelColumn: String? = "label_text", requireLabels: Bool = false) {
+    public init(url: URL, textColumn: String = "text", labelColumn: String? = "label_text", requireLabels: Bool = false,
+                idColumn: String? = nil) {
         self.url = url
         self.textColumn = textColumn
         self.labelColumn = labelColumn
         self.requireLabels = requireLabels
+        self.idColumn = idColumn
     }
+
+    /// The id of data row `row` (0-based, as pandas numbers them) of a file read without an id
+    /// column: `<file name>:<row>`, the same on every run over the same file.
+    public func derivedID(row: Int) -> String { "\(url.lastPathComponent):\(row)" }
 
     /// The file's path as the user gave it, for messages.
     public var displayPath: String { url.relativePath }
@@ -43,6 +52,14 @@ public struct Dataset: Sendable {
             }
             labelIndex = i
         }
+        var idIndex: Int?
+        if let idColumn {
+            guard let i = header.fields.firstIndex(of: idColumn) else {
+                throw CSVError.missingColumn(file: file, column: idColumn, available: header.fields)
+            }
+            idIndex = i
+        }
+        var idLines: [String: Int] = [:]
         var batch: [LabelledText] = []
         batch.reserveCapacity(batchSize)
         var row = 0
@@ -64,7 +81,17 @@ public struct Dataset: Sendable {
                     label = l
                 }
             }
-            batch.append(LabelledText(row: row, line: record.line, text: text, label: label))
+            let id: String
+            if let idIndex, let idColumn {
+                id = record.fields[idIndex]
+                if id.isEmpty { throw CSVError.emptyField(file: file, line: record.line, column: idColumn) }
+                if let first = idLines.updateValue(record.line, forKey: id) {
+                    throw CSVError.duplicateID(file: file, line: record.line, id: id, firstLine: first)
+                }
+            } else {
+                id = derivedID(row: row)
+            }
+            batch.append(LabelledText(row: row, line: record.line, text: text, label: label, id: id))
             row += 1
             if batch.count == batchSize {
                 try body(batch)

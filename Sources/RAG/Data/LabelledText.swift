@@ -7,11 +7,15 @@ public struct LabelledText: Sendable, Equatable {
     public var line: Int
     public var text: String
     public var label: String?
+    /// The row's id: its id column's value, or derived from the file and row (`Dataset`); nil
+    /// for texts that did not come from a file.
+    public var id: String?
 
-    public init(row: Int, line: Int, text: String, label: String?) {
+    public init(row: Int, line: Int, text: String, label: String?, id: String? = nil) {
         self.row = row
         self.line = line
         self.text = text
         self.label = label
+        self.id = id
     }
 }

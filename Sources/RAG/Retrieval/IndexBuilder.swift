@@ -50,7 +50,8 @@ public struct IndexBuilder {
             if !fresh.isEmpty {
                 let vectors = try embedder.embed(fresh.map(\.text))
                 try sink(vectors, fresh.enumerated().map { i, row in
-                    Document(row: firstRow + done + (batch.count - fresh.count) + i, sourceRow: row.row, text: row.text, label: row.label)
+                    Document(row: firstRow + done + (batch.count - fresh.count) + i, sourceRow: row.row, text: row.text, label: row.label,
+                             id: row.id)
                 })
             }
             done += batch.count

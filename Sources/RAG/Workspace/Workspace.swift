@@ -36,8 +36,12 @@ public final class Workspace: Sendable {
     public struct Snapshot: Sendable {
         /// The rows, searched through the store's own indexes (an index folder's IVF part unless `exact`).
         public let store: any WritableVectorStore
-        /// The trained linear head, when the store keeps one.
+        /// The trained linear head, when the store keeps one and it was trained on the rows as
+        /// they are (nil when `headIsStale`).
         public let head: LinearHead?
+        /// A head is stored but rows were deleted or replaced since it was trained: it is retrained
+        /// before its next use, never used as it is.
+        public let headIsStale: Bool
         /// Embeds queries and searches `store` exactly: what the classifiers, prompts and the
         /// comparison read (`Workspace.search` takes the store's approximate index unless asked).
         public let retriever: Retriever
@@ -85,7 +89,10 @@ public final class Workspace: Sendable {
     }
 
     static func snapshot(_ store: any WritableVectorStore, embedder: any Embedder) throws -> Snapshot {
-        Snapshot(store: store, head: try LinearHead.load(from: store), retriever: try Retriever(embedder: embedder, store: store, exact: true))
+        let head = try LinearHead.load(from: store)
+        let stale = head != nil && store.settings[LinearHead.staleSetting] != nil
+        return Snapshot(store: store, head: stale ? nil : head, headIsStale: stale,
+                        retriever: try Retriever(embedder: embedder, store: store, exact: true))
     }
 
     /// The state reads run on now.
@@ -193,36 +200,152 @@ public final class Workspace: Sendable {
         }
     }
 
-    /// Appends labelled texts (embedded now) in one commit; their source rows number on from the store's last.
+    /// Appends labelled texts (embedded now) in one commit; their source rows number on from the
+    /// store's last. A text without an id (`ids` nil, or nil at its place) gets `api:<generation>:<i>`
+    /// (the generation this commit makes); an id a live row holds is refused (`StoreError.duplicateID`).
     @discardableResult
-    public func add(texts: [String], labels: [String?]) throws -> AddReport {
-        precondition(texts.count == labels.count, "one label (or nil) per text")
+    public func add(texts: [String], labels: [String?], ids: [String?]? = nil) throws -> AddReport {
+        precondition(texts.count == labels.count && (ids?.count ?? texts.count) == texts.count, "one label (or nil) and id per text")
         let vectors = try embedder.embed(texts)
         return try append { write in
-            let first = write.nextRow
+            let first = write.nextRow, generation = snapshot.generation + 1
             try write.append(vectors, documents: zip(texts, labels).enumerated().map {
-                Document(row: first + $0.offset, sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1)
+                Document(row: first + $0.offset, sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1,
+                         id: ids?[$0.offset] ?? "api:\(generation):\($0.offset)")
             })
         }
     }
 
-    /// One write appending rows through `body`, committed, and the workspace switched to it.
-    private func append(_ body: (any VectorStoreWrite) throws -> Void) throws -> AddReport {
+    /// What `upsert` and `delete` changed.
+    public struct ChangeReport: Sendable {
+        /// Rows appended whose id was not stored.
+        public var added: Int
+        /// Stored rows replaced by a row with the same id (the old one deleted, the new appended).
+        public var replaced: Int
+        /// Stored rows deleted (`delete`), replaced ones not counted.
+        public var deleted: Int
+        /// Ids asked to be deleted that no row holds.
+        public var missing: [String]
+        /// Live rows now.
+        public var count: Int
+        /// The generation committed (after compaction, when it ran).
+        public var generation: Int
+        /// What automatic compaction did, when the deleted rows passed the threshold.
+        public var compaction: CompactionReport?
+    }
+
+    /// What `compact` did.
+    public struct CompactionReport: Sendable {
+        /// Rows stored before (deleted ones included) and after.
+        public var rowsBefore: Int
+        public var rowsAfter: Int
+        /// The store's bytes on disk before and after (an index folder's files; 0 for a remote store).
+        public var bytesBefore: Int
+        public var bytesAfter: Int
+        public var generation: Int
+    }
+
+    /// Compaction runs after a write when deleted rows pass this fraction of the stored rows.
+    public static let defaultCompactionThreshold = 0.2
+
+    /// Embeds the rows of `dataset` and stores them by id in one commit: a row whose id is stored
+    /// replaces it (the old one deleted), the rest are appended. A stored head is marked stale
+    /// when rows were replaced; with `compactAbove`, compaction follows when deleted rows pass it.
+    @discardableResult
+    public func upsert(_ dataset: Dataset, batchSize: Int = 256, compactAbove: Double? = Workspace.defaultCompactionThreshold,
+                       progress: IndexBuilder.Progress? = nil) throws -> ChangeReport {
+        var replaced = 0, added = 0
+        let committed = try changeRows(appendingRows: true) { write in
+            try IndexBuilder(embedder: embedder, batchSize: batchSize).embed(dataset, firstRow: write.nextRow, progress: progress) { vectors, docs in
+                let missing = try write.delete(ids: docs.compactMap(\.id))
+                replaced += docs.count - missing.count
+                added += missing.count
+                try write.append(vectors, documents: docs)
+            }
+            write.parts?.addSource(Manifest.Source(csv: dataset.displayPath, textColumn: dataset.textColumn, labelColumn: dataset.labelColumn))
+            return replaced > 0
+        }
+        return try finish(ChangeReport(added: added, replaced: replaced, deleted: 0, missing: [], count: committed.count,
+                                       generation: committed.generation), compactAbove: compactAbove)
+    }
+
+    /// Deletes the rows holding `ids` in one commit (no search, vote, head or prompt sees them
+    /// from then on); ids no row holds are reported, not an error. A stored head is marked stale.
+    @discardableResult
+    public func delete(ids: [String], compactAbove: Double? = Workspace.defaultCompactionThreshold) throws -> ChangeReport {
+        var missing: [String] = []
+        let committed = try changeRows(appendingRows: false) { write in
+            missing = try write.delete(ids: ids)
+            return missing.count < ids.count
+        }
+        return try finish(ChangeReport(added: 0, replaced: 0, deleted: Set(ids).count - Set(missing).count, missing: missing,
+                                       count: committed.count, generation: committed.generation), compactAbove: compactAbove)
+    }
+
+    /// Rewrites the store without its deleted rows (an index folder: disk shrinks by their bytes).
+    @discardableResult
+    public func compact() throws -> CompactionReport {
+        try writing.withLock { _ in
+            try refresh()
+            let before = snapshot.store
+            let bytesBefore = Self.bytesOnDisk(before)
+            let after = try before.compacted()
+            try adopt(after)
+            return CompactionReport(rowsBefore: before.count + before.deletedCount, rowsAfter: after.count + after.deletedCount,
+                                    bytesBefore: bytesBefore, bytesAfter: Self.bytesOnDisk(after), generation: after.generation)
+        }
+    }
+
+    private static func bytesOnDisk(_ store: any WritableVectorStore) -> Int {
+        guard let folder = (store as? FolderVectorStore)?.folder,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
+        return names.reduce(0) { sum, name in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+        }
+    }
+
+    private func finish(_ report: ChangeReport, compactAbove: Double?) throws -> ChangeReport {
+        var report = report
+        let store = snapshot.store
+        if let compactAbove, store.deletedCount > 0,
+           Double(store.deletedCount) > compactAbove * Double(store.count + store.deletedCount) {
+            report.compaction = try compact()
+            report.generation = snapshot.generation
+        }
+        return report
+    }
+
+    /// One write changing rows through `body` (which says whether stored rows were deleted),
+    /// committed, and the workspace switched to it; a stored head is marked stale when they were.
+    private func changeRows(appendingRows: Bool, _ body: (any VectorStoreWrite) throws -> Bool) throws -> any WritableVectorStore {
         try writing.withLock { _ in
             try refresh()
             let before = snapshot
-            let write = try before.store.beginWrite(appendingRows: true)
+            let write = try before.store.beginWrite(appendingRows: appendingRows)
             let committed: any WritableVectorStore
             do {
-                try body(write)
+                if try body(write), before.head != nil || before.headIsStale {
+                    write.parts?.setSetting(LinearHead.staleSetting, "rows deleted or replaced after generation \(before.generation)")
+                }
                 committed = try write.commit()
             } catch {
                 write.abandon()
                 throw error
             }
             try adopt(committed)
-            return AddReport(added: committed.count - before.count, count: committed.count, generation: committed.generation)
+            return committed
         }
+    }
+
+    /// One write appending rows through `body`, committed, and the workspace switched to it.
+    private func append(_ body: (any VectorStoreWrite) throws -> Void) throws -> AddReport {
+        var before = 0
+        let committed = try changeRows(appendingRows: true) { write in
+            before = write.nextRow
+            try body(write)
+            return false
+        }
+        return AddReport(added: committed.count + committed.deletedCount - before, count: committed.count, generation: committed.generation)
     }
 
     // MARK: Reading
@@ -286,13 +409,26 @@ public final class Workspace: Sendable {
 
     /// The offline classifier over the current generation; refuses methods whose parts are missing.
     public func classifier(k: Int = 10, for methods: [OfflineClassifier.Method] = []) throws -> OfflineClassifier {
-        let s = snapshot
         let needsHead = methods.contains(where: { $0 == .head || $0 == .blend })
+        if needsHead { try retrainStaleHead() }
+        let s = snapshot
         if s.head == nil, needsHead, s.store.keepsParts { throw ClassificationError.noHead(index: location) }
         if fineTunedHead == nil, methods.contains(where: { $0 == .finetuned || $0 == .finetunedBlend }) { throw ClassificationError.noFineTunedEncoder }
         // A store that keeps vectors only (a remote one): the head trains on its rows (default λ) for this call.
         let head = try s.head ?? (needsHead ? trainedHead() : nil)
         return OfflineClassifier(retriever: s.retriever, head: head, fineTunedHead: fineTunedHead, k: k)
+    }
+
+    /// Retrains a stale stored head (rows were deleted or replaced since it was trained) on the
+    /// rows stored now with the λ it was trained with, and stores it; returns what it did, or nil
+    /// when the head was not stale.
+    @discardableResult
+    public func retrainStaleHead() throws -> HeadReport? {
+        let s = snapshot
+        guard s.headIsStale else { return nil }
+        let lambda = s.store.settings["head.lambda"].flatMap(Double.init)
+        let iterations = s.store.settings["head.iterations.max"].flatMap(Int.init) ?? 300
+        return try trainHead(lambda: lambda, maxIterations: iterations)
     }
 
     /// A linear head trained (default λ) on the stored labelled rows, not stored.
@@ -390,6 +526,7 @@ public final class Workspace: Sendable {
                         onNote: (ComparisonTable.Note) -> Void = { _ in }) throws -> ComparisonTable {
         var table = ComparisonTable()
         func note(_ n: ComparisonTable.Note) { table.notes.append(n); onNote(n) }
+        try retrainStaleHead()
         let s = snapshot
         var classifier = try self.classifier(k: k)
         if s.head == nil {

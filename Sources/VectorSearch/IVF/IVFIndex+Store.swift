@@ -77,7 +77,8 @@ extension IVFIndex {
         let count = Int(truncatingIfNeeded: listsFile.load(UInt64.self, at: 24))
         guard dimension == manifest.dimension else { throw corrupt("dimension \(dimension), the index has \(manifest.dimension)") }
         guard count == manifest.count else { throw IVFError.rowCountMismatch(ivf: count, index: manifest.count) }
-        guard nlist >= 1, nlist <= max(1, count), count <= Int(UInt32.max) else { throw corrupt("nlist \(nlist) for \(count) rows") }
+        // Compaction can leave fewer rows than lists; the file's size bounds nlist before it sizes anything.
+        guard nlist >= 1, nlist <= listsFile.size / 8, count <= Int(UInt32.max) else { throw corrupt("nlist \(nlist) for \(count) rows") }
         let idsOffset = Self.headerSize + 8 * (nlist + 1)
         let expected = idsOffset + 4 * count
         guard listsFile.size == expected else { throw StoreError.sizeMismatch(file: name, expected: expected, actual: listsFile.size) }
@@ -165,6 +166,18 @@ extension IVFIndex {
         let (offsets, ids) = InvertedLists.extendedLayout(offsets: lists.offsets, ids: lists.allIDs, labels: labels, firstRow: count)
         try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source)
         return added
+    }
+
+    /// Compaction: every row the writer holds (renumbered) goes to the list of its nearest
+    /// centroid, the centroids kept as trained. Returns the rows listed.
+    @discardableResult
+    public func relist(in writer: IndexWriter) throws -> Int {
+        let source = try writer.writtenVectors()
+        guard source.count <= Int(UInt32.max) else { throw IVFError.tooManyRows(source.count) }
+        let labels = Self.assign(source.pointer, count: source.count, to: quantizer)
+        let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: listCount)
+        try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source)
+        return source.count
     }
 
     /// Writes the list file and the list-ordered vectors (gathered from `source` by row id), and the

@@ -70,8 +70,8 @@ public struct IVFIndex: VectorIndex {
         for q0 in stride(from: 0, to: nq, by: Self.searchBlock) {
             let block = nq <= Self.searchBlock ? queries : queries.rows(q0..<min(nq, q0 + Self.searchBlock))
             let coarse = quantizer.search(block, k: np)
-            let heaps = block.rows == 1 ? [scanSingle(block, probes: coarse.ids, k: kk)]
-                                        : scanGrouped(block, coarse: coarse, k: kk)
+            let heaps = block.rows == 1 ? [scanSingle(block, probes: coarse.ids, k: kk, allowed: parameters.allowed)]
+                                        : scanGrouped(block, coarse: coarse, k: kk, allowed: parameters.allowed)
             for (r, heap) in heaps.enumerated() {
                 for (j, e) in heap.sorted().enumerated() {
                     ids[(q0 + r) * kk + j] = e.id
@@ -85,8 +85,15 @@ public struct IVFIndex: VectorIndex {
     /// Folds `n` scores of list entries `ids` into `heap`. Rows of a list are not in global id
     /// order, so an equal score is offered too and `TopK` breaks the tie by id.
     @inline(__always)
-    static func fold(_ s: UnsafePointer<Float>, ids: UnsafePointer<UInt32>, count n: Int, into heap: inout TopK) {
+    static func fold(_ s: UnsafePointer<Float>, ids: UnsafePointer<UInt32>, count n: Int, allowed: RowMask?, into heap: inout TopK) {
         var threshold = heap.threshold
+        if let allowed {
+            for j in 0..<n where s[j] >= threshold && allowed.contains(Int(ids[j])) {
+                heap.push(score: s[j], id: Int(ids[j]))
+                threshold = heap.threshold
+            }
+            return
+        }
         for j in 0..<n where s[j] >= threshold {
             heap.push(score: s[j], id: Int(ids[j]))
             threshold = heap.threshold
@@ -94,7 +101,7 @@ public struct IVFIndex: VectorIndex {
     }
 
     /// One query: the SIMD dot-product kernel over each probed list.
-    private func scanSingle(_ queries: Matrix, probes: [Int], k: Int) -> TopK {
+    private func scanSingle(_ queries: Matrix, probes: [Int], k: Int, allowed: RowMask?) -> TopK {
         var heap = TopK(k: k)
         let longest = probes.lazy.filter { $0 >= 0 }.map { self.lists.size(of: $0) }.max() ?? 0
         guard longest > 0 else { return heap }
@@ -105,7 +112,7 @@ public struct IVFIndex: VectorIndex {
                 let n = lists.size(of: l)
                 guard n > 0 else { continue }
                 VectorKernels.dotRows(lists.vectors(of: l), count: n, dimension: dimension, query: q.baseAddress!, into: buf)
-                Self.fold(buf, ids: lists.ids(of: l).baseAddress!, count: n, into: &heap)
+                Self.fold(buf, ids: lists.ids(of: l).baseAddress!, count: n, allowed: allowed, into: &heap)
             }
         }
         return heap
@@ -114,7 +121,7 @@ public struct IVFIndex: VectorIndex {
     /// Many queries: invert (query → lists) into (list → queries), then one sgemm per list (and
     /// chunk) against all the queries that probe it. With more than one BLAS thread allowed, the
     /// lists are shared among workers by work, each with heaps of its own, merged at the end.
-    private func scanGrouped(_ queries: Matrix, coarse: SearchResult, k: Int) -> [TopK] {
+    private func scanGrouped(_ queries: Matrix, coarse: SearchResult, k: Int, allowed: RowMask?) -> [TopK] {
         let nq = queries.rows, np = coarse.k, nlist = listCount
         // CSR of the queries probing each list, in query order.
         var start = [Int](repeating: 0, count: nlist + 1)
@@ -157,7 +164,7 @@ public struct IVFIndex: VectorIndex {
                 let bounds = bounds, start = start
                 let body: @Sendable (Int) -> Void = { w in
                     out[w] = self.scanLists(bounds[w]..<bounds[w + 1], queries: q, queryCount: nq,
-                                            start: start, members: m, k: k)
+                                            start: start, members: m, k: k, allowed: allowed)
                 }
                 if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
             }
@@ -173,7 +180,7 @@ public struct IVFIndex: VectorIndex {
 
     /// Scores the lists in `range` against their queries; returns one heap per query (most empty).
     private func scanLists(_ range: Range<Int>, queries: UnsafePointer<Float>, queryCount nq: Int,
-                           start: [Int], members: UnsafePointer<Int32>, k: Int) -> [TopK] {
+                           start: [Int], members: UnsafePointer<Int32>, k: Int, allowed: RowMask?) -> [TopK] {
         var heaps = [TopK](repeating: TopK(k: k), count: nq)
         var maxQueries = 0, maxRows = 0
         for l in range where lists.size(of: l) > 0 {
@@ -207,7 +214,7 @@ public struct IVFIndex: VectorIndex {
                             GEMM.multiplyTransposed(m: m, n: n, k: d, a: block, b: base + v0 * d, c: tile, ldc: n)
                         }
                         for r in 0..<m {
-                            Self.fold(tile + r * n, ids: ids + v0, count: n, into: &hp[Int(members[q0 + r])])
+                            Self.fold(tile + r * n, ids: ids + v0, count: n, allowed: allowed, into: &hp[Int(members[q0 + r])])
                         }
                     }
                 }

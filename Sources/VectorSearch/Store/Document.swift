@@ -1,17 +1,21 @@
 // Document: one stored row (its text, label and where it came from).
 
-/// A row of the index: `row` is its position in the index, `sourceRow` its 0-based data row
-/// in the CSV it came from.
+/// A row of the index: `id` its stable identity (given by an id column, or derived from the
+/// source and its row), `row` its position in the index now (compaction renumbers),
+/// `sourceRow` its 0-based data row in the CSV it came from.
 public struct Document: Sendable, Equatable, Codable {
     public var row: Int
     public var sourceRow: Int
     public var text: String
     public var label: String?
+    /// nil only for rows of an index written before rows had ids (format 1), or by a store that keeps none.
+    public var id: String?
 
-    public init(row: Int = 0, sourceRow: Int, text: String, label: String?) {
+    public init(row: Int = 0, sourceRow: Int, text: String, label: String?, id: String? = nil) {
         self.row = row
         self.sourceRow = sourceRow
         self.text = text
         self.label = label
+        self.id = id
     }
 }

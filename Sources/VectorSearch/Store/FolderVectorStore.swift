@@ -26,7 +26,9 @@ public final class FolderVectorStore: WritableVectorStore {
 
     public var folder: URL { index.folder }
     public var location: String { index.folder.relativePath }
-    public var count: Int { index.count }
+    /// Live rows.
+    public var count: Int { index.liveCount }
+    public var deletedCount: Int { index.manifest.deleted ?? 0 }
     public var dimension: Int { index.dimension }
     public var embedderIdentifier: String { index.manifest.embedder }
     public var labels: [String] { index.documents.labels }
@@ -46,6 +48,20 @@ public final class FolderVectorStore: WritableVectorStore {
     public func committedGeneration() throws -> Int { try Manifest.read(from: index.folder).generation }
 
     public func reopened() throws -> any WritableVectorStore { try FolderVectorStore(opening: index.folder) }
+
+    /// Copies the live rows into a new generation (renumbered in order), the IVF lists rebuilt on
+    /// the trained centroids; the deleted rows' bytes go with the old generation's files.
+    public func compacted() throws -> any WritableVectorStore {
+        let writer = try IndexWriter(updating: index, appendingRows: true, droppingDeleted: true)
+        do {
+            if let ivf { try ivf.relist(in: writer) }
+            try writer.commit()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        return try reopened()
+    }
 
     public func beginWrite(appendingRows: Bool) throws -> any VectorStoreWrite {
         Write(store: self, writer: try IndexWriter(updating: index, appendingRows: appendingRows), appendingRows: appendingRows)
@@ -72,6 +88,7 @@ public final class FolderVectorStore: WritableVectorStore {
             ("created", m.created),
             ("embedder", m.embedder),
             ("vectors", "\(m.count) x \(m.dimension), metric \(m.metric)"),
+            ("rows", m.deleted.map { "\(count) live, \($0) deleted (until `rag index compact`)" } ?? "\(count)"),
             ("labels", "\(labels.count)"),
             ("parts", m.kinds.joined(separator: ", ")),
         ]
@@ -104,6 +121,11 @@ public final class FolderVectorStore: WritableVectorStore {
         func append(_ vectors: Matrix, documents: [Document]) throws {
             precondition(appendingRows, "a write begun without appendingRows takes parts only")
             try writer.append(vectors, documents: documents)
+        }
+
+        func delete(ids: [String]) throws -> [String] {
+            guard store.index.documents.hasIDs else { throw StoreError.rowsWithoutIDs(path: store.location) }
+            return writer.delete(ids: ids)
         }
 
         func commit() throws -> any WritableVectorStore {

@@ -8,8 +8,13 @@ public final class IndexStore: Sendable {
     public let manifest: Manifest
     public let flat: FlatIndex
     public let documents: DocumentStore
+    /// The rows not deleted, when some are (nil: every row is live).
+    public let live: RowMask?
 
+    /// Rows stored, deleted ones included (row numbers run `0 ..< count`).
     public var count: Int { manifest.count }
+    /// Rows not deleted.
+    public var liveCount: Int { manifest.count - (manifest.deleted ?? 0) }
     public var dimension: Int { manifest.dimension }
 
     public static let defaultFolder = URL(fileURLWithPath: "index")
@@ -33,8 +38,31 @@ public final class IndexStore: Sendable {
         }
         documents = try DocumentStore(rows: try Self.map(manifest, "rows", in: folder),
                                       texts: try Self.map(manifest, "texts", in: folder),
-                                      labels: labels, count: manifest.count)
+                                      labels: labels, count: manifest.count, hasIDs: manifest.version >= 2)
+        live = try Self.liveRows(manifest, in: folder)
     }
+
+    /// `deleted.<gen>.bin`: one bit per stored row (set: deleted), in u64 little-endian words;
+    /// its population must be the manifest's `deleted`.
+    private static func liveRows(_ manifest: Manifest, in folder: URL) throws -> RowMask? {
+        guard let deleted = manifest.deleted, deleted > 0 else { return nil }
+        let file = try map(manifest, "deleted", in: folder)
+        let name = manifest.files["deleted"]!.name
+        let words = (manifest.count + 63) / 64
+        guard file.size == words * 8 else { throw StoreError.sizeMismatch(file: name, expected: words * 8, actual: file.size) }
+        guard let tombstones = RowMask(count: manifest.count, words: (0..<words).map { file.load(UInt64.self, at: $0 * 8) }),
+              tombstones.population == deleted else {
+            throw StoreError.corrupt(file: name, reason: "it does not mark the \(deleted) deleted rows the manifest counts")
+        }
+        var live = RowMask(count: manifest.count, allSet: true)
+        for (i, w) in tombstones.words.enumerated() where w != 0 {
+            for b in 0..<64 where w & (1 << UInt64(b)) != 0 { live.remove(i * 64 + b) }
+        }
+        return live
+    }
+
+    /// Whether row `i` is live (not deleted).
+    public func isLive(_ i: Int) -> Bool { live?.contains(i) ?? true }
 
     /// Whether the index has an IVF part (`rag index build --kind ivf`).
     public var hasIVF: Bool { manifest.kinds.contains(IVFIndex.kind) }

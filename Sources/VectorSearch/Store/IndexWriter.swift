@@ -15,6 +15,14 @@ public final class IndexWriter {
     public let dimension: Int
     public let embedder: String
     public private(set) var count = 0
+    /// The manifest version written: the current one, or format 1 kept when only parts change.
+    private var version = Manifest.currentVersion
+    /// Rows marked deleted (set bits) among `0 ..< count`; nil while none are.
+    private var deleted: RowMask?
+    /// The stored rows this write started from (for the id lookup), when it updates an index.
+    private let base: IndexStore?
+    /// Live rows by id, built on first use (`row(ofID:)`).
+    private var rowOfID: [String: Int]?
     private var vectors: ChecksummedWriter?
     private var rows: ChecksummedWriter?
     private var texts: ChecksummedWriter?
@@ -38,18 +46,23 @@ public final class IndexWriter {
         self.embedder = embedder
         self.dimension = dimension
         self.generation = (old?.generation ?? 0) + 1
+        self.base = nil
         self.lock = try Self.lockFolder(folder)
         try openRowFiles()
     }
 
     /// Starts the next generation of `store`. With `appendingRows`, the stored rows are copied into
     /// the new generation and more can be appended (`rag index add`); without, the row files are
-    /// kept as they are and only parts (IVF, head) are added or replaced.
-    public init(updating store: IndexStore, appendingRows: Bool) throws {
+    /// kept as they are and only parts (IVF, head) and deletions change. With `droppingDeleted`
+    /// (compaction), only live rows are copied, renumbered from 0 in order.
+    public init(updating store: IndexStore, appendingRows: Bool, droppingDeleted: Bool = false) throws {
+        precondition(appendingRows || !droppingDeleted, "dropping deleted rows copies the rows")
+        if appendingRows && !store.documents.hasIDs { throw StoreError.rowsWithoutIDs(path: store.folder.relativePath) }
         folder = store.folder
         embedder = store.manifest.embedder
         dimension = store.manifest.dimension
         generation = store.manifest.generation + 1
+        base = droppingDeleted ? nil : store
         lock = try Self.lockFolder(store.folder)
         sources = store.manifest.sources
         kinds = store.manifest.kinds
@@ -61,17 +74,41 @@ public final class IndexWriter {
             // In chunks: materialising every stored text at once held them all in memory beside the mapping.
             for lo in stride(from: 0, to: store.count, by: Self.copyChunk) {
                 let hi = min(store.count, lo + Self.copyChunk)
-                try appendNormalized(store.flat.storage.row(lo), rows: hi - lo,
-                                     documents: (lo..<hi).map { store.documents.document($0) })
+                if droppingDeleted, let live = store.live {
+                    let rows = (lo..<hi).filter { live.contains($0) }
+                    for run in Self.runs(rows) {
+                        try appendNormalized(store.flat.storage.row(run.lowerBound), rows: run.count,
+                                             documents: run.map { store.documents.document($0) })
+                    }
+                } else {
+                    try appendNormalized(store.flat.storage.row(lo), rows: hi - lo,
+                                         documents: (lo..<hi).map { store.documents.document($0) })
+                }
             }
-            for (role, entry) in store.manifest.files where !["vectors", "rows", "texts", "labels"].contains(role) {
+            for (role, entry) in store.manifest.files where !["vectors", "rows", "texts", "labels", "deleted"].contains(role) {
                 carried[role] = entry
             }
         } else {
+            version = store.manifest.version
             carried = store.manifest.files
             carried["labels"] = nil
+            carried["deleted"] = nil
             count = store.count
         }
+        if !droppingDeleted, let live = store.live {
+            var tombstones = RowMask(count: store.count, allSet: true)
+            for i in 0..<store.count where live.contains(i) { tombstones.remove(i) }
+            deleted = tombstones
+        }
+    }
+
+    /// Consecutive runs of ascending `rows`.
+    private static func runs(_ rows: [Int]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for r in rows {
+            if let last = out.last, last.upperBound == r { out[out.count - 1] = last.lowerBound..<(r + 1) } else { out.append(r..<(r + 1)) }
+        }
+        return out
     }
 
     deinit {
@@ -97,15 +134,23 @@ public final class IndexWriter {
     }
 
     /// Appends rows: `vectors` is `[documents.count x dimension]`; rows are L2-normalised here,
-    /// once, so every later score is an inner product.
+    /// once, so every later score is an inner product. Every document needs an id that no live row
+    /// has (`duplicateID` otherwise; delete the old row first to replace it).
     public func append(_ vectors: Matrix, documents: [Document]) throws {
         precondition(vectors.rows == documents.count, "\(vectors.rows) vectors for \(documents.count) documents")
         guard vectors.rows > 0 else { return }
         precondition(vectors.cols == dimension, "vector dimension \(vectors.cols), index \(dimension)")
+        var ids = idMap()
+        for (i, doc) in documents.enumerated() {
+            guard let id = doc.id, !id.isEmpty else { preconditionFailure("a document without an id") }
+            if let row = ids[id] { throw StoreError.duplicateID(id: id, row: row) }
+            ids[id] = count + i
+        }
         let normalized = Normalization.normalizedRows(vectors)
         try normalized.storage.withUnsafeBufferPointer { buf in
             try appendNormalized(buf.baseAddress!, rows: vectors.rows, documents: documents)
         }
+        rowOfID = ids
     }
 
     private func appendNormalized(_ p: UnsafePointer<Float>, rows n: Int, documents: [Document]) throws {
@@ -115,13 +160,50 @@ public final class IndexWriter {
         try vectors.write(floats: UnsafeBufferPointer(start: p, count: n * dimension))
         for doc in documents {
             let utf8 = Array(doc.text.utf8)
+            let id = Array((doc.id ?? "").utf8)
             try rows.write(UInt64(texts.bytesWritten))
             try rows.write(UInt32(utf8.count))
             try rows.write(label(doc.label))
             try rows.write(UInt64(doc.sourceRow))
+            try rows.write(UInt32(id.count))
+            try rows.write(UInt32(0))
             try texts.write(utf8)
+            try texts.write(id)
         }
         count += n
+    }
+
+    /// The live row holding `id` (stored, or appended by this write), nil when none does.
+    public func row(ofID id: String) -> Int? { idMap()[id] }
+
+    /// Marks the live rows holding `ids` deleted (no search, vote or head sees them once the write
+    /// commits); returns the ids no live row holds.
+    public func delete(ids: [String]) -> [String] {
+        var map = idMap(), missing: [String] = []
+        for id in ids {
+            guard let row = map.removeValue(forKey: id) else { missing.append(id); continue }
+            if deleted == nil { deleted = RowMask(count: count, allSet: false) }
+            if deleted!.count < count { deleted = deleted!.extended(to: count, allSet: false) }
+            deleted!.insert(row)
+        }
+        rowOfID = map
+        return missing
+    }
+
+    /// Rows deleted so far (stored before this write or by it).
+    public var deletedCount: Int { deleted?.population ?? 0 }
+
+    private func idMap() -> [String: Int] {
+        if let rowOfID { return rowOfID }
+        var map: [String: Int] = [:]
+        if let base {
+            map.reserveCapacity(base.liveCount)
+            for i in 0..<base.count where base.isLive(i) && !(deleted?.contains(i) ?? false) {
+                if let id = base.documents.id(i) { map[id] = i }
+            }
+        }
+        rowOfID = map
+        return map
     }
 
     private func label(_ name: String?) -> UInt32 {
@@ -185,8 +267,18 @@ public final class IndexWriter {
         let labelsWriter = try ChecksummedWriter(fileURL("labels", "json"))
         try labelsWriter.write(Array(try JSONEncoder().encode(labels)))
         files["labels"] = try labelsWriter.finish()
+        let deletedRows = deletedCount
+        if deletedRows > 0, let mask = deleted?.extended(to: count, allSet: false) {
+            let w = try ChecksummedWriter(fileURL("deleted", "bin"))
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(mask.words.count * 8)
+            for word in mask.words { withUnsafeBytes(of: word.littleEndian) { bytes.append(contentsOf: $0) } }
+            try w.write(bytes)
+            files["deleted"] = try w.finish()
+        }
         files.merge(extra) { $1 }
-        let manifest = Manifest(generation: generation, embedder: embedder, dimension: dimension, count: count,
+        let manifest = Manifest(version: version, generation: generation, embedder: embedder, dimension: dimension, count: count,
+                                deleted: deletedRows > 0 ? deletedRows : nil,
                                 kinds: kinds.sorted(), sources: sources, files: files, settings: settings)
         let tmp = folder.appendingPathComponent(".manifest.json.tmp")
         let mw = try ChecksummedWriter(tmp)

@@ -12,19 +12,29 @@ public struct LocalVectorStore: VectorStore {
     }
 
     public var location: String { store.folder.relativePath }
-    public var count: Int { store.count }
+    /// Live rows (deleted ones are never returned).
+    public var count: Int { store.liveCount }
     public var dimension: Int { store.dimension }
     public var embedderIdentifier: String { store.manifest.embedder }
     public var labels: [String] { store.documents.labels }
 
     public func nearest(_ queries: Matrix, k: Int, parameters: SearchParameters) -> [[ScoredDocument]] {
+        var parameters = parameters
+        if let live = store.live { parameters.allowed = parameters.allowed.map { $0.intersection(live) } ?? live }
         let result = index.search(queries, k: k, parameters: parameters)
         return (0..<queries.rows).map { q in
             result.neighbours(of: q).filter { $0.id >= 0 }.map { ScoredDocument(score: $0.score, document: store.documents.document($0.id)) }
         }
     }
 
+    /// Every live row's vector and label, in row order.
     public func labelledVectors() -> (vectors: Matrix, labels: [String?]) {
-        (store.flat.storage.matrix(), (0..<store.count).map { store.documents.labelIndex($0).map { store.documents.labels[$0] } })
+        let label = { (i: Int) in self.store.documents.labelIndex(i).map { self.store.documents.labels[$0] } }
+        guard store.live != nil else { return (store.flat.storage.matrix(), (0..<store.count).map(label)) }
+        let rows = (0..<store.count).filter(store.isLive)
+        var values = [Float]()
+        values.reserveCapacity(rows.count * store.dimension)
+        for i in rows { values.append(contentsOf: UnsafeBufferPointer(start: store.flat.storage.row(i), count: store.dimension)) }
+        return (Matrix(rows: rows.count, cols: store.dimension, storage: values), rows.map(label))
     }
 }

@@ -4,7 +4,10 @@ import Foundation
 /// `manifest.json`. It is written last and renamed into place, so whatever it names is complete.
 public struct Manifest: Codable, Sendable, Equatable {
     public static let formatName = "localrag-index"
-    public static let currentVersion = 1
+    /// Version 2: rows carry ids, deletions are a tombstone file (`deleted`). Version 1 indexes
+    /// open (rows without ids) and take new parts; rows are added to them only after a rebuild.
+    public static let currentVersion = 2
+    public static let supportedVersions = 1...2
     public static let fileName = "manifest.json"
     /// Bounds that keep `count * dimension * 4` (and `count * 24`) far from `Int.max`.
     static let maxDimension = 1 << 20
@@ -38,7 +41,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var created: String
     public var embedder: String
     public var dimension: Int
+    /// Rows stored, deleted ones included (rows of the files).
     public var count: Int
+    /// Rows marked deleted in the `deleted` file (absent: none).
+    public var deleted: Int?
     public var metric: String
     /// Parts present: "flat" always, "ivf" and "head" when built.
     public var kinds: [String]
@@ -48,10 +54,11 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Free-form settings of the parts (e.g. "ivf.nlist", "ivf.nprobe").
     public var settings: [String: String]
 
-    public init(generation: Int, embedder: String, dimension: Int, count: Int, kinds: [String],
-                sources: [Source], files: [String: FileEntry], settings: [String: String] = [:]) {
+    public init(version: Int = Manifest.currentVersion, generation: Int, embedder: String, dimension: Int, count: Int,
+                deleted: Int? = nil, kinds: [String], sources: [Source], files: [String: FileEntry], settings: [String: String] = [:]) {
         self.format = Self.formatName
-        self.version = Self.currentVersion
+        self.version = version
+        self.deleted = deleted
         self.generation = generation
         self.created = ISO8601DateFormatter().string(from: Date())
         self.embedder = embedder
@@ -87,15 +94,16 @@ public struct Manifest: Codable, Sendable, Equatable {
         guard manifest.format == formatName else {
             throw StoreError.badManifest(path: url.path, reason: "format is \"\(manifest.format)\", expected \"\(formatName)\"")
         }
-        guard manifest.version == currentVersion else {
+        guard supportedVersions.contains(manifest.version) else {
             throw StoreError.unsupportedVersion(found: manifest.version, supported: currentVersion)
         }
         // Names are looked up inside the folder only: a name with a path separator could reach any file.
         if let bad = manifest.files.values.first(where: { $0.name.contains("/") || $0.name.hasPrefix(".") }) {
             throw StoreError.badManifest(path: url.path, reason: "file name \"\(bad.name)\" is not a plain file name in the folder")
         }
-        guard manifest.dimension > 0, manifest.count >= 0, manifest.metric == "cosine" else {
-            throw StoreError.badManifest(path: url.path, reason: "dimension \(manifest.dimension), count \(manifest.count), metric \(manifest.metric)")
+        guard manifest.dimension > 0, manifest.count >= 0, manifest.metric == "cosine",
+              (0...manifest.count).contains(manifest.deleted ?? 0), manifest.version > 1 || manifest.deleted == nil else {
+            throw StoreError.badManifest(path: url.path, reason: "dimension \(manifest.dimension), count \(manifest.count), deleted \(manifest.deleted ?? 0), metric \(manifest.metric)")
         }
         // File sizes are computed as count x dimension x 4: a damaged count must throw here, not trap on overflow.
         guard manifest.dimension <= maxDimension, manifest.count <= maxCount else {

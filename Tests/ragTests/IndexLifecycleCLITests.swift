@@ -1,0 +1,127 @@
+// IndexLifecycleCLITests: `rag index upsert | delete | compact` and `--id-column`, run as a user runs them: exact output, exit codes, bad input.
+import TestSupport
+import XCTest
+import Foundation
+
+final class IndexLifecycleCLITests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = try SharedFixtures.temporaryFolder("localrag-lifecycle")
+        try write("tickets.csv", """
+        ticket,text,label_text
+        T1,how do I activate my new card,activate_my_card
+        T2,"my card has not arrived, it's been a week",card_arrival
+        T3,what is the exchange rate for euros,exchange_rate
+        T4,activate the card I just got,activate_my_card
+        T5,when will my card be delivered,card_arrival
+
+        """)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    func rag(_ arguments: [String]) throws -> RAGBinary.Output {
+        try RAGBinary.run(arguments + ["--embedder", "hashing"], in: dir)
+    }
+
+    /// The `id`s of `rag query --json`'s neighbours.
+    func neighbourIDs(_ query: String, k: Int = 5) throws -> [String] {
+        let r = try rag(["query", query, "-k", "\(k)", "--json", "--exact"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        return (object["neighbours"] as! [[String: Any]]).map { $0["id"] as! String }
+    }
+
+    func testBuildUpsertDeleteCompact() throws {
+        let build = try rag(["index", "build", "--csv", "tickets.csv", "--id-column", "ticket"])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertEqual(Set(try neighbourIDs("card")), ["T1", "T2", "T3", "T4", "T5"])
+        XCTAssertEqual(try rag(["train", "head", "--lambda", "0.1"]).status, 0)
+
+        // A corrected label and a new row: one replaced, one added, the head marked stale.
+        try write("fix.csv", "ticket,text,label_text\nT3,what is the exchange rate for euros,currency\nT6,I want to close my account,close_account\n")
+        let upsert = try rag(["index", "upsert", "--csv", "fix.csv", "--id-column", "ticket"])
+        XCTAssertEqual(upsert.status, 0, upsert.stderr)
+        XCTAssertTrue(upsert.stdout.hasPrefix("upserted 2 rows from fix.csv into index: 1 replaced, 1 added (now 6 rows) in "), upsert.stdout)
+        XCTAssertEqual(upsert.stderr, "note: the stored head was trained before these rows changed; it is retrained on its next use (or run `rag train head`)\n")
+        let euros = try rag(["query", "exchange rate for euros", "-k", "6", "--json", "--exact"])
+        XCTAssertEqual(euros.stdout.components(separatedBy: "\"id\":\"T3\"").count, 2, "one row for T3: \(euros.stdout)")
+        XCTAssertTrue(euros.stdout.contains("\"label\":\"currency\""))
+        XCTAssertFalse(euros.stdout.contains("\"label\":\"exchange_rate\""), "the old version is gone")
+
+        // The same id added again is refused, naming the id and the way to replace it; nothing written.
+        let again = try rag(["index", "add", "--csv", "fix.csv", "--id-column", "ticket"])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(again.stderr, "Error: id \"T3\" is already in the index (row 5); `rag index upsert` replaces rows by id, `rag index delete --id ID` removes one\n")
+
+        // The stale head is retrained before classify uses it, said on stderr.
+        try write("q.csv", "text,label_text\nexchange rate please,currency\n")
+        let classify = try rag(["classify", "--csv", "q.csv", "--method", "head", "--out", "p.jsonl"])
+        XCTAssertEqual(classify.status, 0, classify.stderr)
+        XCTAssertTrue(classify.stderr.hasPrefix("note: rows were deleted or replaced after the stored head was trained; retraining it on the rows stored now\nretrained the head on 6 rows (4 labels, λ 0.1) in "), classify.stderr)
+
+        // Delete by --id and --ids-file; an unknown id is a note, not a failure.
+        try write("gone.txt", "T5\n\nmissing-id\n")
+        let delete = try rag(["index", "delete", "--id", "T1", "--ids-file", "gone.txt", "--compact-above", "0.9"])
+        XCTAssertEqual(delete.status, 0, delete.stderr)
+        XCTAssertEqual(delete.stdout, "deleted 2 rows from index (now 4 rows)\n")
+        XCTAssertEqual(delete.stderr, "note: 1 id is not in the index: \"missing-id\"\n"
+                       + "note: the stored head was trained before these rows changed; it is retrained on its next use (or run `rag train head`)\n")
+        XCTAssertEqual(Set(try neighbourIDs("card", k: 10)), ["T2", "T3", "T4", "T6"])
+        let info = try JSONSerialization.jsonObject(with: Data(try RAGBinary.run(["index", "info", "--json"], in: dir).stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(info["count"] as? Int, 7)
+        XCTAssertEqual(info["deleted"] as? Int, 3)
+
+        // Compaction: the deleted rows' bytes go, the answers stay.
+        let compact = try rag(["index", "compact"])
+        XCTAssertEqual(compact.status, 0, compact.stderr)
+        let parts = compact.stdout.split(separator: " ")
+        XCTAssertTrue(compact.stdout.hasPrefix("compacted index: 7 rows stored -> 4, "), compact.stdout)
+        let before = Int(parts[7])!, after = Int(parts[10])!
+        XCTAssertLessThan(after, before, compact.stdout)
+        XCTAssertEqual(Set(try neighbourIDs("card", k: 10)), ["T2", "T3", "T4", "T6"])
+        XCTAssertEqual(try RAGBinary.run(["index", "verify"], in: dir).status, 0)
+    }
+
+    func testDeletingPastTheThresholdCompacts() throws {
+        XCTAssertEqual(try rag(["index", "build", "--csv", "tickets.csv", "--id-column", "ticket"]).status, 0)
+        let delete = try rag(["index", "delete", "--id", "T1", "--id", "T2"])
+        XCTAssertEqual(delete.status, 0, delete.stderr)
+        XCTAssertTrue(delete.stdout.hasPrefix("deleted 2 rows from index (now 3 rows)\ncompacted: 5 rows stored -> 3, "), delete.stdout)
+        let info = try JSONSerialization.jsonObject(with: Data(try RAGBinary.run(["index", "info", "--json"], in: dir).stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(info["count"] as? Int, 3)
+        XCTAssertNil(info["deleted"])
+    }
+
+    func testDerivedIDsAndBadIDColumns() throws {
+        try write("plain.csv", "text,label_text\nhow do I activate my new card,activate_my_card\nwhat is the exchange rate,exchange_rate\n")
+        XCTAssertEqual(try rag(["index", "build", "--csv", "plain.csv"]).status, 0)
+        XCTAssertEqual(Set(try neighbourIDs("card")), ["plain.csv:0", "plain.csv:1"])
+        let twice = try rag(["index", "add", "--csv", "plain.csv"])
+        XCTAssertEqual(twice.status, 1)
+        XCTAssertTrue(twice.stderr.hasPrefix("Error: id \"plain.csv:0\" is already in the index (row 0); "), twice.stderr)
+
+        try write("dup.csv", "id,text,label_text\na,one,x\nb,two,y\na,three,z\n")
+        let dup = try rag(["index", "build", "--csv", "dup.csv", "--id-column", "id", "--index", "other"])
+        XCTAssertEqual(dup.status, 1)
+        XCTAssertEqual(dup.stderr, "Error: dup.csv:4: id \"a\" appears again (first on line 2); ids must be unique\n")
+        try write("empty.csv", "id,text,label_text\na,one,x\n,two,y\n")
+        let empty = try rag(["index", "build", "--csv", "empty.csv", "--id-column", "id", "--index", "other"])
+        XCTAssertEqual(empty.status, 1)
+        XCTAssertEqual(empty.stderr, "Error: empty.csv:3: the \"id\" field is empty\n")
+        let missing = try rag(["index", "upsert", "--csv", "plain.csv", "--id-column", "ticket"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "Error: plain.csv:1: no column named \"ticket\" (columns: \"text\", \"label_text\"); choose one with --text-column / --label-column / --id-column\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("other").path), "nothing written")
+        let none = try rag(["index", "delete"])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.stderr.hasPrefix("Error: give the rows to delete with --id ID or --ids-file FILE\n"), none.stderr)
+    }
+}
