@@ -198,6 +198,8 @@ extension MilvusStore {
 
     /// Rows are never deleted here (yet), so there is nothing to compact.
     public var deletedCount: Int { 0 }
+    /// Milvus keeps its own segments; to LocalRAG a collection is one.
+    public var segmentCount: Int { 1 }
 
     public func compacted() throws -> any WritableVectorStore {
         throw StoreError.unsupported(operation: "compaction (`rag index compact`)", store: "a Milvus collection")

@@ -87,6 +87,24 @@ struct ClassifyResponse: Encodable {
     var predictions: [Prediction]
 }
 
+package struct DeleteDocumentsRequest: Decodable {
+    package var ids: [String]
+}
+
+struct UpsertResponse: Encodable {
+    var added: Int
+    var replaced: Int
+    var count: Int
+    var generation: Int
+}
+
+struct DeleteResponse: Encodable {
+    var deleted: Int
+    var missing: [String]
+    var count: Int
+    var generation: Int
+}
+
 struct DocumentsResponse: Encodable {
     var added: Int
     var count: Int

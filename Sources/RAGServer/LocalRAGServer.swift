@@ -74,6 +74,8 @@ public struct LocalRAGServer: Sendable {
         router.post("/v1/search") { request, _ in try await search(try await decode(SearchRequest.self, request)) }
         router.post("/v1/classify") { request, _ in try await classify(try await decode(ClassifyRequest.self, request)) }
         router.post("/v1/documents") { request, _ in try await documents(try await decode(DocumentsRequest.self, request)) }
+        router.put("/v1/documents") { request, _ in try await upsertDocuments(try await decode(DocumentsRequest.self, request)) }
+        router.delete("/v1/documents") { request, _ in try await deleteDocuments(try await decode(DeleteDocumentsRequest.self, request)) }
         return router
     }
 
@@ -188,24 +190,64 @@ public struct LocalRAGServer: Sendable {
     func documents(_ body: DocumentsRequest) async throws -> Response {
         guard !body.documents.isEmpty else { throw APIError.badField("documents", "documents is empty") }
         _ = try checked(body.documents.map(\.text), field: "documents", element: "text")
-        if let i = body.documents.firstIndex(where: { $0.id?.isEmpty == true }) {
-            throw APIError.badField("documents[\(i)].id", "documents[\(i)].id is empty")
+        try checkIDs(body, required: false)
+        let report = try await changingDocuments {
+            try workspace.add(texts: body.documents.map(\.text), labels: body.documents.map(\.label), ids: body.documents.map(\.id))
         }
-        let report: Workspace.AddReport
+        return try json(DocumentsResponse(added: report.added, count: report.count, generation: report.generation))
+    }
+
+    /// PUT: every document has an id; a stored id is replaced, the others added, in one commit.
+    func upsertDocuments(_ body: DocumentsRequest) async throws -> Response {
+        guard !body.documents.isEmpty else { throw APIError.badField("documents", "documents is empty") }
+        _ = try checked(body.documents.map(\.text), field: "documents", element: "text")
+        try checkIDs(body, required: true)
+        let report = try await changingDocuments {
+            try workspace.upsert(texts: body.documents.map(\.text), labels: body.documents.map(\.label), ids: body.documents.map { $0.id! })
+        }
+        return try json(UpsertResponse(added: report.added, replaced: report.replaced, count: report.count, generation: report.generation))
+    }
+
+    /// DELETE: the rows holding `ids` are deleted in one commit; ids no row holds are listed back.
+    func deleteDocuments(_ body: DeleteDocumentsRequest) async throws -> Response {
+        guard !body.ids.isEmpty else { throw APIError.badField("ids", "ids is empty") }
+        guard body.ids.count <= configuration.maxInputs else {
+            throw APIError.badField("ids", "ids has \(body.ids.count) ids; at most \(configuration.maxInputs) per request")
+        }
+        let report = try await changingDocuments { try workspace.delete(ids: body.ids) }
+        return try json(DeleteResponse(deleted: report.deleted, missing: report.missing, count: report.count, generation: report.generation))
+    }
+
+    /// Ids present are non-empty and unique in the request; with `required`, every document has one.
+    func checkIDs(_ body: DocumentsRequest, required: Bool) throws {
+        var seen = Set<String>()
+        for (i, d) in body.documents.enumerated() {
+            guard let id = d.id else {
+                if required { throw APIError.badField("documents[\(i)].id", "documents[\(i)].id is missing (PUT stores by id)") }
+                continue
+            }
+            if id.isEmpty { throw APIError.badField("documents[\(i)].id", "documents[\(i)].id is empty") }
+            if !seen.insert(id).inserted { throw APIError.badField("documents[\(i)].id", "documents[\(i)].id \"\(id)\" appears twice in the request") }
+        }
+    }
+
+    /// Runs a change of the stored rows on the documents queue (one at a time), then lets the
+    /// batcher see the new state; a stored id appended again is 409.
+    func changingDocuments<T: Sendable>(_ change: @escaping @Sendable () throws -> T) async throws -> T {
+        let result: T
         do {
-            report = try await withCheckedThrowingContinuation { continuation in
-                documentsQueue.async {
-                    continuation.resume(with: Result {
-                        try workspace.add(texts: body.documents.map(\.text), labels: body.documents.map(\.label), ids: body.documents.map(\.id))
-                    })
-                }
+            result = try await withCheckedThrowingContinuation { continuation in
+                documentsQueue.async { continuation.resume(with: Result { try change() }) }
             }
         } catch let error as StoreError {
-            guard case .duplicateID = error else { throw error }
-            throw APIError(.conflict, error.localizedDescription, code: "duplicate_id")
+            switch error {
+            case .duplicateID: throw APIError(.conflict, error.localizedDescription, code: "duplicate_id")
+            case .rowsWithoutIDs, .unsupported: throw APIError(.conflict, error.localizedDescription, code: "unsupported")
+            default: throw error
+            }
         }
         batcher.indexChanged()
-        return try json(DocumentsResponse(added: report.added, count: report.count, generation: report.generation))
+        return result
     }
 
     // MARK: Helpers

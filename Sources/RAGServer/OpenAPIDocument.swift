@@ -264,6 +264,100 @@ package enum OpenAPIDocument {
           "$ref": "#/components/responses/Overloaded"
          }
         }
+       },
+       "put": {
+        "summary": "Store documents by id (each needs an id): a stored id is replaced (the old row deleted), the others added, in one commit",
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/DocumentsRequest"
+           }
+          }
+         }
+        },
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/UpsertResponse"
+            }
+           }
+          }
+         },
+         "400": {
+          "$ref": "#/components/responses/BadRequest"
+         },
+         "401": {
+          "$ref": "#/components/responses/Unauthorized"
+         },
+         "409": {
+          "description": "The index cannot change rows by id (written before ids, or a store that does not delete yet); nothing was changed",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "413": {
+          "$ref": "#/components/responses/TooLarge"
+         },
+         "503": {
+          "$ref": "#/components/responses/Overloaded"
+         }
+        }
+       },
+       "delete": {
+        "summary": "Delete the rows holding the given ids, in one commit: from then on no search, vote, head or prompt sees them",
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/DeleteDocumentsRequest"
+           }
+          }
+         }
+        },
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/DeleteResponse"
+            }
+           }
+          }
+         },
+         "400": {
+          "$ref": "#/components/responses/BadRequest"
+         },
+         "401": {
+          "$ref": "#/components/responses/Unauthorized"
+         },
+         "409": {
+          "description": "The index cannot delete rows (written before ids, or a store that does not delete yet); nothing was changed",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Error"
+            }
+           }
+          }
+         },
+         "413": {
+          "$ref": "#/components/responses/TooLarge"
+         },
+         "503": {
+          "$ref": "#/components/responses/Overloaded"
+         }
+        }
        }
       }
      },
@@ -644,6 +738,70 @@ package enum OpenAPIDocument {
         },
         "required": [
          "documents"
+        ]
+       },
+       "UpsertResponse": {
+        "type": "object",
+        "properties": {
+         "added": {
+          "type": "integer"
+         },
+         "replaced": {
+          "type": "integer"
+         },
+         "count": {
+          "type": "integer"
+         },
+         "generation": {
+          "type": "integer"
+         }
+        },
+        "required": [
+         "added",
+         "replaced",
+         "count",
+         "generation"
+        ]
+       },
+       "DeleteDocumentsRequest": {
+        "type": "object",
+        "properties": {
+         "ids": {
+          "type": "array",
+          "items": {
+           "type": "string"
+          }
+         }
+        },
+        "required": [
+         "ids"
+        ]
+       },
+       "DeleteResponse": {
+        "type": "object",
+        "properties": {
+         "deleted": {
+          "type": "integer"
+         },
+         "missing": {
+          "type": "array",
+          "description": "Ids asked for that no row holds (not an error)",
+          "items": {
+           "type": "string"
+          }
+         },
+         "count": {
+          "type": "integer"
+         },
+         "generation": {
+          "type": "integer"
+         }
+        },
+        "required": [
+         "deleted",
+         "missing",
+         "count",
+         "generation"
         ]
        },
        "DocumentsResponse": {

@@ -4,11 +4,21 @@ import Dispatch
 
 /// Exact search. Scores a block of queries against a block of base rows with one sgemm, then
 /// folds each tile row into that query's top-k, so memory stays `queryBlock x baseBlock` floats
-/// whatever the base size (never a queries x N matrix).
+/// whatever the base size (never a queries x N matrix). The rows may sit in several segments
+/// (an index folder's appends), numbered on from one to the next; a block never spans two.
 public struct FlatIndex: VectorIndex {
-    public let storage: VectorStorage
-    public var dimension: Int { storage.dimension }
-    public var count: Int { storage.count }
+    /// The rows, segment by segment: row `i` of the index is row `i - bases[s]` of segment `s`.
+    public let segments: [VectorStorage]
+    /// The first row of each segment, `[segments.count + 1]` (the last is `count`).
+    public let bases: [Int]
+    public let dimension: Int
+    public var count: Int { bases[bases.count - 1] }
+
+    /// The one block of rows of a single-segment index (what k-means, the IVF build and tests use).
+    public var storage: VectorStorage {
+        precondition(segments.count == 1, "an index of \(segments.count) segments has no single storage")
+        return segments[0]
+    }
 
     /// Queries scored per sgemm.
     static let queryBlock = 1024
@@ -16,12 +26,60 @@ public struct FlatIndex: VectorIndex {
     static let baseBlock = 4096
 
     public init(storage: VectorStorage) {
-        self.storage = storage
+        self.init(segments: [storage])
+    }
+
+    /// An index over `segments` in order (at least one; all of one dimension).
+    public init(segments: [VectorStorage]) {
+        precondition(!segments.isEmpty && segments.allSatisfy { $0.dimension == segments[0].dimension }, "segments of one dimension")
+        self.segments = segments
+        dimension = segments[0].dimension
+        var bases = [0]
+        for s in segments { bases.append(bases[bases.count - 1] + s.count) }
+        self.bases = bases
     }
 
     /// An in-memory index over `vectors` (`[count x dimension]`, rows already unit length).
     public init(vectors: Matrix) {
-        self.storage = VectorStorage(copying: vectors.storage, count: vectors.rows, dimension: vectors.cols)
+        self.init(storage: VectorStorage(copying: vectors.storage, count: vectors.rows, dimension: vectors.cols))
+    }
+
+    /// Row `i`: `dimension` floats.
+    public func row(_ i: Int) -> UnsafePointer<Float> {
+        let s = segment(of: i)
+        return segments[s].row(i - bases[s])
+    }
+
+    /// The segment holding row `i`.
+    public func segment(of i: Int) -> Int {
+        precondition(i >= 0 && i < count, "row \(i) out of 0..<\(count)")
+        var lo = 0, hi = segments.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if bases[mid] <= i { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    /// Rows `range` as runs of consecutive rows within one segment: (first row, rows, their vectors).
+    func runs(_ range: Range<Int>) -> [(first: Int, count: Int, vectors: UnsafePointer<Float>)] {
+        var out: [(first: Int, count: Int, vectors: UnsafePointer<Float>)] = []
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let s = segment(of: i)
+            let end = min(range.upperBound, bases[s + 1])
+            out.append((i, end - i, segments[s].row(i - bases[s])))
+            i = end
+        }
+        return out
+    }
+
+    /// Every row as one Matrix copy (small indexes, heads' training rows, tests).
+    public func matrix() -> Matrix {
+        var values = [Float]()
+        values.reserveCapacity(count * dimension)
+        for s in segments { values.append(contentsOf: UnsafeBufferPointer(start: s.pointer, count: s.count * s.dimension)) }
+        return Matrix(rows: count, cols: dimension, storage: values)
     }
 
     public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) -> SearchResult {
@@ -50,13 +108,15 @@ public struct FlatIndex: VectorIndex {
             for q0 in stride(from: 0, to: nq, by: qBlock) {
                 let qn = min(qBlock, nq - q0)
                 var heaps = [TopK](repeating: TopK(k: kk), count: qn)
-                for b0 in stride(from: 0, to: count, by: bBlock) {
-                    let bn = min(bBlock, count - b0)
-                    GEMM.multiplyTransposed(m: qn, n: bn, k: dimension,
-                                            a: q + q0 * dimension, b: storage.row(b0), c: tile, ldc: bn)
-                    heaps.withUnsafeMutableBufferPointer { hp in
-                        for r in 0..<qn {
-                            Self.fold(tile + r * bn, count: bn, firstID: b0, allowed: allowed, into: &hp[r])
+                for run in runs(0..<count) {
+                    for b0 in stride(from: 0, to: run.count, by: bBlock) {
+                        let bn = min(bBlock, run.count - b0)
+                        GEMM.multiplyTransposed(m: qn, n: bn, k: dimension,
+                                                a: q + q0 * dimension, b: run.vectors + b0 * dimension, c: tile, ldc: bn)
+                        heaps.withUnsafeMutableBufferPointer { hp in
+                            for r in 0..<qn {
+                                Self.fold(tile + r * bn, count: bn, firstID: run.first + b0, allowed: allowed, into: &hp[r])
+                            }
                         }
                     }
                 }
@@ -100,10 +160,12 @@ public struct FlatIndex: VectorIndex {
                 let bBlock = min(range.count, 16_384)
                 let buf = UnsafeMutablePointer<Float>.allocate(capacity: max(1, bBlock))
                 defer { buf.deallocate() }
-                for b0 in stride(from: range.lowerBound, to: range.upperBound, by: bBlock) {
-                    let bn = min(bBlock, range.upperBound - b0)
-                    VectorKernels.dotRows(storage.row(b0), count: bn, dimension: dimension, query: q, into: buf)
-                    Self.fold(buf, count: bn, firstID: b0, allowed: allowed, into: &heapsBase[part])
+                for run in runs(range) {
+                    for b0 in stride(from: 0, to: run.count, by: bBlock) {
+                        let bn = min(bBlock, run.count - b0)
+                        VectorKernels.dotRows(run.vectors + b0 * dimension, count: bn, dimension: dimension, query: q, into: buf)
+                        Self.fold(buf, count: bn, firstID: run.first + b0, allowed: allowed, into: &heapsBase[part])
+                    }
                 }
             }
         }
@@ -128,7 +190,7 @@ public struct FlatIndex: VectorIndex {
         for qi in 0..<queries.rows {
             var heap = TopK(k: kk)
             for i in 0..<count where allowed?.contains(i) ?? true {
-                let row = storage.row(i)
+                let row = self.row(i)
                 var acc: Float = 0
                 for c in 0..<dimension { acc += queries[qi, c] * row[c] }
                 heap.push(score: acc, id: i)

@@ -19,6 +19,7 @@ public enum StoreError: Error, LocalizedError, Equatable {
     case duplicateID(id: String, row: Int)
     case rowsWithoutIDs(path: String)
     case unsupported(operation: String, store: String)
+    case changedSinceOpened(path: String)
 
     public var errorDescription: String? {
         switch self {
@@ -54,6 +55,8 @@ public enum StoreError: Error, LocalizedError, Equatable {
             return "id \"\(id)\" is already in the index (row \(row))"
         case .rowsWithoutIDs(let p):
             return "\(p) was written by an earlier LocalRAG (format 1: rows without ids), so rows cannot be added, replaced or deleted"
+        case .changedSinceOpened(let p):
+            return "\(p) was changed by another writer since it was opened; open it again and retry"
         case .unsupported(let op, let store):
             return "\(store) does not support \(op) yet"
         }

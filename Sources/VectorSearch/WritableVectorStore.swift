@@ -22,6 +22,9 @@ public protocol WritableVectorStore: VectorStore {
     func reopened() throws -> any WritableVectorStore
     /// Rows deleted and still taking space (an index folder's tombstoned rows until compaction).
     var deletedCount: Int { get }
+    /// Pieces the rows are stored in (an index folder's segments, one per append until
+    /// compaction; 1 for a store that keeps its own layout).
+    var segmentCount: Int { get }
     /// Rewrites the live rows without the deleted ones (derived parts follow: an IVF part's lists
     /// are rebuilt on its trained centroids) and returns the store as committed.
     func compacted() throws -> any WritableVectorStore

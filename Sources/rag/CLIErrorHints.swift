@@ -40,7 +40,7 @@ enum CLIErrorHints {
             case .kindMissing(let k): return k == "head" ? "; run `rag train head`" : "; build it with `rag index build --kind \(k)`"
             case .duplicateID: return "; `rag index upsert` replaces rows by id, `rag index delete --id ID` removes one"
             case .rowsWithoutIDs: return "; \(rebuild) (ids come from --id-column or the file and row)"
-            case .unreadable, .unwritable, .emptyInput, .unsupported: return nil
+            case .unreadable, .unwritable, .emptyInput, .unsupported, .changedSinceOpened: return nil
             }
         case let e as ClassificationError:
             switch e {

@@ -1,22 +1,32 @@
-// CompactionOptions: `--compact-above FRACTION` for the commands that delete rows, and the notes they print after a change.
+// CompactionOptions: `--compact-above FRACTION` and `--compact-segments N` for the commands that change rows, and the notes they print after.
 import ArgumentParser
 import RAG
 
 struct CompactionOptions: ParsableArguments {
     @Option(help: "Compact after the commit when deleted rows pass this fraction of the stored rows (1 or more: never).")
-    var compactAbove: Double = Workspace.defaultCompactionThreshold
+    var compactAbove: Double = CompactionPolicy.standard.deletedFraction
+
+    @Option(help: "Compact after the commit when the index has more segments than this (each append adds one).")
+    var compactSegments: Int = CompactionPolicy.standard.maxSegments
 
     func validate() throws {
         guard compactAbove > 0 else { throw ValidationError("--compact-above must be above 0 (1 or more never compacts)") }
+        guard compactSegments >= 1 else { throw ValidationError("--compact-segments must be at least 1") }
     }
+
+    var policy: CompactionPolicy { CompactionPolicy(deletedFraction: compactAbove, maxSegments: compactSegments) }
 
     /// What happened beside the change: compaction, a head marked stale.
     func printNotes(_ report: Workspace.ChangeReport, workspace: Workspace) {
-        if let c = report.compaction {
-            print("compacted: \(c.rowsBefore) rows stored -> \(c.rowsAfter), \(c.bytesBefore) bytes -> \(c.bytesAfter)")
-        }
+        Self.printCompaction(report.compaction)
         if workspace.snapshot.headIsStale {
             Terminal.printError("note: the stored head was trained before these rows changed; it is retrained on its next use (or run `rag train head`)")
+        }
+    }
+
+    static func printCompaction(_ compaction: Workspace.CompactionReport?) {
+        if let c = compaction {
+            print("compacted: \(c.rowsBefore) rows stored -> \(c.rowsAfter), \(c.bytesBefore) bytes -> \(c.bytesAfter)")
         }
     }
 }

@@ -39,7 +39,7 @@ struct IndexDeleteCommand: ParsableCommand {
             ids += text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
         }
         let workspace = try embedding.workspace(index: index)
-        let report = try workspace.delete(ids: ids, compactAbove: compaction.compactAbove)
+        let report = try workspace.delete(ids: ids, compaction: compaction.policy)
         print("deleted \(report.deleted) row\(report.deleted == 1 ? "" : "s") from \(index.path) (now \(report.count) rows)")
         if !report.missing.isEmpty {
             let shown = report.missing.prefix(5).map { "\"\($0)\"" }.joined(separator: ", ")

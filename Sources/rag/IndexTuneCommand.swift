@@ -59,7 +59,7 @@ struct IndexTuneCommand: ParsableCommand {
             try dataset.forEachBatch(256) { batch in texts.append(contentsOf: batch.prefix(sample - texts.count).map(\.text)) }
             queries = try embedder.embed(texts)
         } else {
-            let picked = IVFIndex.sampleRows(of: store.flat.storage, count: sample, seed: seed)
+            let picked = IVFIndex.sampleRows(of: store.flat, count: sample, seed: seed)
             queries = picked.queries
             excluding = picked.rows
         }

@@ -26,7 +26,7 @@ struct IndexUpsertCommand: ParsableCommand {
         let start = Date()
         let csv = rows.csv
         let progress = ProgressReporter("embedding \(csv)", total: nil)
-        let report = try workspace.upsert(rows.dataset, batchSize: rows.batchSize, compactAbove: compaction.compactAbove,
+        let report = try workspace.upsert(rows.dataset, batchSize: rows.batchSize, compaction: compaction.policy,
                                           progress: progress.update)
         progress.finish()
         print(String(format: "upserted %d rows from %@ into %@: %d replaced, %d added (now %d rows) in %.1f s",

@@ -22,6 +22,7 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("SearchRequest", { try JSONDecoder().decode(SearchRequest.self, from: $0) }),
             ("ClassifyRequest", { try JSONDecoder().decode(ClassifyRequest.self, from: $0) }),
             ("DocumentsRequest", { try JSONDecoder().decode(DocumentsRequest.self, from: $0) }),
+            ("DeleteDocumentsRequest", { try JSONDecoder().decode(DeleteDocumentsRequest.self, from: $0) }),
         ]
         for (name, decode) in decoders {
             let schema = validator.resolve(["$ref": "#/components/schemas/\(name)"])
@@ -61,6 +62,10 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("POST", "/v1/classify", ["texts": ["card"], "method": "head"], 200), ("POST", "/v1/documents", ["documents": [["text": "t", "label": "l"]]], 200),
             ("POST", "/v1/embeddings", ["input": 3], 400), ("POST", "/v1/search", ["query": 3], 400),
             ("POST", "/v1/classify", ["texts": "x"], 400), ("POST", "/v1/documents", ["documents": []], 400),
+            ("PUT", "/v1/documents", ["documents": [["text": "t2", "label": "l", "id": "doc-1"]]], 200),
+            ("PUT", "/v1/documents", ["documents": [["text": "t2"]]], 400),
+            ("POST", "/v1/documents", ["documents": [["text": "t3", "id": "doc-1"]]], 409),
+            ("DELETE", "/v1/documents", ["ids": ["doc-1", "no-such-id"]], 200), ("DELETE", "/v1/documents", ["ids": []], 400),
         ]
         for (method, path, body, status) in calls {
             let r = try await f.request(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) })

@@ -120,7 +120,7 @@ final class ServeProcessTests: XCTestCase {
     func testADamagedIndexRefusesToStartWithTheCLIsMessage() throws {
         let index = try makeIndex()
         let manifest = try Manifest.read(from: index)
-        let vectors = index.appendingPathComponent(manifest.files["vectors"]!.name)
+        let vectors = index.appendingPathComponent(manifest.files[manifest.role("vectors", of: manifest.rowSegments[0])]!.name)
         let handle = try FileHandle(forWritingTo: vectors)
         try handle.truncate(atOffset: 100)
         try handle.close()

@@ -114,6 +114,45 @@ final class ServerRoutesTests: XCTestCase {
         XCTAssertEqual(((quokka.object["neighbours"] as? [[String: Any]])?.first?["label"]) as? String, "quokka")
     }
 
+    /// PUT replaces by id and adds the rest, DELETE hides rows at once; the ids come back in searches.
+    func testDocumentsAreReplacedAndDeletedByID() async throws {
+        let f = try await ServerFixture.start()
+        defer { Task { await f.stop() } }
+        let rows = try await f.get("/healthz").object["rows"] as! Int
+        let put = try await f.request("PUT", "/v1/documents", body: try JSONSerialization.data(withJSONObject: ["documents": [
+            ["text": "my llama ate the bank card", "label": "llama_card", "id": "ticket-1"],
+            ["text": "the llama is fine now", "label": "llama_ok", "id": "ticket-2"],
+        ]]))
+        XCTAssertEqual(put.status, 200, put.text)
+        XCTAssertEqual(put.object["added"] as? Int, 2)
+        XCTAssertEqual(put.object["replaced"] as? Int, 0)
+        let again = try await f.request("PUT", "/v1/documents", body: try JSONSerialization.data(withJSONObject: ["documents": [
+            ["text": "my llama ate the bank card", "label": "llama_card_fixed", "id": "ticket-1"],
+        ]]))
+        XCTAssertEqual(again.object["replaced"] as? Int, 1, again.text)
+        XCTAssertEqual(again.object["count"] as? Int, rows + 2)
+        let hit = try await f.post("/v1/search", ["query": "my llama ate the bank card", "k": 3])
+        let neighbours = try XCTUnwrap(hit.object["neighbours"] as? [[String: Any]])
+        XCTAssertEqual(neighbours.first?["id"] as? String, "ticket-1")
+        XCTAssertEqual(neighbours.first?["label"] as? String, "llama_card_fixed")
+        XCTAssertEqual(neighbours.filter { $0["id"] as? String == "ticket-1" }.count, 1, "one row per id")
+        let deleted = try await f.request("DELETE", "/v1/documents", body: try JSONSerialization.data(withJSONObject: ["ids": ["ticket-1", "nope"]]))
+        XCTAssertEqual(deleted.status, 200, deleted.text)
+        XCTAssertEqual(deleted.object["deleted"] as? Int, 1)
+        XCTAssertEqual(deleted.object["missing"] as? [String], ["nope"])
+        XCTAssertEqual(deleted.object["count"] as? Int, rows + 1)
+        let gone = try await f.post("/v1/search", ["query": "my llama ate the bank card", "k": 5])
+        XCTAssertFalse((gone.object["neighbours"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == "ticket-1" })
+        let duplicate = try await f.post("/v1/documents", ["documents": [["text": "x", "id": "ticket-2"]]])
+        XCTAssertEqual(duplicate.status, 409)
+        XCTAssertEqual((duplicate.object["error"] as? [String: Any])?["code"] as? String, "duplicate_id")
+        let twice = try await f.request("PUT", "/v1/documents", body: try JSONSerialization.data(withJSONObject: ["documents": [
+            ["text": "a", "id": "same"], ["text": "b", "id": "same"],
+        ]]))
+        XCTAssertEqual(twice.status, 400)
+        XCTAssertEqual((twice.object["error"] as? [String: Any])?["param"] as? String, "documents[1].id")
+    }
+
     func testConcurrentRequestsShareEncoderBatches() async throws {
         let f = try await ServerFixture.start()
         defer { Task { await f.stop() } }

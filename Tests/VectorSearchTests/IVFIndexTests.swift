@@ -218,7 +218,7 @@ final class IVFIndexTests: XCTestCase {
     }
 
     func testTunePicksTheSmallestNProbeReachingTheTarget() throws {
-        let (rows, sample) = IVFIndex.sampleRows(of: Self.flat.storage, count: 200)
+        let (rows, sample) = IVFIndex.sampleRows(of: Self.flat, count: 200)
         let tuned = try Self.index.tuneNProbe(queries: sample, exact: Self.flat, targetRecall: 0.95, excluding: rows)
         XCTAssertTrue(tuned.reached)
         XCTAssertGreaterThanOrEqual(tuned.recall, 0.95)

@@ -37,6 +37,11 @@ final class IVFStoreTests: XCTestCase {
         Set(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") })
     }
 
+    /// The role of the first segment's file of `kind`.
+    static func segmentRole(_ store: IndexStore, _ kind: String) -> String {
+        store.manifest.role(kind, of: store.manifest.rowSegments[0])
+    }
+
     func testBuildReopenMappedEqualsInMemory() throws {
         let report = try buildIndex()
         XCTAssertEqual(report.listCount, 16)
@@ -45,11 +50,11 @@ final class IVFStoreTests: XCTestCase {
         XCTAssertTrue(store.hasIVF)
         XCTAssertEqual(store.manifest.kinds, ["flat", "ivf"])
         XCTAssertEqual(store.manifest.settings[IVFIndex.Setting.nlist], "16")
-        for role in [IVFIndex.Role.centroids, IVFIndex.Role.lists, IVFIndex.Role.vectors] {
+        for role in [IVFIndex.Role.centroids, Self.segmentRole(store, IVFIndex.Role.lists), Self.segmentRole(store, IVFIndex.Role.vectors)] {
             XCTAssertNotNil(store.manifest.files[role], role)
         }
-        XCTAssertEqual(store.manifest.files[IVFIndex.Role.vectors]?.bytes, 2_000 * Self.d * 4)
-        XCTAssertEqual(store.manifest.files[IVFIndex.Role.lists]?.bytes, 32 + 8 * 17 + 4 * 2_000)
+        XCTAssertEqual(store.manifest.files[Self.segmentRole(store, IVFIndex.Role.vectors)]?.bytes, 2_000 * Self.d * 4)
+        XCTAssertEqual(store.manifest.files[Self.segmentRole(store, IVFIndex.Role.lists)]?.bytes, 32 + 8 * 17 + 4 * 2_000)
         let ivf = try store.ivf()
         XCTAssertEqual(ivf.defaultNProbe, report.defaultNProbe)
         let inMemory = IVFIndex(quantizer: FlatIndex(vectors: ivf.quantizer.storage.matrix()), vectors: store.flat.storage)
@@ -63,35 +68,54 @@ final class IVFStoreTests: XCTestCase {
         XCTAssertTrue(try IndexStore.verify(folder: folder).allSatisfy(\.ok))
     }
 
-    func testAddAppendsToFlatAndIVFAsOneBuildWithTheSameCentroids() throws {
+    /// An add writes a segment of its own: every stored file is carried as it is (the append costs
+    /// the added rows only), and searches equal one build of all the rows on the same centroids.
+    func testAddAppendsASegmentAndSearchesAsOneBuildWithTheSameCentroids() throws {
         try buildIndex()
         let old = try IndexStore(opening: folder)
         let oldIVF = try old.ivf()
         let oldFiles = try indexFiles()
         let writer = try IndexWriter(updating: old, appendingRows: true)
+        XCTAssertEqual(writer.segmentBase, 2_000)
         try writer.append(Self.rows.rows(2_000..<3_000), documents: Self.documents(2_000..<3_000))
         XCTAssertEqual(try oldIVF.extend(in: writer), 1_000)
         try writer.commit()
 
         let store = try IndexStore(opening: folder)
         XCTAssertEqual(store.count, 3_000)
+        XCTAssertEqual(store.manifest.rowSegments.map(\.rows), [2_000, 1_000])
         let ivf = try store.ivf()
         XCTAssertEqual(ivf.count, 3_000)
-        // The centroids file is carried over, lists and vectors are new; the old generation is gone.
+        XCTAssertEqual(ivf.parts.count, 2)
+        // Every file of the stored segment and the centroids are carried; only the labels file is rewritten.
         let files = try indexFiles()
+        let oldLabels = old.manifest.files["labels"]!.name
+        XCTAssertTrue(oldFiles.subtracting([oldLabels, "manifest.json"]).isSubset(of: files), "stored files are kept")
+        let oldSegment = old.manifest.rowSegments[0]
+        for kind in ["vectors", "rows", "texts", IVFIndex.Role.lists, IVFIndex.Role.vectors] {
+            XCTAssertEqual(store.manifest.files["\(kind)@\(oldSegment.id)"], old.manifest.files[old.manifest.role(kind, of: oldSegment)], kind)
+        }
         XCTAssertEqual(store.manifest.files[IVFIndex.Role.centroids], old.manifest.files[IVFIndex.Role.centroids])
-        XCTAssertTrue(files.isDisjoint(with: oldFiles.subtracting([old.manifest.files[IVFIndex.Role.centroids]!.name, "manifest.json"])))
         // Same as putting all 3,000 rows in the same centroids' lists at once.
         let whole = IVFIndex(quantizer: FlatIndex(vectors: oldIVF.quantizer.storage.matrix()),
-                             vectors: store.flat.storage)
-        XCTAssertEqual(ivf.lists.offsets, whole.lists.offsets)
-        XCTAssertEqual(ivf.lists.allIDs, whole.lists.allIDs)
+                             vectors: VectorStorage(copying: store.flat.matrix().storage, count: 3_000, dimension: store.dimension))
+        // The same rows scored in other sgemm blocks: equal scores to float noise, ids up to ties.
+        func assertSame(_ a: SearchResult, _ b: SearchResult, _ context: String) {
+            XCTAssertEqual(a.scores.count, b.scores.count, context)
+            for (x, y) in zip(a.scores, b.scores) { XCTAssertEqual(x, y, accuracy: 1e-5, context) }
+            XCTAssertLessThanOrEqual(zip(a.ids, b.ids).filter { $0 != $1 }.count, 2, context)
+        }
         for nprobe in [2, 16] {
             let p = SearchParameters(nprobe: nprobe)
-            XCTAssertEqual(ivf.search(Self.queries, k: 10, parameters: p), whole.search(Self.queries, k: 10, parameters: p))
+            assertSame(ivf.search(Self.queries, k: 10, parameters: p), whole.search(Self.queries, k: 10, parameters: p), "batch, nprobe \(nprobe)")
+            assertSame(ivf.search(Self.queries.rows(0..<1), k: 10, parameters: p), whole.search(Self.queries.rows(0..<1), k: 10, parameters: p),
+                       "one query, nprobe \(nprobe)")
         }
+        assertSame(store.flat.search(Self.queries, k: 10), FlatIndex(vectors: store.flat.matrix()).search(Self.queries, k: 10),
+                   "flat search over two segments equals one block")
         XCTAssertEqual(store.documents.document(2_500).text, "row 2500")
-        XCTAssertEqual(store.flat.storage.matrix().rows(0..<2_000), old.flat.storage.matrix())
+        XCTAssertEqual(store.documents.document(2_500).row, 2_500)
+        XCTAssertEqual(store.flat.matrix().rows(0..<2_000), old.flat.matrix())
         XCTAssertTrue(try IndexStore.verify(folder: folder).allSatisfy(\.ok))
     }
 
@@ -116,21 +140,21 @@ final class IVFStoreTests: XCTestCase {
         try buildIndex()
         let store = try IndexStore(opening: folder)
         let ivf = try store.ivf()
-        let (rows, sample) = IVFIndex.sampleRows(of: store.flat.storage, count: 300)
+        let (rows, sample) = IVFIndex.sampleRows(of: store.flat, count: 300)
         let tuned = try ivf.tuneNProbe(queries: sample, exact: store.flat, targetRecall: 0.9, excluding: rows)
         let writer = try IndexWriter(updating: store, appendingRows: false)
         writer.setSetting(IVFIndex.Setting.nprobe, "\(tuned.nprobe)")
         try writer.commit()
         let reopened = try IndexStore(opening: folder)
         XCTAssertEqual(try reopened.ivf().defaultNProbe, tuned.nprobe)
-        XCTAssertEqual(reopened.manifest.files[IVFIndex.Role.lists], store.manifest.files[IVFIndex.Role.lists])
+        XCTAssertEqual(reopened.manifest.files[Self.segmentRole(reopened, IVFIndex.Role.lists)], store.manifest.files[Self.segmentRole(store, IVFIndex.Role.lists)])
         XCTAssertTrue(try IndexStore.verify(folder: folder).allSatisfy(\.ok))
     }
 
     func testDamagedListFileIsCaughtAtOpenAndByVerify() throws {
         try buildIndex(rows: 500, nlist: 8)
         let store = try IndexStore(opening: folder)
-        let entry = store.manifest.files[IVFIndex.Role.lists]!
+        let entry = store.manifest.files[Self.segmentRole(store, IVFIndex.Role.lists)]!
         let url = folder.appendingPathComponent(entry.name)
         let original = try Data(contentsOf: url)
         let idsStart = 32 + 8 * 9
@@ -146,7 +170,7 @@ final class IVFStoreTests: XCTestCase {
                 XCTAssertTrue(reason.contains(expectation), reason)
                 XCTAssertEqual((e as? StoreError)?.errorDescription, "index file \(file) is damaged: \(reason)")
             }
-            XCTAssertEqual(try IndexStore.verify(folder: folder).filter { !$0.ok }.map(\.role), [IVFIndex.Role.lists])
+            XCTAssertEqual(try IndexStore.verify(folder: folder).filter { !$0.ok }.map(\.role), [Self.segmentRole(store, IVFIndex.Role.lists)])
         }
         try original.prefix(original.count - 4).write(to: url)
         XCTAssertThrowsError(try IndexStore(opening: folder).ivf()) { e in

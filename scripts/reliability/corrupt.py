@@ -18,6 +18,12 @@ import argparse, csv as csvmod, hashlib, json, os, random, shutil, subprocess, s
 
 REMEDY = ("rag index build", "rag train head", "--embedder")
 
+
+def role(manifest, kind):
+    """The manifest role of the first segment's file of `kind` (`kind@<id>`, or `kind` without segments)."""
+    segments = manifest.get("segments")
+    return f"{kind}@{segments[0]['id']}" if segments else kind
+
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
@@ -179,12 +185,14 @@ class Matrix:
             "format other": lambda x: x.update(format="faiss-index"),
             "metric l2": lambda x: x.update(metric="l2"),
             "no files key": lambda x: x.pop("files"),
-            "vectors entry dropped": lambda x: x["files"].pop("vectors"),
-            "ivf_lists entry dropped": lambda x: x["files"].pop("ivf_lists"),
+            "vectors entry dropped": lambda x: x["files"].pop(role(x, "vectors")),
+            "ivf_lists entry dropped": lambda x: x["files"].pop(role(x, "ivf_lists")),
             "head entry dropped": lambda x: x["files"].pop("head"),
-            "vectors sha256 changed": lambda x: x["files"]["vectors"].update(sha256="0" * 64),
-            "rows bytes +24": lambda x: x["files"]["rows"].update(bytes=x["files"]["rows"]["bytes"] + 24),
-            "texts name -> ../outside": lambda x: x["files"]["texts"].update(name="../outside.bin"),
+            "vectors sha256 changed": lambda x: x["files"][role(x, "vectors")].update(sha256="0" * 64),
+            "rows bytes +32": lambda x: x["files"][role(x, "rows")].update(bytes=x["files"][role(x, "rows")]["bytes"] + 32),
+            "texts name -> ../outside": lambda x: x["files"][role(x, "texts")].update(name="../outside.bin"),
+            "segment rows +1": lambda x: x["segments"][0].update(rows=x["segments"][0]["rows"] + 1),
+            "segments dropped": lambda x: x.pop("segments"),
             "kinds without flat/ivf": lambda x: x.update(kinds=["head"]),
             "ivf.nprobe 0": lambda x: x["settings"].update({"ivf.nprobe": "0"}),
             "ivf.nprobe 100000": lambda x: x["settings"].update({"ivf.nprobe": "100000"}),

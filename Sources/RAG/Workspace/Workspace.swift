@@ -185,14 +185,17 @@ public final class Workspace: Sendable {
         public var added: Int
         /// Rows in the index now.
         public var count: Int
-        /// The generation committed.
+        /// The generation committed (after compaction, when it ran).
         public var generation: Int
+        /// What automatic compaction did, when the segments passed the policy's count.
+        public var compaction: CompactionReport?
     }
 
     /// Embeds the rows of `dataset` and appends them (an index folder's IVF lists take them too) in one commit.
     @discardableResult
-    public func add(_ dataset: Dataset, batchSize: Int = 256, progress: IndexBuilder.Progress? = nil) throws -> AddReport {
-        try append { write in
+    public func add(_ dataset: Dataset, batchSize: Int = 256, compaction: CompactionPolicy = .standard,
+                    progress: IndexBuilder.Progress? = nil) throws -> AddReport {
+        try append(compaction: compaction) { write in
             try IndexBuilder(embedder: embedder, batchSize: batchSize).embed(dataset, firstRow: write.nextRow, progress: progress) { vectors, docs in
                 try write.append(vectors, documents: docs)
             }
@@ -204,10 +207,10 @@ public final class Workspace: Sendable {
     /// store's last. A text without an id (`ids` nil, or nil at its place) gets `api:<generation>:<i>`
     /// (the generation this commit makes); an id a live row holds is refused (`StoreError.duplicateID`).
     @discardableResult
-    public func add(texts: [String], labels: [String?], ids: [String?]? = nil) throws -> AddReport {
+    public func add(texts: [String], labels: [String?], ids: [String?]? = nil, compaction: CompactionPolicy = .standard) throws -> AddReport {
         precondition(texts.count == labels.count && (ids?.count ?? texts.count) == texts.count, "one label (or nil) and id per text")
         let vectors = try embedder.embed(texts)
-        return try append { write in
+        return try append(compaction: compaction) { write in
             let first = write.nextRow, generation = snapshot.generation + 1
             try write.append(vectors, documents: zip(texts, labels).enumerated().map {
                 Document(row: first + $0.offset, sourceRow: first + $0.offset, text: $0.element.0, label: $0.element.1,
@@ -245,51 +248,71 @@ public final class Workspace: Sendable {
         public var generation: Int
     }
 
-    /// Compaction runs after a write when deleted rows pass this fraction of the stored rows.
-    public static let defaultCompactionThreshold = 0.2
-
     /// Embeds the rows of `dataset` and stores them by id in one commit: a row whose id is stored
     /// replaces it (the old one deleted), the rest are appended. A stored head is marked stale
-    /// when rows were replaced; with `compactAbove`, compaction follows when deleted rows pass it.
+    /// when rows were replaced; compaction follows when `compaction` says it is due.
     @discardableResult
-    public func upsert(_ dataset: Dataset, batchSize: Int = 256, compactAbove: Double? = Workspace.defaultCompactionThreshold,
+    public func upsert(_ dataset: Dataset, batchSize: Int = 256, compaction: CompactionPolicy = .standard,
                        progress: IndexBuilder.Progress? = nil) throws -> ChangeReport {
         var replaced = 0, added = 0
         let committed = try changeRows(appendingRows: true) { write in
             try IndexBuilder(embedder: embedder, batchSize: batchSize).embed(dataset, firstRow: write.nextRow, progress: progress) { vectors, docs in
-                let missing = try write.delete(ids: docs.compactMap(\.id))
-                replaced += docs.count - missing.count
-                added += missing.count
-                try write.append(vectors, documents: docs)
+                let r = try Self.upsert(vectors, docs, into: write)
+                (replaced, added) = (replaced + r.replaced, added + r.added)
             }
             write.parts?.addSource(Manifest.Source(csv: dataset.displayPath, textColumn: dataset.textColumn, labelColumn: dataset.labelColumn))
             return replaced > 0
         }
         return try finish(ChangeReport(added: added, replaced: replaced, deleted: 0, missing: [], count: committed.count,
-                                       generation: committed.generation), compactAbove: compactAbove)
+                                       generation: committed.generation), compaction: compaction)
+    }
+
+    /// Stores labelled texts (embedded now) by id in one commit, as `upsert(_:)` stores a CSV's rows.
+    @discardableResult
+    public func upsert(texts: [String], labels: [String?], ids: [String], compaction: CompactionPolicy = .standard) throws -> ChangeReport {
+        precondition(texts.count == labels.count && ids.count == texts.count, "one label (or nil) and id per text")
+        let vectors = try embedder.embed(texts)
+        var result = (replaced: 0, added: 0)
+        let committed = try changeRows(appendingRows: true) { write in
+            let first = write.nextRow
+            result = try Self.upsert(vectors, texts.indices.map {
+                Document(row: first + $0, sourceRow: first + $0, text: texts[$0], label: labels[$0], id: ids[$0])
+            }, into: write)
+            return result.replaced > 0
+        }
+        return try finish(ChangeReport(added: result.added, replaced: result.replaced, deleted: 0, missing: [], count: committed.count,
+                                       generation: committed.generation), compaction: compaction)
+    }
+
+    /// One batch of an upsert: the live rows holding the batch's ids are deleted, the batch appended.
+    private static func upsert(_ vectors: Matrix, _ docs: [Document], into write: any VectorStoreWrite) throws -> (replaced: Int, added: Int) {
+        let missing = try write.delete(ids: docs.compactMap(\.id))
+        try write.append(vectors, documents: docs)
+        return (docs.count - missing.count, missing.count)
     }
 
     /// Deletes the rows holding `ids` in one commit (no search, vote, head or prompt sees them
     /// from then on); ids no row holds are reported, not an error. A stored head is marked stale.
     @discardableResult
-    public func delete(ids: [String], compactAbove: Double? = Workspace.defaultCompactionThreshold) throws -> ChangeReport {
+    public func delete(ids: [String], compaction: CompactionPolicy = .standard) throws -> ChangeReport {
         var missing: [String] = []
         let committed = try changeRows(appendingRows: false) { write in
             missing = try write.delete(ids: ids)
             return missing.count < ids.count
         }
         return try finish(ChangeReport(added: 0, replaced: 0, deleted: Set(ids).count - Set(missing).count, missing: missing,
-                                       count: committed.count, generation: committed.generation), compactAbove: compactAbove)
+                                       count: committed.count, generation: committed.generation), compaction: compaction)
     }
 
     /// Rewrites the store without its deleted rows (an index folder: disk shrinks by their bytes).
     @discardableResult
     public func compact() throws -> CompactionReport {
         try writing.withLock { _ in
-            try refresh()
-            let before = snapshot.store
-            let bytesBefore = Self.bytesOnDisk(before)
-            let after = try before.compacted()
+            var before = snapshot.store, bytesBefore = 0
+            let after = try freshStore { store in
+                (before, bytesBefore) = (store, Self.bytesOnDisk(store))
+                return try store.compacted()
+            }
             try adopt(after)
             return CompactionReport(rowsBefore: before.count + before.deletedCount, rowsAfter: after.count + after.deletedCount,
                                     bytesBefore: bytesBefore, bytesAfter: Self.bytesOnDisk(after), generation: after.generation)
@@ -304,24 +327,38 @@ public final class Workspace: Sendable {
         }
     }
 
-    private func finish(_ report: ChangeReport, compactAbove: Double?) throws -> ChangeReport {
+    private func finish(_ report: ChangeReport, compaction: CompactionPolicy) throws -> ChangeReport {
         var report = report
-        let store = snapshot.store
-        if let compactAbove, store.deletedCount > 0,
-           Double(store.deletedCount) > compactAbove * Double(store.count + store.deletedCount) {
-            report.compaction = try compact()
-            report.generation = snapshot.generation
+        if let done = try compactIfDue(compaction) {
+            report.compaction = done
+            report.generation = done.generation
         }
         return report
+    }
+
+    /// Compacts when `policy` says the store is due; nil when it is not.
+    private func compactIfDue(_ policy: CompactionPolicy) throws -> CompactionReport? {
+        let store = snapshot.store
+        guard policy.isDue(deleted: store.deletedCount, stored: store.count + store.deletedCount, segments: store.segmentCount) else { return nil }
+        return try compact()
+    }
+
+    /// `start` on the store as committed now: refreshed first, and again (up to three tries) when
+    /// another process commits between the refresh and the write's lock (`changedSinceOpened`).
+    private func freshStore<T>(_ start: (any WritableVectorStore) throws -> T) throws -> T {
+        var tries = 0
+        while true {
+            try refresh()
+            do { return try start(snapshot.store) } catch StoreError.changedSinceOpened where tries < 2 { tries += 1 }
+        }
     }
 
     /// One write changing rows through `body` (which says whether stored rows were deleted),
     /// committed, and the workspace switched to it; a stored head is marked stale when they were.
     private func changeRows(appendingRows: Bool, _ body: (any VectorStoreWrite) throws -> Bool) throws -> any WritableVectorStore {
         try writing.withLock { _ in
-            try refresh()
+            let write = try freshStore { try $0.beginWrite(appendingRows: appendingRows) }
             let before = snapshot
-            let write = try before.store.beginWrite(appendingRows: appendingRows)
             let committed: any WritableVectorStore
             do {
                 if try body(write), before.head != nil || before.headIsStale {
@@ -338,14 +375,20 @@ public final class Workspace: Sendable {
     }
 
     /// One write appending rows through `body`, committed, and the workspace switched to it.
-    private func append(_ body: (any VectorStoreWrite) throws -> Void) throws -> AddReport {
+    private func append(compaction: CompactionPolicy, _ body: (any VectorStoreWrite) throws -> Void) throws -> AddReport {
         var before = 0
         let committed = try changeRows(appendingRows: true) { write in
             before = write.nextRow
             try body(write)
             return false
         }
-        return AddReport(added: committed.count + committed.deletedCount - before, count: committed.count, generation: committed.generation)
+        var report = AddReport(added: committed.count + committed.deletedCount - before, count: committed.count,
+                               generation: committed.generation)
+        if let done = try compactIfDue(compaction) {
+            report.compaction = done
+            report.generation = done.generation
+        }
+        return report
     }
 
     // MARK: Reading
@@ -500,8 +543,7 @@ public final class Workspace: Sendable {
     public func writeParts(_ body: (IndexWriter) throws -> Void) throws {
         guard snapshot.store.keepsParts else { throw ClassificationError.headNeedsFolder(store: location) }
         try writing.withLock { _ in
-            try refresh()
-            let write = try snapshot.store.beginWrite(appendingRows: false)
+            let write = try freshStore { try $0.beginWrite(appendingRows: false) }
             let committed: any WritableVectorStore
             do {
                 guard let parts = write.parts else { preconditionFailure("a store that keeps parts gives a part writer") }

@@ -2,18 +2,21 @@
 import Foundation
 import LinearAlgebra
 
-/// The IVF part is three files of the generation, each listed (size, SHA-256) in the manifest:
+/// The IVF part is the centroids and, for each segment of rows, a list file and the segment's
+/// vectors in list order, each listed (size, SHA-256) in the manifest:
 ///
 /// - `ivf_centroids.<gen>.f32`: `[nlist x d]` little-endian Float32, the unit centroids.
-/// - `ivf_lists.<gen>.bin`: a 32-byte header (magic `LRIVFLST`, u32 version 1, u32 dimension,
-///   u64 nlist, u64 count), then `nlist + 1` u64 entry offsets, then `count` u32 row ids in list order.
-/// - `ivf_vectors.<gen>.f32`: `[count x d]` Float32, the rows' vectors in list order (entry `e`
-///   is row `ids[e]`), so each list is one contiguous sgemm operand.
+/// - `ivf_lists.<gen>.bin` (role `ivf_lists@<segment>`): a 32-byte header (magic `LRIVFLST`, u32
+///   version 1, u32 dimension, u64 nlist, u64 count), then `nlist + 1` u64 entry offsets, then
+///   `count` u32 row ids (the index's row numbers, the segment's own) in list order.
+/// - `ivf_vectors.<gen>.f32` (role `ivf_vectors@<segment>`): `[count x d]` Float32, the
+///   segment's vectors in list order (entry `e` is row `ids[e]`), so each list of a segment is
+///   one contiguous sgemm operand.
 ///
-/// All three are memory-mapped on open. A search touches the centroids, the probed lists' ids and
-/// vectors, and none of the flat `vectors` file, so the pages in RAM for IVF search are about
-/// `4d + 4` bytes per row (+ `4d` per list): the flat file's copy stays on disk unless flat search
-/// or `index add` reads it.
+/// An index without a segment list has one segment and the roles without `@`. All files are
+/// memory-mapped on open. A search touches the centroids, the probed lists' ids and vectors, and
+/// none of the flat `vectors` files, so the pages in RAM for IVF search are about `4d + 4` bytes
+/// per row (+ `4d` per list).
 extension IVFIndex {
     public static let kind = "ivf"
     /// Manifest file roles; all start with `kind`, so `IndexWriter.setKind` drops them together.
@@ -54,17 +57,44 @@ extension IVFIndex {
 
     // MARK: Opening
 
-    /// Maps the IVF part of `store`, checking header, offsets and ids against the manifest. The
-    /// default nprobe is the manifest's `ivf.nprobe` (set by `rag index tune`).
+    /// Maps the IVF part of `store`, checking each segment's lists (header, offsets, and ids that
+    /// cover the segment's rows once each) against the manifest. The default nprobe is the
+    /// manifest's `ivf.nprobe` (set by `rag index tune`).
     public init(store: IndexStore) throws {
         let manifest = store.manifest, folder = store.folder
         guard manifest.kinds.contains(Self.kind) else { throw StoreError.kindMissing(kind: Self.kind) }
-        for role in [Role.centroids, Role.lists, Role.vectors] where manifest.files[role] == nil {
+        let segments = manifest.rowSegments
+        // Rows appended without the part (by a writer that did not extend it) are reported as such.
+        if let missing = segments.firstIndex(where: { manifest.files[manifest.role(Role.lists, of: $0)] == nil }), missing > 0 {
+            throw IVFError.rowCountMismatch(ivf: segments[..<missing].reduce(0) { $0 + $1.rows }, index: manifest.count)
+        }
+        let roles = [Role.centroids] + segments.flatMap { [manifest.role(Role.lists, of: $0), manifest.role(Role.vectors, of: $0)] }
+        for role in roles where manifest.files[role] == nil {
             throw StoreError.badManifest(path: folder.appendingPathComponent(Manifest.fileName).path,
                                          reason: "the ivf part lists no \(role) file")
         }
-        let listsFile = try IndexStore.map(manifest, Role.lists, in: folder)
-        let name = manifest.files[Role.lists]!.name
+        let centroidsFile = try IndexStore.map(manifest, Role.centroids, in: folder)
+        guard centroidsFile.size % (4 * manifest.dimension) == 0, centroidsFile.size > 0 else {
+            throw StoreError.corrupt(file: manifest.files[Role.centroids]!.name, reason: "not a whole number of centroids")
+        }
+        let centroids = try VectorStorage(mapped: centroidsFile, count: centroidsFile.size / (4 * manifest.dimension),
+                                          dimension: manifest.dimension)
+        var parts: [InvertedLists] = [], first = 0
+        for segment in segments {
+            parts.append(try Self.openLists(manifest, segment: segment, rows: first..<(first + segment.rows),
+                                            listCount: centroids.count, in: folder))
+            first += segment.rows
+        }
+        self.init(quantizer: FlatIndex(storage: centroids), parts: parts,
+                  defaultNProbe: manifest.settings[Setting.nprobe].flatMap { Int($0) })
+    }
+
+    /// One segment's lists: `rows` are its rows' numbers in the index.
+    private static func openLists(_ manifest: Manifest, segment: Manifest.Segment, rows: Range<Int>, listCount: Int,
+                                  in folder: URL) throws -> InvertedLists {
+        let role = manifest.role(Role.lists, of: segment)
+        let listsFile = try IndexStore.map(manifest, role, in: folder)
+        let name = manifest.files[role]!.name
         func corrupt(_ reason: String) -> StoreError { .corrupt(file: name, reason: reason) }
         guard listsFile.size >= Self.headerSize,
               (0..<8).allSatisfy({ listsFile.bytes.load(fromByteOffset: $0, as: UInt8.self) == Self.magic[$0] }) else {
@@ -76,9 +106,8 @@ extension IVFIndex {
         let nlist = Int(truncatingIfNeeded: listsFile.load(UInt64.self, at: 16))
         let count = Int(truncatingIfNeeded: listsFile.load(UInt64.self, at: 24))
         guard dimension == manifest.dimension else { throw corrupt("dimension \(dimension), the index has \(manifest.dimension)") }
-        guard count == manifest.count else { throw IVFError.rowCountMismatch(ivf: count, index: manifest.count) }
-        // Compaction can leave fewer rows than lists; the file's size bounds nlist before it sizes anything.
-        guard nlist >= 1, nlist <= listsFile.size / 8, count <= Int(UInt32.max) else { throw corrupt("nlist \(nlist) for \(count) rows") }
+        guard count == rows.count else { throw IVFError.rowCountMismatch(ivf: count, index: rows.count) }
+        guard nlist == listCount, rows.upperBound <= Int(UInt32.max) else { throw corrupt("nlist \(nlist), the centroids are \(listCount)") }
         let idsOffset = Self.headerSize + 8 * (nlist + 1)
         let expected = idsOffset + 4 * count
         guard listsFile.size == expected else { throw StoreError.sizeMismatch(file: name, expected: expected, actual: listsFile.size) }
@@ -89,23 +118,18 @@ extension IVFIndex {
             throw corrupt("list offsets are not increasing from 0 to \(count)")
         }
         let ids = RowIDs(mapped: listsFile, offset: idsOffset, count: count)
-        // Every row exactly once, so a damaged id fails here and not as a wrong answer later.
+        // Every row of the segment exactly once, so a damaged id fails here and not as a wrong answer later.
         var seen = [UInt64](repeating: 0, count: (count + 63) / 64)
         for e in 0..<count {
-            let id = Int(ids.pointer[e])
-            guard id < count, seen[id >> 6] & (1 << UInt64(id & 63)) == 0 else {
-                throw corrupt("entry \(e) holds row id \(id): out of range or repeated")
+            let id = Int(ids.pointer[e]) - rows.lowerBound
+            guard id >= 0, id < count, seen[id >> 6] & (1 << UInt64(id & 63)) == 0 else {
+                throw corrupt("entry \(e) holds row id \(ids.pointer[e]): out of the segment's rows or repeated")
             }
             seen[id >> 6] |= 1 << UInt64(id & 63)
         }
-
-        let centroids = try VectorStorage(mapped: try IndexStore.map(manifest, Role.centroids, in: folder),
-                                          count: nlist, dimension: dimension)
-        let vectors = try VectorStorage(mapped: try IndexStore.map(manifest, Role.vectors, in: folder),
+        let vectors = try VectorStorage(mapped: try IndexStore.map(manifest, manifest.role(Role.vectors, of: segment), in: folder),
                                         count: count, dimension: dimension)
-        self.init(quantizer: FlatIndex(storage: centroids),
-                  lists: InvertedLists(offsets: offsets, rowIDs: ids, vectors: vectors),
-                  defaultNProbe: manifest.settings[Setting.nprobe].flatMap { Int($0) })
+        return InvertedLists(offsets: offsets, rowIDs: ids, vectors: vectors)
     }
 
     // MARK: Writing
@@ -119,6 +143,7 @@ extension IVFIndex {
                              configuration: KMeans.Configuration = trainingConfiguration(),
                              targetRecall: Double? = 0.95) throws -> BuildReport {
         let source = try writer.writtenVectors()
+        precondition(writer.segmentBase == 0, "an IVF part is built on a fresh index's rows")
         guard source.count > 0 else { throw IVFError.noRows }
         let nlist = listCount ?? defaultListCount(rows: source.count)
         let (quantizer, kmeans) = try trainQuantizer(on: source, listCount: nlist, configuration: configuration)
@@ -130,12 +155,12 @@ extension IVFIndex {
         var tuning: TuningResult?
         if let targetRecall {
             // Tune on the list-ordered vectors just written (mapped), so nothing is held twice.
-            let url = writer.fileURL(Role.vectors, "f32")
+            let url = writer.fileURL(Role.vectors, "f32")   // the segment's list-ordered vectors, just written
             let written = IVFIndex(quantizer: quantizer, lists: InvertedLists(
                 offsets: offsets, rowIDs: RowIDs(copying: ids),
                 vectors: try VectorStorage(mapped: try MappedFile(url, expectedSize: ids.count * source.dimension * 4),
                                            count: ids.count, dimension: source.dimension)))
-            let (rows, queries) = sampleRows(of: source, count: buildTuningSample)
+            let (rows, queries) = sampleRows(of: FlatIndex(storage: source), count: buildTuningSample)
             let tuned = try written.tuneNProbe(queries: queries, exact: FlatIndex(storage: source),
                                                targetRecall: targetRecall, excluding: rows)
             nprobe = tuned.nprobe
@@ -153,35 +178,36 @@ extension IVFIndex {
     }
 
     /// `rag index add`: the writer (opened with `IndexWriter(updating:appendingRows: true)` on the
-    /// store `self` came from, then given the new rows) holds rows `0 ..< writer.count`; rows from
-    /// `self.count` on go to the list of their nearest centroid, without retraining. Writes new
-    /// list and vector files; the centroids file is carried over as it is. Returns the rows added.
+    /// store `self` came from, then given the new rows) holds a new segment of rows from
+    /// `self.count` on; they go to the list of their nearest centroid, without retraining, in list
+    /// files of the new segment (the stored segments' lists and the centroids are carried as they
+    /// are). Returns the rows added.
     @discardableResult
     public func extend(in writer: IndexWriter) throws -> Int {
-        let source = try writer.writtenVectors()
-        precondition(source.count >= count && source.dimension == dimension, "the writer holds fewer rows than the IVF part")
-        guard source.count <= Int(UInt32.max) else { throw IVFError.tooManyRows(source.count) }
-        let added = source.count - count
-        let labels = Self.assign(source.row(count), count: added, to: quantizer)
-        let (offsets, ids) = InvertedLists.extendedLayout(offsets: lists.offsets, ids: lists.allIDs, labels: labels, firstRow: count)
-        try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source)
-        return added
+        precondition(writer.segmentBase == count, "the IVF part covers \(count) rows, the new segment starts at \(writer.segmentBase)")
+        return try listSegment(in: writer)
     }
 
-    /// Compaction: every row the writer holds (renumbered) goes to the list of its nearest
-    /// centroid, the centroids kept as trained. Returns the rows listed.
+    /// Compaction: the writer's one segment of (renumbered) rows goes to the lists of their
+    /// nearest centroids, the centroids kept as trained. Returns the rows listed.
     @discardableResult
     public func relist(in writer: IndexWriter) throws -> Int {
+        precondition(writer.segmentBase == 0, "relisting is for a compacted index's one segment")
+        return try listSegment(in: writer)
+    }
+
+    private func listSegment(in writer: IndexWriter) throws -> Int {
         let source = try writer.writtenVectors()
-        guard source.count <= Int(UInt32.max) else { throw IVFError.tooManyRows(source.count) }
+        guard writer.count <= Int(UInt32.max) else { throw IVFError.tooManyRows(writer.count) }
         let labels = Self.assign(source.pointer, count: source.count, to: quantizer)
-        let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: listCount)
+        let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: listCount, firstRow: writer.segmentBase)
         try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source)
         return source.count
     }
 
-    /// Writes the list file and the list-ordered vectors (gathered from `source` by row id), and the
-    /// centroids unless nil (kept from the previous generation).
+    /// Writes the writer's segment's list file and list-ordered vectors (gathered from `source`,
+    /// the segment's rows, by row id less the segment's first row), and the centroids unless nil
+    /// (kept from the previous generation).
     static func writeParts(in writer: IndexWriter, centroids: VectorStorage?, offsets: [Int], ids: [UInt32],
                            source: VectorStorage) throws {
         let d = source.dimension
@@ -190,7 +216,7 @@ extension IVFIndex {
                 try w.write(floats: UnsafeBufferPointer(start: centroids.pointer, count: centroids.count * d))
             }
         }
-        try writer.writePartFile(role: Role.lists, ext: "bin") { w in
+        try writer.writePartFile(role: writer.segmentRole(Role.lists), ext: "bin", name: Role.lists) { w in
             try w.write(magic)
             try w.write(formatVersion)
             try w.write(UInt32(d))
@@ -202,9 +228,9 @@ extension IVFIndex {
             try w.write(header)
             try ids.withUnsafeBytes { try w.write(Array($0)) }
         }
-        try writer.writePartFile(role: Role.vectors, ext: "f32") { w in
+        try writer.writePartFile(role: writer.segmentRole(Role.vectors), ext: "f32", name: Role.vectors) { w in
             for id in ids {
-                try w.write(floats: UnsafeBufferPointer(start: source.row(Int(id)), count: d))
+                try w.write(floats: UnsafeBufferPointer(start: source.row(Int(id) - writer.segmentBase), count: d))
             }
         }
     }

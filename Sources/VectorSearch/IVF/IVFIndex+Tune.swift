@@ -44,14 +44,14 @@ extension IVFIndex {
 
     /// `count` distinct stored rows (seeded) and their vectors, to use as held-out queries with
     /// `excluding` (each query leaves its own row out of both result lists).
-    public static func sampleRows(of storage: VectorStorage, count: Int, seed: UInt64 = 4321) -> (rows: [Int], queries: Matrix) {
+    public static func sampleRows(of index: FlatIndex, count: Int, seed: UInt64 = 4321) -> (rows: [Int], queries: Matrix) {
         var rng = SplitMix64(seed: seed)
-        let n = min(count, storage.count)
-        let rows = KMeans.sample(n, of: storage.count, using: &rng)
-        var m = Matrix(rows: n, cols: storage.dimension)
+        let n = min(count, index.count)
+        let rows = KMeans.sample(n, of: index.count, using: &rng)
+        var m = Matrix(rows: n, cols: index.dimension)
         m.storage.withUnsafeMutableBufferPointer { dst in
             for (j, r) in rows.enumerated() {
-                (dst.baseAddress! + j * storage.dimension).update(from: storage.row(r), count: storage.dimension)
+                (dst.baseAddress! + j * index.dimension).update(from: index.row(r), count: index.dimension)
             }
         }
         return (rows, m)

@@ -9,14 +9,23 @@ import Dispatch
 /// Batch search groups the queries by the lists they probe and scores each list against all of
 /// its queries with one sgemm (faiss scans lists query by query), so each list is read once per
 /// batch. One query takes a lean path: sgemv per probed list.
+///
+/// The lists may come in parts, one per segment of an index folder (rows appended later are
+/// listed in a part of their own, on the same centroids); a probed list is scanned in every part.
 public struct IVFIndex: VectorIndex {
     public let quantizer: FlatIndex
-    public let lists: InvertedLists
+    /// The lists, part by part; row ids are the index's (global) row numbers.
+    public let parts: [InvertedLists]
     /// nprobe when `SearchParameters.nprobe` is nil (the tuned value, from the manifest).
     public let defaultNProbe: Int
 
     public var dimension: Int { quantizer.dimension }
-    public var count: Int { lists.count }
+    public let count: Int
+    /// The lists of a single-part index (built in memory, or a folder of one segment).
+    public var lists: InvertedLists {
+        precondition(parts.count == 1, "an IVF index of \(parts.count) parts has no single list set")
+        return parts[0]
+    }
     public var listCount: Int { quantizer.count }
 
     /// Queries of one list scored per sgemm, and list rows per sgemm: a tile is at most 8 MiB.
@@ -31,10 +40,18 @@ public struct IVFIndex: VectorIndex {
     static let fewQueries = 2
 
     public init(quantizer: FlatIndex, lists: InvertedLists, defaultNProbe: Int? = nil) {
-        precondition(quantizer.count == lists.listCount && quantizer.dimension == lists.dimension,
-                     "quantizer has \(quantizer.count) x \(quantizer.dimension), lists \(lists.listCount) x \(lists.dimension)")
+        self.init(quantizer: quantizer, parts: [lists], defaultNProbe: defaultNProbe)
+    }
+
+    public init(quantizer: FlatIndex, parts: [InvertedLists], defaultNProbe: Int? = nil) {
+        for lists in parts {
+            precondition(quantizer.count == lists.listCount && quantizer.dimension == lists.dimension,
+                         "quantizer has \(quantizer.count) x \(quantizer.dimension), lists \(lists.listCount) x \(lists.dimension)")
+        }
+        precondition(!parts.isEmpty, "at least one part")
         self.quantizer = quantizer
-        self.lists = lists
+        self.parts = parts
+        count = parts.reduce(0) { $0 + $1.count }
         self.defaultNProbe = min(max(1, defaultNProbe ?? Self.defaultNProbe(listCount: quantizer.count)), max(1, quantizer.count))
     }
 
@@ -103,16 +120,18 @@ public struct IVFIndex: VectorIndex {
     /// One query: the SIMD dot-product kernel over each probed list.
     private func scanSingle(_ queries: Matrix, probes: [Int], k: Int, allowed: RowMask?) -> TopK {
         var heap = TopK(k: k)
-        let longest = probes.lazy.filter { $0 >= 0 }.map { self.lists.size(of: $0) }.max() ?? 0
+        let longest = probes.lazy.filter { $0 >= 0 }.map { l in self.parts.map { $0.size(of: l) }.max() ?? 0 }.max() ?? 0
         guard longest > 0 else { return heap }
         let buf = UnsafeMutablePointer<Float>.allocate(capacity: longest)
         defer { buf.deallocate() }
         queries.storage.withUnsafeBufferPointer { q in
             for l in probes where l >= 0 {
-                let n = lists.size(of: l)
-                guard n > 0 else { continue }
-                VectorKernels.dotRows(lists.vectors(of: l), count: n, dimension: dimension, query: q.baseAddress!, into: buf)
-                Self.fold(buf, ids: lists.ids(of: l).baseAddress!, count: n, allowed: allowed, into: &heap)
+                for lists in parts {
+                    let n = lists.size(of: l)
+                    guard n > 0 else { continue }
+                    VectorKernels.dotRows(lists.vectors(of: l), count: n, dimension: dimension, query: q.baseAddress!, into: buf)
+                    Self.fold(buf, ids: lists.ids(of: l).baseAddress!, count: n, allowed: allowed, into: &heap)
+                }
             }
         }
         return heap
@@ -141,7 +160,7 @@ public struct IVFIndex: VectorIndex {
         var work = [Int](repeating: 0, count: nlist)
         var total = 0
         for l in 0..<nlist {
-            work[l] = (start[l + 1] - start[l]) * lists.size(of: l)
+            work[l] = (start[l + 1] - start[l]) * parts.reduce(0) { $0 + $1.size(of: l) }
             total += work[l]
         }
         let workers = total * dimension < Self.parallelWork ? 1 : max(1, min(BLASThreads.count, 8, nlist))
@@ -183,9 +202,11 @@ public struct IVFIndex: VectorIndex {
                            start: [Int], members: UnsafePointer<Int32>, k: Int, allowed: RowMask?) -> [TopK] {
         var heaps = [TopK](repeating: TopK(k: k), count: nq)
         var maxQueries = 0, maxRows = 0
-        for l in range where lists.size(of: l) > 0 {
+        for l in range {
+            let largest = parts.map { $0.size(of: l) }.max() ?? 0
+            guard largest > 0 else { continue }
             maxQueries = max(maxQueries, start[l + 1] - start[l])
-            maxRows = max(maxRows, lists.size(of: l))
+            maxRows = max(maxRows, largest)
         }
         let qn = min(maxQueries, Self.queryChunk), vn = min(maxRows, Self.listChunk)
         guard qn > 0, vn > 0 else { return heaps }
@@ -195,26 +216,28 @@ public struct IVFIndex: VectorIndex {
         defer { block.deallocate(); tile.deallocate() }
         heaps.withUnsafeMutableBufferPointer { hp in
             for l in range {
-                let size = lists.size(of: l)
-                guard size > 0, start[l + 1] > start[l] else { continue }
-                let ids = lists.ids(of: l).baseAddress!
-                let base = lists.vectors(of: l)
-                for q0 in stride(from: start[l], to: start[l + 1], by: qn) {
-                    let m = min(qn, start[l + 1] - q0)
-                    for r in 0..<m { (block + r * d).update(from: queries + Int(members[q0 + r]) * d, count: d) }
-                    for v0 in stride(from: 0, to: size, by: vn) {
-                        let n = min(vn, size - v0)
-                        if m <= Self.fewQueries {
-                            // A list probed by few queries: sgemm would spend more packing the
-                            // list than multiplying; the dot-product kernel streams it once a query.
-                            for r in 0..<m {
-                                VectorKernels.dotRows(base + v0 * d, count: n, dimension: d, query: block + r * d, into: tile + r * n)
+                for lists in parts {
+                    let size = lists.size(of: l)
+                    guard size > 0, start[l + 1] > start[l] else { continue }
+                    let ids = lists.ids(of: l).baseAddress!
+                    let base = lists.vectors(of: l)
+                    for q0 in stride(from: start[l], to: start[l + 1], by: qn) {
+                        let m = min(qn, start[l + 1] - q0)
+                        for r in 0..<m { (block + r * d).update(from: queries + Int(members[q0 + r]) * d, count: d) }
+                        for v0 in stride(from: 0, to: size, by: vn) {
+                            let n = min(vn, size - v0)
+                            if m <= Self.fewQueries {
+                                // A list probed by few queries: sgemm would spend more packing the
+                                // list than multiplying; the dot-product kernel streams it once a query.
+                                for r in 0..<m {
+                                    VectorKernels.dotRows(base + v0 * d, count: n, dimension: d, query: block + r * d, into: tile + r * n)
+                                }
+                            } else {
+                                GEMM.multiplyTransposed(m: m, n: n, k: d, a: block, b: base + v0 * d, c: tile, ldc: n)
                             }
-                        } else {
-                            GEMM.multiplyTransposed(m: m, n: n, k: d, a: block, b: base + v0 * d, c: tile, ldc: n)
-                        }
-                        for r in 0..<m {
-                            Self.fold(tile + r * n, ids: ids + v0, count: n, allowed: allowed, into: &hp[Int(members[q0 + r])])
+                            for r in 0..<m {
+                                Self.fold(tile + r * n, ids: ids + v0, count: n, allowed: allowed, into: &hp[Int(members[q0 + r])])
+                            }
                         }
                     }
                 }

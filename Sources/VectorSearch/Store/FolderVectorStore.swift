@@ -29,6 +29,7 @@ public final class FolderVectorStore: WritableVectorStore {
     /// Live rows.
     public var count: Int { index.liveCount }
     public var deletedCount: Int { index.manifest.deleted ?? 0 }
+    public var segmentCount: Int { index.manifest.rowSegments.count }
     public var dimension: Int { index.dimension }
     public var embedderIdentifier: String { index.manifest.embedder }
     public var labels: [String] { index.documents.labels }
@@ -89,6 +90,7 @@ public final class FolderVectorStore: WritableVectorStore {
             ("embedder", m.embedder),
             ("vectors", "\(m.count) x \(m.dimension), metric \(m.metric)"),
             ("rows", m.deleted.map { "\(count) live, \($0) deleted (until `rag index compact`)" } ?? "\(count)"),
+            ("segments", "\(segmentCount)" + (segmentCount > 1 ? " (one per append; `rag index compact` makes one)" : "")),
             ("labels", "\(labels.count)"),
             ("parts", m.kinds.joined(separator: ", ")),
         ]

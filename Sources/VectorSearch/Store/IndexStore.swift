@@ -23,12 +23,15 @@ public final class IndexStore: Sendable {
         self.folder = folder
         let manifest = try Manifest.read(from: folder)
         self.manifest = manifest
-        for role in ["vectors", "rows", "texts", "labels"] where manifest.files[role] == nil {
+        let segments = manifest.rowSegments
+        let roles = ["labels"] + segments.flatMap { s in ["vectors", "rows", "texts"].map { manifest.role($0, of: s) } }
+        for role in roles where manifest.files[role] == nil {
             throw StoreError.badManifest(path: folder.appendingPathComponent(Manifest.fileName).path,
                                          reason: "no \(role) file listed")
         }
-        let vectorsFile = try Self.map(manifest, "vectors", in: folder)
-        flat = FlatIndex(storage: try VectorStorage(mapped: vectorsFile, count: manifest.count, dimension: manifest.dimension))
+        flat = FlatIndex(segments: try segments.map { s in
+            try VectorStorage(mapped: try Self.map(manifest, manifest.role("vectors", of: s), in: folder), count: s.rows, dimension: manifest.dimension)
+        })
         let labelsFile = try Self.map(manifest, "labels", in: folder)
         let labels: [String]
         do {
@@ -36,9 +39,9 @@ public final class IndexStore: Sendable {
         } catch {
             throw StoreError.corrupt(file: manifest.files["labels"]!.name, reason: "not a JSON list of labels")
         }
-        documents = try DocumentStore(rows: try Self.map(manifest, "rows", in: folder),
-                                      texts: try Self.map(manifest, "texts", in: folder),
-                                      labels: labels, count: manifest.count, hasIDs: manifest.version >= 2)
+        documents = try DocumentStore(segments: try segments.map { s in
+            (try Self.map(manifest, manifest.role("rows", of: s), in: folder), try Self.map(manifest, manifest.role("texts", of: s), in: folder), s.rows)
+        }, labels: labels, hasIDs: manifest.version >= 2)
         live = try Self.liveRows(manifest, in: folder)
     }
 

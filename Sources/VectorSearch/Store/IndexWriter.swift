@@ -7,16 +7,25 @@ import Glibc
 
 /// Writes a new generation of files (`vectors.<gen>.f32`, `rows.<gen>.bin`, ...) beside the
 /// current ones, fsyncs them, then renames a new `manifest.json` over the old one. Until that
-/// rename, readers and a crash see the old index whole; after it, the new one. Files of other
-/// generations are removed after the commit (and at the next write, if a crash left them).
+/// rename, readers and a crash see the old index whole; after it, the new one. Files no manifest
+/// names are removed after the commit (and at the next write, if a crash left them).
+///
+/// Rows go into segments: appended rows are one new segment (named by this generation) beside the
+/// stored ones, which are carried as they are, so an append writes only what it adds. Deletions
+/// are one bitset over all rows. Compaction copies the live rows into one segment.
 public final class IndexWriter {
     public let folder: URL
     public let generation: Int
     public let dimension: Int
     public let embedder: String
+    /// Rows stored once this write commits (deleted ones included).
     public private(set) var count = 0
+    /// Rows stored before the segment this write appends (its first row number).
+    public private(set) var segmentBase = 0
     /// The manifest version written: the current one, or format 1 kept when only parts change.
     private var version = Manifest.currentVersion
+    /// The stored segments carried over (nil: a manifest without a segment list, kept so).
+    private var segments: [Manifest.Segment]?
     /// Rows marked deleted (set bits) among `0 ..< count`; nil while none are.
     private var deleted: RowMask?
     /// The stored rows this write started from (for the id lookup), when it updates an index.
@@ -35,8 +44,10 @@ public final class IndexWriter {
     private var settings: [String: String] = [:]
     private var lock: Int32
     private var committed = false
-    /// Rows copied per step when `rag index add` carries the stored rows into the new generation.
+    /// Rows copied per step when compaction copies the live rows.
     static let copyChunk = 4_096
+    /// Files of one segment: rows, their vectors and texts, and a part's per-segment lists.
+    static let segmentKinds = ["vectors", "rows", "texts", "ivf_lists", "ivf_vectors"]
 
     /// Starts a fresh index in `folder` (created if missing). An existing index there stays
     /// readable until `commit()`; a folder holding something else is refused.
@@ -47,55 +58,78 @@ public final class IndexWriter {
         self.dimension = dimension
         self.generation = (old?.generation ?? 0) + 1
         self.base = nil
+        self.segments = []
         self.lock = try Self.lockFolder(folder)
         try openRowFiles()
     }
 
-    /// Starts the next generation of `store`. With `appendingRows`, the stored rows are copied into
-    /// the new generation and more can be appended (`rag index add`); without, the row files are
-    /// kept as they are and only parts (IVF, head) and deletions change. With `droppingDeleted`
-    /// (compaction), only live rows are copied, renumbered from 0 in order.
+    /// Starts the next generation of `store`. With `appendingRows`, rows can be appended: they
+    /// go into a new segment, the stored ones are carried as they are (`rag index add`, upserts);
+    /// without, the row files are kept and only parts (IVF, head) and deletions change. With
+    /// `droppingDeleted` (compaction), the live rows are copied into one segment, renumbered from
+    /// 0 in order, and per-segment parts are left for the caller to rewrite (IVF: `relist`).
     public init(updating store: IndexStore, appendingRows: Bool, droppingDeleted: Bool = false) throws {
         precondition(appendingRows || !droppingDeleted, "dropping deleted rows copies the rows")
         if appendingRows && !store.documents.hasIDs { throw StoreError.rowsWithoutIDs(path: store.folder.relativePath) }
+        let manifest = store.manifest
         folder = store.folder
-        embedder = store.manifest.embedder
-        dimension = store.manifest.dimension
-        generation = store.manifest.generation + 1
+        embedder = manifest.embedder
+        dimension = manifest.dimension
+        generation = manifest.generation + 1
         base = droppingDeleted ? nil : store
         lock = try Self.lockFolder(store.folder)
-        sources = store.manifest.sources
-        kinds = store.manifest.kinds
-        settings = store.manifest.settings
+        // Under the lock, the store must still be what is committed: a writer that opened it
+        // earlier and committed since would otherwise be overwritten (same generation's names).
+        let current = try? Manifest.read(from: store.folder)
+        guard current?.generation == manifest.generation else {
+            close(lock)
+            lock = -1
+            committed = true   // nothing of this write exists; deinit must not abandon (its generation is committed)
+            throw StoreError.changedSinceOpened(path: store.folder.relativePath)
+        }
+        // What a killed writer left (files the committed manifest does not name) goes now.
+        Self.removeUnreferenced(in: folder, keeping: Set(manifest.files.values.map(\.name)))
+        sources = manifest.sources
+        kinds = manifest.kinds
+        settings = manifest.settings
         labels = store.documents.labels
         for (i, l) in labels.enumerated() { labelIndex[l] = UInt32(i) }
-        if appendingRows {
-            try openRowFiles()
-            // In chunks: materialising every stored text at once held them all in memory beside the mapping.
-            for lo in stride(from: 0, to: store.count, by: Self.copyChunk) {
-                let hi = min(store.count, lo + Self.copyChunk)
-                if droppingDeleted, let live = store.live {
-                    let rows = (lo..<hi).filter { live.contains($0) }
-                    for run in Self.runs(rows) {
-                        try appendNormalized(store.flat.storage.row(run.lowerBound), rows: run.count,
-                                             documents: run.map { store.documents.document($0) })
-                    }
-                } else {
-                    try appendNormalized(store.flat.storage.row(lo), rows: hi - lo,
-                                         documents: (lo..<hi).map { store.documents.document($0) })
-                }
-            }
-            for (role, entry) in store.manifest.files where !["vectors", "rows", "texts", "labels", "deleted"].contains(role) {
+        if droppingDeleted {
+            segments = []
+            for (role, entry) in manifest.files where !role.contains("@") && !Self.segmentKinds.contains(role)
+                && !["labels", "deleted"].contains(role) {
                 carried[role] = entry
             }
-        } else {
-            version = store.manifest.version
-            carried = store.manifest.files
-            carried["labels"] = nil
-            carried["deleted"] = nil
-            count = store.count
+            try openRowFiles()
+            // Chunk by chunk, each within one segment (its vectors contiguous), live runs at a time.
+            for lo in stride(from: 0, to: store.count, by: Self.copyChunk) {
+                for chunk in store.flat.runs(lo..<min(store.count, lo + Self.copyChunk)) {
+                    let live = (chunk.first..<(chunk.first + chunk.count)).filter(store.isLive)
+                    for run in Self.runs(live) {
+                        try appendNormalized(chunk.vectors + (run.lowerBound - chunk.first) * store.dimension, rows: run.count,
+                                             documents: run.map { store.documents.document($0) })
+                    }
+                }
+            }
+            return
         }
-        if !droppingDeleted, let live = store.live {
+        carried = manifest.files
+        carried["labels"] = nil
+        carried["deleted"] = nil
+        count = store.count
+        segments = manifest.segments
+        if appendingRows {
+            if segments == nil {
+                // A single segment under plain roles (written before segment lists): named by its generation from now on.
+                for kind in Self.segmentKinds { carried["\(kind)@\(manifest.generation)"] = carried.removeValue(forKey: kind) }
+                segments = [Manifest.Segment(id: manifest.generation, rows: store.count)]
+            }
+            segmentBase = store.count
+            try openRowFiles()
+        } else {
+            version = manifest.version
+        }
+        if let live = store.live {
             var tombstones = RowMask(count: store.count, allSet: true)
             for i in 0..<store.count where live.contains(i) { tombstones.remove(i) }
             deleted = tombstones
@@ -110,6 +144,9 @@ public final class IndexWriter {
         }
         return out
     }
+
+    /// The manifest role of this write's segment's file of `kind` ("vectors", "ivf_lists", ...).
+    public func segmentRole(_ kind: String) -> String { "\(kind)@\(generation)" }
 
     deinit {
         if !committed { abandon() }
@@ -220,9 +257,10 @@ public final class IndexWriter {
         sources.append(source)
     }
 
-    /// Writes a part's file (`role.<gen>.ext`) through `body` and records it under `role`.
-    public func writePartFile(role: String, ext: String, _ body: (PartFileWriter) throws -> Void) throws {
-        let w = try ChecksummedWriter(fileURL(role, ext))
+    /// Writes a part's file (`<name>.<gen>.ext`, `name` defaulting to the role) through `body`
+    /// and records it under `role`.
+    public func writePartFile(role: String, ext: String, name: String? = nil, _ body: (PartFileWriter) throws -> Void) throws {
+        let w = try ChecksummedWriter(fileURL(name ?? role, ext))
         try body(PartFileWriter(writer: w))
         extra[role] = try w.finish()
         carried[role] = nil
@@ -244,26 +282,38 @@ public final class IndexWriter {
         settings[key] = value
     }
 
-    /// The vectors written so far (the new generation's file, mapped), for parts that train on them.
+    /// The vectors of this write's segment (rows `segmentBase ..< count`, the new file mapped),
+    /// for parts that train on them or list them.
     public func writtenVectors() throws -> VectorStorage {
+        let role = segmentRole("vectors")
         if let vectors {
             let entry = try vectors.finish()
             self.vectors = nil
-            carried["vectors"] = entry
+            carried[role] = entry
         }
-        guard let entry = carried["vectors"] else { preconditionFailure("no vectors file") }
+        guard let entry = carried[role] else { preconditionFailure("this write appends no rows") }
         let file = try MappedFile(folder.appendingPathComponent(entry.name), expectedSize: entry.bytes)
-        return try VectorStorage(mapped: file, count: count, dimension: dimension)
+        return try VectorStorage(mapped: file, count: count - segmentBase, dimension: dimension)
     }
 
     /// Finishes every file, writes and renames the manifest, removes other generations' files.
     @discardableResult
     public func commit() throws -> Manifest {
         var files = carried
-        if let vectors { files["vectors"] = try vectors.finish() }
-        if let rows { files["rows"] = try rows.finish() }
-        if let texts { files["texts"] = try texts.finish() }
+        var appended = false
+        for (kind, writer) in [("vectors", vectors), ("rows", rows), ("texts", texts)] {
+            if let writer { files[segmentRole(kind)] = try writer.finish(); appended = true }
+        }
+        appended = appended || files[segmentRole("vectors")] != nil
         vectors = nil; rows = nil; texts = nil
+        var segmentList = segments
+        // A segment for the appended rows; none for a write that appended nothing (its empty files
+        // go with the other unnamed ones), unless the index would have no segment at all.
+        if appended, count > segmentBase || segmentList?.isEmpty == true {
+            segmentList?.append(Manifest.Segment(id: generation, rows: count - segmentBase))
+        } else if appended {
+            for kind in Self.segmentKinds { files[segmentRole(kind)] = nil; extra[segmentRole(kind)] = nil }
+        }
         let labelsWriter = try ChecksummedWriter(fileURL("labels", "json"))
         try labelsWriter.write(Array(try JSONEncoder().encode(labels)))
         files["labels"] = try labelsWriter.finish()
@@ -278,7 +328,7 @@ public final class IndexWriter {
         }
         files.merge(extra) { $1 }
         let manifest = Manifest(version: version, generation: generation, embedder: embedder, dimension: dimension, count: count,
-                                deleted: deletedRows > 0 ? deletedRows : nil,
+                                deleted: deletedRows > 0 ? deletedRows : nil, segments: segmentList,
                                 kinds: kinds.sorted(), sources: sources, files: files, settings: settings)
         let tmp = folder.appendingPathComponent(".manifest.json.tmp")
         let mw = try ChecksummedWriter(tmp)

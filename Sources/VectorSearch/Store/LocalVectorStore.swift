@@ -30,11 +30,11 @@ public struct LocalVectorStore: VectorStore {
     /// Every live row's vector and label, in row order.
     public func labelledVectors() -> (vectors: Matrix, labels: [String?]) {
         let label = { (i: Int) in self.store.documents.labelIndex(i).map { self.store.documents.labels[$0] } }
-        guard store.live != nil else { return (store.flat.storage.matrix(), (0..<store.count).map(label)) }
+        guard store.live != nil else { return (store.flat.matrix(), (0..<store.count).map(label)) }
         let rows = (0..<store.count).filter(store.isLive)
         var values = [Float]()
         values.reserveCapacity(rows.count * store.dimension)
-        for i in rows { values.append(contentsOf: UnsafeBufferPointer(start: store.flat.storage.row(i), count: store.dimension)) }
+        for i in rows { values.append(contentsOf: UnsafeBufferPointer(start: store.flat.row(i), count: store.dimension)) }
         return (Matrix(rows: rows.count, cols: store.dimension, storage: values), rows.map(label))
     }
 }

@@ -20,6 +20,18 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var sha256: String
     }
 
+    /// One segment of rows: written whole in generation `id` (its files are named with it) and
+    /// never rewritten, only dropped by compaction. Rows number on from segment to segment.
+    public struct Segment: Codable, Sendable, Equatable {
+        public var id: Int
+        public var rows: Int
+
+        public init(id: Int, rows: Int) {
+            self.id = id
+            self.rows = rows
+        }
+    }
+
     /// Where the rows came from.
     public struct Source: Codable, Sendable, Equatable {
         public var csv: String
@@ -45,6 +57,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var count: Int
     /// Rows marked deleted in the `deleted` file (absent: none).
     public var deleted: Int?
+    /// The row segments in row order (absent: one, whose files have the roles "vectors", "rows",
+    /// "texts": how format 1 and a single-segment index wrote them).
+    public var segments: [Segment]?
     public var metric: String
     /// Parts present: "flat" always, "ivf" and "head" when built.
     public var kinds: [String]
@@ -55,10 +70,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var settings: [String: String]
 
     public init(version: Int = Manifest.currentVersion, generation: Int, embedder: String, dimension: Int, count: Int,
-                deleted: Int? = nil, kinds: [String], sources: [Source], files: [String: FileEntry], settings: [String: String] = [:]) {
+                deleted: Int? = nil, segments: [Segment]? = nil, kinds: [String], sources: [Source], files: [String: FileEntry],
+                settings: [String: String] = [:]) {
         self.format = Self.formatName
         self.version = version
         self.deleted = deleted
+        self.segments = segments
         self.generation = generation
         self.created = ISO8601DateFormatter().string(from: Date())
         self.embedder = embedder
@@ -109,7 +126,24 @@ public struct Manifest: Codable, Sendable, Equatable {
         guard manifest.dimension <= maxDimension, manifest.count <= maxCount else {
             throw StoreError.badManifest(path: url.path, reason: "dimension \(manifest.dimension), count \(manifest.count) out of range")
         }
+        if let segments = manifest.segments {
+            // Summed with a bound, so a list of huge counts throws instead of overflowing.
+            var total = 0
+            for s in segments where total <= maxCount { total += (0...maxCount).contains(s.rows) ? s.rows : maxCount + 1 }
+            guard !segments.isEmpty, total == manifest.count, Set(segments.map(\.id)).count == segments.count else {
+                throw StoreError.badManifest(path: url.path, reason: "segments do not add up to the \(manifest.count) rows")
+            }
+        }
         return manifest
+    }
+
+    /// The segments in row order, format 1's single one included.
+    public var rowSegments: [Segment] { segments ?? [Segment(id: generation, rows: count)] }
+
+    /// The manifest role of a segment's file of `kind` ("vectors", "rows", "texts", or a part's
+    /// per-segment file such as "ivf_lists"): `kind@id`, or `kind` alone without a segment list.
+    public func role(_ kind: String, of segment: Segment) -> String {
+        segments == nil ? kind : "\(kind)@\(segment.id)"
     }
 
     /// Encodes with sorted keys, so the same index gives the same bytes (diffable, checksum-stable).
