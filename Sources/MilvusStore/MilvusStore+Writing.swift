@@ -196,6 +196,11 @@ extension MilvusStore {
         return Write(store: self)
     }
 
+    /// Filters are not translated to Milvus expressions yet: refused by name.
+    public func rows(matching filter: FilterExpression) throws -> RowMask { throw FilterError.unsupported(store: "a Milvus collection") }
+
+    public func ids(matching filter: FilterExpression) throws -> [String] { throw FilterError.unsupported(store: "a Milvus collection") }
+
     /// Rows are never deleted here (yet), so there is nothing to compact.
     public var deletedCount: Int { 0 }
     /// Milvus keeps its own segments; to LocalRAG a collection is one.

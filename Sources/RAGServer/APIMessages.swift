@@ -1,6 +1,7 @@
 // APIMessages: the JSON bodies of the routes (requests decoded strictly, responses in OpenAI's and `rag query --json`'s shapes).
 import Foundation
 import RAG
+import VectorSearch
 
 /// `input` of /v1/embeddings: one string or an array of strings.
 package enum TextInput: Decodable {
@@ -37,6 +38,8 @@ package struct SearchRequest: Decodable {
     package var k: Int?
     package var nprobe: Int?
     package var exact: Bool?
+    /// Only rows matching this filter expression (`rag query --where`'s language).
+    package var filter: String?
 }
 
 package struct ClassifyRequest: Decodable {
@@ -64,8 +67,10 @@ struct NeighbourBody: Encodable {
     var score: Float
     var label: String?
     var text: String
+    var metadata: [String: MetadataValue]?
 
     init(_ n: Neighbour) {
+        metadata = n.document.metadata.isEmpty ? nil : n.document.metadata
         id = n.document.id
         row = n.document.sourceRow
         score = n.score

@@ -131,10 +131,16 @@ public struct LocalRAGServer: Sendable {
         let texts = try checked(body.queries ?? [body.query!], field: body.queries == nil ? "query" : "queries")
         let k = try checkedK(body.k)
         if let nprobe = body.nprobe, nprobe < 1 { throw APIError.badField("nprobe", "nprobe must be at least 1") }
-        let options = Workspace.SearchOptions(nprobe: body.nprobe, exact: body.exact ?? false)
-        guard case .neighbours(let results) = try await batcher.submit(.search(k: k, options: options), texts: texts) else {
-            fatalError("batcher answered another kind")
+        let filter: FilterExpression?
+        do { filter = try body.filter.map { try FilterExpression(parsing: $0) } } catch let error as FilterError {
+            throw APIError.badField("filter", error.localizedDescription)
         }
+        let options = Workspace.SearchOptions(nprobe: body.nprobe, exact: body.exact ?? false, filter: filter)
+        let answer: RequestBatcher.Outcome
+        do { answer = try await batcher.submit(.search(k: k, options: options), texts: texts) } catch let error as FilterError {
+            throw APIError.badField("filter", error.localizedDescription)
+        }
+        guard case .neighbours(let results) = answer else { fatalError("batcher answered another kind") }
         let bodies = zip(texts, results).map { SearchResultBody(query: $0, neighbours: $1.map(NeighbourBody.init)) }
         return body.query != nil ? try json(bodies[0]) : try json(SearchResponse(results: bodies))
     }

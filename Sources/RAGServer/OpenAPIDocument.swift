@@ -576,6 +576,10 @@ package enum OpenAPIDocument {
          },
          "exact": {
           "type": "boolean"
+         },
+         "filter": {
+          "type": "string",
+          "description": "Only rows matching this expression (rag query --where): metadata columns, label and id with =, !=, <, <=, >, >=, in [...], is null, and, or, not"
          }
         }
        },
@@ -597,6 +601,11 @@ package enum OpenAPIDocument {
          },
          "text": {
           "type": "string"
+         },
+         "metadata": {
+          "type": "object",
+          "description": "The row's metadata values (absent when it has none)",
+          "additionalProperties": {}
          }
         },
         "required": [

@@ -92,6 +92,9 @@ public struct FlatIndex: VectorIndex {
         guard nq > 0, kk > 0 else { return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores) }
         let allowed = parameters.allowed
         precondition(allowed == nil || allowed!.count == count, "a mask over \(allowed!.count) rows for \(count)")
+        if let allowed, allowed.population * Self.sparseFraction < count {
+            return searchAmong(allowed.members, queries, k: kk)
+        }
 
         queries.storage.withUnsafeBufferPointer { qbuf in
             let q = qbuf.baseAddress!
@@ -124,6 +127,28 @@ public struct FlatIndex: VectorIndex {
             }
         }
         return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
+    }
+
+    /// Below one allowed row in `sparseFraction`, a masked search scores the allowed rows only.
+    static let sparseFraction = 8
+
+    /// The top `k` (the index's `min(k, count)`) among `rows` (ascending): their vectors gathered
+    /// into one block and searched exactly; ties still go to the lower row.
+    private func searchAmong(_ rows: [Int], _ queries: Matrix, k kk: Int) -> SearchResult {
+        var gathered = [Float]()
+        gathered.reserveCapacity(rows.count * dimension)
+        for r in rows { gathered.append(contentsOf: UnsafeBufferPointer(start: row(r), count: dimension)) }
+        let found = FlatIndex(vectors: Matrix(rows: rows.count, cols: dimension, storage: gathered)).search(queries, k: kk)
+        var ids = [Int](repeating: -1, count: queries.rows * kk)
+        var scores = [Float](repeating: -.infinity, count: queries.rows * kk)
+        for q in 0..<queries.rows {
+            for j in 0..<found.k {
+                let id = found.ids[q * found.k + j]
+                ids[q * kk + j] = id >= 0 ? rows[id] : -1
+                scores[q * kk + j] = found.scores[q * found.k + j]
+            }
+        }
+        return SearchResult(queryCount: queries.rows, k: kk, ids: ids, scores: scores)
     }
 
     /// Folds `n` scores of consecutive rows into `heap`. Rows arrive in ascending id order, so a

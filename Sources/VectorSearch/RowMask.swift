@@ -42,6 +42,19 @@ public struct RowMask: Sendable, Equatable {
     /// Rows set.
     public var population: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
+    /// The rows set, ascending.
+    public var members: [Int] {
+        var out: [Int] = []
+        for (i, w) in words.enumerated() where w != 0 {
+            var bits = w
+            while bits != 0 {
+                out.append(i * 64 + bits.trailingZeroBitCount)
+                bits &= bits - 1
+            }
+        }
+        return out
+    }
+
     /// The same rows in a mask over `newCount >= count` rows, the new ones `allSet` or clear.
     public func extended(to newCount: Int, allSet: Bool) -> RowMask {
         precondition(newCount >= count)

@@ -20,6 +20,7 @@ public enum StoreError: Error, LocalizedError, Equatable {
     case rowsWithoutIDs(path: String)
     case unsupported(operation: String, store: String)
     case changedSinceOpened(path: String)
+    case metadataType(column: String, stored: String, given: String)
 
     public var errorDescription: String? {
         switch self {
@@ -55,6 +56,8 @@ public enum StoreError: Error, LocalizedError, Equatable {
             return "id \"\(id)\" is already in the index (row \(row))"
         case .rowsWithoutIDs(let p):
             return "\(p) was written by an earlier LocalRAG (format 1: rows without ids), so rows cannot be added, replaced or deleted"
+        case .metadataType(let c, let stored, let given):
+            return "metadata column \"\(c)\" holds \(stored) values in the index; these rows give it \(given) values"
         case .changedSinceOpened(let p):
             return "\(p) was changed by another writer since it was opened; open it again and retry"
         case .unsupported(let op, let store):

@@ -20,6 +20,11 @@ public protocol WritableVectorStore: VectorStore {
     func committedGeneration() throws -> Int
     /// The store as committed now.
     func reopened() throws -> any WritableVectorStore
+    /// The live rows `filter` matches, as a mask over the store's rows (`FilterError` for a field
+    /// it does not have, a mistyped value, or a store that cannot filter).
+    func rows(matching filter: FilterExpression) throws -> RowMask
+    /// The ids of the live rows `filter` matches.
+    func ids(matching filter: FilterExpression) throws -> [String]
     /// Rows deleted and still taking space (an index folder's tombstoned rows until compaction).
     var deletedCount: Int { get }
     /// Pieces the rows are stored in (an index folder's segments, one per append until

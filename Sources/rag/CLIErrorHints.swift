@@ -41,6 +41,7 @@ enum CLIErrorHints {
             case .duplicateID: return "; `rag index upsert` replaces rows by id, `rag index delete --id ID` removes one"
             case .rowsWithoutIDs: return "; \(rebuild) (ids come from --id-column or the file and row)"
             case .unreadable, .unwritable, .emptyInput, .unsupported, .changedSinceOpened: return nil
+            case .metadataType: return "; declare the type with --metadata-columns NAME:TYPE or rebuild the index"
             }
         case let e as ClassificationError:
             switch e {

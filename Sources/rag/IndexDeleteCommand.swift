@@ -21,12 +21,19 @@ struct IndexDeleteCommand: ParsableCommand {
     @Option(help: "A file of ids to delete, one per line (blank lines skipped).")
     var idsFile: String?
 
+    @OptionGroup var filter: FilterOptions
+
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
     @OptionGroup var compaction: CompactionOptions
 
     func validate() throws {
-        guard !idsGiven.isEmpty || idsFile != nil else { throw ValidationError("give the rows to delete with --id ID or --ids-file FILE") }
+        guard !idsGiven.isEmpty || idsFile != nil || filter.expression != nil else {
+            throw ValidationError("give the rows to delete with --id ID, --ids-file FILE or --where EXPR")
+        }
+        guard filter.expression == nil || (idsGiven.isEmpty && idsFile == nil) else {
+            throw ValidationError("--where deletes the rows it matches; give it alone, without --id or --ids-file")
+        }
     }
 
     func run() throws {
@@ -39,7 +46,8 @@ struct IndexDeleteCommand: ParsableCommand {
             ids += text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
         }
         let workspace = try embedding.workspace(index: index)
-        let report = try workspace.delete(ids: ids, compaction: compaction.policy)
+        let report = try filter.filter().map { try workspace.delete(matching: $0, compaction: compaction.policy) }
+            ?? workspace.delete(ids: ids, compaction: compaction.policy)
         print("deleted \(report.deleted) row\(report.deleted == 1 ? "" : "s") from \(index.path) (now \(report.count) rows)")
         if !report.missing.isEmpty {
             let shown = report.missing.prefix(5).map { "\"\($0)\"" }.joined(separator: ", ")

@@ -1,6 +1,7 @@
 // NeighbourJSON: the JSON shape of query results, shared by `rag query --json` and `--csv`.
 import Foundation
 import RAG
+import VectorSearch
 
 enum NeighbourJSON {
     struct Item: Encodable {
@@ -9,6 +10,8 @@ enum NeighbourJSON {
         var score: Float
         var label: String?
         var text: String
+        /// The row's metadata (left out when it has none).
+        var metadata: [String: MetadataValue]?
     }
 
     struct Result: Encodable {
@@ -27,7 +30,8 @@ enum NeighbourJSON {
     }
 
     static func encode(query: String, row: Int?, _ neighbours: [Neighbour]) throws -> Data {
-        let items = neighbours.map { Item(id: $0.document.id, row: $0.document.sourceRow, score: $0.score, label: $0.document.label, text: $0.document.text) }
+        let items = neighbours.map { Item(id: $0.document.id, row: $0.document.sourceRow, score: $0.score, label: $0.document.label, text: $0.document.text,
+                                           metadata: $0.document.metadata.isEmpty ? nil : $0.document.metadata) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return try encoder.encode(Result(row: row, query: query, neighbours: items))

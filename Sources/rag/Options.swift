@@ -111,18 +111,35 @@ struct RowSourceOptions: ParsableArguments {
                                discussion: "Without it, ids are the file's name and the 0-based data row, e.g. train.csv:0."))
     var idColumn: String?
 
+    @Option(help: ArgumentHelp("Columns kept as metadata with each row, NAME or NAME:TYPE, comma-separated.",
+                               discussion: "Types: string, integer, float, boolean; without one, the narrowest that reads every value. Filter on them with --where."))
+    var metadataColumns: String?
+
     @Option(help: "Rows embedded per batch.")
     var batchSize: Int = 256
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        if let metadataColumns, let problem = MetadataColumn.parseList(metadataColumns).problem {
+            throw ValidationError("--metadata-columns: \(problem)")
+        }
     }
 
     /// The labelled rows to store.
     var dataset: Dataset {
         Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: columns.labelColumn,
-                requireLabels: true, idColumn: idColumn)
+                requireLabels: true, idColumn: idColumn, metadataColumns: metadataColumns.flatMap { MetadataColumn.parseList($0).columns } ?? [])
     }
+}
+
+/// `--where EXPR`: a filter on metadata, label and id.
+struct FilterOptions: ParsableArguments {
+    @Option(name: .customLong("where"), help: ArgumentHelp("Only rows matching EXPR, e.g. 'bucket < 3 and src = \"a\"'.",
+                                                       discussion: "Fields: metadata columns, label, id; =, !=, <, <=, >, >=, in [...], is null, and, or, not, parentheses; strings in double quotes."))
+    var expression: String?
+
+    /// The parsed filter (nil without --where); a syntax error names the character.
+    func filter() throws -> FilterExpression? { try expression.map { try FilterExpression(parsing: $0) } }
 }
 
 /// `--method NAME`: the names come from the library's one list.

@@ -43,6 +43,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "HNSW candidates per query (a --store built with --kind hnsw; default: the larger of -k and 64).")
     var ef: Int?
 
+    @OptionGroup var filter: FilterOptions
     @OptionGroup var columns: CSVOptions
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
@@ -64,7 +65,7 @@ struct QueryCommand: ParsableCommand {
         } else if nprobe != nil && (exact || !knobs.contains(.nprobe)) {
             Terminal.printError("note: --nprobe is ignored: \(exact ? "--exact searches" : "this index has no IVF part, so it searches") every row")
         }
-        let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf, ef: ef)
+        let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf, ef: ef, filter: try filter.filter())
         if let text {
             let neighbours = try workspace.search([text], k: k, options: options)[0]
             if json {

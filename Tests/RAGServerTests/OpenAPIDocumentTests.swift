@@ -66,6 +66,8 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("PUT", "/v1/documents", ["documents": [["text": "t2"]]], 400),
             ("POST", "/v1/documents", ["documents": [["text": "t3", "id": "doc-1"]]], 409),
             ("DELETE", "/v1/documents", ["ids": ["doc-1", "no-such-id"]], 200), ("DELETE", "/v1/documents", ["ids": []], 400),
+            ("POST", "/v1/search", ["query": "card", "k": 2, "filter": "label != \"x\" and id is not null"], 200),
+            ("POST", "/v1/search", ["query": "card", "filter": "nope = 1"], 400), ("POST", "/v1/search", ["query": "card", "filter": "label ="], 400),
         ]
         for (method, path, body, status) in calls {
             let r = try await f.request(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) })

@@ -32,8 +32,8 @@ final class IndexLifecycleCLITests: XCTestCase {
     }
 
     /// The `id`s of `rag query --json`'s neighbours.
-    func neighbourIDs(_ query: String, k: Int = 5) throws -> [String] {
-        let r = try rag(["query", query, "-k", "\(k)", "--json", "--exact"])
+    func neighbourIDs(_ query: String, k: Int = 5, where filter: String? = nil) throws -> [String] {
+        let r = try rag(["query", query, "-k", "\(k)", "--json", "--exact"] + (filter.map { ["--where", $0] } ?? []))
         XCTAssertEqual(r.status, 0, r.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         return (object["neighbours"] as! [[String: Any]]).map { $0["id"] as! String }
@@ -122,6 +122,54 @@ final class IndexLifecycleCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("other").path), "nothing written")
         let none = try rag(["index", "delete"])
         XCTAssertEqual(none.status, 64)
-        XCTAssertTrue(none.stderr.hasPrefix("Error: give the rows to delete with --id ID or --ids-file FILE\n"), none.stderr)
+        XCTAssertTrue(none.stderr.hasPrefix("Error: give the rows to delete with --id ID, --ids-file FILE or --where EXPR\n"), none.stderr)
+    }
+}
+
+extension IndexLifecycleCLITests {
+    func testMetadataColumnsAndWhere() throws {
+        try write("meta.csv", """
+        ticket,text,label_text,src,bucket
+        T1,how do I activate my new card,activate_my_card,web,1
+        T2,"my card has not arrived, it's been a week",card_arrival,app,2
+        T3,what is the exchange rate for euros,exchange_rate,web,
+        T4,activate the card I just got,activate_my_card,app,4
+
+        """)
+        let build = try rag(["index", "build", "--csv", "meta.csv", "--id-column", "ticket", "--metadata-columns", "src,bucket"])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        let query = try rag(["query", "card", "--json", "-k", "5", "--where", #"bucket < 3 and src = "web""#])
+        XCTAssertEqual(query.status, 0, query.stderr)
+        XCTAssertTrue(query.stdout.contains(#""id":"T1","label":"activate_my_card","metadata":{"bucket":1,"src":"web"}"#), query.stdout)
+        XCTAssertEqual(try neighbourIDs("card", k: 5, where: "bucket is null or src = \"app\"").sorted(), ["T2", "T3", "T4"])
+
+        // Bad filters and values: the error names what is wrong; exit 1.
+        let unknown = try rag(["query", "card", "--where", "lang = \"de\""])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertEqual(unknown.stderr, "Error: the filter names \"lang\", which is not a field (fields: \"bucket\", \"id\", \"label\", \"src\")\n")
+        let mistyped = try rag(["query", "card", "--where", "bucket = \"x\""])
+        XCTAssertEqual(mistyped.stderr, "Error: the filter compares bucket (integer) with the string \"x\"\n")
+        let unparsable = try rag(["query", "card", "--where", "bucket <"])
+        XCTAssertEqual(unparsable.stderr, "Error: cannot read the filter \"bucket <\": expected a value (a \"string\", a number, true or false) at character 9\n")
+        try write("bad.csv", "ticket,text,label_text,bucket\nT9,x,y,many\n")
+        let bad = try rag(["index", "add", "--csv", "bad.csv", "--id-column", "ticket", "--metadata-columns", "bucket:integer"])
+        XCTAssertEqual(bad.stderr, "Error: bad.csv:2: the \"bucket\" field \"many\" is not an integer\n")
+        let float = try rag(["index", "add", "--csv", "bad.csv", "--id-column", "ticket", "--metadata-columns", "bucket:float"])
+        XCTAssertEqual(float.stderr, "Error: bad.csv:2: the \"bucket\" field \"many\" is not a float\n")
+        try write("float.csv", "ticket,text,label_text,bucket\nT9,x,y,2.5\n")
+        let widened = try rag(["index", "add", "--csv", "float.csv", "--id-column", "ticket", "--metadata-columns", "bucket"])
+        XCTAssertEqual(widened.status, 1)
+        XCTAssertTrue(widened.stderr.hasPrefix("Error: metadata column \"bucket\" holds integer values in the index; these rows give it float values"), widened.stderr)
+        let reserved = try rag(["index", "add", "--csv", "float.csv", "--metadata-columns", "label"])
+        XCTAssertEqual(reserved.status, 64)
+        XCTAssertTrue(reserved.stderr.hasPrefix("Error: --metadata-columns: \"label\" is a row's own field"), reserved.stderr)
+
+        // Delete by filter: the matching rows go, and a new column arrives with an upsert.
+        let delete = try rag(["index", "delete", "--where", "src = \"app\"", "--compact-above", "1"])
+        XCTAssertEqual(delete.stdout, "deleted 2 rows from index (now 2 rows)\n", delete.stderr)
+        try write("more.csv", "ticket,text,label_text,lang\nT5,my pin is blocked,pin_blocked,en\n")
+        XCTAssertEqual(try rag(["index", "upsert", "--csv", "more.csv", "--id-column", "ticket", "--metadata-columns", "lang"]).status, 0)
+        XCTAssertEqual(try neighbourIDs("pin", k: 5, where: "lang = \"en\""), ["T5"])
+        XCTAssertEqual(try neighbourIDs("card", k: 5, where: "lang is null").sorted(), ["T1", "T3"])
     }
 }

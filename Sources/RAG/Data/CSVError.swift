@@ -12,6 +12,7 @@ public enum CSVError: Error, LocalizedError, Equatable {
     case invalidUTF8(file: String, line: Int)
     case emptyField(file: String, line: Int, column: String)
     case duplicateID(file: String, line: Int, id: String, firstLine: Int)
+    case badValue(file: String, line: Int, column: String, value: String, type: String)
 
     public var errorDescription: String? {
         switch self {
@@ -33,6 +34,9 @@ public enum CSVError: Error, LocalizedError, Equatable {
             return "\(f):\(line): the row is not valid UTF-8 (save the file as UTF-8)"
         case .emptyField(let f, let line, let c):
             return "\(f):\(line): the \"\(c)\" field is empty"
+        case .badValue(let f, let line, let c, let v, let t):
+            let shown = v.count > 40 ? String(v.prefix(40)) + "…" : v
+            return "\(f):\(line): the \"\(c)\" field \"\(shown)\" is not \(t == "integer" ? "an" : "a") \(t)"
         case .duplicateID(let f, let line, let id, let first):
             return "\(f):\(line): id \"\(id)\" appears again (first on line \(first)); ids must be unique"
         }

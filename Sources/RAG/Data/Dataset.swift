@@ -1,5 +1,6 @@
 // Dataset: reads the text and label columns of a CSV, streamed in batches or all at once.
 public import Foundation
+import VectorSearch
 
 /// A CSV file with a text column and an optional label column, chosen by name.
 public struct Dataset: Sendable {
@@ -12,14 +13,17 @@ public struct Dataset: Sendable {
     /// The column holding each row's id (non-empty, unique in the file); nil: ids are derived
     /// from the file's name and the row (`derivedID(row:)`).
     public var idColumn: String?
+    /// Columns kept as typed metadata with each row (`LabelledText.metadata`).
+    public var metadataColumns: [MetadataColumn]
 
     public init(url: URL, textColumn: String = "text", labelColumn: String? = "label_text", requireLabels: Bool = false,
-                idColumn: String? = nil) {
+                idColumn: String? = nil, metadataColumns: [MetadataColumn] = []) {
         self.url = url
         self.textColumn = textColumn
         self.labelColumn = labelColumn
         self.requireLabels = requireLabels
         self.idColumn = idColumn
+        self.metadataColumns = metadataColumns
     }
 
     /// The id of data row `row` (0-based, as pandas numbers them) of a file read without an id
@@ -60,6 +64,11 @@ public struct Dataset: Sendable {
             idIndex = i
         }
         var idLines: [String: Int] = [:]
+        var metadata: [(name: String, index: Int, kind: MetadataValue.Kind)] = []
+        if !metadataColumns.isEmpty {
+            let kinds = try metadataKinds(header: header.fields)
+            for column in metadataColumns { metadata.append((column.name, header.fields.firstIndex(of: column.name)!, kinds[column.name]!)) }
+        }
         var batch: [LabelledText] = []
         batch.reserveCapacity(batchSize)
         var row = 0
@@ -91,7 +100,14 @@ public struct Dataset: Sendable {
             } else {
                 id = derivedID(row: row)
             }
-            batch.append(LabelledText(row: row, line: record.line, text: text, label: label, id: id))
+            var values: [String: MetadataValue] = [:]
+            for m in metadata where !record.fields[m.index].isEmpty {
+                guard let v = MetadataValue(parsing: record.fields[m.index], as: m.kind) else {
+                    throw CSVError.badValue(file: file, line: record.line, column: m.name, value: record.fields[m.index], type: m.kind.rawValue)
+                }
+                values[m.name] = v
+            }
+            batch.append(LabelledText(row: row, line: record.line, text: text, label: label, id: id, metadata: values))
             row += 1
             if batch.count == batchSize {
                 try body(batch)
@@ -100,6 +116,33 @@ public struct Dataset: Sendable {
         }
         if row == 0 { throw CSVError.noRows(file: file) }
         if !batch.isEmpty { try body(batch) }
+    }
+
+    /// Each metadata column's type: declared, or the narrowest that reads all its non-empty values
+    /// (one pass over the file before the rows are read).
+    private func metadataKinds(header: [String]) throws -> [String: MetadataValue.Kind] {
+        var kinds: [String: MetadataValue.Kind] = [:]
+        var undeclared: [(String, Int)] = []
+        for column in metadataColumns {
+            guard let i = header.firstIndex(of: column.name) else {
+                throw CSVError.missingColumn(file: displayPath, column: column.name, available: header)
+            }
+            if let k = column.kind { kinds[column.name] = k } else { undeclared.append((column.name, i)) }
+        }
+        guard !undeclared.isEmpty else { return kinds }
+        var candidates = [Set<MetadataValue.Kind>](repeating: [.boolean, .integer, .float], count: undeclared.count)
+        let reader = try CSVReader(url: url)
+        _ = try wrap { try reader.nextNonBlank() }
+        while let record = try wrap({ try reader.nextNonBlank() }) {
+            guard record.fields.count == header.count else { break }   // the main pass reports it with its line
+            for (c, (_, i)) in undeclared.enumerated() where !candidates[c].isEmpty && !record.fields[i].isEmpty {
+                for k in candidates[c] where MetadataValue(parsing: record.fields[i], as: k) == nil { candidates[c].remove(k) }
+            }
+        }
+        for (c, (name, _)) in undeclared.enumerated() {
+            kinds[name] = [MetadataValue.Kind.boolean, .integer, .float].first(where: candidates[c].contains) ?? .string
+        }
+        return kinds
     }
 
     /// Every row at once (test sets, training sets of modest size).

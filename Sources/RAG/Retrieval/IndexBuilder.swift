@@ -51,7 +51,7 @@ public struct IndexBuilder {
                 let vectors = try embedder.embed(fresh.map(\.text))
                 try sink(vectors, fresh.enumerated().map { i, row in
                     Document(row: firstRow + done + (batch.count - fresh.count) + i, sourceRow: row.row, text: row.text, label: row.label,
-                             id: row.id)
+                             id: row.id, metadata: row.metadata)
                 })
             }
             done += batch.count

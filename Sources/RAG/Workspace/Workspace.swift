@@ -304,6 +304,12 @@ public final class Workspace: Sendable {
                                        count: committed.count, generation: committed.generation), compaction: compaction)
     }
 
+    /// Deletes the live rows `filter` matches, in one commit, as `delete(ids:)` does.
+    @discardableResult
+    public func delete(matching filter: FilterExpression, compaction: CompactionPolicy = .standard) throws -> ChangeReport {
+        try delete(ids: try snapshot.store.ids(matching: filter), compaction: compaction)
+    }
+
     /// Rewrites the store without its deleted rows (an index folder: disk shrinks by their bytes).
     @discardableResult
     public func compact() throws -> CompactionReport {
@@ -406,12 +412,15 @@ public final class Workspace: Sendable {
         public var excludeSelf: Bool
         /// HNSW candidates per query (remote stores with an HNSW index; nil: the store's default).
         public var ef: Int?
+        /// Only rows matching this (`bucket < 3 and src = "a"`): the top k among them, not fewer.
+        public var filter: FilterExpression?
 
-        public init(nprobe: Int? = nil, exact: Bool = false, excludeSelf: Bool = false, ef: Int? = nil) {
+        public init(nprobe: Int? = nil, exact: Bool = false, excludeSelf: Bool = false, ef: Int? = nil, filter: FilterExpression? = nil) {
             self.nprobe = nprobe
             self.exact = exact
             self.excludeSelf = excludeSelf
             self.ef = ef
+            self.filter = filter
         }
     }
 
@@ -424,9 +433,11 @@ public final class Workspace: Sendable {
     /// As `search`, from embeddings already computed.
     /// A remote store searches with its own index (`exact` does not apply; `nprobe` and `ef` pass through).
     public func search(embeddings: Matrix, texts: [String], k: Int, options: SearchOptions = SearchOptions()) throws -> [[Neighbour]] {
-        let retriever = try Retriever(embedder: embedder, store: snapshot.store)
+        let store = snapshot.store
+        let retriever = try Retriever(embedder: embedder, store: store)
+        let allowed = try options.filter.map { try store.rows(matching: $0) }
         return try retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: options.excludeSelf,
-                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef, exact: options.exact))
+                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef, exact: options.exact, allowed: allowed))
     }
 
     /// The chat messages for `text`: the system prompt listing every category of the index, and the

@@ -10,12 +10,15 @@ public struct Document: Sendable, Equatable, Codable {
     public var label: String?
     /// nil only for rows of an index written before rows had ids (format 1), or by a store that keeps none.
     public var id: String?
+    /// The row's metadata values by column (a missing value is left out).
+    public var metadata: [String: MetadataValue]
 
-    public init(row: Int = 0, sourceRow: Int, text: String, label: String?, id: String? = nil) {
+    public init(row: Int = 0, sourceRow: Int, text: String, label: String?, id: String? = nil, metadata: [String: MetadataValue] = [:]) {
         self.row = row
         self.sourceRow = sourceRow
         self.text = text
         self.label = label
         self.id = id
+        self.metadata = metadata
     }
 }

@@ -20,12 +20,15 @@ public final class DocumentStore: Sendable {
     private let recordSize: Int
     /// Each segment's rows and texts files and its rows.
     private let parts: [(rows: MappedFile, texts: MappedFile, count: Int)]
+    /// Each segment's metadata (nil: the segment has none).
+    private let metadata: [SegmentMetadata?]
     /// The first row of each segment, `[parts.count + 1]`.
     private let bases: [Int]
 
-    init(segments: [(rows: MappedFile, texts: MappedFile, count: Int)], labels: [String], hasIDs: Bool) throws {
+    init(segments: [(rows: MappedFile, texts: MappedFile, count: Int)], metadata: [SegmentMetadata?] = [], labels: [String], hasIDs: Bool) throws {
         recordSize = hasIDs ? Self.recordSize : Self.formatOneRecordSize
         parts = segments
+        self.metadata = metadata.isEmpty ? [SegmentMetadata?](repeating: nil, count: segments.count) : metadata
         self.labels = labels
         self.hasIDs = hasIDs
         var bases = [0]
@@ -78,8 +81,17 @@ public final class DocumentStore: Sendable {
         let r = record(p, local)
         let text = String(decoding: UnsafeRawBufferPointer(start: parts[p].texts.bytes + r.offset, count: r.length), as: UTF8.self)
         return Document(row: i, sourceRow: r.sourceRow, text: text, label: r.label == Self.noLabel ? nil : labels[Int(r.label)],
-                        id: id(i))
+                        id: id(i), metadata: metadata[p]?.values(row: local) ?? [:])
     }
+
+    /// Row `i`'s value of metadata column `column`, nil when missing.
+    public func metadataValue(_ column: String, row i: Int) -> MetadataValue? {
+        let (p, local) = locate(i)
+        return metadata[p]?.value(column, row: local)
+    }
+
+    /// Row `i`'s label name, nil when it has none.
+    public func label(_ i: Int) -> String? { labelIndex(i).map { labels[$0] } }
 
     /// The id of row `i`, nil in a format 1 index.
     public func id(_ i: Int) -> String? {

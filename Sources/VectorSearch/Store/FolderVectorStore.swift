@@ -39,9 +39,27 @@ public final class FolderVectorStore: WritableVectorStore {
     /// Exact search always; nprobe when there is an IVF part.
     public var knobs: SearchParameters.Knobs { ivf == nil ? [.exact] : [.exact, .nprobe] }
 
+    /// With a mask (a filter), IVF probes more lists the fewer rows pass (nprobe / selectivity),
+    /// and below one row in `FlatIndex.sparseFraction` the allowed rows are scored exactly.
     public func nearest(_ queries: Matrix, k: Int, parameters: SearchParameters) -> [[ScoredDocument]] {
+        var parameters = parameters
+        if let allowed = parameters.allowed, let ivf, !parameters.exact {
+            let passing = allowed.population
+            if passing * FlatIndex.sparseFraction < index.count {
+                parameters.exact = true
+            } else if passing < count {
+                let scaled = Double(ivf.nprobe(for: parameters)) * Double(max(1, count)) / Double(max(1, passing))
+                parameters.nprobe = min(ivf.listCount, Int(scaled.rounded(.up)))
+            }
+        }
         let search = parameters.exact ? exactSearch : ivfSearch ?? exactSearch
         return search.nearest(queries, k: k, parameters: parameters)
+    }
+
+    public func rows(matching filter: FilterExpression) throws -> RowMask { try index.rows(matching: filter) }
+
+    public func ids(matching filter: FilterExpression) throws -> [String] {
+        try index.rows(matching: filter).members.compactMap { index.documents.id($0) }
     }
 
     public func labelledVectors() -> (vectors: Matrix, labels: [String?]) { exactSearch.labelledVectors() }

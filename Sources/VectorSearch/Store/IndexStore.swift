@@ -39,8 +39,13 @@ public final class IndexStore: Sendable {
         } catch {
             throw StoreError.corrupt(file: manifest.files["labels"]!.name, reason: "not a JSON list of labels")
         }
+        let schema = manifest.metadata ?? [:]
         documents = try DocumentStore(segments: try segments.map { s in
             (try Self.map(manifest, manifest.role("rows", of: s), in: folder), try Self.map(manifest, manifest.role("texts", of: s), in: folder), s.rows)
+        }, metadata: try segments.map { s in
+            let role = manifest.role("meta", of: s)
+            guard manifest.files[role] != nil else { return nil }
+            return try SegmentMetadata(file: try Self.map(manifest, role, in: folder), name: manifest.files[role]!.name, rows: s.rows, schema: schema)
         }, labels: labels, hasIDs: manifest.version >= 2)
         live = try Self.liveRows(manifest, in: folder)
     }
@@ -66,6 +71,28 @@ public final class IndexStore: Sendable {
 
     /// Whether row `i` is live (not deleted).
     public func isLive(_ i: Int) -> Bool { live?.contains(i) ?? true }
+
+    /// The fields a filter can name: the metadata columns, `label`, and `id` (rows with ids).
+    public var filterFields: [String: MetadataValue.Kind] {
+        var fields = manifest.metadata ?? [:]
+        fields["label"] = .string
+        if documents.hasIDs { fields["id"] = .string }
+        return fields
+    }
+
+    /// The live rows `filter` matches (`FilterError` for an unknown field or a mistyped value).
+    public func rows(matching filter: FilterExpression) throws -> RowMask {
+        let documents = self.documents
+        let compiled = try RowFilter(filter, fields: filterFields) { field, row in
+            switch field {
+            case "label": return documents.label(row).map(MetadataValue.string)
+            case "id": return documents.id(row).map(MetadataValue.string)
+            default: return documents.metadataValue(field, row: row)
+            }
+        }
+        let matched = compiled.mask(count: count)
+        return live.map { matched.intersection($0) } ?? matched
+    }
 
     /// Whether the index has an IVF part (`rag index build --kind ivf`).
     public var hasIVF: Bool { manifest.kinds.contains(IVFIndex.kind) }

@@ -47,7 +47,11 @@ public final class IndexWriter {
     /// Rows copied per step when compaction copies the live rows.
     static let copyChunk = 4_096
     /// Files of one segment: rows, their vectors and texts, and a part's per-segment lists.
-    static let segmentKinds = ["vectors", "rows", "texts", "ivf_lists", "ivf_vectors"]
+    static let segmentKinds = ["vectors", "rows", "texts", "meta", "ivf_lists", "ivf_vectors"]
+    /// The metadata columns and types (the stored ones, and any an append brings).
+    public private(set) var metadataSchema: [String: MetadataValue.Kind] = [:]
+    /// The new segment's metadata values by column, one entry per appended row.
+    private var newMetadata: [String: [MetadataValue?]] = [:]
 
     /// Starts a fresh index in `folder` (created if missing). An existing index there stays
     /// readable until `commit()`; a folder holding something else is refused.
@@ -90,6 +94,7 @@ public final class IndexWriter {
         // What a killed writer left (files the committed manifest does not name) goes now.
         Self.removeUnreferenced(in: folder, keeping: Set(manifest.files.values.map(\.name)))
         sources = manifest.sources
+        metadataSchema = manifest.metadata ?? [:]
         kinds = manifest.kinds
         settings = manifest.settings
         labels = store.documents.labels
@@ -194,6 +199,7 @@ public final class IndexWriter {
         guard let vectors, let rows, let texts else {
             preconditionFailure("this writer only adds parts; open it with appendingRows: true")
         }
+        try appendMetadata(documents)
         try vectors.write(floats: UnsafeBufferPointer(start: p, count: n * dimension))
         for doc in documents {
             let utf8 = Array(doc.text.utf8)
@@ -208,6 +214,35 @@ public final class IndexWriter {
             try texts.write(id)
         }
         count += n
+    }
+
+    /// Checks the documents' metadata against the schema (a new column joins it; an integer goes
+    /// into a float column) and records it for the new segment; nothing is recorded on a mismatch.
+    private func appendMetadata(_ documents: [Document]) throws {
+        var schema = metadataSchema
+        for doc in documents {
+            for (column, value) in doc.metadata {
+                if let kind = schema[column] {
+                    guard kind == value.kind || (kind == .float && value.kind == .integer) else {
+                        throw StoreError.metadataType(column: column, stored: kind.rawValue, given: value.kind.rawValue)
+                    }
+                } else {
+                    schema[column] = value.kind
+                }
+            }
+        }
+        let before = count - segmentBase
+        for column in schema.keys where newMetadata[column] == nil && documents.contains(where: { $0.metadata[column] != nil }) {
+            newMetadata[column] = [MetadataValue?](repeating: nil, count: before)
+        }
+        metadataSchema = schema
+        for column in newMetadata.keys {
+            newMetadata[column]!.append(contentsOf: documents.map { doc in
+                guard let v = doc.metadata[column] else { return nil }
+                if schema[column] == .float, case .integer(let i) = v { return .float(Double(i)) }
+                return v
+            })
+        }
     }
 
     /// The live row holding `id` (stored, or appended by this write), nil when none does.
@@ -299,6 +334,9 @@ public final class IndexWriter {
     /// Finishes every file, writes and renames the manifest, removes other generations' files.
     @discardableResult
     public func commit() throws -> Manifest {
+        if !newMetadata.isEmpty, vectors != nil || carried[segmentRole("vectors")] != nil {
+            try writePartFile(role: segmentRole("meta"), ext: "json", name: "meta") { try $0.write(try SegmentMetadata.encode(newMetadata)) }
+        }
         var files = carried
         var appended = false
         for (kind, writer) in [("vectors", vectors), ("rows", rows), ("texts", texts)] {
@@ -329,6 +367,7 @@ public final class IndexWriter {
         files.merge(extra) { $1 }
         let manifest = Manifest(version: version, generation: generation, embedder: embedder, dimension: dimension, count: count,
                                 deleted: deletedRows > 0 ? deletedRows : nil, segments: segmentList,
+                                metadata: metadataSchema.isEmpty ? nil : metadataSchema,
                                 kinds: kinds.sorted(), sources: sources, files: files, settings: settings)
         let tmp = folder.appendingPathComponent(".manifest.json.tmp")
         let mw = try ChecksummedWriter(tmp)

@@ -60,6 +60,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// The row segments in row order (absent: one, whose files have the roles "vectors", "rows",
     /// "texts": how format 1 and a single-segment index wrote them).
     public var segments: [Segment]?
+    /// The metadata columns and their types (absent: none). A segment's values are in its
+    /// `meta@<id>` file; a segment without one (or without a column) has nulls there.
+    public var metadata: [String: MetadataValue.Kind]?
     public var metric: String
     /// Parts present: "flat" always, "ivf" and "head" when built.
     public var kinds: [String]
@@ -70,8 +73,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var settings: [String: String]
 
     public init(version: Int = Manifest.currentVersion, generation: Int, embedder: String, dimension: Int, count: Int,
-                deleted: Int? = nil, segments: [Segment]? = nil, kinds: [String], sources: [Source], files: [String: FileEntry],
-                settings: [String: String] = [:]) {
+                deleted: Int? = nil, segments: [Segment]? = nil, metadata: [String: MetadataValue.Kind]? = nil,
+                kinds: [String], sources: [Source], files: [String: FileEntry], settings: [String: String] = [:]) {
+        self.metadata = metadata
         self.format = Self.formatName
         self.version = version
         self.deleted = deleted

@@ -1,5 +1,5 @@
 // Fuzz: one libFuzzer entry point for six targets, chosen by $LOCALRAG_FUZZ_TARGET
-// (csv, tokenizer, safetensors, manifest, normalize, modelfolder). Errors thrown are fine; a trap, a sanitizer
+// (csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter). Errors thrown are fine; a trap, a sanitizer
 // report or a timeout is a finding.
 import Foundation
 import RAG
@@ -8,11 +8,11 @@ import VectorSearch
 import LabelNormalizerSource
 import FuzzMain
 
-enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder }
+enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter }
 
 let target: Target = {
     guard let name = ProcessInfo.processInfo.environment["LOCALRAG_FUZZ_TARGET"], let t = Target(rawValue: name) else {
-        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize or modelfolder")
+        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize, modelfolder or filter")
     }
     return t
 }()
@@ -36,6 +36,12 @@ let normalizer = LabelNormalizer(categories: [
     "qa_stock", "declined_card_payment", "verify_top_up", "topping_up_by_card", "Refund_not_showing_up",
     "é_accent", "label", "category: x", "",
 ])
+
+let filterFields: [String: MetadataValue.Kind] = ["n": .integer, "x": .float, "s": .string, "b": .boolean, "label": .string]
+let filterRows: [[String: MetadataValue?]] = (0..<8).map { i in
+    ["n": i % 3 == 0 ? nil : .integer(Int64(i) - 4), "x": .float(Double(i) * 0.5 - 1), "s": i % 4 == 0 ? nil : .string(["", "a", "b\"c", "é"][i % 4]),
+     "b": .boolean(i % 2 == 0), "label": .string("l\(i)")]
+}
 
 /// Inputs that reach the two SafeTensors traps found on 27 Nov 2026 (RELIABILITY.md) are skipped
 /// unless LOCALRAG_FUZZ_SKIP_KNOWN=0, so a run can look for other bugs. Remove once they are fixed.
@@ -121,6 +127,17 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
                              maxPositionEmbeddings: 64, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: "gelu")
         if let read = try? SentenceTransformerFolder(reading: folder, config: config) {
             precondition(read.maxSequenceLength >= 2 && read.maxSequenceLength <= config.maxPositionEmbeddings, "accepted a length out of range")
+        }
+    case .filter:
+        // The expression parsed, checked against four typed fields, and run over eight rows (some nulls).
+        let text = String(decoding: data, as: UTF8.self)
+        if let expression = try? FilterExpression(parsing: text),
+           let filter = try? RowFilter(expression, fields: filterFields, value: { field, row in filterRows[row][field] ?? nil }) {
+            let mask = filter.mask(count: filterRows.count)
+            precondition(mask.population <= filterRows.count && mask.members.allSatisfy(filter.matches), "mask and matches disagree")
+            // `not` inverts exactly: two-valued logic, nulls included.
+            let negated = try! RowFilter(.not(expression), fields: filterFields, value: { field, row in filterRows[row][field] ?? nil })
+            precondition((0..<filterRows.count).allSatisfy { filter.matches($0) != negated.matches($0) }, "not is not the complement")
         }
     case .normalize:
         let text = String(decoding: data, as: UTF8.self)
