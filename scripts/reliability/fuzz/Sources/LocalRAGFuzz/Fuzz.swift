@@ -38,9 +38,15 @@ let normalizer = LabelNormalizer(categories: [
 ])
 
 let filterFields: [String: MetadataValue.Kind] = ["n": .integer, "x": .float, "s": .string, "b": .boolean, "label": .string]
-let filterRows: [[String: MetadataValue?]] = (0..<8).map { i in
-    ["n": i % 3 == 0 ? nil : .integer(Int64(i) - 4), "x": .float(Double(i) * 0.5 - 1), "s": i % 4 == 0 ? nil : .string(["", "a", "b\"c", "é"][i % 4]),
-     "b": .boolean(i % 2 == 0), "label": .string("l\(i)")]
+let filterRows: [[String: MetadataValue?]] = (0..<8).map { (i: Int) -> [String: MetadataValue?] in
+    var row: [String: MetadataValue?] = [:]
+    row["n"] = i % 3 == 0 ? nil : MetadataValue.integer(Int64(i) - 4)
+    row["x"] = MetadataValue.float(Double(i) * 0.5 - 1)
+    let strings = ["", "a", "b\"c", "é"]
+    row["s"] = i % 4 == 0 ? nil : MetadataValue.string(strings[i % 4])
+    row["b"] = MetadataValue.boolean(i % 2 == 0)
+    row["label"] = MetadataValue.string("l\(i)")
+    return row
 }
 
 /// Inputs that reach the two SafeTensors traps found on 27 Nov 2026 (RELIABILITY.md) are skipped
