@@ -19,7 +19,12 @@ import argparse, csv as csvmod, hashlib, json, os, random, shutil, subprocess, s
 REMEDY = ("rag index build", "rag train head", "--embedder")
 
 
-def role(manifest, kind):
+
+def manifest_key(manifest, kind):
+    """The manifest's key for a file the cases name by kind ("rows" is "rows@<id>" in a segmented index)."""
+    return next((k for k in manifest["files"] if k.split("@")[0] == kind), kind)
+
+def segment_role(manifest, kind):
     """The manifest role of the first segment's file of `kind` (`kind@<id>`, or `kind` without segments)."""
     segments = manifest.get("segments")
     return f"{kind}@{segments[0]['id']}" if segments else kind
@@ -44,7 +49,9 @@ class Matrix:
                 r = run([rag, *cmd])
                 assert r.returncode == 0, r.stderr
         self.manifest = json.load(open(os.path.join(self.pristine, "manifest.json")))
-        self.files = {role: e["name"] for role, e in self.manifest["files"].items()}
+        # A one-segment index lists its segment's files as "rows@<id>" ...: the cases name them "rows".
+        self.files = {role.split("@")[0]: e["name"] for role, e in self.manifest["files"].items()}
+        self.sizes = {role.split("@")[0]: e["bytes"] for role, e in self.manifest["files"].items()}
 
     # -- checks ---------------------------------------------------------------------------------
     def probe(self):
@@ -128,8 +135,8 @@ class Matrix:
             p = self.path(d, role)
             data = open(p, "rb").read()
             def fix(m):
-                m["files"][role]["bytes"] = len(data)
-                m["files"][role]["sha256"] = hashlib.sha256(data).hexdigest()
+                m["files"][manifest_key(m, role)]["bytes"] = len(data)
+                m["files"][manifest_key(m, role)]["sha256"] = hashlib.sha256(data).hexdigest()
             self.edit_manifest(fix)(d)
         return f
 
@@ -149,7 +156,7 @@ class Matrix:
     def run_all(self, flips):
         roles = sorted(self.files)
         for role in roles:
-            size = self.manifest["files"][role]["bytes"]
+            size = self.sizes[role]
             offsets = sorted({0, size - 1, *[self.rng.randrange(size) for _ in range(flips)]})
             for off in offsets:
                 self.case("flip", f"{role} byte {off}/{size}", self.flip(role, off))
@@ -168,7 +175,8 @@ class Matrix:
         # The manifest itself.
         m = self.manifest
         edits = {
-            "version 2": lambda x: x.update(version=2),
+            "version 3": lambda x: x.update(version=3),
+            "version 1 (rows of 24 bytes)": lambda x: x.update(version=1),
             "version 0": lambda x: x.update(version=0),
             "version \"1\" (string)": lambda x: x.update(version="1"),
             f"dimension {m['dimension'] - 1}": lambda x: x.update(dimension=m["dimension"] - 1),
@@ -185,12 +193,12 @@ class Matrix:
             "format other": lambda x: x.update(format="faiss-index"),
             "metric l2": lambda x: x.update(metric="l2"),
             "no files key": lambda x: x.pop("files"),
-            "vectors entry dropped": lambda x: x["files"].pop(role(x, "vectors")),
-            "ivf_lists entry dropped": lambda x: x["files"].pop(role(x, "ivf_lists")),
+            "vectors entry dropped": lambda x: x["files"].pop(segment_role(x, "vectors")),
+            "ivf_lists entry dropped": lambda x: x["files"].pop(segment_role(x, "ivf_lists")),
             "head entry dropped": lambda x: x["files"].pop("head"),
-            "vectors sha256 changed": lambda x: x["files"][role(x, "vectors")].update(sha256="0" * 64),
-            "rows bytes +32": lambda x: x["files"][role(x, "rows")].update(bytes=x["files"][role(x, "rows")]["bytes"] + 32),
-            "texts name -> ../outside": lambda x: x["files"][role(x, "texts")].update(name="../outside.bin"),
+            "vectors sha256 changed": lambda x: x["files"][segment_role(x, "vectors")].update(sha256="0" * 64),
+            "rows bytes +32": lambda x: x["files"][segment_role(x, "rows")].update(bytes=x["files"][segment_role(x, "rows")]["bytes"] + 32),
+            "texts name -> ../outside": lambda x: x["files"][segment_role(x, "texts")].update(name="../outside.bin"),
             "segment rows +1": lambda x: x["segments"][0].update(rows=x["segments"][0]["rows"] + 1),
             "segments dropped": lambda x: x.pop("segments"),
             "kinds without flat/ivf": lambda x: x.update(kinds=["head"]),
@@ -213,11 +221,12 @@ class Matrix:
         count, dim = m["count"], m["dimension"]
         nlist = int(m["settings"].get("ivf.nlist", "1"))
         re = {
-            "rows: row 5 text offset past end": ("rows", self.poke_u64("rows", 5 * 24, 1 << 40)),
-            "rows: row 7 offset 2^63 (negative)": ("rows", self.poke_u64("rows", 7 * 24, 1 << 63)),
-            "rows: row 9 length 0xFFFFFFFF": ("rows", self.poke_u32("rows", 9 * 24 + 8, 0xFFFFFFFF)),
-            "rows: row 11 label 999999": ("rows", self.poke_u32("rows", 11 * 24 + 12, 999999)),
-            "rows: one row short": ("rows", self.truncate("rows", (count - 1) * 24)),
+            "rows: row 5 text offset past end": ("rows", self.poke_u64("rows", 5 * 32, 1 << 40)),
+            "rows: row 7 offset 2^63 (negative)": ("rows", self.poke_u64("rows", 7 * 32, 1 << 63)),
+            "rows: row 9 length 0xFFFFFFFF": ("rows", self.poke_u32("rows", 9 * 32 + 8, 0xFFFFFFFF)),
+            "rows: row 13 id length 2^31": ("rows", self.poke_u32("rows", 13 * 32 + 24, 1 << 31)),
+            "rows: row 11 label 999999": ("rows", self.poke_u32("rows", 11 * 32 + 12, 999999)),
+            "rows: one row short": ("rows", self.truncate("rows", (count - 1) * 32)),
             "labels: not JSON": ("labels", self.truncate("labels", 3)),
             "labels: empty list": ("labels", lambda d: open(self.path(d, "labels"), "w").write("[]")),
             "texts: invalid UTF-8": ("texts", self.flip("texts", 0)),
