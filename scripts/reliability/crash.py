@@ -58,10 +58,11 @@ class Harness:
         self.csv_upsert = os.path.join(work, "upsert", "base.csv")
         li = header.index("label_text")
         relabelled = [r[:li] + [r[li] + "_v2"] + r[li + 1:] for r in body[:1000]]
+        # Each written file carries a metadata column, so segments' metadata files are written and killed too.
         for path, rows in [(self.csv_old, body[:1000]), (self.csv_base, body[:half]), (self.csv_more, body[half:]),
                            (self.csv_upsert, relabelled + body[1000:half + 500])]:
             with open(path, "w", newline="") as f:
-                csvmod.writer(f).writerows([header, *rows])
+                csvmod.writer(f).writerows([header + ["bucket"], *[r + [str(i % 10)] for i, r in enumerate(rows)]])
         # `delete`: 1,000 of the base's ids (every third row).
         self.ids_delete = os.path.join(work, "delete-ids.txt")
         self.deleted_ids = {f"base.csv:{i}" for i in range(0, 3000, 3)}
@@ -74,7 +75,8 @@ class Harness:
     def pristine(self, name, csv, kind, then=None):
         folder = os.path.join(self.work, "pristine-" + name)
         if not os.path.exists(os.path.join(folder, "manifest.json")):
-            r = run(self.rag_cmd("index", "build", "--csv", csv, "--kind", kind, "--embedder", "hashing", "--index", folder))
+            r = run(self.rag_cmd("index", "build", "--csv", csv, "--kind", kind, "--embedder", "hashing", "--metadata-columns", "bucket",
+                                 "--index", folder))
             assert r.returncode == 0, r.stderr
             if then:   # e.g. deletions for `compact` to remove
                 r = run(self.rag_cmd(*[a.replace("{DIR}", folder) for a in then]))
@@ -200,9 +202,9 @@ def main():
     work = a.work or tempfile.mkdtemp(prefix="rag-crash-")
     h = Harness(rag, work, os.path.abspath(a.csv), a.seed)
     build = ["index", "build", "--csv", h.csv_full, "--kind", "ivf", "--embedder", "hashing", "--index", "{DIR}"]
-    add = ["index", "add", "--csv", h.csv_more, "--index", "{DIR}"]
+    add = ["index", "add", "--csv", h.csv_more, "--metadata-columns", "bucket", "--index", "{DIR}"]
     # One commit each (--compact-above 1: no compaction after), so old-or-new is the whole check.
-    upsert = ["index", "upsert", "--csv", h.csv_upsert, "--compact-above", "1", "--index", "{DIR}"]
+    upsert = ["index", "upsert", "--csv", h.csv_upsert, "--metadata-columns", "bucket", "--compact-above", "1", "--index", "{DIR}"]
     delete = ["index", "delete", "--ids-file", h.ids_delete, "--compact-above", "1", "--index", "{DIR}"]
     compact = ["index", "compact", "--index", "{DIR}"]
     changes = [("upsert", upsert, None), ("delete", delete, None), ("compact", compact, delete)]
