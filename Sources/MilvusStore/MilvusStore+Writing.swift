@@ -205,6 +205,8 @@ extension MilvusStore {
     public var deletedCount: Int { 0 }
     /// Milvus keeps its own segments; to LocalRAG a collection is one.
     public var segmentCount: Int { 1 }
+    /// The collection's bytes are the server's, not on this machine's disk.
+    public var bytesOnDisk: Int { 0 }
 
     public func compacted() throws -> any WritableVectorStore {
         throw StoreError.unsupported(operation: "compaction (`rag index compact`)", store: "a Milvus collection")

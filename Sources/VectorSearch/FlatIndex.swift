@@ -9,10 +9,10 @@ import Dispatch
 public struct FlatIndex: VectorIndex {
     /// The rows, segment by segment: row `i` of the index is row `i - bases[s]` of segment `s`.
     public let segments: [VectorStorage]
-    /// The first row of each segment, `[segments.count + 1]` (the last is `count`).
-    public let bases: [Int]
+    /// Where each segment's rows start.
+    let bases: SegmentBases
     public let dimension: Int
-    public var count: Int { bases[bases.count - 1] }
+    public var count: Int { bases.total }
 
     /// The one block of rows of a single-segment index (what k-means, the IVF build and tests use).
     public var storage: VectorStorage {
@@ -34,9 +34,7 @@ public struct FlatIndex: VectorIndex {
         precondition(!segments.isEmpty && segments.allSatisfy { $0.dimension == segments[0].dimension }, "segments of one dimension")
         self.segments = segments
         dimension = segments[0].dimension
-        var bases = [0]
-        for s in segments { bases.append(bases[bases.count - 1] + s.count) }
-        self.bases = bases
+        bases = SegmentBases(counts: segments.map(\.count))
     }
 
     /// An in-memory index over `vectors` (`[count x dimension]`, rows already unit length).
@@ -46,19 +44,8 @@ public struct FlatIndex: VectorIndex {
 
     /// Row `i`: `dimension` floats.
     public func row(_ i: Int) -> UnsafePointer<Float> {
-        let s = segment(of: i)
-        return segments[s].row(i - bases[s])
-    }
-
-    /// The segment holding row `i`.
-    public func segment(of i: Int) -> Int {
-        precondition(i >= 0 && i < count, "row \(i) out of 0..<\(count)")
-        var lo = 0, hi = segments.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if bases[mid] <= i { lo = mid } else { hi = mid - 1 }
-        }
-        return lo
+        let s = bases.segment(of: i)
+        return segments[s].row(i - bases.starts[s])
     }
 
     /// Rows `range` as runs of consecutive rows within one segment: (first row, rows, their vectors).
@@ -66,9 +53,9 @@ public struct FlatIndex: VectorIndex {
         var out: [(first: Int, count: Int, vectors: UnsafePointer<Float>)] = []
         var i = range.lowerBound
         while i < range.upperBound {
-            let s = segment(of: i)
-            let end = min(range.upperBound, bases[s + 1])
-            out.append((i, end - i, segments[s].row(i - bases[s])))
+            let s = bases.segment(of: i)
+            let end = min(range.upperBound, bases.starts[s + 1])
+            out.append((i, end - i, segments[s].row(i - bases.starts[s])))
             i = end
         }
         return out

@@ -67,6 +67,13 @@ public struct RowMask: Sendable, Equatable {
         return grown
     }
 
+    /// The rows not set (bits past `count` stay clear).
+    public func complement() -> RowMask {
+        var out = RowMask(count: count, allSet: true)
+        for i in out.words.indices { out.words[i] &= ~words[i] }
+        return out
+    }
+
     /// Rows set in both.
     public func intersection(_ other: RowMask) -> RowMask {
         precondition(other.count == count, "masks over \(count) and \(other.count) rows")

@@ -27,6 +27,8 @@ public protocol WritableVectorStore: VectorStore {
     func ids(matching filter: FilterExpression) throws -> [String]
     /// Rows deleted and still taking space (an index folder's tombstoned rows until compaction).
     var deletedCount: Int { get }
+    /// Bytes the store takes on this machine's disk (an index folder's files; 0 for a remote store).
+    var bytesOnDisk: Int { get }
     /// Pieces the rows are stored in (an index folder's segments, one per append until
     /// compaction; 1 for a store that keeps its own layout).
     var segmentCount: Int { get }

@@ -28,6 +28,8 @@ final class MaskedSearchTests: XCTestCase {
         let cleared = mask.extended(to: 130, allSet: false)
         XCTAssertEqual(cleared.population, 68)
         XCTAssertEqual(grown.intersection(cleared).population, 68)
+        XCTAssertEqual(mask.complement().members, [3, 69], "the complement keeps bits past count clear")
+        XCTAssertEqual(mask.complement().complement(), mask)
         XCTAssertNil(RowMask(count: 70, words: [0, 1 << 6]), "a bit past count is refused")
         XCTAssertNil(RowMask(count: 70, words: [0]), "a word too few is refused")
         XCTAssertEqual(RowMask(count: 70, words: mask.words), mask)

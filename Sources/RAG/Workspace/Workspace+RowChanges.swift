@@ -101,20 +101,12 @@ extension Workspace {
         try writing.withLock { _ in
             var before = snapshot.store, bytesBefore = 0
             let after = try freshStore { store in
-                (before, bytesBefore) = (store, Self.bytesOnDisk(store))
+                (before, bytesBefore) = (store, store.bytesOnDisk)
                 return try store.compacted()
             }
             try adopt(after)
             return CompactionReport(rowsBefore: before.count + before.deletedCount, rowsAfter: after.count + after.deletedCount,
-                                    bytesBefore: bytesBefore, bytesAfter: Self.bytesOnDisk(after), generation: after.generation)
-        }
-    }
-
-    private static func bytesOnDisk(_ store: any WritableVectorStore) -> Int {
-        guard let folder = (store as? FolderVectorStore)?.folder,
-              let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
-        return names.reduce(0) { sum, name in
-            sum + ((try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+                                    bytesBefore: bytesBefore, bytesAfter: after.bytesOnDisk, generation: after.generation)
         }
     }
 

@@ -22,8 +22,8 @@ public final class DocumentStore: Sendable {
     private let parts: [(rows: MappedFile, texts: MappedFile, count: Int)]
     /// Each segment's metadata (nil: the segment has none).
     private let metadata: [SegmentMetadata?]
-    /// The first row of each segment, `[parts.count + 1]`.
-    private let bases: [Int]
+    /// Where each segment's rows start.
+    private let bases: SegmentBases
 
     init(segments: [(rows: MappedFile, texts: MappedFile, count: Int)], metadata: [SegmentMetadata?] = [], labels: [String], hasIDs: Bool) throws {
         recordSize = hasIDs ? Self.recordSize : Self.formatOneRecordSize
@@ -31,10 +31,8 @@ public final class DocumentStore: Sendable {
         self.metadata = metadata.isEmpty ? [SegmentMetadata?](repeating: nil, count: segments.count) : metadata
         self.labels = labels
         self.hasIDs = hasIDs
-        var bases = [0]
-        for s in segments { bases.append(bases[bases.count - 1] + s.count) }
-        self.bases = bases
-        count = bases[bases.count - 1]
+        bases = SegmentBases(counts: segments.map(\.count))
+        count = bases.total
         for (p, part) in segments.enumerated() {
             let name = URL(fileURLWithPath: part.rows.path).lastPathComponent
             guard part.rows.size == part.count * recordSize else {
@@ -58,13 +56,8 @@ public final class DocumentStore: Sendable {
 
     /// The segment and the row within it of row `i`.
     private func locate(_ i: Int) -> (part: Int, row: Int) {
-        precondition(i >= 0 && i < count, "row \(i) out of 0..<\(count)")
-        var lo = 0, hi = parts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if bases[mid] <= i { lo = mid } else { hi = mid - 1 }
-        }
-        return (lo, i - bases[lo])
+        let p = bases.segment(of: i)
+        return (p, i - bases.starts[p])
     }
 
     private func record(_ p: Int, _ i: Int) -> (offset: Int, length: Int, label: UInt32, sourceRow: Int) {

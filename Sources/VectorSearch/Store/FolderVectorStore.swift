@@ -30,6 +30,14 @@ public final class FolderVectorStore: WritableVectorStore {
     public var count: Int { index.liveCount }
     public var deletedCount: Int { index.manifest.deleted ?? 0 }
     public var segmentCount: Int { index.manifest.rowSegments.count }
+
+    /// Every file in the folder now (stray ones of a killed writer included, until the next write removes them).
+    public var bytesOnDisk: Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.reduce(0) { sum, name in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+        }
+    }
     public var dimension: Int { index.dimension }
     public var embedderIdentifier: String { index.manifest.embedder }
     public var labels: [String] { index.documents.labels }

@@ -62,11 +62,7 @@ public final class IndexStore: Sendable {
               tombstones.population == deleted else {
             throw StoreError.corrupt(file: name, reason: "it does not mark the \(deleted) deleted rows the manifest counts")
         }
-        var live = RowMask(count: manifest.count, allSet: true)
-        for (i, w) in tombstones.words.enumerated() where w != 0 {
-            for b in 0..<64 where w & (1 << UInt64(b)) != 0 { live.remove(i * 64 + b) }
-        }
-        return live
+        return tombstones.complement()
     }
 
     /// Whether row `i` is live (not deleted).

@@ -30,7 +30,7 @@ public final class IndexWriter {
     private var deleted: RowMask?
     /// The stored rows this write started from (for the id lookup), when it updates an index.
     private let base: IndexStore?
-    /// Live rows by id, built on first use (`row(ofID:)`).
+    /// Live rows by id, built on first use (`idMap()`).
     private var rowOfID: [String: Int]?
     private var vectors: ChecksummedWriter?
     private var rows: ChecksummedWriter?
@@ -134,11 +134,7 @@ public final class IndexWriter {
         } else {
             version = manifest.version
         }
-        if let live = store.live {
-            var tombstones = RowMask(count: store.count, allSet: true)
-            for i in 0..<store.count where live.contains(i) { tombstones.remove(i) }
-            deleted = tombstones
-        }
+        deleted = store.live?.complement()
     }
 
     /// Consecutive runs of ascending `rows`.
@@ -244,9 +240,6 @@ public final class IndexWriter {
             })
         }
     }
-
-    /// The live row holding `id` (stored, or appended by this write), nil when none does.
-    public func row(ofID id: String) -> Int? { idMap()[id] }
 
     /// Marks the live rows holding `ids` deleted (no search, vote or head sees them once the write
     /// commits); returns the ids no live row holds.
