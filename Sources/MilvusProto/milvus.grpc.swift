@@ -193,6 +193,19 @@ public enum Milvus_Proto_Milvus_MilvusService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Delete" metadata.
+        public enum Delete: Sendable {
+            /// Request type for "Delete".
+            public typealias Input = Milvus_Proto_Milvus_DeleteRequest
+            /// Response type for "Delete".
+            public typealias Output = Milvus_Proto_Milvus_MutationResult
+            /// Descriptor for "Delete".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "milvus.proto.milvus.MilvusService"),
+                method: "Delete",
+                type: .unary
+            )
+        }
         /// Namespace for "Search" metadata.
         public enum Search: Sendable {
             /// Request type for "Search".
@@ -260,6 +273,7 @@ public enum Milvus_Proto_Milvus_MilvusService: Sendable {
             DropIndex.descriptor,
             Insert.descriptor,
             Upsert.descriptor,
+            Delete.descriptor,
             Search.descriptor,
             Flush.descriptor,
             Query.descriptor,
@@ -525,6 +539,25 @@ extension Milvus_Proto_Milvus_MilvusService {
         func upsert<Result>(
             request: GRPCCore.ClientRequest<Milvus_Proto_Milvus_UpsertRequest>,
             serializer: some GRPCCore.MessageSerializer<Milvus_Proto_Milvus_UpsertRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Milvus_Proto_Milvus_MutationResult>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Milvus_Proto_Milvus_MutationResult>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Delete" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Milvus_Proto_Milvus_DeleteRequest` message.
+        ///   - serializer: A serializer for `Milvus_Proto_Milvus_DeleteRequest` messages.
+        ///   - deserializer: A deserializer for `Milvus_Proto_Milvus_MutationResult` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func delete<Result>(
+            request: GRPCCore.ClientRequest<Milvus_Proto_Milvus_DeleteRequest>,
+            serializer: some GRPCCore.MessageSerializer<Milvus_Proto_Milvus_DeleteRequest>,
             deserializer: some GRPCCore.MessageDeserializer<Milvus_Proto_Milvus_MutationResult>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Milvus_Proto_Milvus_MutationResult>) async throws -> Result
@@ -1013,6 +1046,36 @@ extension Milvus_Proto_Milvus_MilvusService {
             )
         }
 
+        /// Call the "Delete" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Milvus_Proto_Milvus_DeleteRequest` message.
+        ///   - serializer: A serializer for `Milvus_Proto_Milvus_DeleteRequest` messages.
+        ///   - deserializer: A deserializer for `Milvus_Proto_Milvus_MutationResult` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func delete<Result>(
+            request: GRPCCore.ClientRequest<Milvus_Proto_Milvus_DeleteRequest>,
+            serializer: some GRPCCore.MessageSerializer<Milvus_Proto_Milvus_DeleteRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Milvus_Proto_Milvus_MutationResult>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Milvus_Proto_Milvus_MutationResult>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Milvus_Proto_Milvus_MilvusService.Method.Delete.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "Search" method.
         ///
         /// - Parameters:
@@ -1457,6 +1520,31 @@ extension Milvus_Proto_Milvus_MilvusService.ClientProtocol {
         try await self.upsert(
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Milvus_Proto_Milvus_UpsertRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Milvus_Proto_Milvus_MutationResult>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Delete" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Milvus_Proto_Milvus_DeleteRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func delete<Result>(
+        request: GRPCCore.ClientRequest<Milvus_Proto_Milvus_DeleteRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Milvus_Proto_Milvus_MutationResult>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.delete(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Milvus_Proto_Milvus_DeleteRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Milvus_Proto_Milvus_MutationResult>(),
             options: options,
             onResponse: handleResponse
@@ -1938,6 +2026,35 @@ extension Milvus_Proto_Milvus_MilvusService.ClientProtocol {
             metadata: metadata
         )
         return try await self.upsert(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Delete" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func delete<Result>(
+        _ message: Milvus_Proto_Milvus_DeleteRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Milvus_Proto_Milvus_MutationResult>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Milvus_Proto_Milvus_DeleteRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.delete(
             request: request,
             options: options,
             onResponse: handleResponse

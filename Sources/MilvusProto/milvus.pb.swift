@@ -379,6 +379,27 @@ public nonisolated struct Milvus_Proto_Milvus_UpsertRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Milvus_Proto_Milvus_DeleteRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var dbName: String = String()
+
+  public var collectionName: String = String()
+
+  public var partitionName: String = String()
+
+  /// A boolean expression over the collection's fields: the rows it matches are deleted.
+  public var expr: String = String()
+
+  public var consistencyLevel: Milvus_Proto_Common_ConsistencyLevel = .strong
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Milvus_Proto_Milvus_MutationResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1394,6 +1415,56 @@ nonisolated extension Milvus_Proto_Milvus_UpsertRequest: SwiftProtobuf.Message, 
     if lhs.partitionName != rhs.partitionName {return false}
     if lhs.fieldsData != rhs.fieldsData {return false}
     if lhs.numRows != rhs.numRows {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Milvus_Proto_Milvus_DeleteRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{2}db_name\0\u{3}collection_name\0\u{3}partition_name\0\u{1}expr\0\u{4}\u{2}consistency_level\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 2: try { try decoder.decodeSingularStringField(value: &self.dbName) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.collectionName) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.partitionName) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.expr) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.consistencyLevel) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.dbName.isEmpty {
+      try visitor.visitSingularStringField(value: self.dbName, fieldNumber: 2)
+    }
+    if !self.collectionName.isEmpty {
+      try visitor.visitSingularStringField(value: self.collectionName, fieldNumber: 3)
+    }
+    if !self.partitionName.isEmpty {
+      try visitor.visitSingularStringField(value: self.partitionName, fieldNumber: 4)
+    }
+    if !self.expr.isEmpty {
+      try visitor.visitSingularStringField(value: self.expr, fieldNumber: 5)
+    }
+    if self.consistencyLevel != .strong {
+      try visitor.visitSingularEnumField(value: self.consistencyLevel, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Milvus_Proto_Milvus_DeleteRequest, rhs: Milvus_Proto_Milvus_DeleteRequest) -> Bool {
+    if lhs.dbName != rhs.dbName {return false}
+    if lhs.collectionName != rhs.collectionName {return false}
+    if lhs.partitionName != rhs.partitionName {return false}
+    if lhs.expr != rhs.expr {return false}
+    if lhs.consistencyLevel != rhs.consistencyLevel {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -11,6 +11,11 @@
 /// The subset of Milvus's schema.proto (milvus-io/milvus-proto, proto/schema.proto) LocalRAG uses:
 /// same package, message names and field numbers (wire-compatible; other fields are skipped).
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -28,6 +33,7 @@ public nonisolated enum Milvus_Proto_Schema_DataType: SwiftProtobuf.Enum, Swift.
   case none // = 0
   case int64 // = 5
   case varChar // = 21
+  case json // = 23
   case floatVector // = 101
   case UNRECOGNIZED(Int)
 
@@ -40,6 +46,7 @@ public nonisolated enum Milvus_Proto_Schema_DataType: SwiftProtobuf.Enum, Swift.
     case 0: self = .none
     case 5: self = .int64
     case 21: self = .varChar
+    case 23: self = .json
     case 101: self = .floatVector
     default: self = .UNRECOGNIZED(rawValue)
     }
@@ -50,6 +57,7 @@ public nonisolated enum Milvus_Proto_Schema_DataType: SwiftProtobuf.Enum, Swift.
     case .none: return 0
     case .int64: return 5
     case .varChar: return 21
+    case .json: return 23
     case .floatVector: return 101
     case .UNRECOGNIZED(let i): return i
     }
@@ -60,6 +68,7 @@ public nonisolated enum Milvus_Proto_Schema_DataType: SwiftProtobuf.Enum, Swift.
     .none,
     .int64,
     .varChar,
+    .json,
     .floatVector,
   ]
 
@@ -146,6 +155,19 @@ public nonisolated struct Milvus_Proto_Schema_StringArray: Sendable {
   public init() {}
 }
 
+/// One JSON document (UTF-8 bytes) per row.
+public nonisolated struct Milvus_Proto_Schema_JSONArray: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var data: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Milvus_Proto_Schema_ScalarField: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -169,11 +191,20 @@ public nonisolated struct Milvus_Proto_Schema_ScalarField: Sendable {
     set {data = .stringData(newValue)}
   }
 
+  public var jsonData: Milvus_Proto_Schema_JSONArray {
+    get {
+      if case .jsonData(let v)? = data {return v}
+      return Milvus_Proto_Schema_JSONArray()
+    }
+    set {data = .jsonData(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Data: Equatable, Sendable {
     case longData(Milvus_Proto_Schema_LongArray)
     case stringData(Milvus_Proto_Schema_StringArray)
+    case jsonData(Milvus_Proto_Schema_JSONArray)
 
   }
 
@@ -325,7 +356,7 @@ public nonisolated struct Milvus_Proto_Schema_SearchResultData: Sendable {
 fileprivate nonisolated let _protobuf_package = "milvus.proto.schema"
 
 nonisolated extension Milvus_Proto_Schema_DataType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0None\0\u{2}\u{5}Int64\0\u{2}\u{10}VarChar\0\u{2}P\u{1}FloatVector\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0None\0\u{2}\u{5}Int64\0\u{2}\u{10}VarChar\0\u{2}\u{2}JSON\0\u{2}N\u{1}FloatVector\0")
 }
 
 nonisolated extension Milvus_Proto_Schema_FieldSchema: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -528,9 +559,39 @@ nonisolated extension Milvus_Proto_Schema_StringArray: SwiftProtobuf.Message, Sw
   }
 }
 
+nonisolated extension Milvus_Proto_Schema_JSONArray: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JSONArray"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.data) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.data.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.data, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Milvus_Proto_Schema_JSONArray, rhs: Milvus_Proto_Schema_JSONArray) -> Bool {
+    if lhs.data != rhs.data {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Milvus_Proto_Schema_ScalarField: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ScalarField"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{3}long_data\0\u{4}\u{3}string_data\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{3}long_data\0\u{4}\u{3}string_data\0\u{4}\u{3}json_data\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -564,6 +625,19 @@ nonisolated extension Milvus_Proto_Schema_ScalarField: SwiftProtobuf.Message, Sw
           self.data = .stringData(v)
         }
       }()
+      case 9: try {
+        var v: Milvus_Proto_Schema_JSONArray?
+        var hadOneofValue = false
+        if let current = self.data {
+          hadOneofValue = true
+          if case .jsonData(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.data = .jsonData(v)
+        }
+      }()
       default: break
       }
     }
@@ -582,6 +656,10 @@ nonisolated extension Milvus_Proto_Schema_ScalarField: SwiftProtobuf.Message, Sw
     case .stringData?: try {
       guard case .stringData(let v)? = self.data else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .jsonData?: try {
+      guard case .jsonData(let v)? = self.data else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     }()
     case nil: break
     }

@@ -18,6 +18,7 @@ extension Milvus_Proto_Milvus_GetLoadStateRequest: CollectionRequest {}
 extension Milvus_Proto_Milvus_CreateIndexRequest: CollectionRequest {}
 extension Milvus_Proto_Milvus_DescribeIndexRequest: CollectionRequest {}
 extension Milvus_Proto_Milvus_UpsertRequest: CollectionRequest {}
+extension Milvus_Proto_Milvus_DeleteRequest: CollectionRequest {}
 extension Milvus_Proto_Milvus_SearchRequest: CollectionRequest {}
 extension Milvus_Proto_Milvus_QueryRequest: CollectionRequest {}
 

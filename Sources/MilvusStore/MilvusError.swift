@@ -15,6 +15,8 @@ public enum MilvusError: Error, LocalizedError, Equatable {
     case notLocalRAG(address: String, reason: String)
     case textTooLong(row: Int, bytes: Int, limit: Int)
     case unexpectedAnswer(address: String, operation: String, detail: String)
+    /// A collection made before rows had ids: rows cannot be replaced or deleted by id.
+    case noRowIDs(address: String)
 
     public var errorDescription: String? {
         switch self {
@@ -38,6 +40,9 @@ public enum MilvusError: Error, LocalizedError, Equatable {
             return "row \(row)'s text is \(b) bytes of UTF-8; a Milvus VarChar holds at most \(l)"
         case .unexpectedAnswer(let a, let op, let d):
             return "Milvus at \(a) gave an unexpected answer to \(op): \(d)"
+        case .noRowIDs(let a):
+            return "the collection at \(a) was made before rows had ids (no row_id field), so rows cannot be replaced or deleted by id; "
+                + "rebuild it into a new collection (rag index build --csv FILE --store milvus://HOST:PORT/NEW)"
         }
     }
 }

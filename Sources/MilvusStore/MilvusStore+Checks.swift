@@ -5,8 +5,8 @@ import MilvusProto
 
 extension MilvusStore {
     /// Checks, one line each: the build committed; the schema is LocalRAG's at the recorded
-    /// dimension; the server holds exactly the recorded number of rows and their keys are
-    /// `0 ..< count` (every row once); the vector index is built over every row.
+    /// dimension; the server holds exactly the recorded number of rows, their keys below the next
+    /// row number and their ids each once; the vector index is built over every row.
     public func verify() throws -> [IndexStore.FileCheck] {
         try requireLocalRAG()
         var checks: [IndexStore.FileCheck] = []
@@ -18,11 +18,18 @@ extension MilvusStore {
             embedderIdentifier.isEmpty || dimension <= 0 ? "no embedder or dimension recorded" : nil)
         let stored = try countRows()
         add("rows", "\(stored) rows stored", stored == count ? nil : "\(stored) rows stored, \(count) recorded")
-        // Primary keys are unique: `count` keys below `count` are exactly 0 ..< count.
-        let inside = try storedRowNumbers(below: count).count
+        // Primary keys are unique: every stored key is below the next row number.
+        let inside = try storedRowNumbers(below: nextRow).count
         let outside = stored - inside
-        add("keys", "row numbers 0..<\(count), each once",
-            inside == count && outside == 0 ? nil : "\(inside) of 0..<\(count) present\(outside > 0 ? ", \(outside) rows outside that range" : "")")
+        add("keys", nextRow == count ? "row numbers 0..<\(count), each once" : "row numbers below \(nextRow) (\(nextRow - count) deleted), each once",
+            outside == 0 ? nil : "\(outside) rows outside 0..<\(nextRow)")
+        if keepsRowIDs {
+            var seen: Set<String> = [], twice: [String] = []
+            try forEachPage(where: nil, fields: [MilvusColumns.rowID], pageRows: Self.rowsPerPage * 10) { _, answer in
+                for id in answer.strings(MilvusColumns.rowID) where !id.isEmpty && !seen.insert(id).inserted { twice.append(id) }
+            }
+            add("ids", "row ids, each once", twice.isEmpty ? nil : "\(twice.count) ids stored twice (e.g. \"\(twice[0])\"; an interrupted upsert: upsert them again)")
+        }
         if let index = try describeIndex() {
             let type = index.params.first { $0.key == "index_type" }?.value ?? indexType
             let built = index.state == .finished && (index.totalRows == 0 || index.indexedRows == index.totalRows)

@@ -28,6 +28,20 @@ extension MilvusStore {
 
     public func upsert(_ vectors: Matrix, documents: [Document]) throws {
         precondition(vectors.rows == documents.count, "one document per vector row")
+        if let column = documents.lazy.flatMap(\.metadata.keys).first {
+            guard keepsMetadata else {
+                throw StoreError.unsupported(operation: "metadata (column \"\(column)\"; the collection was made before metadata: rebuild it into a new collection)",
+                                             store: location)
+            }
+            // The columns' types are recorded before their rows are stored (a mistyped value stores nothing).
+            let recorded = try MilvusStore(connection: connection).metadataSchema
+            let schema = try Document.metadataSchema(recorded, adding: documents)
+            if schema != recorded {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                try setProperties([Property.metadata: String(decoding: try encoder.encode(schema), as: UTF8.self)])
+            }
+        }
         var start = 0
         while start < documents.count {
             // Up to batchRows rows and about 8 MiB per request.
@@ -37,7 +51,8 @@ extension MilvusStore {
                 end += 1
             }
             var request: Milvus_Proto_Milvus_UpsertRequest = address.request()
-            request.fieldsData = try MilvusColumns.fields(vectors, rows: start..<end, documents: documents[start..<end], rowIDs: keepsRowIDs)
+            request.fieldsData = try MilvusColumns.fields(vectors, rows: start..<end, documents: documents[start..<end], rowIDs: keepsRowIDs,
+                                                          metadata: keepsMetadata)
             request.numRows = UInt32(end - start)
             // A retried request upserts the same keys again: the batch is stored once, whole.
             let answer = try connection.call("Upsert") { [request] service, metadata, options in
@@ -49,10 +64,17 @@ extension MilvusStore {
     }
 
     public func commit(labels: [String], count: Int, index: RemoteIndexKind) throws {
+        try commit(labels: labels, rows: count, nextRow: count, deleting: [], index: index)
+    }
+
+    /// Deletes the rows numbered `deleting`, flushes, checks that `rows` rows are stored, builds the
+    /// index when there is none, loads, and records the state in the collection's properties.
+    func commit(labels: [String], rows count: Int, nextRow: Int, deleting: [Int64], index: RemoteIndexKind) throws {
+        try deleteRows(deleting)
         try flush()
         let stored = try countRows()
         guard stored == count else {
-            throw MilvusError.unexpectedAnswer(address: location, operation: "Flush", detail: "\(stored) rows stored, \(count) written")
+            throw MilvusError.unexpectedAnswer(address: location, operation: "Flush", detail: "\(stored) rows stored, \(count) expected")
         }
         var indexText = properties[Property.index] ?? ""
         if try describeIndex() == nil {
@@ -63,7 +85,36 @@ extension MilvusStore {
         try load()
         let labelsJSON = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
         try setProperties([Property.labels: labelsJSON, Property.rows: "\(count)", Property.index: indexText, Property.state: State.committed,
-                           Property.generation: "\(generation + 1)"])
+                           Property.generation: "\(generation + 1)", Property.nextRow: "\(nextRow)"])
+    }
+
+    /// Deletes the rows with these row numbers (Milvus's Delete by key, in requests of a few thousand keys).
+    func deleteRows(_ rows: [Int64]) throws {
+        for start in stride(from: 0, to: rows.count, by: 4096) {
+            var request: Milvus_Proto_Milvus_DeleteRequest = address.request()
+            request.expr = "id in [\(rows[start..<min(rows.count, start + 4096)].map(String.init).joined(separator: ","))]"
+            let answer = try connection.call("Delete") { [request] service, metadata, options in
+                try await service.delete(request: ClientRequest(message: request, metadata: metadata), options: options)
+            }
+            try connection.check(answer.status, "Delete")
+        }
+    }
+
+    /// The row number of each stored row holding one of `ids` (an id stored twice, as an
+    /// interrupted upsert can leave it, has both), queried in pages of ids.
+    func rowNumbers(holding ids: [String]) throws -> [(id: String, row: Int64)] {
+        var found: [(id: String, row: Int64)] = []
+        let unique = Array(Set(ids))
+        for start in stride(from: 0, to: unique.count, by: 1000) {
+            let page = unique[start..<min(unique.count, start + 1000)]
+            let answer = try query("row_id in [\(page.map(MilvusExpression.quoted).joined(separator: ","))]", fields: [MilvusColumns.id, MilvusColumns.rowID])
+            let rows = answer.longs(MilvusColumns.id), rowIDs = answer.strings(MilvusColumns.rowID)
+            guard rows.count == rowIDs.count else {
+                throw MilvusError.unexpectedAnswer(address: location, operation: "Query", detail: "\(rows.count) keys for \(rowIDs.count) ids")
+            }
+            found += zip(rowIDs, rows).map { ($0, $1) }
+        }
+        return found
     }
 
     /// One DescribeCollection: the generation the collection's properties record now.
@@ -185,23 +236,37 @@ extension MilvusStore {
 }
 
 extension MilvusStore {
-    /// Appends to the committed collection (marked as being written until the commit); rows are
-    /// upserted by row number, so a batch sent twice stays once. Nothing else is written: a
-    /// collection keeps vectors, texts and labels only.
-    /// A write that only deletes (or changes parts) is refused: rows are keyed by row number
-    /// here, and deleting them is not done yet.
+    /// Appends to, replaces or deletes rows of the committed collection (marked as being written
+    /// until the commit). Rows are upserted by row number, so a batch sent twice stays once;
+    /// deletes wait for the commit, after the new rows are stored, so an interrupted upsert leaves
+    /// an id twice (the next upsert of it removes both old rows), never lost. Nothing else is
+    /// written: a collection keeps vectors, texts, labels, ids and metadata only.
     public func beginWrite(appendingRows: Bool) throws -> any VectorStoreWrite {
-        guard appendingRows else { throw StoreError.unsupported(operation: "deleting or replacing rows", store: "a Milvus collection") }
         try beginAppend()
         return Write(store: self)
     }
 
-    /// Filters are not translated to Milvus expressions yet: refused by name.
-    public func rows(matching filter: FilterExpression) throws -> RowMask { throw FilterError.unsupported(store: "a Milvus collection") }
+    /// The live rows `filter` matches, over the row numbers `0 ..< nextRow`.
+    public func rows(matching filter: FilterExpression) throws -> RowMask {
+        var mask = RowMask(count: nextRow, allSet: false)
+        try forEachPage(where: try expression(for: filter), fields: [MilvusColumns.id], pageRows: Self.rowsPerPage * 10) { _, answer in
+            for row in answer.longs(MilvusColumns.id) where row >= 0 && Int(row) < nextRow { mask.insert(Int(row)) }
+        }
+        return mask
+    }
 
-    public func ids(matching filter: FilterExpression) throws -> [String] { throw FilterError.unsupported(store: "a Milvus collection") }
+    public func ids(matching filter: FilterExpression) throws -> [String] {
+        guard keepsRowIDs else { throw MilvusError.noRowIDs(address: location) }
+        var ids: [(Int64, String)] = []
+        try forEachPage(where: try expression(for: filter), fields: [MilvusColumns.id, MilvusColumns.rowID], pageRows: Self.rowsPerPage * 10) { _, answer in
+            ids += zip(answer.longs(MilvusColumns.id), answer.strings(MilvusColumns.rowID))
+        }
+        return ids.sorted { $0.0 < $1.0 }.map(\.1)
+    }
 
-    /// Rows are never deleted here (yet), so there is nothing to compact.
+    public func count(matching filter: FilterExpression) throws -> Int { try countRows(where: try expression(for: filter)) }
+
+    /// Milvus removes deleted rows itself: none wait for LocalRAG's compaction.
     public var deletedCount: Int { 0 }
     /// Milvus keeps its own segments; to LocalRAG a collection is one.
     public var segmentCount: Int { 1 }
@@ -209,39 +274,62 @@ extension MilvusStore {
     public var bytesOnDisk: Int { 0 }
 
     public func compacted() throws -> any WritableVectorStore {
-        throw StoreError.unsupported(operation: "compaction (`rag index compact`)", store: "a Milvus collection")
+        throw StoreError.unsupported(operation: "compaction (`rag index compact`; Milvus compacts its own segments)", store: "a Milvus collection")
     }
 
     final class Write: VectorStoreWrite {
         let store: MilvusStore
         private(set) var nextRow: Int
         private var labels: [String]
+        /// Rows to delete at commit (row numbers), and the ids they hold.
+        private var doomed: [Int64] = []
+        private var doomedIDs: Set<String> = []
+        private var appended = 0
 
         init(store: MilvusStore) {
             self.store = store
-            nextRow = store.count
+            nextRow = store.nextRow
             labels = store.labels
         }
 
         var parts: IndexWriter? { nil }
 
         func append(_ vectors: Matrix, documents: [Document]) throws {
+            if store.keepsRowIDs {
+                let ids = documents.compactMap(\.id)
+                if let stored = try store.rowNumbers(holding: ids).first(where: { !doomedIDs.contains($0.id) }) {
+                    throw StoreError.duplicateID(id: stored.id, row: Int(stored.row))
+                }
+            }
             try store.upsert(vectors, documents: documents)
             nextRow += documents.count
+            appended += documents.count
             for label in documents.compactMap(\.label) where !labels.contains(label) { labels.append(label) }
         }
 
+        /// Finds the rows holding `ids` now and deletes them at commit; an id asked twice, or not
+        /// stored, is returned.
         func delete(ids: [String]) throws -> [String] {
-            throw StoreError.unsupported(operation: "deleting or replacing rows", store: "a Milvus collection")
+            guard store.keepsRowIDs else { throw MilvusError.noRowIDs(address: store.location) }
+            var rows: [String: [Int64]] = [:]
+            for (id, row) in try store.rowNumbers(holding: ids.filter { !doomedIDs.contains($0) }) { rows[id, default: []].append(row) }
+            var missing: [String] = []
+            for id in ids {
+                guard !doomedIDs.contains(id), let found = rows[id] else { missing.append(id); continue }
+                doomed += found
+                doomedIDs.insert(id)
+            }
+            return missing
         }
 
         func commit() throws -> any WritableVectorStore {
-            try store.commit(labels: labels, count: nextRow, index: .flat)
+            let live = store.count + appended - doomed.count
+            try store.commit(labels: labels, rows: live, nextRow: nextRow, deleting: doomed, index: .flat)
             return try store.reopened()
         }
 
         /// The rows upserted stay until a later append replaces them (same row numbers); the
-        /// collection stays marked as being written, which readers report.
+        /// collection stays marked as being written, which readers report. Nothing is deleted.
         func abandon() {}
     }
 }

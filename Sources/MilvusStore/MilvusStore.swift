@@ -23,6 +23,13 @@ public final class MilvusStore: RemoteVectorStore {
     public let properties: [String: String]
     /// Whether the collection keeps each row's id (a `row_id` field: collections made before ids lack it).
     public let keepsRowIDs: Bool
+    /// Whether the collection keeps metadata (a `metadata` JSON field: collections made before metadata lack it).
+    public let keepsMetadata: Bool
+    /// The metadata columns and their types, as recorded at the last commit.
+    public let metadataSchema: [String: MetadataValue.Kind]
+    /// The row number the next appended row takes: rows are numbered in order and a deleted row's
+    /// number is never reused, so the stored numbers lie in `0 ..< nextRow` with gaps.
+    public let nextRow: Int
     package let connection: MilvusConnection
 
     /// Deadlines, retries and batch sizes.
@@ -56,6 +63,10 @@ public final class MilvusStore: RemoteVectorStore {
         static let index = "localrag.index"
         /// Commits so far (absent before this property existed: 0).
         static let generation = "localrag.generation"
+        /// The metadata columns' types (a JSON object; absent: none).
+        static let metadata = "localrag.metadata"
+        /// The next row number (absent before rows could be deleted: the row count).
+        static let nextRow = "localrag.next_row"
     }
 
     enum State {
@@ -91,7 +102,7 @@ public final class MilvusStore: RemoteVectorStore {
         exists = has.value
         guard exists else {
             (count, dimension, embedderIdentifier, labels, state, properties) = (0, 0, "", [], "", [:])
-            keepsRowIDs = true   // a collection this store creates has the field
+            (keepsRowIDs, keepsMetadata, metadataSchema, nextRow) = (true, true, [:], 0)   // a collection this store creates has the fields
             return
         }
         let describeRequest: Milvus_Proto_Milvus_DescribeCollectionRequest = address.request()
@@ -100,6 +111,7 @@ public final class MilvusStore: RemoteVectorStore {
         }
         try connection.check(described.status, "DescribeCollection")
         keepsRowIDs = described.schema.fields.contains { $0.name == MilvusColumns.rowID }
+        keepsMetadata = described.schema.fields.contains { $0.name == MilvusColumns.metadata }
         var properties: [String: String] = [:]
         for kv in described.properties { properties[kv.key] = kv.value }
         self.properties = properties
@@ -108,6 +120,21 @@ public final class MilvusStore: RemoteVectorStore {
         count = Int(properties[Property.rows] ?? "") ?? 0
         state = properties[Property.state] ?? ""
         labels = properties[Property.labels].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        metadataSchema = properties[Property.metadata].flatMap { try? JSONDecoder().decode([String: MetadataValue.Kind].self, from: Data($0.utf8)) } ?? [:]
+        nextRow = Int(properties[Property.nextRow] ?? "") ?? count
+    }
+
+    /// The fields a filter can name: the metadata columns, `label`, and `id` (collections with ids).
+    public var filterFields: [String: MetadataValue.Kind] {
+        var fields = metadataSchema
+        fields["label"] = .string
+        if keepsRowIDs { fields["id"] = .string }
+        return fields
+    }
+
+    /// `filter` as Milvus's boolean expression over this collection's fields.
+    public func expression(for filter: FilterExpression) throws -> String {
+        try MilvusExpression.translate(filter, fields: filterFields)
     }
 
     public var location: String { address.description }
@@ -160,8 +187,9 @@ public final class MilvusStore: RemoteVectorStore {
         var request: Milvus_Proto_Milvus_SearchRequest = address.request()
         request.placeholderGroup = try group.serializedData()
         request.dslType = .boolExprV1
+        if let filter = parameters.filter { request.dsl = try expression(for: filter) }
         request.nq = Int64(rows.count)
-        request.outputFields = [MilvusColumns.label, MilvusColumns.text, MilvusColumns.sourceRow] + (keepsRowIDs ? [MilvusColumns.rowID] : [])
+        request.outputFields = documentFields
         var params: [String: Int] = [:]
         if let nprobe = parameters.nprobe { params["nprobe"] = nprobe }
         if indexType == "HNSW" { params["ef"] = max(k, parameters.ef ?? 64) }
@@ -182,7 +210,7 @@ public final class MilvusStore: RemoteVectorStore {
                                                detail: "\(ids.count) ids, \(result.scores.count) scores, \(result.topks.count) hit counts for \(rows.count) queries")
         }
         let documents: [Document]
-        do { documents = try MilvusColumns.documents(MilvusColumns.Answer(result.fieldsData), ids: ids) } catch {
+        do { documents = try MilvusColumns.documents(MilvusColumns.Answer(result.fieldsData), ids: ids, schema: metadataSchema) } catch {
             throw MilvusError.unexpectedAnswer(address: location, operation: "Search", detail: "\(error)")
         }
         var at = 0
@@ -195,6 +223,12 @@ public final class MilvusStore: RemoteVectorStore {
         }
     }
 
+    /// The fields a row's `Document` is read from (besides the key).
+    var documentFields: [String] {
+        [MilvusColumns.label, MilvusColumns.text, MilvusColumns.sourceRow] + (keepsRowIDs ? [MilvusColumns.rowID] : [])
+            + (keepsMetadata ? [MilvusColumns.metadata] : [])
+    }
+
     /// The index type recorded at commit (FLAT, IVF_FLAT, HNSW), "" before.
     var indexType: String { properties[Property.index].map { String($0.prefix { $0 != " " }) } ?? "" }
 
@@ -203,26 +237,42 @@ public final class MilvusStore: RemoteVectorStore {
     /// Rows per query page when reading every vector.
     static let rowsPerPage = 2000
 
-    public func labelledVectors() throws -> (vectors: Matrix, labels: [String?]) {
+    public func labelledVectors() throws -> (vectors: Matrix, labels: [String?]) { try labelledVectors(where: nil) }
+
+    public func labelledVectors(matching filter: FilterExpression) throws -> (vectors: Matrix, labels: [String?]) {
+        try labelledVectors(where: try expression(for: filter))
+    }
+
+    /// The vectors and labels of the rows `expression` matches (nil: every row), in row order, read
+    /// page by page over the row numbers.
+    func labelledVectors(where expression: String?) throws -> (vectors: Matrix, labels: [String?]) {
         var storage: [Float] = []
-        storage.reserveCapacity(count * dimension)
         var labels: [String?] = []
-        var start = 0
-        while start < count {
-            let end = min(count, start + Self.rowsPerPage)
-            let answer = try query("id >= \(start) && id < \(end)", fields: [MilvusColumns.id, MilvusColumns.embedding, MilvusColumns.label])
+        try forEachPage(where: expression, fields: [MilvusColumns.id, MilvusColumns.embedding, MilvusColumns.label]) { range, answer in
             let ids = answer.longs(MilvusColumns.id), vectors = answer.floats(MilvusColumns.embedding), rowLabels = answer.strings(MilvusColumns.label)
-            guard ids.count == end - start, vectors.count == ids.count * dimension, rowLabels.count == ids.count else {
+            guard vectors.count == ids.count * dimension, rowLabels.count == ids.count, ids.allSatisfy({ range.contains(Int($0)) }) else {
                 throw MilvusError.unexpectedAnswer(address: location, operation: "Query",
-                                                   detail: "rows \(start)..<\(end): \(ids.count) ids, \(vectors.count / max(1, dimension)) vectors, \(rowLabels.count) labels")
+                                                   detail: "rows \(range): \(ids.count) ids, \(vectors.count / max(1, dimension)) vectors, \(rowLabels.count) labels")
             }
             for i in ids.indices.sorted(by: { ids[$0] < ids[$1] }) {
                 storage += vectors[i * dimension ..< (i + 1) * dimension]
                 labels.append(rowLabels[i].isEmpty ? nil : rowLabels[i])
             }
+        }
+        return (Matrix(rows: labels.count, cols: dimension, storage: storage), labels)
+    }
+
+    /// `body` with each page of row numbers in `0 ..< nextRow` and the query answer of the rows
+    /// of it that `expression` matches (nil: all of them).
+    func forEachPage(where expression: String?, fields: [String], pageRows: Int = rowsPerPage,
+                     _ body: (Range<Int>, MilvusColumns.Answer) throws -> Void) throws {
+        var start = 0
+        while start < nextRow {
+            let end = min(nextRow, start + pageRows)
+            let range = "id >= \(start) && id < \(end)"
+            try body(start..<end, try query(expression.map { "(\(range)) and (\($0))" } ?? range, fields: fields))
             start = end
         }
-        return (Matrix(rows: count, cols: dimension, storage: storage), labels)
     }
 
     /// Rows matching `expression` ("" for all), counted by the server.

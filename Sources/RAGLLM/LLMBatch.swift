@@ -1,6 +1,7 @@
 // LLMBatch: a whole `rag classify --method llm` run: retrieval for the pending rows, the bounded-concurrency batch, the journal.
 import Foundation
 public import RAG
+public import VectorSearch
 
 /// Rows already in the journal are skipped; the rest are retrieved for (with RAG), sent with at
 /// most `concurrency` in flight, and appended to the journal as each finishes.
@@ -12,13 +13,17 @@ public struct LLMBatch: Sendable {
     public var concurrency: Int
     /// Leave out a retrieved row whose text is the input's own (classifying the indexed rows).
     public var excludeSelf: Bool
+    /// Only stored rows matching this are retrieved (nil: every row).
+    public var filter: FilterExpression?
 
-    public init(classifier: LLMClassifier, retriever: Retriever?, k: Int = 10, concurrency: Int = 1, excludeSelf: Bool = false) {
+    public init(classifier: LLMClassifier, retriever: Retriever?, k: Int = 10, concurrency: Int = 1, excludeSelf: Bool = false,
+                filter: FilterExpression? = nil) {
         self.classifier = classifier
         self.retriever = retriever
         self.k = k
         self.concurrency = concurrency
         self.excludeSelf = excludeSelf
+        self.filter = filter
     }
 
     struct Job: Sendable {
@@ -41,7 +46,7 @@ public struct LLMBatch: Sendable {
         jobs.reserveCapacity(pending.count)
         for chunk in stride(from: 0, to: pending.count, by: 256) where !stop.isStopped {
             let part = Array(pending[chunk..<min(pending.count, chunk + 256)])
-            let neighbours = try retriever?.retrieve(part.map(\.text), k: k, excludeSelf: excludeSelf)
+            let neighbours = try retriever?.retrieve(part.map(\.text), k: k, excludeSelf: excludeSelf, parameters: SearchParameters(filter: filter))
             for (i, row) in part.enumerated() { jobs.append(Job(row: row, neighbours: neighbours?[i])) }
         }
         let retries = RetryCounter()

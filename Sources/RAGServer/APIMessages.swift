@@ -48,6 +48,8 @@ package struct ClassifyRequest: Decodable {
     package var k: Int?
     /// llm only: put the top k rows in the prompt (default true).
     package var rag: Bool?
+    /// Only stored rows matching this filter expression take part (`rag classify --where`).
+    package var filter: String?
 }
 
 package struct DocumentsRequest: Decodable {

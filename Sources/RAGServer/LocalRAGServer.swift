@@ -131,10 +131,7 @@ public struct LocalRAGServer: Sendable {
         let texts = try checked(body.queries ?? [body.query!], field: body.queries == nil ? "query" : "queries")
         let k = try checkedK(body.k)
         if let nprobe = body.nprobe, nprobe < 1 { throw APIError.badField("nprobe", "nprobe must be at least 1") }
-        let filter: FilterExpression?
-        do { filter = try body.filter.map { try FilterExpression(parsing: $0) } } catch let error as FilterError {
-            throw APIError.badField("filter", error.localizedDescription)
-        }
+        let filter = try parsedFilter(body.filter)
         let options = Workspace.SearchOptions(nprobe: body.nprobe, exact: body.exact ?? false, filter: filter)
         let answer: RequestBatcher.Outcome
         do { answer = try await batcher.submit(.search(k: k, options: options), texts: texts) } catch let error as FilterError {
@@ -145,22 +142,35 @@ public struct LocalRAGServer: Sendable {
         return body.query != nil ? try json(bodies[0]) : try json(SearchResponse(results: bodies))
     }
 
+    /// The request's "filter", parsed (a syntax error is a 400 naming the field).
+    func parsedFilter(_ text: String?) throws -> FilterExpression? {
+        do { return try text.map { try FilterExpression(parsing: $0) } } catch let error as FilterError {
+            throw APIError.badField("filter", error.localizedDescription)
+        }
+    }
+
     func classify(_ body: ClassifyRequest) async throws -> Response {
         let texts = try checked(body.texts, field: "texts")
+        let filter = try parsedFilter(body.filter)
         let name = body.method ?? "knn"
         guard let chosen = ClassificationMethod(name: name) else {
             throw APIError.badField("method", "method must be one of \(ClassificationMethod.names.joined(separator: ", ")); got '\(name)'")
         }
         guard case .offline(let method) = chosen else {
-            return try json(ClassifyResponse(predictions: try await classifyWithLLM(texts, k: try checkedK(body.k), rag: body.rag ?? true)))
+            return try json(ClassifyResponse(predictions: try await classifyWithLLM(texts, k: try checkedK(body.k), rag: body.rag ?? true,
+                                                                                    filter: filter)))
         }
         let k = try checkedK(body.k)
         do {
-            _ = try workspace.classifier(k: k, for: [method])
+            _ = try workspace.classifier(k: k, for: [method], filter: filter)
+        } catch let error as FilterError {
+            throw APIError.badField("filter", error.localizedDescription)
+        } catch ClassificationError.noRowsMatch(let index) {
+            throw APIError.badField("filter", ClassificationError.noRowsMatch(index: index).localizedDescription)
         } catch {
             throw APIError(.badRequest, error.localizedDescription, param: "method", code: "method_unavailable")
         }
-        guard case .predictions(let predictions) = try await batcher.submit(.classify(method: method, k: k), texts: texts) else {
+        guard case .predictions(let predictions) = try await batcher.submit(.classify(method: method, k: k, filter: filter), texts: texts) else {
             fatalError("batcher answered another kind")
         }
         return try json(ClassifyResponse(predictions: predictions))
@@ -168,14 +178,19 @@ public struct LocalRAGServer: Sendable {
 
     /// The chat model's label for each text, with the top `k` rows in the prompt when `rag`; failed
     /// rows come back with predicted "" and `error`, as in the predictions file.
-    func classifyWithLLM(_ texts: [String], k: Int, rag: Bool) async throws -> [Prediction] {
+    func classifyWithLLM(_ texts: [String], k: Int, rag: Bool, filter: FilterExpression?) async throws -> [Prediction] {
         guard var llm = configuration.llm else {
             throw APIError(.badRequest, "method llm needs the server started with a chat model (rag serve --llm-model MODEL --base-url URL)",
                            param: "method", code: "method_unavailable")
         }
         llm.method = "llm\(rag ? "-rag" : ""):\(llm.model)"
         var found: [[Neighbour]]?
-        if rag, case .neighbours(let n) = try await batcher.submit(.search(k: k, options: .init()), texts: texts) { found = n }
+        if filter != nil && !rag { throw APIError.badField("filter", "filter restricts the retrieved rows; rag false retrieves none") }
+        do {
+            if rag, case .neighbours(let n) = try await batcher.submit(.search(k: k, options: .init(filter: filter)), texts: texts) { found = n }
+        } catch let error as FilterError {
+            throw APIError.badField("filter", error.localizedDescription)
+        }
         let classifier = llm, neighbours = found, stop = StopToken()
         var results = [Prediction?](repeating: nil, count: texts.count)
         do {

@@ -665,6 +665,10 @@ package enum OpenAPIDocument {
          "rag": {
           "type": "boolean",
           "description": "llm only: put the top k rows in the prompt (default true)"
+         },
+         "filter": {
+          "type": "string",
+          "description": "Only stored rows matching this expression take part (rag classify --where): the neighbours, the labels chosen among, and a head trained on them for this request"
          }
         },
         "required": [

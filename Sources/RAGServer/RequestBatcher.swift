@@ -15,7 +15,7 @@ package final class RequestBatcher: @unchecked Sendable {
     enum Work {
         case embed
         case search(k: Int, options: Workspace.SearchOptions)
-        case classify(method: OfflineClassifier.Method, k: Int)
+        case classify(method: OfflineClassifier.Method, k: Int, filter: FilterExpression?)
     }
 
     enum Outcome: Sendable {
@@ -126,20 +126,24 @@ package final class RequestBatcher: @unchecked Sendable {
                 let matrix = try workspace.embed(texts)
                 var offsets: [Int] = [], at = 0
                 for j in encoded { offsets.append(at); at += jobs[j].texts.count }
-                var searches: [String: [(job: Int, offset: Int)]] = [:]
+                // Searches asking the same (k, options) run as one call.
+                var searches: [(key: SearchKey, members: [(job: Int, offset: Int)])] = []
                 for (j, offset) in zip(encoded, offsets) {
                     switch jobs[j].work {
                     case .embed:
                         let rows = (0..<jobs[j].texts.count).map { matrix.row(offset + $0) }
                         jobs[j].continuation.resume(returning: .embeddings(rows))
                     case .search(let k, let o):
-                        searches["\(k)/\(o.nprobe ?? 0)/\(o.ef ?? 0)/\(o.exact)", default: []].append((j, offset))
+                        let key = SearchKey(k: k, options: o)
+                        if let g = searches.firstIndex(where: { $0.key == key }) { searches[g].members.append((j, offset)) } else {
+                            searches.append((key, [(j, offset)]))
+                        }
                     case .classify:
                         break
                     }
                 }
-                for group in searches.values {
-                    guard case .search(let k, let options) = jobs[group[0].job].work else { continue }
+                for (key, group) in searches {
+                    let (k, options) = (key.k, key.options)
                     let texts = group.flatMap { jobs[$0.job].texts }
                     var storage: [Float] = []
                     storage.reserveCapacity(texts.count * matrix.cols)
@@ -164,14 +168,18 @@ package final class RequestBatcher: @unchecked Sendable {
                 for j in encoded { jobs[j].continuation.resume(throwing: error) }
             }
         }
-        var classifications: [String: [Int]] = [:]
+        // Classifications asking the same (method, k, filter) run as one call.
+        var classifications: [(key: ClassifyKey, members: [Int])] = []
         for (j, job) in jobs.enumerated() {
-            if case .classify(let method, let k) = job.work { classifications["\(method.rawValue)/\(k)", default: []].append(j) }
+            guard case .classify(let method, let k, let filter) = job.work else { continue }
+            let key = ClassifyKey(method: method, k: k, filter: filter)
+            if let g = classifications.firstIndex(where: { $0.key == key }) { classifications[g].members.append(j) } else {
+                classifications.append((key, [j]))
+            }
         }
-        for group in classifications.values {
-            guard case .classify(let method, let k) = jobs[group[0]].work else { continue }
+        for (key, group) in classifications {
             do {
-                let predictions = try workspace.classify(texts: group.flatMap { jobs[$0].texts }, method: method, k: k)
+                let predictions = try workspace.classify(texts: group.flatMap { jobs[$0].texts }, method: key.method, k: key.k, filter: key.filter)
                 var at = 0
                 for j in group {
                     let n = jobs[j].texts.count
@@ -186,5 +194,16 @@ package final class RequestBatcher: @unchecked Sendable {
                 for j in group { jobs[j].continuation.resume(throwing: error) }
             }
         }
+    }
+
+    private struct SearchKey: Equatable {
+        var k: Int
+        var options: Workspace.SearchOptions
+    }
+
+    private struct ClassifyKey: Equatable {
+        var method: OfflineClassifier.Method
+        var k: Int
+        var filter: FilterExpression?
     }
 }

@@ -1,4 +1,4 @@
-// SearchParameters: per-query knobs (nprobe, ef, exact), kept out of the index's own state as faiss does.
+// SearchParameters: per-query knobs (nprobe, ef, exact, a filter), kept out of the index's own state as faiss does.
 
 /// Knobs for one search call. Indexes ignore the ones that do not apply to them.
 public struct SearchParameters: Sendable, Equatable {
@@ -12,12 +12,17 @@ public struct SearchParameters: Sendable, Equatable {
     /// Only these rows may be returned (nil: every row). Set by a store with deleted rows; the
     /// search is still the top `k` among the rows allowed.
     public var allowed: RowMask?
+    /// Only rows matching this (`bucket < 3 and src = "a"`): each store applies it its own way (an
+    /// index folder turns it into `allowed`, Milvus into its boolean expression); still the top `k`
+    /// among the rows that pass.
+    public var filter: FilterExpression?
 
-    public init(nprobe: Int? = nil, ef: Int? = nil, exact: Bool = false, allowed: RowMask? = nil) {
+    public init(nprobe: Int? = nil, ef: Int? = nil, exact: Bool = false, allowed: RowMask? = nil, filter: FilterExpression? = nil) {
         self.nprobe = nprobe
         self.ef = ef
         self.exact = exact
         self.allowed = allowed
+        self.filter = filter
     }
 
     /// The knobs a store honours (it ignores the others).

@@ -1,5 +1,6 @@
 // WritableVectorStore: the one store seam (an index folder, a Milvus collection): committed rows searched, written through a commit, reopened, checked, described.
 public import Foundation
+public import LinearAlgebra
 
 /// What a workspace reads and writes its rows through, whichever backend keeps them. Reads see
 /// the state the value was opened on; `beginWrite` appends rows that no reader sees until the
@@ -23,6 +24,11 @@ public protocol WritableVectorStore: VectorStore {
     /// The live rows `filter` matches, as a mask over the store's rows (`FilterError` for a field
     /// it does not have, a mistyped value, or a store that cannot filter).
     func rows(matching filter: FilterExpression) throws -> RowMask
+    /// The vectors and labels of the live rows `filter` matches, in row order (what a head trains on
+    /// when a classification is restricted to them).
+    func labelledVectors(matching filter: FilterExpression) throws -> (vectors: Matrix, labels: [String?])
+    /// How many live rows `filter` matches.
+    func count(matching filter: FilterExpression) throws -> Int
     /// The ids of the live rows `filter` matches.
     func ids(matching filter: FilterExpression) throws -> [String]
     /// Rows deleted and still taking space (an index folder's tombstoned rows until compaction).

@@ -25,6 +25,8 @@ struct ClassifyCommand: AsyncParsableCommand {
         quits at once. Answers that name no category are kept (confidence 0, `raw` holds the answer) and \
         counted invalid by `rag evaluate`; rows that still fail after --max-retries are written with \
         predicted "" and an `error`, and --resume retries them.
+
+        --where restricts the stored rows that take part: the neighbours (vote, prompt), the labels         zero-shot, the fine-tuned head and the prompt's category list choose among, and the rows a head         (head, blend) is trained on for this run instead of the stored one.
         """
     )
 
@@ -55,6 +57,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     @Flag(help: "llm: keep the rows already in --out and classify only the others.")
     var resume = false
 
+    @OptionGroup var filter: FilterOptions
     @OptionGroup(title: "LLM options") var llm: LLMOptions
     @OptionGroup var prompt: PromptOptions
     @OptionGroup var columns: CSVOptions
@@ -79,7 +82,9 @@ struct ClassifyCommand: AsyncParsableCommand {
 
     func runOffline(_ method: OfflineClassifier.Method) throws {
         let workspace = try embedding.workspace(index: index)
-        if method == .head || method == .blend { try workspace.retrainStaleHeadSayingSo() }
+        let filter = try self.filter.filter()
+        if filter == nil, method == .head || method == .blend { try workspace.retrainStaleHeadSayingSo() }
+        let classifier = try workspace.classifier(k: k, for: [method], filter: filter)
         let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: columns.labelColumn)
         let output = try AtomicOutput(path: out)
         let progress = ProgressReporter("classifying \(csv)", total: limit)
@@ -90,7 +95,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         try dataset.forEachBatch(256) { full in
             let batch = full.filter { $0.row < limit }
             guard !batch.isEmpty else { return }
-            for p in try workspace.classify(batch, method: method, k: k, excludeSelf: excludeSelf) {
+            for p in try classifier.classify(batch, methods: [method], excludeSelf: excludeSelf)[method]! {
                 output.write(data: try encoder.encode(p))
                 if let g = p.gold { labelled += 1; if g == p.predicted { correct += 1 } }
             }
@@ -107,8 +112,12 @@ struct ClassifyCommand: AsyncParsableCommand {
 
     func runLLM(model: String) async throws {
         // Without retrieval no embedder is needed: the labels are enough.
-        let retriever = rag ? try embedding.workspace(index: index).snapshot.retriever : nil
-        let labels = try retriever?.store.labels ?? index.labels()
+        let filter = try self.filter.filter()
+        if filter != nil && !rag { throw ValidationError("--where restricts the retrieved rows; --no-rag retrieves none") }
+        let workspace = rag ? try embedding.workspace(index: index) : nil
+        let retriever = workspace?.snapshot.retriever
+        let labels = try filter.flatMap { try workspace?.classifier(k: k, filter: $0).candidateLabels }
+            ?? retriever?.store.labels ?? index.labels()
         guard !labels.isEmpty else { throw ClassificationError.noLabels(index: index.path) }
         let builder = try prompt.builder(labels: labels)
         var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
@@ -128,7 +137,8 @@ struct ClassifyCommand: AsyncParsableCommand {
         let progress = ProgressReporter("classifying \(csv) with \(model)", total: pending)
         let (_, summary) = try await llm.api.withClient { client in
             let batch = LLMBatch(classifier: llm.classifier(client: client, model: model, builder: builder, rag: rag),
-                                 retriever: retriever, k: k, concurrency: llm.concurrency, excludeSelf: excludeSelf)
+                                 retriever: retriever, k: k, concurrency: llm.concurrency, excludeSelf: excludeSelf,
+                                  filter: filter)
             return try await batch.run(rows, journal: journal, stop: stop, progress: { done, _ in progress.update(done) },
                                        onRetry: { error, delay in
                                            Terminal.printError(String(format: "retrying in %.1f s: %@", delay, error.localizedDescription))

@@ -60,6 +60,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Fine-tuned chat model to add (with and without RAG), e.g. ft:gpt-3.5-turbo:acme::abc123.")
     var ftModel: String?
 
+    @OptionGroup var filter: FilterOptions
     @OptionGroup(title: "LLM options") var llm: LLMOptions
     @OptionGroup var prompt: PromptOptions
 
@@ -95,7 +96,8 @@ struct CompareCommand: AsyncParsableCommand {
     func run() async throws {
         let start = Date()
         let workspace = try embedding.workspace(index: index)
-        try workspace.retrainStaleHeadSayingSo()
+        let filter = try self.filter.filter()
+        if filter == nil { try workspace.retrainStaleHeadSayingSo() }
         var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
                                labelColumn: columns.labelColumn, requireLabels: true).readAll()
         if let limit { rows = Array(rows.prefix(limit)) }
@@ -105,11 +107,19 @@ struct CompareCommand: AsyncParsableCommand {
         } else {
             Terminal.printError("no fine-tuned encoder (\(MiniLM.fineTunedFolder) or --finetuned-model): the fine-tuned rows are left out; `rag train encoder` trains one")
         }
-        var table = try workspace.compare(rows, k: k, fineTuned: fineTuned) { note in
+        if let filter, let fineTuned {
+            do { _ = try fineTuned.snapshot.store.count(matching: filter) } catch let error as FilterError {
+                throw ValidationError("--where on \(finetunedIndex) (the fine-tuned rows' index): \(error.localizedDescription); "
+                                      + "build it from the same CSV with the same --metadata-columns")
+            }
+        }
+        var table = try workspace.compare(rows, k: k, fineTuned: fineTuned, filter: filter) { note in
             switch note {
             case .headTrained:
                 Terminal.printError(workspace.snapshot.store.keepsParts ? "the index has no trained head; training one on its rows (save it with `rag train head`)"
                                                             : "\(index.path) keeps vectors only; training a head on its rows for this table")
+            case .filtered(let n):
+                Terminal.printError("--where keeps \(n) stored rows: the neighbours, the labels and a head trained on them for this table")
             case .unknownLabels(let labels):
                 Terminal.printError("warning: \(labels.count) label(s) of \(csv) are not in the index (e.g. \(labels.prefix(3).joined(separator: ", "))); those rows can only be wrong")
             }
@@ -120,7 +130,8 @@ struct CompareCommand: AsyncParsableCommand {
         }
         let retriever = workspace.snapshot.retriever
         if !llmTechniques.isEmpty {
-            let builder = try prompt.builder(labels: workspace.snapshot.labels)
+            let labels = try filter.flatMap { try workspace.classifier(k: k, filter: $0).candidateLabels } ?? workspace.snapshot.labels
+            let builder = try prompt.builder(labels: labels)
             let stop = StopToken()
             stop.stopOnInterrupt { Terminal.printError("\ninterrupted: letting the rows in flight finish (Ctrl-C again to quit at once)") }
             try await llm.api.withClient { client in
@@ -129,7 +140,7 @@ struct CompareCommand: AsyncParsableCommand {
                                                         rows: rows)
                     defer { journal.close() }
                     let batch = LLMBatch(classifier: llm.classifier(client: client, model: t.model, builder: builder, rag: t.rag),
-                                         retriever: t.rag ? retriever : nil, k: k, concurrency: llm.concurrency)
+                                         retriever: t.rag ? retriever : nil, k: k, concurrency: llm.concurrency, filter: filter)
                     let progress = ProgressReporter(t.name, total: rows.count)
                     let (preds, summary) = try await batch.run(rows, journal: journal, stop: stop, progress: { d, _ in progress.update(d) })
                     progress.finish()

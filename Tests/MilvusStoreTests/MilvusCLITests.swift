@@ -37,7 +37,7 @@ final class MilvusCLITests: XCTestCase {
 
         let verify = try RAGBinary.run(["index", "verify", "--store", store], in: dir)
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
-        XCTAssertEqual(verify.stdout.split(separator: "\n").last, "verified 5 checks in \(store)")
+        XCTAssertEqual(verify.stdout.split(separator: "\n").last, "verified 6 checks in \(store)")
 
         // The same neighbours as a local index of the same rows.
         XCTAssertEqual(try RAGBinary.run(["index", "build", "--csv", "train.csv", "--embedder", "hashing"], in: dir).status, 0)
@@ -52,9 +52,14 @@ final class MilvusCLITests: XCTestCase {
         XCTAssertEqual(classify.status, 0, classify.stderr)
         XCTAssertEqual(classify.stdout.split(separator: "\n").count, 50)
 
-        let add = try RAGBinary.run(["index", "add", "--csv", "train.csv", "--store", store], in: dir)
+        // The same CSV again: its derived ids are stored, so nothing is added; under another name it is.
+        let twice = try RAGBinary.run(["index", "add", "--csv", "train.csv", "--store", store], in: dir)
+        XCTAssertEqual(twice.status, 1)
+        XCTAssertTrue(twice.stderr.hasPrefix("Error: id \"train.csv:0\" is already in the index (row 0); "), twice.stderr)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("train.csv"), to: dir.appendingPathComponent("more.csv"))
+        let add = try RAGBinary.run(["index", "add", "--csv", "more.csv", "--store", store], in: dir)
         XCTAssertEqual(add.status, 0, add.stderr)
-        XCTAssertTrue(add.stdout.hasPrefix("added 300 rows from train.csv to \(store) (now 600 rows) in "), add.stdout)
+        XCTAssertTrue(add.stdout.hasPrefix("added 300 rows from more.csv to \(store) (now 600 rows) in "), add.stdout)
         XCTAssertEqual(try RAGBinary.run(["index", "verify", "--store", store], in: dir).status, 0)
 
         // An HNSW collection of the same rows: the stored text's own row first, at --ef 16 and by default.
@@ -136,5 +141,61 @@ final class MilvusCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.hasPrefix("Error: Milvus at 127.0.0.1:\(milvus.port) did not answer (HasCollection): unavailable: "), r.stderr)
         XCTAssertLessThan(seconds, 20, "bounded: retries with backoff, then the error")
         print(String(format: "milvus down: error after %.1f s", seconds))
+    }
+
+    /// The lifecycle of the README over a collection: ids and metadata at build, filters on query
+    /// and classify, an upsert that replaces by id, deletes by id and by filter, verify after each.
+    func testIDsMetadataUpsertDeleteAndFilters() throws {
+        let milvus = try MilvusLite(self)
+        let dir = try SharedFixtures.temporaryFolder("milvus-lifecycle")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        try """
+        ticket,text,label_text,src,bucket
+        T1,how do I activate my new card,activate_my_card,web,1
+        T2,"my card has not arrived, it's been a week",card_arrival,app,2
+        T3,what is the exchange rate for euros,exchange_rate,web,
+        T4,activate the card I just got,activate_my_card,app,4
+
+        """.write(to: dir.appendingPathComponent("meta.csv"), atomically: true, encoding: .utf8)
+        let store = milvus.address("lifecycle")
+        func rag(_ arguments: [String]) throws -> RAGBinary.Output {
+            let embeds = !["verify", "info"].contains(arguments[1])
+            return try RAGBinary.run(arguments + (embeds ? ["--embedder", "hashing"] : []) + ["--store", store], in: dir)
+        }
+        func ids(_ filter: String) throws -> [String] {
+            let r = try rag(["query", "card", "-k", "5", "--json", "--where", filter])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return ((object["neighbours"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }.sorted()
+        }
+        XCTAssertEqual(try rag(["index", "build", "--csv", "meta.csv", "--id-column", "ticket", "--metadata-columns", "src,bucket"]).status, 0)
+        let query = try rag(["query", "card", "--json", "-k", "5", "--where", #"bucket < 3 and src = "web""#])
+        XCTAssertTrue(query.stdout.contains(#""id":"T1","label":"activate_my_card","metadata":{"bucket":1,"src":"web"}"#), query.stdout)
+        XCTAssertEqual(try ids("bucket is null or src = \"app\""), ["T2", "T3", "T4"])
+        XCTAssertEqual(try ids("not bucket < 2"), ["T2", "T3", "T4"], "a missing value fails the comparison, so not passes it")
+        let unknown = try rag(["query", "card", "--where", "lang = \"de\""])
+        XCTAssertEqual(unknown.stderr, "Error: the filter names \"lang\", which is not a field (fields: \"bucket\", \"id\", \"label\", \"src\")\n")
+
+        try "ticket,text,label_text,src\nT2,my card never came,card_arrival,web\nT5,my pin is blocked,pin_blocked,app\n"
+            .write(to: dir.appendingPathComponent("fix.csv"), atomically: true, encoding: .utf8)
+        let upsert = try rag(["index", "upsert", "--csv", "fix.csv", "--id-column", "ticket", "--metadata-columns", "src"])
+        XCTAssertEqual(upsert.status, 0, upsert.stderr)
+        XCTAssertTrue(upsert.stdout.hasPrefix("upserted 2 rows from fix.csv into \(store): 1 replaced, 1 added (now 5 rows) in "), upsert.stdout)
+        XCTAssertEqual(try ids("src = \"web\""), ["T1", "T2", "T3"])
+        XCTAssertEqual(try ids("id = \"T2\""), ["T2"], "one row per id")
+        let classify = try rag(["classify", "--csv", "fix.csv", "--method", "knn", "-k", "1", "--where", "src = \"app\""])
+        XCTAssertEqual(classify.status, 0, classify.stderr)
+        XCTAssertEqual(classify.stdout.split(separator: "\n").count, 2)
+
+        let delete = try rag(["index", "delete", "--id", "T1", "--id", "T9"])
+        XCTAssertEqual(delete.status, 0, delete.stderr)
+        XCTAssertEqual(try ids("label is not null"), ["T2", "T3", "T4", "T5"])
+        let byFilter = try rag(["index", "delete", "--where", "src = \"app\""])
+        XCTAssertEqual(byFilter.status, 0, byFilter.stderr)
+        XCTAssertEqual(try ids("label is not null"), ["T2", "T3"])
+        let verify = try rag(["index", "verify"])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        let info = try rag(["index", "info"])
+        XCTAssertTrue(info.stdout.contains("vectors   2 x 384"), info.stdout)
     }
 }

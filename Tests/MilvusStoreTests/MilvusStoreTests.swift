@@ -123,11 +123,14 @@ final class MilvusStoreTests: XCTestCase {
         XCTAssertEqual(problems.first?.problem, "41 rows stored, 40 recorded")
     }
 
-    /// The store seam's contract (TestSupport's StoreContract), as an index folder keeps it in RAGTests.
+    /// The store seam's contract (TestSupport's StoreContract), as an index folder keeps it in
+    /// RAGTests: reads, writes, row changes by id, filters (FLAT collections: exact).
     func testACollectionKeepsTheStoreContract() throws {
         let milvus = try MilvusLite(self)
-        try StoreContract.check { vectors, documents in
-            let store = try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("contract")))
+        var collections = 0
+        func make(_ vectors: Matrix, _ documents: [Document]) throws -> any WritableVectorStore {
+            collections += 1
+            let store = try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("contract\(collections)")))
             XCTAssertEqual(try store.beginBuild(embedderIdentifier: "contract", dimension: vectors.cols, resume: false), 0)
             try store.upsert(vectors, documents: documents)
             var labels: [String] = []
@@ -135,15 +138,73 @@ final class MilvusStoreTests: XCTestCase {
             try store.commit(labels: labels, count: documents.count, index: .flat)
             return try store.reopened()
         }
-        // Rows keyed by row number cannot be deleted or replaced by id yet: refused by name, nothing changed.
-        let store = try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("contract")))
-        let refusal = StoreError.unsupported(operation: "deleting or replacing rows", store: "a Milvus collection")
-        XCTAssertThrowsError(try store.beginWrite(appendingRows: false)) { XCTAssertEqual($0 as? StoreError, refusal) }
-        let write = try store.beginWrite(appendingRows: true)
-        XCTAssertThrowsError(try write.delete(ids: ["id-1"])) { XCTAssertEqual($0 as? StoreError, refusal) }
-        write.abandon()
-        XCTAssertThrowsError(try store.compacted()) { XCTAssertTrue("\($0)".contains("compaction")) }
-        XCTAssertEqual(try store.reopened().count, 45)
+        try StoreContract.check(make)
+        try StoreContract.checkRowChanges(make, compacts: false)
+        try StoreContract.checkFilters(make)
+        // The row changes' collection: row numbers are not reused; its abandoned delete left it marked.
+        let changed = try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("contract2")))
+        XCTAssertEqual(changed.nextRow, 62)
+        XCTAssertEqual(try changed.verify().filter { !$0.ok }.map(\.role), ["state"])
+        let filtered = try MilvusStore(connecting: try MilvusAddress(parsing: milvus.address("contract3")))
+        let checks = try filtered.verify()
+        XCTAssertTrue(checks.allSatisfy(\.ok), "\(checks.filter { !$0.ok })")
+        XCTAssertEqual(checks.map(\.role), ["state", "embedder", "rows", "keys", "ids", "index"])
+    }
+
+    /// A collection made before ids and metadata (no row_id, no metadata field; written here by
+    /// pymilvus as LocalRAG wrote them): read and searched as before, refused for deletes, upserts
+    /// and id filters with a message saying how to rebuild it.
+    func testACollectionWithoutIDsIsReadAndRefusedForChanges() throws {
+        let milvus = try MilvusLite(self)
+        let python = try XCTUnwrap(MilvusLite.executable).deletingLastPathComponent().appendingPathComponent("python")
+        let script = """
+        import logging, sys
+        logging.disable(logging.CRITICAL)
+        from pymilvus import MilvusClient, DataType
+        c = MilvusClient(sys.argv[1])
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.INT64, is_primary=True)
+        s.add_field("embedding", DataType.FLOAT_VECTOR, dim=4)
+        s.add_field("label", DataType.VARCHAR, max_length=1024)
+        s.add_field("text", DataType.VARCHAR, max_length=65535)
+        s.add_field("source_row", DataType.INT64)
+        ip = c.prepare_index_params()
+        ip.add_index("embedding", index_type="FLAT", metric_type="COSINE")
+        c.create_collection("old", schema=s, index_params=ip)
+        c.insert("old", [{"id": i, "embedding": [1.0, float(i), 0.0, 0.0], "label": "l%d" % (i % 2), "text": "row %d" % i, "source_row": i} for i in range(3)])
+        c.flush("old")
+        c.alter_collection_properties("old", properties={"localrag.format": "1", "localrag.embedder": "e", "localrag.dimension": "4",
+            "localrag.labels": '["l0","l1"]', "localrag.rows": "3", "localrag.state": "committed", "localrag.index": "FLAT {}"})
+        """
+        let p = Process()
+        p.executableURL = python
+        p.arguments = ["-c", script, "http://127.0.0.1:\(milvus.port)"]
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let address = try MilvusAddress(parsing: milvus.address("old"))
+        let store = try MilvusStore.open(address)
+        XCTAssertFalse(store.keepsRowIDs)
+        XCTAssertFalse(store.keepsMetadata)
+        var query = Matrix(rows: 1, cols: 4)
+        query[0, 0] = 1
+        let found = try store.nearest(query, k: 3, parameters: SearchParameters())[0]
+        XCTAssertEqual(found.map(\.document.text), ["row 0", "row 1", "row 2"])
+        XCTAssertEqual(found.map(\.document.id), [nil, nil, nil])
+        XCTAssertEqual(try store.count(matching: try FilterExpression(parsing: "label = \"l1\"")), 1, "label filters work")
+        let refusal = MilvusError.noRowIDs(address: store.location)
+        XCTAssertThrowsError(try store.ids(matching: try FilterExpression(parsing: "label = \"l1\""))) { XCTAssertEqual($0 as? MilvusError, refusal) }
+        XCTAssertThrowsError(try store.count(matching: try FilterExpression(parsing: "id = \"x\""))) {
+            XCTAssertEqual($0 as? FilterError, .unknownField(name: "id", available: ["label"]))
+        }
+        let write = try store.beginWrite(appendingRows: false)
+        XCTAssertThrowsError(try write.delete(ids: ["x"])) { XCTAssertEqual($0 as? MilvusError, refusal) }
+        XCTAssertTrue(refusal.localizedDescription.contains("rebuild it into a new collection (rag index build --csv FILE --store milvus://HOST:PORT/NEW)"))
+        XCTAssertThrowsError(try write.append(query, documents: [Document(row: 3, sourceRow: 3, text: "t", label: "l0", metadata: ["a": .integer(1)])])) {
+            XCTAssertTrue("\($0)".contains("made before metadata"), "\($0)")
+        }
+        _ = try write.commit()
+        XCTAssertEqual(try MilvusStore.open(address).count, 3, "nothing changed")
     }
 
     func testBuildAddSearchAndClassifyThroughTheWorkspace() throws {

@@ -68,6 +68,9 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("DELETE", "/v1/documents", ["ids": ["doc-1", "no-such-id"]], 200), ("DELETE", "/v1/documents", ["ids": []], 400),
             ("POST", "/v1/search", ["query": "card", "k": 2, "filter": "label != \"x\" and id is not null"], 200),
             ("POST", "/v1/search", ["query": "card", "filter": "nope = 1"], 400), ("POST", "/v1/search", ["query": "card", "filter": "label ="], 400),
+            ("POST", "/v1/classify", ["texts": ["card"], "method": "knn", "filter": "label != \"x\""], 200),
+            ("POST", "/v1/classify", ["texts": ["card"], "method": "zero-shot", "filter": "label = \"x\""], 400),
+            ("POST", "/v1/classify", ["texts": ["card"], "filter": "nope = 1"], 400),
         ]
         for (method, path, body, status) in calls {
             let r = try await f.request(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) })

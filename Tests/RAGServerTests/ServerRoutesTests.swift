@@ -176,4 +176,35 @@ final class ServerRoutesTests: XCTestCase {
         XCTAssertTrue(metrics.contains("localrag_index_rows"), metrics)
         XCTAssertTrue(metrics.contains("http_server_request_duration_bucket{http_route=\"/v1/embeddings\""), metrics)
     }
+
+    /// Requests batched together but asking different filters each get the answer for their own.
+    func testConcurrentRequestsWithDifferentFiltersEachGetTheirOwn() async throws {
+        let f = try await ServerFixture.start { $0.batchWait = .milliseconds(300) }
+        defer { Task { await f.stop() } }
+        let labels = f.workspace.snapshot.labels.sorted()
+        let filters: [String?] = [#"label = "\#(labels[0])""#, #"label != "\#(labels[0])""#,
+                                  #"label in ["\#(labels[1])", "\#(labels[2])"]"#, nil]
+        let query = "my card has not arrived yet"
+        let replies = try await withThrowingTaskGroup(of: (Int, ServerFixture.Reply, ServerFixture.Reply).self) { group in
+            for (i, filter) in filters.enumerated() {
+                group.addTask {
+                    var search: [String: Any] = ["query": query, "k": 5], classify: [String: Any] = ["texts": [query], "method": "knn", "k": 5]
+                    if let filter { search["filter"] = filter; classify["filter"] = filter }
+                    async let s = f.post("/v1/search", search)
+                    async let c = f.post("/v1/classify", classify)
+                    return (i, try await s, try await c)
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = ($1.1, $1.2) }
+        }
+        for (i, filter) in filters.enumerated() {
+            let parsed = try filter.map { try FilterExpression(parsing: $0) }
+            let (search, classify) = try XCTUnwrap(replies[i])
+            XCTAssertEqual(search.status, 200, search.text)
+            let want = try f.workspace.search([query], k: 5, options: Workspace.SearchOptions(filter: parsed))[0]
+            XCTAssertEqual((search.object["neighbours"] as? [[String: Any]])?.map { $0["row"] as? Int }, want.map(\.document.sourceRow), filter ?? "none")
+            let predicted = try f.workspace.classify(texts: [query], method: .knn, k: 5, filter: parsed)[0].predicted
+            XCTAssertEqual((classify.object["predictions"] as? [[String: Any]])?.first?["predicted"] as? String, predicted, filter ?? "none")
+        }
+    }
 }

@@ -42,19 +42,19 @@ final class SegmentTests: XCTestCase {
             XCTAssertEqual(store.segmentCount, 21, "\(kind)")
             XCTAssertEqual(store.count, 700)
             let queries = try workspace.embed(Array(more.prefix(30)).map(\.text) + ["my card has not arrived"])
-            func found(_ s: FolderVectorStore, exact: Bool) -> [[String]] {
-                s.nearest(queries, k: 10, parameters: SearchParameters(nprobe: 8, exact: exact)).map { $0.map { $0.document.id! } }
+            func found(_ s: FolderVectorStore, exact: Bool) throws -> [[String]] {
+                try s.nearest(queries, k: 10, parameters: SearchParameters(nprobe: 8, exact: exact)).map { $0.map { $0.document.id! } }
             }
-            XCTAssertEqual(found(store, exact: true), bruteForce(store, queries), "\(kind): flat over 21 segments")
+            XCTAssertEqual(try found(store, exact: true), bruteForce(store, queries), "\(kind): flat over 21 segments")
             if kind == .ivf {
                 XCTAssertEqual(try XCTUnwrap(store.ivf).parts.count, 21)
-                XCTAssertEqual(found(store, exact: false).map(Set.init), bruteForce(store, queries).map(Set.init), "IVF, every list probed")
+                XCTAssertEqual(try found(store, exact: false).map(Set.init), bruteForce(store, queries).map(Set.init), "IVF, every list probed")
             }
             // Deletes in several segments, then compaction: one segment, the same live rows and answers.
             let gone = ["train.csv:5", "more-300", "more-555", "more-699"]
             XCTAssertEqual(try workspace.delete(ids: gone, compaction: .never).deleted, 4)
             store = try XCTUnwrap(workspace.snapshot.store as? FolderVectorStore)
-            let before = found(store, exact: true)
+            let before = try found(store, exact: true)
             XCTAssertEqual(before, bruteForce(store, queries))
             XCTAssertFalse(before.joined().contains { gone.contains($0) })
             let compaction = try workspace.compact()
@@ -63,7 +63,7 @@ final class SegmentTests: XCTestCase {
             XCTAssertLessThan(compaction.bytesAfter, compaction.bytesBefore)
             store = try XCTUnwrap(workspace.snapshot.store as? FolderVectorStore)
             XCTAssertEqual(store.segmentCount, 1)
-            XCTAssertEqual(found(store, exact: true), before, "\(kind): compaction keeps the answers")
+            XCTAssertEqual(try found(store, exact: true), before, "\(kind): compaction keeps the answers")
             XCTAssertTrue(try workspace.verify().ok)
         }
     }

@@ -29,6 +29,10 @@ final class StoreContractTests: XCTestCase {
         try StoreContract.checkRowChanges(try folderStore("store-contract-rows"))
     }
 
+    func testAnIndexFolderFilters() throws {
+        try StoreContract.checkFilters(try folderStore("store-contract-filters"))
+    }
+
     /// The same with an IVF part: searches through the lists (every list probed) skip deleted
     /// rows, and compaction rebuilds the lists on the trained centroids.
     func testAnIndexFolderWithIVFChangesRowsByID() throws {
@@ -45,8 +49,8 @@ final class StoreContractTests: XCTestCase {
         let write = try compacted.beginWrite(appendingRows: false)
         XCTAssertEqual(try write.delete(ids: ["id-0", "id-1"]), [])
         let store = try XCTUnwrap(try write.commit() as? FolderVectorStore)
-        let approximate = store.nearest(x, k: 5, parameters: SearchParameters(nprobe: 4))
-        let exact = store.nearest(x, k: 5, parameters: SearchParameters(exact: true))
+        let approximate = try store.nearest(x, k: 5, parameters: SearchParameters(nprobe: 4))
+        let exact = try store.nearest(x, k: 5, parameters: SearchParameters(exact: true))
         for (a, b) in zip(approximate, exact) {
             XCTAssertEqual(a.map(\.document.id), b.map(\.document.id), "every list probed: the exact live rows")
             XCTAssertFalse(a.contains { ["id-0", "id-1"].contains($0.document.id) })

@@ -99,7 +99,9 @@ public enum StoreContract {
     /// head's training rows at once and for good (reopened, compacted); ids round-trip; an upsert
     /// (delete then append the same id in one write) replaces; a stored id appended again is
     /// refused; filtered search stays the brute-force top k among the live rows.
-    public static func checkRowChanges(_ make: (Matrix, [Document]) throws -> any WritableVectorStore,
+    /// `compacts`: the store keeps deleted rows until its own compaction (an index folder);
+    /// without, deleted rows are gone at once and `compacted()` is refused (Milvus compacts itself).
+    public static func checkRowChanges(_ make: (Matrix, [Document]) throws -> any WritableVectorStore, compacts: Bool = true,
                                        file: StaticString = #filePath, line: UInt = #line) throws {
         var rng = SplitMix64(seed: 7)
         let d = 12, n = 60
@@ -162,7 +164,16 @@ public enum StoreContract {
         XCTAssertEqual(try upserted.labelledVectors().labels.filter { $0 == "l9" }.count, 1, file: file, line: line)
 
         // Compaction: the same live rows and answers, nothing deleted left.
-        XCTAssertEqual(upserted.deletedCount, 3, file: file, line: line)
+        XCTAssertEqual(upserted.deletedCount, compacts ? 3 : 0, file: file, line: line)
+        guard compacts else {
+            XCTAssertThrowsError(try upserted.compacted(), file: file, line: line)
+            let again = try upserted.beginWrite(appendingRows: false)
+            XCTAssertEqual(try again.delete(ids: ["id-3", "id-5"]), ["id-3"], "deleted ids stay gone", file: file, line: line)
+            again.abandon()
+            XCTAssertEqual(try upserted.reopened().count, n - 1, "an abandoned delete deletes nothing", file: file, line: line)
+            try assertExact(try upserted.reopened(), live: live, "after an abandoned delete")
+            return
+        }
         let compacted = try upserted.compacted()
         XCTAssertEqual(compacted.deletedCount, 0, file: file, line: line)
         XCTAssertEqual(compacted.count, n - 1, file: file, line: line)
@@ -172,5 +183,123 @@ public enum StoreContract {
         XCTAssertEqual(try again.delete(ids: ["id-3", "id-5"]), ["id-3"], "ids survive compaction; deleted ones stay gone", file: file, line: line)
         again.abandon()
         XCTAssertEqual(try compacted.reopened().count, n - 1, "an abandoned delete deletes nothing", file: file, line: line)
+    }
+
+    /// Filters on random metadata (integer, string, float and boolean columns with missing values,
+    /// unlabelled rows): for fixed and random expressions from 0.1% to 100% selectivity, the rows
+    /// counted, their ids, the rows heads train on, and the exact filtered top 10 equal a plain
+    /// filter-then-scan written out here.
+    public static func checkFilters(_ make: (Matrix, [Document]) throws -> any WritableVectorStore,
+                                    file: StaticString = #filePath, line: UInt = #line) throws {
+        var rng = SplitMix64(seed: 99)
+        let d = 12, n = 1_000
+        var x = Matrix(rows: n + 5, cols: d)
+        for i in 0..<x.storage.count { x.storage[i] = Float(Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1) }
+        x.storage.withUnsafeMutableBufferPointer { Normalization.normalizeRows($0.baseAddress!, rows: n + 5, cols: d) }
+        var documents: [Document] = []
+        for i in 0..<n {
+            var meta: [String: MetadataValue] = [:]
+            if rng.next() % 20 != 0 { meta["bucket"] = .integer(Int64(rng.next() % 1000)) }
+            if rng.next() % 10 != 0 { meta["src"] = .string("s\(rng.next() % 5)") }
+            meta["score"] = .float(Double(rng.next() % 10_000) / 100)
+            meta["flag"] = .boolean(rng.next() % 2 == 0)
+            documents.append(Document(row: i, sourceRow: i, text: "row \(i)", label: i % 13 == 0 ? nil : "l\(i % 7)", id: "id-\(i)", metadata: meta))
+        }
+        let store = try make(x.rows(0..<n), documents)
+        let queries = x.rows(n..<(n + 5))
+        func values(_ doc: Document) -> [String: MetadataValue] {
+            var v = doc.metadata
+            v["id"] = .string(doc.id!)
+            if let label = doc.label { v["label"] = .string(label) }
+            return v
+        }
+        var texts = ["bucket < 1", "bucket < 10", "bucket < 100 and src != \"s3\"", "src in [\"s1\", \"s2\"] or score >= 99.5",
+                     "not flag = true and bucket >= 500", "bucket is null or label = \"l3\"", "score > 0", "not bucket < 500",
+                     "label is null", "not label = \"l1\"", "id in [\"id-7\", \"id-700\", \"nope\"]", "src is not null and not src in [\"s0\"]",
+                     "id = \"id-1\"", "score <= 0.5 or bucket = 999"]
+        for _ in 0..<30 { texts.append(randomFilter(&rng, depth: 3)) }
+        var selectivities: [Int] = []
+        for text in texts {
+            let filter = try FilterExpression(parsing: text)
+            let passing = documents.filter { reference(filter, values($0)) }
+            selectivities.append(passing.count)
+            XCTAssertEqual(try store.count(matching: filter), passing.count, text, file: file, line: line)
+            XCTAssertEqual(try store.ids(matching: filter).sorted(), passing.map { $0.id! }.sorted(), text, file: file, line: line)
+            XCTAssertEqual(try store.labelledVectors(matching: filter).labels, passing.map(\.label), text, file: file, line: line)
+            let found = try store.nearest(queries, k: 10, parameters: SearchParameters(exact: true, filter: filter))
+            for q in 0..<queries.rows {
+                let scored = passing.map { doc in (doc.id!, zip(queries.row(q), x.row(doc.row)).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
+                let best = scored.sorted { $0.1 > $1.1 }.prefix(10)
+                XCTAssertEqual(found[q].map { $0.document.id! }, best.map(\.0), "\(text): query \(q)", file: file, line: line)
+                for (hit, want) in zip(found[q], best) { XCTAssertEqual(hit.score, want.1, accuracy: 1e-5, file: file, line: line) }
+            }
+        }
+        XCTAssertTrue(selectivities.contains(1) && selectivities.contains(n) && selectivities.contains { $0 > 10 && $0 < 100 },
+                      "selectivities span 0.1% to 100%: \(selectivities.sorted())", file: file, line: line)
+        XCTAssertThrowsError(try store.count(matching: try FilterExpression(parsing: "lang = 1")), file: file, line: line) {
+            XCTAssertEqual($0 as? FilterError, .unknownField(name: "lang", available: ["bucket", "flag", "id", "label", "score", "src"]), file: file, line: line)
+        }
+        XCTAssertThrowsError(try store.count(matching: try FilterExpression(parsing: "bucket = \"x\"")), file: file, line: line) {
+            XCTAssertEqual($0 as? FilterError, .typeMismatch(field: "bucket", fieldType: "integer", literal: "the string \"x\""), file: file, line: line)
+        }
+    }
+
+    /// The filter rules written out plainly: a missing value matches no comparison and no `in`.
+    static func reference(_ e: FilterExpression, _ values: [String: MetadataValue]) -> Bool {
+        func order(_ v: MetadataValue, _ literal: FilterExpression.Literal) -> Int? {
+            func sign<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : a == b ? 0 : 1 }
+            switch (v, literal) {
+            case (.string(let a), .string(let b)):
+                let (x, y) = (Array(a.utf8), Array(b.utf8))
+                return x == y ? 0 : x.lexicographicallyPrecedes(y) ? -1 : 1
+            case (.integer(let a), .number(_, let b?)): return sign(a, b)
+            case (.integer(let a), .number(let b, nil)): return sign(Double(a), b)
+            case (.float(let a), .number(let b, _)): return sign(a, b)
+            case (.boolean(let a), .boolean(let b)): return a == b ? 0 : 1
+            default: return nil
+            }
+        }
+        switch e {
+        case .compare(let field, let op, let literal):
+            guard let v = values[field], let o = order(v, literal) else { return false }
+            switch op {
+            case .equal: return o == 0
+            case .notEqual: return o != 0
+            case .less: return o < 0
+            case .lessOrEqual: return o <= 0
+            case .greater: return o > 0
+            case .greaterOrEqual: return o >= 0
+            }
+        case .member(let field, let literals):
+            guard let v = values[field] else { return false }
+            return literals.contains { order(v, $0) == 0 }
+        case .isNull(let field, let negated): return (values[field] == nil) != negated
+        case .not(let a): return !reference(a, values)
+        case .and(let a, let b): return reference(a, values) && reference(b, values)
+        case .or(let a, let b): return reference(a, values) || reference(b, values)
+        }
+    }
+
+    /// A random expression over checkFilters' fields, `depth` levels of and/or/not at most.
+    static func randomFilter(_ rng: inout SplitMix64, depth: Int) -> String {
+        let pick = { (rng: inout SplitMix64, n: Int) in Int(rng.next() % UInt64(n)) }
+        if depth > 0 && pick(&rng, 3) > 0 {
+            switch pick(&rng, 3) {
+            case 0: return "not (\(randomFilter(&rng, depth: depth - 1)))"
+            case 1: return "(\(randomFilter(&rng, depth: depth - 1)) and \(randomFilter(&rng, depth: depth - 1)))"
+            default: return "(\(randomFilter(&rng, depth: depth - 1)) or \(randomFilter(&rng, depth: depth - 1)))"
+            }
+        }
+        let ops = ["=", "!=", "<", "<=", ">", ">="]
+        switch pick(&rng, 8) {
+        case 0: return "bucket \(ops[pick(&rng, 6)]) \(pick(&rng, 1000))"
+        case 1: return "src \(ops[pick(&rng, 2)]) \"s\(pick(&rng, 6))\""
+        case 2: return "src in [\"s\(pick(&rng, 6))\", \"s\(pick(&rng, 6))\"]"
+        case 3: return "score \(ops[pick(&rng, 6)]) \(Double(pick(&rng, 10_000)) / 100)"
+        case 4: return "flag \(ops[pick(&rng, 2)]) \(pick(&rng, 2) == 0)"
+        case 5: return "label \(ops[pick(&rng, 2)]) \"l\(pick(&rng, 8))\""
+        case 6: return "\(["bucket", "src", "label"][pick(&rng, 3)]) is \(pick(&rng, 2) == 0 ? "" : "not ")null"
+        default: return "id \(ops[pick(&rng, 6)]) \"id-\(pick(&rng, 1000))\""
+        }
     }
 }

@@ -126,7 +126,7 @@ final class FilterTests: XCTestCase {
             let mask = try store.rows(matching: try FilterExpression(parsing: text))
             let passing = (0..<n).filter { rows.reference(text, $0) }
             XCTAssertEqual(mask.members, passing, text)
-            let exact = store.nearest(queries, k: 10, parameters: SearchParameters(exact: true, allowed: mask))
+            let exact = try store.nearest(queries, k: 10, parameters: SearchParameters(exact: true, allowed: mask))
             var truth: [[Int]] = []
             for q in 0..<queries.rows {
                 var scored: [(row: Int, score: Float)] = []
@@ -139,7 +139,7 @@ final class FilterTests: XCTestCase {
                 truth.append(scored.prefix(10).map { $0.row })
             }
             XCTAssertEqual(exact.map { $0.map(\.document.row) }, truth, "\(text): exact, \(passing.count) rows pass")
-            let approximate = store.nearest(queries, k: 10, parameters: SearchParameters(allowed: mask))
+            let approximate = try store.nearest(queries, k: 10, parameters: SearchParameters(allowed: mask))
             var hits = 0, total = 0
             for (a, t) in zip(approximate, truth) {
                 hits += Set(a.map(\.document.row)).intersection(t).count

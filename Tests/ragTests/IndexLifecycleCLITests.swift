@@ -172,4 +172,52 @@ extension IndexLifecycleCLITests {
         XCTAssertEqual(try neighbourIDs("pin", k: 5, where: "lang = \"en\""), ["T5"])
         XCTAssertEqual(try neighbourIDs("card", k: 5, where: "lang is null").sorted(), ["T1", "T3"])
     }
+
+    /// `--where` on classify and compare: the same answers as an index built from only the rows it keeps.
+    func testClassifyAndCompareWhereEqualAnIndexOfTheMatchingRows() throws {
+        let rows = [("how do I activate my new card", "activate_my_card", "web"), ("my card has not arrived", "card_arrival", "app"),
+                    ("what is the exchange rate for euros", "exchange_rate", "web"), ("activate the card I just got", "activate_my_card", "app"),
+                    ("when will my card be delivered", "card_arrival", "web"), ("my pin is blocked", "pin_blocked", "app"),
+                    ("I forgot my pin", "pin_blocked", "web"), ("euro to dollar rate today", "exchange_rate", "app")]
+        func csv(_ keep: (String) -> Bool, metadata: Bool) -> String {
+            "text,label_text\(metadata ? ",src" : "")\n" + rows.filter { keep($0.2) }.map { "\($0.0),\($0.1)\(metadata ? ",\($0.2)" : "")\n" }.joined()
+        }
+        try write("all.csv", csv({ _ in true }, metadata: true))
+        try write("web.csv", csv({ $0 == "web" }, metadata: false))
+        try write("test.csv", "text,label_text\nactivate card,activate_my_card\ncard delivery,card_arrival\npin blocked,pin_blocked\nexchange rate,exchange_rate\n")
+        XCTAssertEqual(try rag(["index", "build", "--csv", "all.csv", "--metadata-columns", "src"]).status, 0)
+        XCTAssertEqual(try rag(["index", "build", "--csv", "web.csv", "--index", "web"]).status, 0)
+        let web = #"src = "web""#
+        for method in ["knn", "zero-shot", "head", "blend"] {
+            let filtered = try rag(["classify", "--csv", "test.csv", "--method", method, "-k", "3", "--where", web])
+            // The web index has no stored head: compare trains one as --where does; classify needs one stored.
+            if method == "head" || method == "blend" {
+                XCTAssertEqual(try rag(["train", "head", "--index", "web", "--lambda", "0.02"]).status, 0)
+            }
+            let reference = try rag(["classify", "--csv", "test.csv", "--method", method, "-k", "3", "--index", "web"])
+            XCTAssertEqual(filtered.status, 0, filtered.stderr)
+            func predictions(_ jsonl: String) throws -> [NSDictionary] {
+                try jsonl.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! NSDictionary }
+            }
+            XCTAssertEqual(try predictions(filtered.stdout), try predictions(reference.stdout), method)
+            XCTAssertEqual(try predictions(filtered.stdout).count, 4)
+        }
+        let compared = try rag(["compare", "--csv", "test.csv", "-k", "3", "--json", "--where", web])
+        XCTAssertEqual(compared.status, 0, compared.stderr)
+        XCTAssertTrue(compared.stderr.contains("--where keeps 4 stored rows: the neighbours, the labels and a head trained on them for this table\n"), compared.stderr)
+        let reference = try rag(["compare", "--csv", "test.csv", "-k", "3", "--json", "--index", "web"])
+        func table(_ json: String) throws -> [[String: Double]] {
+            let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+            return rows.map { $0.compactMapValues { $0 as? Double } }
+        }
+        XCTAssertEqual(try table(compared.stdout), try table(reference.stdout))
+        XCTAssertEqual(try table(compared.stdout).count, 4)
+
+        let none = try rag(["classify", "--csv", "test.csv", "--where", #"src = "fax""#])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.hasSuffix("Error: no labelled row of index matches the filter: there is nothing to classify with (`rag query --where` shows what it matches)\n"), none.stderr)
+        let unknown = try rag(["compare", "--csv", "test.csv", "--where", "lang = 1"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.hasSuffix("Error: the filter names \"lang\", which is not a field (fields: \"id\", \"label\", \"src\")\n"), unknown.stderr)
+    }
 }

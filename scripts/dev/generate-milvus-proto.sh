@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tools="${LOCALRAG_PROTOC_TOOLS:-/tmp/localrag-protoc-tools}"
-command -v protoc >/dev/null || sudo apt-get install -y protobuf-compiler
+command -v protoc >/dev/null || $([ "$(id -u)" = 0 ] || echo sudo) apt-get install -y protobuf-compiler
 build_plugin() { # repository tag product
     local dir="$tools/$(basename "$1")"
     [ -d "$dir" ] || git clone -q -b "$2" "$1" "$dir"

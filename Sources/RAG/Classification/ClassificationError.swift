@@ -10,6 +10,7 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
     case emptyInput(file: String)
     case noFineTunedEncoder
     case headNeedsFolder(store: String)
+    case noRowsMatch(index: String)
 
     public var errorDescription: String? {
         switch self {
@@ -29,6 +30,8 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
             return "the fine-tuned methods need an encoder fine-tuned with its head (head.safetensors in the model folder) and an index built with it"
         case .headNeedsFolder(let store):
             return "a trained head is stored in an index folder; \(store) keeps vectors only (the head and blend methods train one from its rows when they run)"
+        case .noRowsMatch(let index):
+            return "no labelled row of \(index) matches the filter: there is nothing to classify with (`rag query --where` shows what it matches)"
         }
     }
 }

@@ -28,6 +28,11 @@ public struct OfflineClassifier: Sendable {
     public var k: Int
     /// Weight of the head in the blend; the vote gets the rest.
     public var blendWeight: Double
+    /// Only stored rows matching this are neighbours (nil: every row).
+    public var filter: FilterExpression?
+    /// The labels zero-shot and the fine-tuned head choose among (nil: every stored label): those
+    /// of the rows `filter` matches.
+    public var candidateLabels: [String]?
 
     public init(retriever: Retriever, head: LinearHead?, fineTunedHead: FineTunedHead? = nil, k: Int = 10, blendWeight: Double = 0.5) {
         self.retriever = retriever
@@ -56,11 +61,12 @@ public struct OfflineClassifier: Sendable {
             Prediction(row: rows[i].row, text: rows[i].text, gold: rows[i].label, predicted: label, confidence: confidence, method: m.rawValue)
         }
         if methods.contains(.zeroShot) {
-            let zs = try ZeroShotClassifier(labels: LabelOrder.sorted(retriever.store.labels), embedder: retriever.embedder)
+            let zs = try ZeroShotClassifier(labels: candidateLabels ?? LabelOrder.sorted(retriever.store.labels), embedder: retriever.embedder)
             out[.zeroShot] = zs.classify(embeddings).enumerated().map { make(.zeroShot, $0, $1.label, Double(max(0, $1.score))) }
         }
         let needsNeighbours = methods.contains(.knn) || methods.contains(.blend) || methods.contains(.finetunedBlend)
-        let neighbours = needsNeighbours ? try retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: excludeSelf) : []
+        let neighbours = needsNeighbours ? try retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: excludeSelf,
+                                                                 parameters: SearchParameters(filter: filter)) : []
         let votes = neighbours.map { NeighbourVote().vote($0) }
         if methods.contains(.knn) {
             out[.knn] = votes.enumerated().map { i, v in make(.knn, i, v?.label ?? "", v?.confidence ?? 0) }
@@ -81,7 +87,14 @@ public struct OfflineClassifier: Sendable {
         if fineTuned, let fineTunedHead, let pooled {
             let unknown = Set(retriever.store.labels).subtracting(fineTunedHead.labels)
             guard unknown.isEmpty else { throw FineTuneError.unknownLabels(unknown.sorted()) }
-            let probs = fineTunedHead.probabilities(pooled)
+            var probs = fineTunedHead.probabilities(pooled)
+            if let candidateLabels {
+                // Labels outside the filtered rows cannot win.
+                let allowed = Set(candidateLabels)
+                for (c, label) in fineTunedHead.labels.enumerated() where !allowed.contains(label) {
+                    for i in 0..<probs.rows { probs[i, c] = -1 }
+                }
+            }
             if methods.contains(.finetuned) {
                 out[.finetuned] = (0..<rows.count).map { i in
                     let (c, p) = Self.argmax(probs, row: i)

@@ -20,6 +20,9 @@ public struct ComparisonTable: Sendable, Encodable {
         case headTrained
         /// Gold labels the index does not hold (sorted): those rows can only be wrong.
         case unknownLabels([String])
+        /// A filter restricted the stored rows: `rows` of them took part (the neighbours, the labels,
+        /// the head's training rows, trained for this table).
+        case filtered(rows: Int)
     }
 
     /// The notes `Workspace.compare` made, in order.

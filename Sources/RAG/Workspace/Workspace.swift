@@ -242,7 +242,7 @@ public final class Workspace: Sendable {
     public func embed(_ texts: [String]) throws -> Matrix { try embedder.embed(texts) }
 
     /// How `search` looks.
-    public struct SearchOptions: Sendable {
+    public struct SearchOptions: Sendable, Equatable {
         /// IVF lists to probe (IVF indexes only; nil: the tuned value).
         public var nprobe: Int?
         /// Search every row exactly even when the index has an IVF part.
@@ -272,11 +272,9 @@ public final class Workspace: Sendable {
     /// As `search`, from embeddings already computed.
     /// A remote store searches with its own index (`exact` does not apply; `nprobe` and `ef` pass through).
     public func search(embeddings: Matrix, texts: [String], k: Int, options: SearchOptions = SearchOptions()) throws -> [[Neighbour]] {
-        let store = snapshot.store
-        let retriever = try Retriever(embedder: embedder, store: store)
-        let allowed = try options.filter.map { try store.rows(matching: $0) }
+        let retriever = try Retriever(embedder: embedder, store: snapshot.store)
         return try retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: options.excludeSelf,
-                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef, exact: options.exact, allowed: allowed))
+                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef, exact: options.exact, filter: options.filter))
     }
 
     /// The chat messages for `text`: the system prompt listing every category of the index, and the
@@ -288,20 +286,26 @@ public final class Workspace: Sendable {
         return builder.messages(for: text, neighbours: neighbours)
     }
 
-    /// Predictions of `method` for `rows`, in row order (the rows' labels, when given, are the gold ones).
+    /// Predictions of `method` for `rows`, in row order (the rows' labels, when given, are the gold
+    /// ones); with `filter`, only the stored rows it matches take part (`classifier(k:for:filter:)`).
     public func classify(_ rows: [LabelledText], method: OfflineClassifier.Method, k: Int = 10,
-                         excludeSelf: Bool = false) throws -> [Prediction] {
-        try classifier(k: k, for: [method]).classify(rows, methods: [method], excludeSelf: excludeSelf)[method]!
+                         excludeSelf: Bool = false, filter: FilterExpression? = nil) throws -> [Prediction] {
+        try classifier(k: k, for: [method], filter: filter).classify(rows, methods: [method], excludeSelf: excludeSelf)[method]!
     }
 
     /// Predictions of `method` for bare texts (rows numbered from 0, no gold labels).
-    public func classify(texts: [String], method: OfflineClassifier.Method, k: Int = 10) throws -> [Prediction] {
+    public func classify(texts: [String], method: OfflineClassifier.Method, k: Int = 10,
+                         filter: FilterExpression? = nil) throws -> [Prediction] {
         try classify(texts.enumerated().map { LabelledText(row: $0.offset, line: $0.offset + 2, text: $0.element, label: nil) },
-                     method: method, k: k)
+                     method: method, k: k, filter: filter)
     }
 
     /// The offline classifier over the current generation; refuses methods whose parts are missing.
-    public func classifier(k: Int = 10, for methods: [OfflineClassifier.Method] = []) throws -> OfflineClassifier {
+    /// With `filter`, only the stored rows it matches take part: they are the neighbours that vote,
+    /// their labels the ones zero-shot and the fine-tuned head choose among, and a head is trained
+    /// on them for this classifier (the stored head learnt from every row).
+    public func classifier(k: Int = 10, for methods: [OfflineClassifier.Method] = [], filter: FilterExpression? = nil) throws -> OfflineClassifier {
+        if let filter { return try classifier(k: k, for: methods, restrictedTo: filter) }
         let needsHead = methods.contains(where: { $0 == .head || $0 == .blend })
         if needsHead { try retrainStaleHead() }
         let s = snapshot
@@ -310,6 +314,25 @@ public final class Workspace: Sendable {
         // A store that keeps vectors only (a remote one): the head trains on its rows (default λ) for this call.
         let head = try s.head ?? (needsHead ? trainedHead() : nil)
         return OfflineClassifier(retriever: s.retriever, head: head, fineTunedHead: fineTunedHead, k: k)
+    }
+
+    private func classifier(k: Int, for methods: [OfflineClassifier.Method], restrictedTo filter: FilterExpression) throws -> OfflineClassifier {
+        let s = snapshot
+        if fineTunedHead == nil, methods.contains(where: { $0 == .finetuned || $0 == .finetunedBlend }) { throw ClassificationError.noFineTunedEncoder }
+        let (x, rowLabels) = try s.store.labelledVectors(matching: filter)
+        let labels = LabelOrder.sorted(Array(Set(rowLabels.compactMap { $0 })))
+        guard !labels.isEmpty else { throw ClassificationError.noRowsMatch(index: location) }
+        var head: LinearHead?
+        if methods.contains(where: { $0 == .head || $0 == .blend }) {
+            let keep = rowLabels.indices.filter { rowLabels[$0] != nil }
+            let labelled = keep.count == x.rows ? x : Matrix(rows: keep.count, cols: x.cols, storage: keep.flatMap { x.row($0) })
+            head = try LinearHeadTrainer(lambda: s.store.settings["head.lambda"].flatMap(Double.init) ?? LinearHeadTrainer().lambda)
+                .train(labelled, labels: keep.map { rowLabels[$0]! }).0
+        }
+        var classifier = OfflineClassifier(retriever: s.retriever, head: head, fineTunedHead: fineTunedHead, k: k)
+        classifier.filter = filter
+        classifier.candidateLabels = labels
+        return classifier
     }
 
     /// Retrains a stale stored head (rows were deleted or replaced since it was trained) on the
@@ -414,25 +437,33 @@ public final class Workspace: Sendable {
     /// `fineTuned` (a workspace over an index built with a fine-tuned encoder) when given. Without a
     /// stored head, one is trained on the index's rows for this table only. `onNote` hears each
     /// note as it is made (they are also in the table's `notes`).
-    public func compare(_ rows: [LabelledText], k: Int = 10, fineTuned: Workspace? = nil,
+    /// With `filter`, only the stored rows it matches take part, in both workspaces (as
+    /// `classifier(k:for:filter:)` says; the head is trained on them for this table).
+    public func compare(_ rows: [LabelledText], k: Int = 10, fineTuned: Workspace? = nil, filter: FilterExpression? = nil,
                         onNote: (ComparisonTable.Note) -> Void = { _ in }) throws -> ComparisonTable {
         var table = ComparisonTable()
         func note(_ n: ComparisonTable.Note) { table.notes.append(n); onNote(n) }
-        try retrainStaleHead()
+        var techniques = ComparisonTable.baseTechniques
         let s = snapshot
-        var classifier = try self.classifier(k: k)
-        if s.head == nil {
-            note(.headTrained)
-            classifier = OfflineClassifier(retriever: s.retriever, head: try trainedHead(), k: k)
+        var classifier: OfflineClassifier
+        if let filter {
+            classifier = try self.classifier(k: k, for: techniques.map(\.method), filter: filter)
+            note(.filtered(rows: try s.store.count(matching: filter)))
+        } else {
+            try retrainStaleHead()
+            classifier = try self.classifier(k: k)
+            if snapshot.head == nil {
+                note(.headTrained)
+                classifier = OfflineClassifier(retriever: s.retriever, head: try trainedHead(), k: k)
+            }
         }
-        let unknown = Set(rows.compactMap(\.label)).subtracting(s.labels)
+        let unknown = Set(rows.compactMap(\.label)).subtracting(classifier.candidateLabels ?? s.labels)
         if !unknown.isEmpty {
             note(.unknownLabels(unknown.sorted()))
         }
-        var techniques = ComparisonTable.baseTechniques
         var results = try classifier.classify(rows, methods: techniques.map(\.method))
         if let fineTuned {
-            results.merge(try fineTuned.classifier(k: k, for: [.finetuned])
+            results.merge(try fineTuned.classifier(k: k, for: [.finetuned], filter: filter)
                 .classify(rows, methods: ComparisonTable.fineTunedTechniques.map(\.method))) { a, _ in a }
             techniques = ComparisonTable.fineTunedTechniques + techniques
         }

@@ -22,3 +22,24 @@ public struct Document: Sendable, Equatable, Codable {
         self.metadata = metadata
     }
 }
+
+extension Document {
+    /// `schema` with the columns `documents` bring added (a value's type names a new column's);
+    /// `StoreError.metadataType` for a value whose type is not its column's (an integer goes into
+    /// a float column).
+    public static func metadataSchema(_ schema: [String: MetadataValue.Kind], adding documents: [Document]) throws -> [String: MetadataValue.Kind] {
+        var schema = schema
+        for doc in documents {
+            for (column, value) in doc.metadata {
+                if let kind = schema[column] {
+                    guard kind == value.kind || (kind == .float && value.kind == .integer) else {
+                        throw StoreError.metadataType(column: column, stored: kind.rawValue, given: value.kind.rawValue)
+                    }
+                } else {
+                    schema[column] = value.kind
+                }
+            }
+        }
+        return schema
+    }
+}

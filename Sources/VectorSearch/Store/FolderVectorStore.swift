@@ -1,6 +1,7 @@
 // FolderVectorStore: an index folder as the writable store: its rows searched flat or through the IVF part, written generation by generation.
 public import Foundation
 public import LinearAlgebra
+import Synchronization
 
 /// One committed generation of an index folder: the flat vectors, the IVF part when built (what
 /// searches use unless `exact`), the parts and settings beside them. Writes go through
@@ -12,6 +13,8 @@ public final class FolderVectorStore: WritableVectorStore {
     public let ivf: IVFIndex?
     private let exactSearch: LocalVectorStore
     private let ivfSearch: LocalVectorStore?
+    /// The last filter searched with and its rows: a classification asks the same one batch after batch.
+    private let lastFilter = Mutex<(FilterExpression, RowMask)?>(nil)
 
     public init(_ index: IndexStore) throws {
         self.index = index
@@ -49,8 +52,13 @@ public final class FolderVectorStore: WritableVectorStore {
 
     /// With a mask (a filter), IVF probes more lists the fewer rows pass (nprobe / selectivity),
     /// and below one row in `FlatIndex.sparseFraction` the allowed rows are scored exactly.
-    public func nearest(_ queries: Matrix, k: Int, parameters: SearchParameters) -> [[ScoredDocument]] {
+    public func nearest(_ queries: Matrix, k: Int, parameters: SearchParameters) throws -> [[ScoredDocument]] {
         var parameters = parameters
+        if let filter = parameters.filter {
+            let mask = try rows(matching: filter)
+            parameters.allowed = parameters.allowed.map { $0.intersection(mask) } ?? mask
+            parameters.filter = nil
+        }
         if let allowed = parameters.allowed, let ivf, !parameters.exact {
             let passing = allowed.population
             if passing * FlatIndex.sparseFraction < index.count {
@@ -61,16 +69,27 @@ public final class FolderVectorStore: WritableVectorStore {
             }
         }
         let search = parameters.exact ? exactSearch : ivfSearch ?? exactSearch
-        return search.nearest(queries, k: k, parameters: parameters)
+        return try search.nearest(queries, k: k, parameters: parameters)
     }
 
-    public func rows(matching filter: FilterExpression) throws -> RowMask { try index.rows(matching: filter) }
+    public func rows(matching filter: FilterExpression) throws -> RowMask {
+        if let (last, mask) = lastFilter.withLock({ $0 }), last == filter { return mask }
+        let mask = try index.rows(matching: filter)
+        lastFilter.withLock { $0 = (filter, mask) }
+        return mask
+    }
+
+    public func count(matching filter: FilterExpression) throws -> Int { try rows(matching: filter).population }
 
     public func ids(matching filter: FilterExpression) throws -> [String] {
         try index.rows(matching: filter).members.compactMap { index.documents.id($0) }
     }
 
     public func labelledVectors() -> (vectors: Matrix, labels: [String?]) { exactSearch.labelledVectors() }
+
+    public func labelledVectors(matching filter: FilterExpression) throws -> (vectors: Matrix, labels: [String?]) {
+        exactSearch.labelledVectors(rows: try rows(matching: filter))
+    }
 
     public func committedGeneration() throws -> Int { try Manifest.read(from: index.folder).generation }
 

@@ -215,18 +215,7 @@ public final class IndexWriter {
     /// Checks the documents' metadata against the schema (a new column joins it; an integer goes
     /// into a float column) and records it for the new segment; nothing is recorded on a mismatch.
     private func appendMetadata(_ documents: [Document]) throws {
-        var schema = metadataSchema
-        for doc in documents {
-            for (column, value) in doc.metadata {
-                if let kind = schema[column] {
-                    guard kind == value.kind || (kind == .float && value.kind == .integer) else {
-                        throw StoreError.metadataType(column: column, stored: kind.rawValue, given: value.kind.rawValue)
-                    }
-                } else {
-                    schema[column] = value.kind
-                }
-            }
-        }
+        let schema = try Document.metadataSchema(metadataSchema, adding: documents)
         let before = count - segmentBase
         for column in schema.keys where newMetadata[column] == nil && documents.contains(where: { $0.metadata[column] != nil }) {
             newMetadata[column] = [MetadataValue?](repeating: nil, count: before)

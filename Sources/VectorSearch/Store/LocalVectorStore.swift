@@ -18,8 +18,13 @@ public struct LocalVectorStore: VectorStore {
     public var embedderIdentifier: String { store.manifest.embedder }
     public var labels: [String] { store.documents.labels }
 
-    public func nearest(_ queries: Matrix, k: Int, parameters: SearchParameters) -> [[ScoredDocument]] {
+    public func nearest(_ queries: Matrix, k: Int, parameters: SearchParameters) throws -> [[ScoredDocument]] {
         var parameters = parameters
+        if let filter = parameters.filter {
+            let mask = try store.rows(matching: filter)
+            parameters.allowed = parameters.allowed.map { $0.intersection(mask) } ?? mask
+            parameters.filter = nil
+        }
         if let live = store.live { parameters.allowed = parameters.allowed.map { $0.intersection(live) } ?? live }
         let result = index.search(queries, k: k, parameters: parameters)
         return (0..<queries.rows).map { q in
@@ -29,12 +34,18 @@ public struct LocalVectorStore: VectorStore {
 
     /// Every live row's vector and label, in row order.
     public func labelledVectors() -> (vectors: Matrix, labels: [String?]) {
-        let label = { (i: Int) in self.store.documents.labelIndex(i).map { self.store.documents.labels[$0] } }
-        guard store.live != nil else { return (store.flat.matrix(), (0..<store.count).map(label)) }
-        let rows = (0..<store.count).filter(store.isLive)
+        guard let live = store.live else { return (store.flat.matrix(), (0..<store.count).map(label)) }
+        return labelledVectors(rows: live)
+    }
+
+    /// The vectors and labels of the rows in `rows` (live ones: a mask from `IndexStore.rows(matching:)`), in row order.
+    public func labelledVectors(rows mask: RowMask) -> (vectors: Matrix, labels: [String?]) {
+        let rows = mask.members
         var values = [Float]()
         values.reserveCapacity(rows.count * store.dimension)
         for i in rows { values.append(contentsOf: UnsafeBufferPointer(start: store.flat.row(i), count: store.dimension)) }
         return (Matrix(rows: rows.count, cols: store.dimension, storage: values), rows.map(label))
     }
+
+    private func label(_ row: Int) -> String? { store.documents.labelIndex(row).map { store.documents.labels[$0] } }
 }
