@@ -41,8 +41,9 @@ struct IndexAddCommand: ParsableCommand {
             print("ivf: new rows went to the nearest of the \(lists) lists (centroids trained on \(trained) rows)")
             if report.count >= 2 * trained {
                 Terminal.printError("note: the index is now \(report.count / max(1, trained))x the rows its IVF lists were trained on; "
-                                    + "rebuild with `rag index build --kind ivf` to retrain them")
+                                    + "`rag index tune --retrain` trains them anew")
             }
         }
+        CompactionOptions.printIVFDrift(workspace)
     }
 }

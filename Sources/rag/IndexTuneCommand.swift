@@ -35,6 +35,9 @@ struct IndexTuneCommand: ParsableCommand {
     @Flag(help: "Measure and print only; leave the stored nprobe as it is.")
     var dryRun = false
 
+    @Flag(help: "Train the IVF centroids anew on the live rows first (done anyway when the lists have drifted: see `rag index info`).")
+    var retrain = false
+
     @OptionGroup var columns: CSVOptions
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
@@ -46,7 +49,15 @@ struct IndexTuneCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = try FolderVectorStore(try index.open(for: "rag index tune"))
+        var folder = try FolderVectorStore(try index.open(for: "rag index tune"))
+        guard let balance = folder.ivfBalance else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
+        if !dryRun, retrain || IVFIndex.hasDrifted(now: balance.now, trained: balance.trained) {
+            let start = Date()
+            folder = try folder.compacted(retrainingIVF: true)
+            print(String(format: "trained the IVF centroids anew on %d live rows%@ in %.1f s", folder.count,
+                         retrain ? "" : String(format: " (the lists had drifted: imbalance %.2f, %.2f when trained)", balance.now, balance.trained ?? 0),
+                         Date().timeIntervalSince(start)))
+        }
         guard let ivf = folder.ivf else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
         let store = folder.index
         let queries: Matrix
@@ -59,11 +70,11 @@ struct IndexTuneCommand: ParsableCommand {
             try dataset.forEachBatch(256) { batch in texts.append(contentsOf: batch.prefix(sample - texts.count).map(\.text)) }
             queries = try embedder.embed(texts)
         } else {
-            let picked = IVFIndex.sampleRows(of: store.flat, count: sample, seed: seed)
+            let picked = IVFIndex.sampleRows(of: store.flat, count: sample, seed: seed, live: store.live)
             queries = picked.queries
             excluding = picked.rows
         }
-        let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding)
+        let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding, live: store.live)
         print("nprobe  recall@\(k)   queries/s   (\(tuned.queries) \(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), \(ivf.listCount) lists)")
         for p in tuned.points {
             let mark = p.nprobe == tuned.nprobe ? "  <- chosen" : ""

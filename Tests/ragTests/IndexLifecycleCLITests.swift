@@ -220,4 +220,25 @@ extension IndexLifecycleCLITests {
         XCTAssertEqual(unknown.status, 1)
         XCTAssertTrue(unknown.stderr.hasSuffix("Error: the filter names \"lang\", which is not a field (fields: \"id\", \"label\", \"src\")\n"), unknown.stderr)
     }
+
+    /// `rag index tune --retrain` trains the IVF centroids anew on the live rows (deleted ones left
+    /// out of its sample), then tunes; `rag index info` shows the lists' imbalance.
+    func testTuneRetrainsTheIVFCentroidsOnTheLiveRows() throws {
+        _ = try SharedFixtures.trainCSV(rows: 600, in: dir)
+        XCTAssertEqual(try rag(["index", "build", "--csv", "train.csv", "--kind", "ivf", "--nlist", "8"]).status, 0)
+        XCTAssertEqual(try rag(["index", "delete", "--id", "train.csv:0", "--id", "train.csv:1"]).status, 0)
+        let info = try RAGBinary.run(["index", "info"], in: dir)
+        XCTAssertTrue(info.stdout.contains("\nivf       8 lists, imbalance "), info.stdout)
+        let tune = try rag(["index", "tune", "--retrain"])
+        XCTAssertEqual(tune.status, 0, tune.stderr)
+        XCTAssertTrue(tune.stdout.hasPrefix("trained the IVF centroids anew on 598 live rows in "), tune.stdout)
+        XCTAssertTrue(tune.stdout.contains("(598 stored rows, leave-one-out"), "the sample is of live rows: \(tune.stdout)")
+        XCTAssertTrue(tune.stdout.contains("\nstored nprobe "), tune.stdout)
+        let after = try RAGBinary.run(["index", "info", "--json"], in: dir)
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])
+        // Generation 3 retrained (2 was the delete), 4 stored the tuned nprobe.
+        XCTAssertEqual(manifest["generation"] as? Int, 4)
+        XCTAssertEqual((manifest["settings"] as? [String: String])?["ivf.trained.generation"], "3")
+        XCTAssertEqual(manifest["count"] as? Int, 598, "compacted: the deleted rows are gone")
+    }
 }

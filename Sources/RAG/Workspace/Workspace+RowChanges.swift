@@ -31,6 +31,8 @@ extension Workspace {
         public var bytesBefore: Int
         public var bytesAfter: Int
         public var generation: Int
+        /// Whether the IVF part's centroids were trained anew (its lists had drifted), not kept.
+        public var ivfRetrained: Bool
     }
 
     /// Embeds the rows of `dataset` and stores them by id in one commit: a row whose id is stored
@@ -106,7 +108,8 @@ extension Workspace {
             }
             try adopt(after)
             return CompactionReport(rowsBefore: before.count + before.deletedCount, rowsAfter: after.count + after.deletedCount,
-                                    bytesBefore: bytesBefore, bytesAfter: after.bytesOnDisk, generation: after.generation)
+                                    bytesBefore: bytesBefore, bytesAfter: after.bytesOnDisk, generation: after.generation,
+                                    ivfRetrained: after.settings[IVFIndex.Setting.trainedGeneration] == "\(after.generation)")
         }
     }
 

@@ -34,6 +34,10 @@ extension IVFIndex {
         public static let tunedRecall = "ivf.tune.recall"
         public static let tunedTarget = "ivf.tune.target"
         public static let tunedSample = "ivf.tune.sample"
+        /// The lists' imbalance (`imbalance(sizes:)`) when the centroids were trained.
+        public static let trainedImbalance = "ivf.imbalance.trained"
+        /// The generation whose commit trained the centroids.
+        public static let trainedGeneration = "ivf.trained.generation"
     }
 
     static let magic = Array("LRIVFLST".utf8)
@@ -150,7 +154,9 @@ extension IVFIndex {
         let labels = assign(source.pointer, count: source.count, to: quantizer)
         let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: nlist)
         try writeParts(in: writer, centroids: quantizer.storage, offsets: offsets, ids: ids, source: source)
-        var settings = [Setting.nlist: "\(nlist)", Setting.seed: "\(configuration.seed)", Setting.trainedRows: "\(source.count)"]
+        let sizes = (0..<nlist).map { offsets[$0 + 1] - offsets[$0] }
+        var settings = [Setting.nlist: "\(nlist)", Setting.seed: "\(configuration.seed)", Setting.trainedRows: "\(source.count)",
+                        Setting.trainedImbalance: String(format: "%.4f", imbalance(sizes: sizes)), Setting.trainedGeneration: "\(writer.generation)"]
         var nprobe = defaultNProbe(listCount: nlist)
         var tuning: TuningResult?
         if let targetRecall {
@@ -171,7 +177,6 @@ extension IVFIndex {
         }
         settings[Setting.nprobe] = "\(nprobe)"
         writer.setKind(kind, present: true, settings: settings)
-        let sizes = (0..<nlist).map { offsets[$0 + 1] - offsets[$0] }
         return BuildReport(listCount: nlist, rows: source.count, kmeans: kmeans,
                            emptyLists: sizes.filter { $0 == 0 }.count, largestList: sizes.max() ?? 0,
                            defaultNProbe: nprobe, tuning: tuning)
@@ -188,21 +193,47 @@ extension IVFIndex {
         return try listSegment(in: writer)
     }
 
+    /// What compaction did to the IVF part.
+    public struct RelistReport: Sendable, Equatable {
+        /// The imbalance of the live rows on the centroids as trained.
+        public var imbalance: Double
+        /// Whether that passed `retrainImbalanceRatio` times the trained imbalance (`trained`), so
+        /// the centroids were trained anew (same list count) and nprobe tuned again.
+        public var retrained: Bool
+        public var trained: Double?
+    }
+
     /// Compaction: the writer's one segment of (renumbered) rows goes to the lists of their
-    /// nearest centroids, the centroids kept as trained. Returns the rows listed.
+    /// nearest centroids, the centroids kept as trained, unless the lists have drifted from
+    /// `trainedImbalance` (`hasDrifted`) or `retrain` asks: then k-means runs again on the rows.
     @discardableResult
-    public func relist(in writer: IndexWriter) throws -> Int {
+    public func relist(in writer: IndexWriter, trainedImbalance: Double?, retrain: Bool = false,
+                       tuningTarget: Double? = 0.95) throws -> RelistReport {
         precondition(writer.segmentBase == 0, "relisting is for a compacted index's one segment")
-        return try listSegment(in: writer)
+        let source = try writer.writtenVectors()
+        let labels = Self.assign(source.pointer, count: source.count, to: quantizer)
+        var sizes = [Int](repeating: 0, count: listCount)
+        for l in labels { sizes[Int(l)] += 1 }
+        let now = Self.imbalance(sizes: sizes)
+        guard retrain || Self.hasDrifted(now: now, trained: trainedImbalance), source.count >= listCount else {
+            try writeSegmentLists(in: writer, source: source, labels: labels)
+            return RelistReport(imbalance: now, retrained: false, trained: trainedImbalance)
+        }
+        try Self.build(in: writer, listCount: listCount, targetRecall: tuningTarget)
+        return RelistReport(imbalance: now, retrained: true, trained: trainedImbalance)
     }
 
     private func listSegment(in writer: IndexWriter) throws -> Int {
         let source = try writer.writtenVectors()
+        try writeSegmentLists(in: writer, source: source, labels: Self.assign(source.pointer, count: source.count, to: quantizer))
+        return source.count
+    }
+
+    /// The writer's segment's lists for rows `source` assigned to `labels` (the centroids carried).
+    private func writeSegmentLists(in writer: IndexWriter, source: VectorStorage, labels: [Int32]) throws {
         guard writer.count <= Int(UInt32.max) else { throw IVFError.tooManyRows(writer.count) }
-        let labels = Self.assign(source.pointer, count: source.count, to: quantizer)
         let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: listCount, firstRow: writer.segmentBase)
         try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source)
-        return source.count
     }
 
     /// Writes the writer's segment's list file and list-ordered vectors (gathered from `source`,

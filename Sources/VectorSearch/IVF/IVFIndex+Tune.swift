@@ -42,12 +42,14 @@ extension IVFIndex {
         return total / Double(found.queryCount)
     }
 
-    /// `count` distinct stored rows (seeded) and their vectors, to use as held-out queries with
-    /// `excluding` (each query leaves its own row out of both result lists).
-    public static func sampleRows(of index: FlatIndex, count: Int, seed: UInt64 = 4321) -> (rows: [Int], queries: Matrix) {
+    /// `count` distinct stored rows (seeded; live ones only when `live` is given) and their
+    /// vectors, to use as held-out queries with `excluding` (each query leaves its own row out of
+    /// both result lists).
+    public static func sampleRows(of index: FlatIndex, count: Int, seed: UInt64 = 4321, live: RowMask? = nil) -> (rows: [Int], queries: Matrix) {
         var rng = SplitMix64(seed: seed)
-        let n = min(count, index.count)
-        let rows = KMeans.sample(n, of: index.count, using: &rng)
+        let candidates = live?.members
+        let n = min(count, candidates?.count ?? index.count)
+        let rows = KMeans.sample(n, of: candidates?.count ?? index.count, using: &rng).map { candidates?[$0] ?? $0 }
         var m = Matrix(rows: n, cols: index.dimension)
         m.storage.withUnsafeMutableBufferPointer { dst in
             for (j, r) in rows.enumerated() {
@@ -60,19 +62,20 @@ extension IVFIndex {
     /// The smallest nprobe whose recall@`k` against `exact` on `queries` (`[nq x d]`) reaches
     /// `targetRecall`. Recall cannot fall as nprobe grows (more lists, a superset of candidates), so
     /// nprobe doubles until the target is met, then a binary search finds the smallest.
-    /// `excluding`: the stored row each query was taken from, left out of both results.
+    /// `excluding`: the stored row each query was taken from, left out of both results; `live`:
+    /// the rows both searches may return (nil: every row).
     public func tuneNProbe(queries: Matrix, exact: FlatIndex, targetRecall: Double, k: Int = 10,
-                           excluding: [Int]? = nil) throws -> TuningResult {
+                           excluding: [Int]? = nil, live: RowMask? = nil) throws -> TuningResult {
         guard targetRecall > 0, targetRecall <= 1 else { throw IVFError.invalidTarget(targetRecall) }
         precondition(excluding == nil || excluding!.count == queries.rows)
         let fetch = excluding == nil ? k : k + 1
-        let truth = exact.search(queries, k: fetch)
+        let truth = exact.search(queries, k: fetch, parameters: SearchParameters(allowed: live))
         var measured: [Int: TuningPoint] = [:]
         func measure(_ nprobe: Int) -> Double {
             if let p = measured[nprobe] { return p.recall }
             let clock = ContinuousClock()
             var result: SearchResult?
-            let elapsed = clock.measure { result = search(queries, k: fetch, parameters: SearchParameters(nprobe: nprobe)) }
+            let elapsed = clock.measure { result = search(queries, k: fetch, parameters: SearchParameters(nprobe: nprobe, allowed: live)) }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let r = Self.recall(result!, truth: truth, k: k, excluding: excluding)
             measured[nprobe] = TuningPoint(nprobe: nprobe, recall: r,

@@ -97,16 +97,30 @@ public final class FolderVectorStore: WritableVectorStore {
 
     /// Copies the live rows into a new generation (renumbered in order), the IVF lists rebuilt on
     /// the trained centroids; the deleted rows' bytes go with the old generation's files.
-    public func compacted() throws -> any WritableVectorStore {
+    public func compacted() throws -> any WritableVectorStore { try compacted(retrainingIVF: false) }
+
+    /// `compacted()`; the IVF part's centroids are trained anew on the live rows when `retrainingIVF`
+    /// or when its lists have drifted (`IVFIndex.hasDrifted`), else kept.
+    public func compacted(retrainingIVF: Bool) throws -> FolderVectorStore {
         let writer = try IndexWriter(updating: index, appendingRows: true, droppingDeleted: true)
         do {
-            if let ivf { try ivf.relist(in: writer) }
+            if let ivf {
+                let settings = index.manifest.settings
+                try ivf.relist(in: writer, trainedImbalance: settings[IVFIndex.Setting.trainedImbalance].flatMap(Double.init),
+                               retrain: retrainingIVF, tuningTarget: settings[IVFIndex.Setting.tunedTarget].flatMap(Double.init) ?? 0.95)
+            }
             try writer.commit()
         } catch {
             writer.abandon()
             throw error
         }
-        return try reopened()
+        return try FolderVectorStore(opening: index.folder)
+    }
+
+    /// The IVF lists' imbalance over the live rows now and when their centroids were trained (nil
+    /// when not recorded), or nil without an IVF part.
+    public var ivfBalance: (now: Double, trained: Double?)? {
+        ivf.map { ($0.imbalance(live: index.live), index.manifest.settings[IVFIndex.Setting.trainedImbalance].flatMap(Double.init)) }
     }
 
     public func beginWrite(appendingRows: Bool) throws -> any VectorStoreWrite {
@@ -139,6 +153,13 @@ public final class FolderVectorStore: WritableVectorStore {
             ("labels", "\(labels.count)"),
             ("parts", m.kinds.joined(separator: ", ")),
         ]
+        if let ivf, let balance = ivfBalance {
+            var text = String(format: "%d lists, imbalance %.2f", ivf.listCount, balance.now)
+            if let trained = balance.trained {
+                text += String(format: " (%.2f when trained; retrained past %.2f)", trained, IVFIndex.retrainImbalanceRatio * trained)
+            }
+            lines.append(("ivf", text))
+        }
         for (key, value) in m.settings.sorted(by: { $0.key < $1.key }) { lines.append(("setting", "\(key) = \(value)")) }
         for s in m.sources { lines.append(("source", "\(s.csv) (text: \(s.textColumn), label: \(s.labelColumn ?? "-"))")) }
         for (role, f) in m.files.sorted(by: { $0.key < $1.key }) {
