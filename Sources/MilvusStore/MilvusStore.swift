@@ -4,6 +4,7 @@ public import LinearAlgebra
 public import VectorSearch
 import GRPCCore
 import MilvusProto
+import Synchronization
 
 /// The rows of one Milvus collection (a cluster's or Milvus Lite's), searched by cosine similarity
 /// through the collection's index. LocalRAG records the embedder, dimension, label list, row count
@@ -31,6 +32,8 @@ public final class MilvusStore: RemoteVectorStore {
     /// number is never reused, so the stored numbers lie in `0 ..< nextRow` with gaps.
     public let nextRow: Int
     package let connection: MilvusConnection
+    /// The last filter searched with and how many rows pass it (a classification asks the same one batch after batch).
+    private let lastFilterCount = Mutex<(FilterExpression, Int)?>(nil)
 
     /// Deadlines, retries and batch sizes.
     public struct Options: Sendable {
@@ -191,8 +194,18 @@ public final class MilvusStore: RemoteVectorStore {
         request.nq = Int64(rows.count)
         request.outputFields = documentFields
         var params: [String: Int] = [:]
-        if let nprobe = parameters.nprobe { params["nprobe"] = nprobe }
-        if indexType == "HNSW" { params["ef"] = max(k, parameters.ef ?? 64) }
+        // A filter passing a share s of the rows: probe 1/s times the lists (IVF) and keep 1/s times
+        // the candidates (HNSW), as an index folder probes nprobe / s lists, so that as many
+        // passing rows are reached as without a filter.
+        let scale = try filterScale(parameters.filter)
+        if indexType == "IVF_FLAT" {
+            let nprobe = parameters.nprobe ?? Self.defaultNProbe
+            let nlist = Int(properties[Property.index].flatMap { $0.split(separator: ":").last }.map { $0.filter(\.isNumber) } ?? "") ?? Int.max
+            params["nprobe"] = min(nlist, Int((Double(nprobe) * scale).rounded(.up)))
+        } else if let nprobe = parameters.nprobe {
+            params["nprobe"] = nprobe
+        }
+        if indexType == "HNSW" { params["ef"] = min(max(count, k), Int((Double(max(k, parameters.ef ?? 64)) * scale).rounded(.up))) }
         request.searchParams = [
             MilvusColumns.keyValue("anns_field", MilvusColumns.embedding),
             MilvusColumns.keyValue("topk", "\(k)"),
@@ -227,6 +240,20 @@ public final class MilvusStore: RemoteVectorStore {
     var documentFields: [String] {
         [MilvusColumns.label, MilvusColumns.text, MilvusColumns.sourceRow] + (keepsRowIDs ? [MilvusColumns.rowID] : [])
             + (keepsMetadata ? [MilvusColumns.metadata] : [])
+    }
+
+    /// Milvus's nprobe when a search names none.
+    static let defaultNProbe = 8
+
+    /// `count` over the rows `filter` passes (1 without a filter, or when none pass).
+    private func filterScale(_ filter: FilterExpression?) throws -> Double {
+        guard let filter, indexType != "FLAT" else { return 1 }
+        let passing: Int
+        if let (last, n) = lastFilterCount.withLock({ $0 }), last == filter { passing = n } else {
+            passing = try count(matching: filter)
+            lastFilterCount.withLock { $0 = (filter, passing) }
+        }
+        return passing > 0 ? max(1, Double(count) / Double(passing)) : 1
     }
 
     /// The index type recorded at commit (FLAT, IVF_FLAT, HNSW), "" before.

@@ -80,6 +80,18 @@ public struct FlatIndex: VectorIndex {
         let allowed = parameters.allowed
         precondition(allowed == nil || allowed!.count == count, "a mask over \(allowed!.count) rows for \(count)")
         if let allowed, allowed.population * Self.sparseFraction < count {
+            guard nq > Self.fewQueries else {
+                // A few queries: each scores the allowed rows where they lie (no copy of them).
+                let members = allowed.members
+                queries.storage.withUnsafeBufferPointer { qbuf in
+                    for q in 0..<nq {
+                        var heap = TopK(k: kk)
+                        scanAmong(members, qbuf.baseAddress! + q * dimension, into: &heap)
+                        write(heap, row: q, k: kk, ids: &ids, scores: &scores)
+                    }
+                }
+                return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
+            }
             return searchAmong(allowed.members, queries, k: kk)
         }
 
@@ -118,6 +130,26 @@ public struct FlatIndex: VectorIndex {
 
     /// Below one allowed row in `sparseFraction`, a masked search scores the allowed rows only.
     static let sparseFraction = 8
+    /// Up to this many queries, those rows are scored in place, query by query; more share one
+    /// gathered copy of them (a product of matrices).
+    static let fewQueries = 4
+
+    /// Scores `rows` (ascending) against one query with the scan's own kernel, consecutive rows of
+    /// one segment together, into `heap` in row order (ties to the lower row).
+    private func scanAmong(_ rows: [Int], _ q: UnsafePointer<Float>, into heap: inout TopK) {
+        let block = 256
+        let buf = UnsafeMutablePointer<Float>.allocate(capacity: block)
+        defer { buf.deallocate() }
+        var i = 0
+        while i < rows.count {
+            let start = row(rows[i])
+            var n = 1
+            while n < block, i + n < rows.count, rows[i + n] == rows[i] + n, row(rows[i + n]) == start + n * dimension { n += 1 }
+            VectorKernels.dotRows(start, count: n, dimension: dimension, query: q, into: buf)
+            for j in 0..<n where buf[j] > heap.threshold { heap.push(score: buf[j], id: rows[i + j]) }
+            i += n
+        }
+    }
 
     /// The top `k` (the index's `min(k, count)`) among `rows` (ascending): their vectors gathered
     /// into one block and searched exactly; ties still go to the lower row.

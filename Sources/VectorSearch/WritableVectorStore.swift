@@ -22,7 +22,7 @@ public protocol WritableVectorStore: VectorStore {
     /// The store as committed now.
     func reopened() throws -> any WritableVectorStore
     /// The live rows `filter` matches, as a mask over the store's rows (`FilterError` for a field
-    /// it does not have, a mistyped value, or a store that cannot filter).
+    /// it does not have or a mistyped value).
     func rows(matching filter: FilterExpression) throws -> RowMask
     /// The vectors and labels of the live rows `filter` matches, in row order (what a head trains on
     /// when a classification is restricted to them).

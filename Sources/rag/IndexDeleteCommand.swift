@@ -1,4 +1,4 @@
-// IndexDeleteCommand: `rag index delete --id ID... | --ids-file FILE`: hide rows by id at once, in one commit.
+// IndexDeleteCommand: `rag index delete --id ID... | --ids-file FILE | --where EXPR`: hide rows by id at once, in one commit.
 import ArgumentParser
 import Foundation
 import RAG
@@ -8,10 +8,12 @@ struct IndexDeleteCommand: ParsableCommand {
         commandName: "delete",
         abstract: "Delete rows by id: from the commit on, no search, vote, head or prompt sees them.",
         discussion: """
-        The rows are marked deleted (a tombstone file; nothing is copied). Their bytes stay on disk
-        until compaction: `rag index compact`, or automatically when deleted rows pass
-        --compact-above of the stored rows. Ids the index does not hold are listed on stderr and
-        do not fail the command. A stored head is marked stale and retrained on its next use.
+        In an index folder the rows are marked deleted (a tombstone file; nothing is copied) and
+        their bytes stay on disk until compaction: `rag index compact`, or automatically when
+        deleted rows pass --compact-above of the stored rows. In a Milvus collection (--store) they
+        are deleted by Milvus, which compacts on its own. Ids the index does not hold are listed
+        on stderr and do not fail the command. A stored head is marked stale and retrained on its
+        next use.
         """
     )
 

@@ -31,6 +31,7 @@ final class IVFDriftTests: XCTestCase {
             try IVFIndex.build(in: writer, listCount: 32)
             try writer.commit()
             let built = try FolderVectorStore(opening: folder)
+            XCTAssertEqual(built.index.idTables.map { $0 != nil }, [true], "an IVF build writes the segment's id table too")
             let trained = try XCTUnwrap(built.ivfBalance?.trained)
             XCTAssertEqual(built.ivfBalance?.now ?? 0, trained, accuracy: 1e-3)
 

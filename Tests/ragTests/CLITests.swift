@@ -68,7 +68,7 @@ final class CLITests: XCTestCase {
 
         let verify = try RAGBinary.run(["index", "verify"], in: dir)
         XCTAssertEqual(verify.status, 0)
-        XCTAssertTrue(verify.stdout.hasSuffix("verified 4 files in index\n"), verify.stdout)
+        XCTAssertTrue(verify.stdout.hasSuffix("verified 5 files in index\n"), verify.stdout)
     }
 
     func testBatchQueryWritesOneLinePerRowInOrder() throws {

@@ -8,8 +8,6 @@ public enum FilterError: Error, LocalizedError, Equatable {
     case unknownField(name: String, available: [String])
     /// A literal of the wrong type for its field.
     case typeMismatch(field: String, fieldType: String, literal: String)
-    /// A filter on a store that keeps no metadata and cannot filter (a remote store, today).
-    case unsupported(store: String)
 
     public var errorDescription: String? {
         switch self {
@@ -20,8 +18,6 @@ public enum FilterError: Error, LocalizedError, Equatable {
             return "the filter names \"\(name)\", which is not a field (fields: \(available.map { "\"\($0)\"" }.joined(separator: ", ")))"
         case .typeMismatch(let field, let type, let literal):
             return "the filter compares \(field) (\(type)) with \(literal)"
-        case .unsupported(let store):
-            return "\(store) cannot filter rows yet"
         }
     }
 }

@@ -1,5 +1,6 @@
 // IndexStore: an opened index folder (manifest checked, vectors mapped, documents validated), and verify.
 public import Foundation
+import Synchronization
 
 /// A read-only view of an index folder. Opening checks the manifest, every file's presence and
 /// size, and the documents' internal offsets; `verify()` also recomputes every checksum.
@@ -10,6 +11,11 @@ public final class IndexStore: Sendable {
     public let documents: DocumentStore
     /// The rows not deleted, when some are (nil: every row is live).
     public let live: RowMask?
+    /// Each segment's id table (`ids@<segment>`), nil for a segment written before them.
+    public let idTables: [IDTable?]
+    private let segmentBases: SegmentBases
+    /// Ids of the segments without a table, by row, read on first use.
+    private let untabledIDs = Mutex<[String: Int]?>(nil)
 
     /// Rows stored, deleted ones included (row numbers run `0 ..< count`).
     public var count: Int { manifest.count }
@@ -48,6 +54,39 @@ public final class IndexStore: Sendable {
             return try SegmentMetadata(file: try Self.map(manifest, role, in: folder), name: manifest.files[role]!.name, rows: s.rows, schema: schema)
         }, labels: labels, hasIDs: manifest.version >= 2)
         live = try Self.liveRows(manifest, in: folder)
+        idTables = try segments.map { s in
+            let role = manifest.role("ids", of: s)
+            guard manifest.files[role] != nil else { return nil }
+            return try IDTable(file: try Self.map(manifest, role, in: folder), rows: s.rows, name: manifest.files[role]!.name)
+        }
+        segmentBases = SegmentBases(counts: segments.map(\.rows))
+    }
+
+    /// The live row holding `id`, or nil: a binary search in each segment's id table (the row's
+    /// own id compared), and for segments written before id tables a map of their ids built once.
+    public func liveRow(ofID id: String) -> Int? {
+        guard documents.hasIDs else { return nil }
+        let hash = IDTable.hash(id)
+        for (s, table) in idTables.enumerated() {
+            guard let table else { continue }
+            for r in table.candidates(hash: hash) {
+                let row = segmentBases.starts[s] + r
+                if isLive(row), documents.id(row) == id { return row }
+            }
+        }
+        guard idTables.contains(where: { $0 == nil }) else { return nil }
+        return untabledIDs.withLock { map in
+            if map == nil {
+                var built: [String: Int] = [:]
+                for (s, table) in idTables.enumerated() where table == nil {
+                    for row in segmentBases.starts[s]..<segmentBases.starts[s + 1] where isLive(row) {
+                        if let id = documents.id(row) { built[id] = row }
+                    }
+                }
+                map = built
+            }
+            return map![id]
+        }
     }
 
     /// `deleted.<gen>.bin`: one bit per stored row (set: deleted), in u64 little-endian words;

@@ -30,8 +30,9 @@ public final class IndexWriter {
     private var deleted: RowMask?
     /// The stored rows this write started from (for the id lookup), when it updates an index.
     private let base: IndexStore?
-    /// Live rows by id, built on first use (`idMap()`).
-    private var rowOfID: [String: Int]?
+    /// The rows this write appended, by id (deleted ones removed), and the new segment's ids in row order.
+    private var appendedIDs: [String: Int] = [:]
+    private var segmentIDs: [String] = []
     private var vectors: ChecksummedWriter?
     private var rows: ChecksummedWriter?
     private var texts: ChecksummedWriter?
@@ -47,7 +48,7 @@ public final class IndexWriter {
     /// Rows copied per step when compaction copies the live rows.
     static let copyChunk = 4_096
     /// Files of one segment: rows, their vectors and texts, and a part's per-segment lists.
-    static let segmentKinds = ["vectors", "rows", "texts", "meta", "ivf_lists", "ivf_vectors"]
+    static let segmentKinds = ["vectors", "rows", "texts", "meta", "ids", "ivf_lists", "ivf_vectors"]
     /// The metadata columns and types (the stored ones, and any an append brings).
     public private(set) var metadataSchema: [String: MetadataValue.Kind] = [:]
     /// The new segment's metadata values by column, one entry per appended row.
@@ -178,17 +179,17 @@ public final class IndexWriter {
         precondition(vectors.rows == documents.count, "\(vectors.rows) vectors for \(documents.count) documents")
         guard vectors.rows > 0 else { return }
         precondition(vectors.cols == dimension, "vector dimension \(vectors.cols), index \(dimension)")
-        var ids = idMap()
+        var batch: [String: Int] = [:]
         for (i, doc) in documents.enumerated() {
             guard let id = doc.id, !id.isEmpty else { preconditionFailure("a document without an id") }
-            if let row = ids[id] { throw StoreError.duplicateID(id: id, row: row) }
-            ids[id] = count + i
+            if let row = batch[id] ?? liveRow(ofID: id) { throw StoreError.duplicateID(id: id, row: row) }
+            batch[id] = count + i
         }
         let normalized = Normalization.normalizedRows(vectors)
         try normalized.storage.withUnsafeBufferPointer { buf in
             try appendNormalized(buf.baseAddress!, rows: vectors.rows, documents: documents)
         }
-        rowOfID = ids
+        appendedIDs.merge(batch) { $1 }
     }
 
     private func appendNormalized(_ p: UnsafePointer<Float>, rows n: Int, documents: [Document]) throws {
@@ -208,6 +209,7 @@ public final class IndexWriter {
             try rows.write(UInt32(0))
             try texts.write(utf8)
             try texts.write(id)
+            segmentIDs.append(doc.id ?? "")
         }
         count += n
     }
@@ -233,31 +235,26 @@ public final class IndexWriter {
     /// Marks the live rows holding `ids` deleted (no search, vote or head sees them once the write
     /// commits); returns the ids no live row holds.
     public func delete(ids: [String]) -> [String] {
-        var map = idMap(), missing: [String] = []
+        var missing: [String] = []
         for id in ids {
-            guard let row = map.removeValue(forKey: id) else { missing.append(id); continue }
+            guard let row = liveRow(ofID: id) else { missing.append(id); continue }
             if deleted == nil { deleted = RowMask(count: count, allSet: false) }
             if deleted!.count < count { deleted = deleted!.extended(to: count, allSet: false) }
             deleted!.insert(row)
+            appendedIDs[id] = nil
         }
-        rowOfID = map
         return missing
     }
 
     /// Rows deleted so far (stored before this write or by it).
     public var deletedCount: Int { deleted?.population ?? 0 }
 
-    private func idMap() -> [String: Int] {
-        if let rowOfID { return rowOfID }
-        var map: [String: Int] = [:]
-        if let base {
-            map.reserveCapacity(base.liveCount)
-            for i in 0..<base.count where base.isLive(i) && !(deleted?.contains(i) ?? false) {
-                if let id = base.documents.id(i) { map[id] = i }
-            }
-        }
-        rowOfID = map
-        return map
+    /// The live row holding `id` now: one appended by this write, or a stored one (found through
+    /// the segments' id tables) not deleted since.
+    private func liveRow(ofID id: String) -> Int? {
+        if let row = appendedIDs[id] { return row }
+        guard let row = base?.liveRow(ofID: id), !(deleted?.contains(row) ?? false) else { return nil }
+        return row
     }
 
     private func label(_ name: String?) -> UInt32 {
@@ -318,6 +315,9 @@ public final class IndexWriter {
     public func commit() throws -> Manifest {
         if !newMetadata.isEmpty, vectors != nil || carried[segmentRole("vectors")] != nil {
             try writePartFile(role: segmentRole("meta"), ext: "json", name: "meta") { try $0.write(try SegmentMetadata.encode(newMetadata)) }
+        }
+        if !segmentIDs.isEmpty {   // rows were appended (an IVF build has already finished their vectors file)
+            try writePartFile(role: segmentRole("ids"), ext: "bin", name: "ids") { try $0.write(IDTable.encode(segmentIDs)) }
         }
         var files = carried
         var appended = false
