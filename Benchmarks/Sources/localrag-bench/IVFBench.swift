@@ -252,7 +252,7 @@ enum IVFBench {
         } else {
             let h = try f.int("holdout", default: FlatData.queryCount)
             guard h >= 1, h < all.count else { throw BenchError.usage("--holdout \(h) for \(all.count) rows") }
-            let (rows, q) = IVFIndex.sampleRows(of: all, count: h, seed: 4321)
+            let (rows, q) = IVFIndex.sampleRows(of: FlatIndex(storage: all), count: h, seed: 4321)
             let held = Set(rows)
             var rest = [Float]()
             rest.reserveCapacity((all.count - h) * d)

@@ -28,7 +28,11 @@ usage: localrag-bench <command> [options]
          checked against the fixture entry named like FILE, default
          <repo>/Tests/RAGTests/Fixtures/csv_fingerprints.json), then R timed passes, each reading
          FILE from disk again. Exit status 3 (with "error" in the JSON) when the parser throws.
-  ivf    (not available yet: the library has no IVFIndex)
+  ivf    IVFIndex built and swept over nprobe (`localrag-bench ivf --help`).
+  milvus The same sweep through MilvusStore against a Milvus server (`localrag-bench milvus --help`).
+  filtered --vectors FILE.f32 --queries FILE.f32 --buckets FILE.i32 [--filters 'none;bucket < 10;bucket < 1']
+         An index folder with a metadata column, single queries per filter: exact and IVF latency,
+         IVF recall against the exact filtered answer (`localrag-bench filtered --help`).
 
 Every command prints one JSON object: medians, per-repetition times, the cores other processes
 used during each measurement ("others_cores", from /proc/stat) and peak RSS (VmHWM).
@@ -225,6 +229,8 @@ do {
         exit(try runIVF(Flags(Array(args.dropFirst()), switchNames: IVFBench.switches)))
     case "milvus":
         exit(try runMilvus(Flags(Array(args.dropFirst()), switchNames: MilvusBench.switches)))
+    case "filtered":
+        exit(try FilteredBench.run(Flags(Array(args.dropFirst()), switchNames: FilteredBench.switches)))
     default:
         note("unknown command '\(command)'\n\n" + usage)
         exit(64)
