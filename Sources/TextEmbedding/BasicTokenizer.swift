@@ -34,16 +34,18 @@ struct BasicTokenizer: Sendable {
     /// normalisation, as `tokenizers`' AddedVocabulary does for `normalized: false` tokens.
     /// Each must start with `[`.
     let specialTokens: [SpecialToken]
+    let normalization: BertNormalization
 
-    init(specialTokens: [SpecialToken]) {
+    init(specialTokens: [SpecialToken], normalization: BertNormalization = .uncased) {
         precondition(specialTokens.allSatisfy { $0.scalars.first == "[" })
+        self.normalization = normalization
         // Longest first so that a leftmost-longest match falls out of taking the first hit.
         self.specialTokens = specialTokens.sorted { $0.scalars.count > $1.scalars.count }
     }
 
     /// Calls `body` for each special token and word of `text`, in order, until it returns false.
     func forEachPreToken(in text: String, _ body: (PreToken) -> Bool) {
-        var splitter = WordSplitter()
+        var splitter = WordSplitter(normalization)
         // Fast path: ASCII text straight from its UTF-8 bytes (no decoding, no NFD, no tables).
         let handled = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
@@ -88,12 +90,18 @@ struct BasicTokenizer: Sendable {
 private struct WordSplitter {
     private var word: [UInt32] = []
     private var cleaned: [Unicode.Scalar] = []
+    private let lowercase: Bool
+    private let stripAccents: Bool
+    private let splitCJK: Bool
 
-    init() {
+    init(_ normalization: BertNormalization) {
+        lowercase = normalization.lowercase
+        stripAccents = normalization.stripAccents
+        splitCJK = normalization.splitCJK
         word.reserveCapacity(64)
     }
 
-    /// The whole text is ASCII: no NFD, no accents, and lower-casing is a bit flip.
+    /// The whole text is ASCII: no NFD, no accents, and lower-casing (when on) is a bit flip.
     mutating func splitASCII(_ segment: Slice<UnsafeBufferPointer<UInt8>>,
                              _ body: (PreToken) -> Bool) -> Bool {
         for byte in segment {
@@ -125,7 +133,7 @@ private struct WordSplitter {
                 cleaned.append(" ")
                 continue
             }
-            if BERTCharacterClass.isCJKIdeograph(value) {
+            if splitCJK && BERTCharacterClass.isCJKIdeograph(value) {
                 cleaned.append(" ")
                 cleaned.append(scalar)
                 cleaned.append(" ")
@@ -135,7 +143,7 @@ private struct WordSplitter {
             if category == nil { hasPost8Scalars = true }
             // Nothing below U+00C0 has a canonical decomposition; CJK compatibility
             // ideographs (U+F900...) do, so they take the NFD path too.
-            if value >= 0xC0 { needsDecomposition = true }
+            if value >= 0xC0 && stripAccents { needsDecomposition = true }
         }
         guard needsDecomposition else { return pushAll(cleaned[...], body) && flush(body) }
         guard hasPost8Scalars else { return pushDecomposed(cleaned[...], body) && flush(body) }
@@ -180,9 +188,9 @@ private struct WordSplitter {
         let value = scalar.value
         guard value >= 0x80 else { return classifyASCII(value, body) }
         let category = BERTCharacterClass.legacyCategory(scalar)
-        if category == .nonspacingMark { return true }
+        if category == .nonspacingMark && stripAccents { return true }
         let properties = scalar.properties
-        guard properties.changesWhenLowercased else { return classify(scalar, category, body) }
+        guard lowercase && properties.changesWhenLowercased else { return classify(scalar, category, body) }
         // Per-scalar full lower-case mapping, like Rust `char::to_lowercase`: no final-sigma
         // context (`ΟΔΟΣ` → `οδοσ`), and `İ` would give `i` + U+0307 (already split by NFD).
         // Kelvin sign → `k`, so the result can be ASCII.
@@ -204,7 +212,7 @@ private struct WordSplitter {
         case .punctuation:
             return isolate(value, body)
         case .wordCharacter:
-            word.append(value >= 0x41 && value <= 0x5A ? value | 0x20 : value)
+            word.append(lowercase && value >= 0x41 && value <= 0x5A ? value | 0x20 : value)
             return true
         }
     }

@@ -33,7 +33,7 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
         case .badConfig(let p, let r):
             return "\(p): \(r)"
         case .vocabularyMismatch(let v, let m):
-            return "vocab.txt has \(v) tokens but the model's embedding table has \(m) rows: the files come from different models"
+            return "the tokenizer's vocabulary has \(v) tokens but the model's embedding table has \(m) rows: the files come from different models"
         case .installFailed(let r):
             return "model install failed: \(r)"
         }

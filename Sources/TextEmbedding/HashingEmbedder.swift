@@ -13,7 +13,8 @@ public struct HashingEmbedder: Embedder {
         self.dimension = dimension
     }
 
-    public func embed(_ texts: [String]) throws -> Matrix {
+    /// The same vectors for every role: the hashing embedder has no prompts.
+    public func embed(_ texts: [String], as role: EmbeddingRole) throws -> Matrix {
         var out = Matrix(rows: texts.count, cols: dimension)
         out.storage.withUnsafeMutableBufferPointer { buf in
             guard let base = buf.baseAddress else { return }

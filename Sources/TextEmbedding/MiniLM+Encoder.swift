@@ -1,4 +1,4 @@
-// MiniLM.Encoder: BERT forward over sgemm on packed tokens (no padding rows), attention per sentence, mean pool + L2.
+// MiniLM.Encoder: BERT forward over sgemm on packed tokens (no padding rows), attention per sentence, the folder's pooling, prompts and normalisation.
 public import LinearAlgebra
 import Foundation
 import Dispatch
@@ -7,38 +7,56 @@ extension MiniLM {
     /// The sentence embedder. Texts are tokenised, sorted by length and cut into batches of about
     /// `tokenBudget` tokens; the dense layers of a batch run on all its tokens packed into one
     /// `[tokens x hidden]` matrix, so no padding is computed anywhere (attention runs per sentence).
-    /// Ports BertModel (HF transformers) + sentence-transformers' Pooling(mean) + Normalize.
+    /// Ports BertModel (HF transformers) + sentence-transformers' Pooling (any of its modes) and,
+    /// when the folder has one, Normalize; the folder's prompts are prepended by role.
     public struct Encoder: Embedder {
         public let tokenizer: WordPieceTokenizer
         public let weights: Weights
         public let identifier: String
+        /// Pooling modes, their vectors concatenated in order (all-MiniLM-L6-v2: the mean).
+        public let pooling: [PoolingMode]
+        /// Whether the model's own vectors are unit length (a Normalize module).
+        public let normalizes: Bool
+        public let prompts: EmbeddingPrompts
         /// Tokens per batch: large enough that sgemm runs near its peak (M >= 256), small enough
         /// that the `[tokens x 1536]` FFN buffer stays in a few MiB.
         public var tokenBudget: Int
 
-        public var dimension: Int { weights.config.hiddenSize }
+        public var dimension: Int { weights.config.hiddenSize * pooling.count }
 
-        public init(tokenizer: WordPieceTokenizer, weights: Weights, identifier: String, tokenBudget: Int = 2048) throws {
+        public init(tokenizer: WordPieceTokenizer, weights: Weights, identifier: String, pooling: [PoolingMode] = [.mean],
+                    normalizes: Bool = true, prompts: EmbeddingPrompts = .none, tokenBudget: Int = 2048) throws {
             guard tokenizer.vocabularySize == weights.config.vocabSize else {
                 throw EmbeddingError.vocabularyMismatch(vocabulary: tokenizer.vocabularySize, model: weights.config.vocabSize)
             }
+            precondition(!pooling.isEmpty, "at least one pooling mode")
             self.tokenizer = tokenizer
             self.weights = weights
             self.identifier = identifier
+            self.pooling = pooling
+            self.normalizes = normalizes
+            self.prompts = prompts
             self.tokenBudget = tokenBudget
         }
 
-        public func embed(_ texts: [String]) throws -> Matrix {
-            try embed(texts, normalized: true)
+        /// Unit-length rows for search (cosine), whatever the model's own Normalize says.
+        public func embed(_ texts: [String], as role: EmbeddingRole) throws -> Matrix {
+            try encode(texts, as: role, normalized: true)
         }
 
-        /// Mean-pooled embeddings, L2-normalised unless `normalized` is false (what a fine-tuned
-        /// softmax head reads).
-        public func embed(_ texts: [String], normalized: Bool) throws -> Matrix {
-            let h = dimension
-            var out = Matrix(rows: texts.count, cols: h)
+        /// What `SentenceTransformer.encode` (`encode_query`, `encode_document`) returns for `texts`:
+        /// unit length only when the folder has a Normalize module.
+        public func sentenceEmbeddings(_ texts: [String], as role: EmbeddingRole) throws -> Matrix {
+            try encode(texts, as: role, normalized: normalizes)
+        }
+
+        /// The pooled vectors of `texts` with the role's prompt, L2-normalised when `normalized` (a
+        /// fine-tuned softmax head reads them unnormalised, as it was trained).
+        public func encode(_ texts: [String], as role: EmbeddingRole, normalized: Bool) throws -> Matrix {
+            let width = dimension
+            var out = Matrix(rows: texts.count, cols: width)
             guard !texts.isEmpty else { return out }
-            let ids = texts.map { tokenizer.encode($0) }
+            let ids = prompts.apply(role, to: texts).map { tokenizer.encode($0) }
             let order = ids.indices.sorted { ids[$0].count > ids[$1].count }
             var start = 0
             while start < order.count {
@@ -50,7 +68,7 @@ extension MiniLM {
                 let batch = Array(order[start..<end])
                 let pooled = forward(batch.map { ids[$0] }, normalized: normalized)
                 for (j, row) in batch.enumerated() {
-                    for c in 0..<h { out[row, c] = pooled[j * h + c] }
+                    for c in 0..<width { out[row, c] = pooled[j * width + c] }
                 }
                 start = end
             }
@@ -58,10 +76,10 @@ extension MiniLM {
         }
 
         /// Runs the encoder on `sequences` (token ids with [CLS]/[SEP]) and returns the pooled,
-        /// L2-normalised (unless `normalized` is false) `[sequences.count x hidden]` rows.
+        /// L2-normalised (unless `normalized` is false) `[sequences.count x dimension]` rows.
         func forward(_ sequences: [[Int32]], normalized: Bool = true) -> [Float] {
             let c = weights.config
-            let h = c.hiddenSize
+            let h = c.hiddenSize, width = dimension
             var offsets = [0]
             for s in sequences { offsets.append(offsets.last! + s.count) }
             let total = offsets.last!
@@ -71,18 +89,17 @@ extension MiniLM {
             for layer in weights.layers {
                 applyLayer(layer, ws: &ws, offsets: offsets)
             }
-            var pooled = [Float](repeating: 0, count: sequences.count * h)
-            for s in 0..<sequences.count {
-                let n = offsets[s + 1] - offsets[s]
-                for t in offsets[s]..<offsets[s + 1] {
-                    let row = ws.x + t * h
-                    for j in 0..<h { pooled[s * h + j] += row[j] }
+            var pooled = [Float](repeating: 0, count: sequences.count * width)
+            pooled.withUnsafeMutableBufferPointer { out in
+                for s in 0..<sequences.count {
+                    for (m, mode) in pooling.enumerated() {
+                        mode.pool(ws.x + offsets[s] * h, count: offsets[s + 1] - offsets[s], hidden: h,
+                                  into: out.baseAddress! + s * width + m * h)
+                    }
                 }
-                let inv = 1 / Float(n)
-                for j in 0..<h { pooled[s * h + j] *= inv }
             }
             guard normalized else { return pooled }
-            pooled.withUnsafeMutableBufferPointer { Normalization.normalizeRows($0.baseAddress!, rows: sequences.count, cols: h) }
+            pooled.withUnsafeMutableBufferPointer { Normalization.normalizeRows($0.baseAddress!, rows: sequences.count, cols: width) }
             return pooled
         }
 

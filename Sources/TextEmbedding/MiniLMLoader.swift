@@ -91,20 +91,16 @@ public enum MiniLMLoader {
         "minilm:\(MiniLM.folderName):sha256=\(sha256.prefix(16))"
     }
 
-    /// Builds the encoder from `dir`'s config.json, model.safetensors and vocab.txt, with what its
+    /// Builds the encoder from `dir`'s config.json, model.safetensors and tokenizer, with what its
     /// sentence-transformers files ask for (`SentenceTransformerFolder`: refused where LocalRAG would differ).
     public static func load(from dir: URL) throws -> MiniLM.Encoder {
         let config = try MiniLM.Config.read(dir.appendingPathComponent("config.json"))
         let folder = try SentenceTransformerFolder(reading: dir, config: config)
         let file = try SafeTensors(url: dir.appendingPathComponent("model.safetensors"))
         let weights = try MiniLM.Weights(file: file, config: config)
-        let tokenizer = try WordPieceTokenizer(vocabularyURL: dir.appendingPathComponent("vocab.txt"),
-                                               maxLength: folder.maxSequenceLength)
-        // The weights' hash, and the length when the folder sets another (it changes long texts' vectors).
-        var identifier = Self.identifier(sha256: file.sha256())
-        if folder.maxSequenceLength != SentenceTransformerFolder.defaultMaxSequenceLength {
-            identifier += ":max_seq_length=\(folder.maxSequenceLength)"
-        }
-        return try MiniLM.Encoder(tokenizer: tokenizer, weights: weights, identifier: identifier)
+        // The weights' hash, and whatever else of the folder changes a vector (length, pooling, casing, prompts).
+        return try MiniLM.Encoder(tokenizer: folder.tokenizer(), weights: weights,
+                                  identifier: Self.identifier(sha256: file.sha256()) + folder.identifierSuffix,
+                                  pooling: folder.pooling, normalizes: folder.normalizes, prompts: folder.prompts)
     }
 }

@@ -1,108 +1,233 @@
-// SentenceTransformerFolder: what a sentence-transformers model folder asks for (modules, pooling, normalisation, length, casing, prompts), refused where LocalRAG would embed differently.
+// SentenceTransformerFolder: what a sentence-transformers model folder asks for (modules, pooling, normalisation, length, tokenizer, prompts), refused where LocalRAG would embed differently.
 import Foundation
 
-/// The sentence-transformers files of a model folder, read as `SentenceTransformer` reads them,
-/// and checked against what the encoder implements: a BERT Transformer, mean pooling, a
-/// Normalize module, a lower-casing WordPiece tokenizer, no prompts. Anything else is refused
-/// with the file and the field that ask for it; never embedded differently. A folder without
-/// `modules.json` (a plain Hugging Face folder) is read as today: mean pooling, unit length.
+/// The sentence-transformers files of a model folder, read as `SentenceTransformer` reads them
+/// (the layouts of sentence-transformers 2 to 6): `modules.json` (a Transformer at the folder's
+/// root, a Pooling, an optional Normalize), `1_Pooling/config.json` (any of its modes, combined
+/// in order), `sentence_bert_config.json` (`max_seq_length`, `do_lower_case`),
+/// `config_sentence_transformers.json` (`prompts`, `default_prompt_name`), the tokenizer
+/// (`vocab.txt` and `tokenizer_config.json`, else `tokenizer.json`'s WordPiece and
+/// `BertNormalizer`) and `config.json`'s `model_type`. Anything else is refused with the
+/// file and the field that ask for it; never embedded differently. A folder without
+/// `modules.json` (a plain Hugging Face folder) is read as LocalRAG always read one: mean pooling,
+/// unit length, no prompts.
 public struct SentenceTransformerFolder: Sendable, Equatable {
-    /// Wordpieces per text, [CLS] and [SEP] included (`sentence_bert_config.json`'s `max_seq_length`).
+    /// Wordpieces per text, [CLS] and [SEP] included.
     public var maxSequenceLength: Int
+    /// The Pooling module's modes, their vectors concatenated in this order.
+    public var pooling: [PoolingMode] = [.mean]
+    /// Whether a Normalize module follows the pooling (sentence-transformers' vectors are unit length).
+    public var normalizes = true
+    public var prompts = EmbeddingPrompts.none
+    public var normalization = BertNormalization.uncased
+    /// Where the WordPiece vocabulary is read from: `vocab.txt` when the folder has one, else `tokenizer.json`.
+    public var vocabularyFile: URL
+    /// tokenizer.json's vocabulary, read once.
+    var jsonVocabulary: [String]?
 
     /// The length when the folder does not say: all-MiniLM-L6-v2's own `max_seq_length` (not
     /// tokenizer.json's 128).
     public static let defaultMaxSequenceLength = 256
+
+    /// The module types LocalRAG runs, by the last part of their Python name (sentence-transformers 6
+    /// writes `sentence_transformers.base.modules.transformer.Transformer`, earlier ones
+    /// `sentence_transformers.models.Transformer`).
+    static func moduleKind(_ type: String) -> String? {
+        guard type.hasPrefix("sentence_transformers.") else { return nil }
+        let kind = String(type.split(separator: ".").last ?? "")
+        return ["Transformer", "Pooling", "Normalize"].contains(kind) ? kind : nil
+    }
 
     /// Reads and checks the folder `dir` for an encoder with `config`.
     public init(reading dir: URL, config: MiniLM.Config) throws {
         // Never more wordpieces than the model has positions (a small BERT with no sentence_bert_config.json).
         maxSequenceLength = min(Self.defaultMaxSequenceLength, config.maxPositionEmbeddings)
         try Self.checkModelType(dir.appendingPathComponent("config.json"))
+        // vocab.txt when the folder has one (a WordPiece vocabulary, read in milliseconds; its switches are
+        // tokenizer_config.json's, as transformers 4 applies them over tokenizer.json's), else tokenizer.json.
+        let vocabTXT = dir.appendingPathComponent("vocab.txt")
+        let readsJSON = !FileManager.default.fileExists(atPath: vocabTXT.path)
+        vocabularyFile = readsJSON ? dir.appendingPathComponent("tokenizer.json") : vocabTXT
+        let tokenizerConfig = try Self.readTokenizerConfig(dir.appendingPathComponent("tokenizer_config.json"))
+        normalization = tokenizerConfig.normalization
+        if readsJSON, FileManager.default.fileExists(atPath: vocabularyFile.path) {
+            let tokenizerJSON = try TokenizerJSON(reading: vocabularyFile)
+            jsonVocabulary = tokenizerJSON.vocabulary
+            let fromJSON = tokenizerJSON.normalization
+            if let said = tokenizerConfig.saidLowercase, said != fromJSON.lowercase {
+                throw EmbeddingError.badConfig(path: dir.appendingPathComponent("tokenizer_config.json").path,
+                                               reason: "do_lower_case \(said) disagrees with tokenizer.json's normalizer.lowercase \(fromJSON.lowercase)")
+            }
+            normalization = fromJSON
+        }
         let modulesURL = dir.appendingPathComponent("modules.json")
         guard FileManager.default.fileExists(atPath: modulesURL.path) else { return }
-        let modules = try Self.object(modulesURL, as: [[String: JSONValue]].self)
-        let types = modules.map { $0["type"]?.string ?? "" }
-        func refuse(_ why: String) -> EmbeddingError { .badConfig(path: modulesURL.path, reason: why) }
-        guard types.first == "sentence_transformers.models.Transformer" else {
-            throw refuse("the first module is \(types.first.map { "\"\($0)\"" } ?? "missing"), not sentence_transformers.models.Transformer")
+        try readModules(modulesURL, in: dir, hidden: config.hiddenSize)
+        if let length = tokenizerConfig.modelMaxLength {
+            // sentence-transformers' length when sentence_bert_config.json gives none.
+            maxSequenceLength = min(length, config.maxPositionEmbeddings)
         }
-        guard types.count >= 2, types[1] == "sentence_transformers.models.Pooling" else {
-            throw refuse("no sentence_transformers.models.Pooling module after the Transformer: LocalRAG pools the tokens' mean")
-        }
-        for type in types.dropFirst(2) where type != "sentence_transformers.models.Normalize" {
-            throw refuse("module \"\(type)\" is not implemented (LocalRAG runs Transformer, Pooling and Normalize)")
-        }
-        guard types.contains("sentence_transformers.models.Normalize") else {
-            throw refuse("no sentence_transformers.models.Normalize module: its vectors are not unit length, LocalRAG's always are")
-        }
-        if let path = modules[1]["path"]?.string {
-            try Self.checkPooling(dir.appendingPathComponent(path).appendingPathComponent("config.json"), hidden: config.hiddenSize)
-        }
-        let bertConfig = dir.appendingPathComponent("sentence_bert_config.json")
-        if FileManager.default.fileExists(atPath: bertConfig.path) {
-            let fields = try Self.object(bertConfig, as: [String: JSONValue].self)
-            if let length = fields["max_seq_length"] {
-                guard let n = length.int, n >= 2, n <= config.maxPositionEmbeddings else {
-                    throw EmbeddingError.badConfig(path: bertConfig.path, reason: "max_seq_length \(length) is not between 2 and max_position_embeddings \(config.maxPositionEmbeddings)")
-                }
-                maxSequenceLength = n
-            }
-        }
-        try Self.checkTokenizer(dir.appendingPathComponent("tokenizer_config.json"))
-        try Self.checkPrompts(dir.appendingPathComponent("config_sentence_transformers.json"))
+        try readSentenceBertConfig(dir.appendingPathComponent("sentence_bert_config.json"), config: config)
+        prompts = try Self.readPrompts(dir.appendingPathComponent("config_sentence_transformers.json"))
     }
 
-    /// `model_type`, when given, must be bert.
+    /// The Transformer at the root, then a Pooling, then an optional Normalize, and nothing else.
+    mutating func readModules(_ url: URL, in dir: URL, hidden: Int) throws {
+        let modules = try Self.object(url, as: [[String: JSONValue]].self)
+        let types = modules.map { $0["type"]?.string ?? "" }
+        let kinds = types.map(Self.moduleKind)
+        func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }
+        if let unknown = kinds.firstIndex(of: nil) {
+            throw refuse("module \"\(types[unknown])\" is not implemented (LocalRAG runs Transformer, Pooling and Normalize)")
+        }
+        guard kinds.first == "Transformer" else {
+            throw refuse("the first module is \(types.first.map { "\"\($0)\"" } ?? "missing"), not a sentence-transformers Transformer")
+        }
+        if let path = modules[0]["path"]?.string, !path.isEmpty {
+            throw refuse("the Transformer module lives in \(path)/: LocalRAG reads config.json and model.safetensors from the folder itself")
+        }
+        guard kinds.count >= 2, kinds[1] == "Pooling" else {
+            throw refuse("no sentence-transformers Pooling module after the Transformer")
+        }
+        guard kinds.count == 2 || (kinds.count == 3 && kinds[2] == "Normalize") else {
+            throw refuse("modules \(types.dropFirst(2).joined(separator: ", ")) after the Pooling: only one Normalize may follow it")
+        }
+        normalizes = kinds.count == 3
+        if let path = modules[1]["path"]?.string {
+            pooling = try Self.readPooling(dir.appendingPathComponent(path).appendingPathComponent("config.json"), hidden: hidden)
+        }
+    }
+
+    /// `max_seq_length`, `do_lower_case` (lower-cases before the tokenizer does anything else) and the task
+    /// sentence-transformers 6 records.
+    mutating func readSentenceBertConfig(_ url: URL, config: MiniLM.Config) throws {
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        let fields = try Self.object(url, as: [String: JSONValue].self)
+        func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }
+        if let length = fields["max_seq_length"], length != .null {
+            guard let n = length.int, n >= 2, n <= config.maxPositionEmbeddings else {
+                throw refuse("max_seq_length \(length) is not between 2 and max_position_embeddings \(config.maxPositionEmbeddings)")
+            }
+            maxSequenceLength = n
+        }
+        if fields["do_lower_case"]?.bool == true { normalization.lowercase = true }
+        if let task = fields["transformer_task"], task.string != "feature-extraction" {
+            throw refuse("transformer_task \(task) is not implemented (only feature-extraction)")
+        }
+        if let output = fields["module_output_name"], output.string != "token_embeddings" {
+            throw refuse("module_output_name \(output) is not implemented (only token_embeddings)")
+        }
+    }
+
+    /// `model_type`, when given, must be bert, with absolute positions.
     static func checkModelType(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { return }
         let fields = try object(url, as: [String: JSONValue].self)
         if let type = fields["model_type"], type.string != "bert" {
             throw EmbeddingError.badConfig(path: url.path, reason: "model_type \(type) is not implemented (only bert)")
         }
-    }
-
-    /// Only `pooling_mode_mean_tokens` may be on, over the encoder's hidden size.
-    static func checkPooling(_ url: URL, hidden: Int) throws {
-        let fields = try object(url, as: [String: JSONValue].self)
-        func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }
-        if let dimension = fields["word_embedding_dimension"], dimension.int != hidden {
-            throw refuse("word_embedding_dimension \(dimension) is not the encoder's hidden_size \(hidden)")
-        }
-        for (field, value) in fields.sorted(by: { $0.key < $1.key }) where field.hasPrefix("pooling_mode_") && field != "pooling_mode_mean_tokens" {
-            if value.bool == true { throw refuse("\(field) is true: only mean pooling (pooling_mode_mean_tokens) is implemented") }
-        }
-        if let mode = fields["pooling_mode"], mode.string != "mean" {
-            throw refuse("pooling_mode \(mode) is not implemented (only mean)")
-        }
-        guard fields["pooling_mode_mean_tokens"]?.bool ?? (fields["pooling_mode"]?.string == "mean") else {
-            throw refuse("pooling_mode_mean_tokens is not true: only mean pooling is implemented")
+        if let positions = fields["position_embedding_type"], positions.string != "absolute" {
+            throw EmbeddingError.badConfig(path: url.path, reason: "position_embedding_type \(positions) is not implemented (only absolute)")
         }
     }
 
-    /// BERT's uncased tokenizer: lower-casing, accents stripped with it, CJK characters split.
-    static func checkTokenizer(_ url: URL) throws {
-        guard FileManager.default.fileExists(atPath: url.path) else { return }
+    /// The modes, from sentence-transformers 6's `pooling_mode` (a name or a list, in order) or from
+    /// the `pooling_mode_*` booleans of earlier versions; the dimension must be the encoder's.
+    static func readPooling(_ url: URL, hidden: Int) throws -> [PoolingMode] {
         let fields = try object(url, as: [String: JSONValue].self)
         func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }
-        if fields["do_lower_case"]?.bool == false { throw refuse("do_lower_case is false: only the uncased tokenizer is implemented") }
-        if fields["strip_accents"]?.bool == false { throw refuse("strip_accents is false: the uncased tokenizer strips accents") }
-        if fields["tokenize_chinese_chars"]?.bool == false { throw refuse("tokenize_chinese_chars is false: the tokenizer always splits CJK characters") }
+        for key in ["embedding_dimension", "word_embedding_dimension"] {
+            if let dimension = fields[key], dimension.int != hidden {
+                throw refuse("\(key) \(dimension) is not the encoder's hidden_size \(hidden)")
+            }
+        }
+        if fields["include_prompt"]?.bool == false {
+            throw refuse("include_prompt is false: pooling that leaves out the prompt's tokens is not implemented")
+        }
+        let names: [String]
+        switch fields["pooling_mode"] {
+        case .string(let name)?:
+            names = [name]
+        case .array(let list)?:
+            names = list.map { $0.string ?? "\($0)" }
+        case nil, .null?:
+            for (field, value) in fields.sorted(by: { $0.key < $1.key }) where field.hasPrefix("pooling_mode_") {
+                if value.bool == true && !PoolingMode.allCases.contains(where: { $0.legacyField == field }) {
+                    throw refuse("\(field) is true: that pooling mode is not implemented")
+                }
+            }
+            let modes = PoolingMode.allCases.filter { fields[$0.legacyField]?.bool == true }
+            guard !modes.isEmpty else { throw refuse("no pooling mode is on (pooling_mode_mean_tokens and the others are all false)") }
+            return modes
+        case let other?:
+            throw refuse("pooling_mode \(other) is neither a mode's name nor a list of them")
+        }
+        guard !names.isEmpty else { throw refuse("pooling_mode is an empty list") }
+        return try names.map { name in
+            guard let mode = PoolingMode(rawValue: name) else {
+                throw refuse("pooling_mode \"\(name)\" is not implemented (\(PoolingMode.allCases.map(\.rawValue).joined(separator: ", ")) are)")
+            }
+            return mode
+        }
+    }
+
+    /// What `tokenizer_config.json` says: its normalisation (BertTokenizer's defaults where it is
+    /// silent), whether it said `do_lower_case` at all, and `model_max_length` when it is a real length.
+    static func readTokenizerConfig(_ url: URL) throws -> (normalization: BertNormalization, saidLowercase: Bool?, modelMaxLength: Int?) {
+        guard FileManager.default.fileExists(atPath: url.path) else { return (.uncased, nil, nil) }
+        let fields = try object(url, as: [String: JSONValue].self)
         if let type = fields["tokenizer_class"]?.string, !["BertTokenizer", "BertTokenizerFast"].contains(type) {
-            throw refuse("tokenizer_class \(type) is not implemented (only BERT's WordPiece)")
+            throw EmbeddingError.badConfig(path: url.path, reason: "tokenizer_class \(type) is not implemented (only BERT's WordPiece)")
         }
+        let lowercase = fields["do_lower_case"]?.bool
+        let normalization = BertNormalization(lowercase: lowercase ?? true, stripAccents: fields["strip_accents"]?.bool,
+                                              splitCJK: fields["tokenize_chinese_chars"]?.bool ?? true)
+        // transformers writes 1e30 for "no limit".
+        let length = fields["model_max_length"]?.int.flatMap { $0 >= 2 && $0 < 1 << 31 ? $0 : nil }
+        return (normalization, lowercase, length)
     }
 
-    /// No prompts: LocalRAG does not prepend any yet.
-    static func checkPrompts(_ url: URL) throws {
-        guard FileManager.default.fileExists(atPath: url.path) else { return }
+    /// The prompts by role, as sentence-transformers chooses them (`EmbeddingPrompts`).
+    static func readPrompts(_ url: URL) throws -> EmbeddingPrompts {
+        guard FileManager.default.fileExists(atPath: url.path) else { return .none }
         let fields = try object(url, as: [String: JSONValue].self)
-        if case .object(let prompts)? = fields["prompts"], prompts.values.contains(where: { ($0.string ?? "") != "" }) {
-            throw EmbeddingError.badConfig(path: url.path, reason: "prompts \(prompts.keys.sorted()) are not applied by LocalRAG yet")
+        func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }
+        var prompts: [String: String] = [:]
+        switch fields["prompts"] {
+        case .object(let object)?:
+            for (name, value) in object {
+                guard let text = value.string else { throw refuse("prompts.\(name) is \(value), not a string") }
+                prompts[name] = text
+            }
+        case nil, .null?:
+            break
+        case let other?:
+            throw refuse("prompts is \(other), not an object of names and texts")
         }
-        if let name = fields["default_prompt_name"]?.string {
-            throw EmbeddingError.badConfig(path: url.path, reason: "default_prompt_name \(name) is not applied by LocalRAG yet")
+        let defaultName = fields["default_prompt_name"]?.string
+        if let defaultName, prompts[defaultName] == nil {
+            throw refuse("default_prompt_name \"\(defaultName)\" is not one of prompts \(prompts.keys.sorted())")
         }
+        return EmbeddingPrompts(prompts: prompts, defaultName: defaultName)
+    }
+
+    /// The tokenizer the folder describes, cutting texts at `maxLength` wordpieces (the folder's own by default).
+    public func tokenizer(maxLength: Int? = nil) throws -> WordPieceTokenizer {
+        let length = maxLength ?? maxSequenceLength
+        if let jsonVocabulary {
+            return try WordPieceTokenizer(vocabulary: jsonVocabulary, maxLength: length, normalization: normalization)
+        }
+        return try WordPieceTokenizer(vocabularyURL: vocabularyFile, maxLength: length, normalization: normalization)
+    }
+
+    /// What sets the folder's vectors apart beyond the weights, for a model identifier ("" for
+    /// all-MiniLM-L6-v2's own settings, so indexes built before keep opening).
+    public var identifierSuffix: String {
+        var out = ""
+        if maxSequenceLength != Self.defaultMaxSequenceLength { out += ":max_seq_length=\(maxSequenceLength)" }
+        if pooling != [.mean] { out += ":pooling=" + pooling.map(\.rawValue).joined(separator: "+") }
+        if !normalizes { out += ":normalize=false" }
+        return out + normalization.identifierSuffix + prompts.identifierSuffix
     }
 
     static func object<T: Decodable>(_ url: URL, as type: T.Type) throws -> T {

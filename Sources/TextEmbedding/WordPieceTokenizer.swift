@@ -1,4 +1,4 @@
-// WordPieceTokenizer: BERT uncased WordPiece (all-MiniLM-L6-v2), matching HF's fast tokenizer id for id.
+// WordPieceTokenizer: BERT's WordPiece (uncased as all-MiniLM-L6-v2, or cased), matching HF's fast tokenizer id for id.
 public import Foundation
 
 /// Text → BERT input ids, as sentence-transformers computes them for all-MiniLM-L6-v2:
@@ -27,6 +27,8 @@ public struct WordPieceTokenizer: Sendable {
     public let sepID: Int32
     public let padID: Int32
     public let unkID: Int32
+    /// Lower case, accents, CJK spacing: as the model's tokenizer files ask (uncased by default).
+    public let normalization: BertNormalization
 
     private let vocabulary: [String]
     private let trie: VocabularyTrie
@@ -36,7 +38,8 @@ public struct WordPieceTokenizer: Sendable {
 
     /// Loads a `vocab.txt`: UTF-8, one token per line, id = 0-based line index. `\n` or `\r\n`
     /// line ends; a final newline is optional.
-    public init(vocabularyURL: URL, maxLength: Int = WordPieceTokenizer.defaultMaxLength) throws {
+    public init(vocabularyURL: URL, maxLength: Int = WordPieceTokenizer.defaultMaxLength,
+                normalization: BertNormalization = .uncased) throws {
         let data: Data
         do {
             data = try Data(contentsOf: vocabularyURL)
@@ -51,11 +54,12 @@ public struct WordPieceTokenizer: Sendable {
             String(line.last == "\r" ? line.dropLast() : line)
         }
         if lines.last == "" { lines.removeLast() }
-        try self.init(vocabulary: lines, maxLength: maxLength)
+        try self.init(vocabulary: lines, maxLength: maxLength, normalization: normalization)
     }
 
     /// Builds the tokenizer from the tokens in id order.
-    public init(vocabulary: [String], maxLength: Int = WordPieceTokenizer.defaultMaxLength) throws {
+    public init(vocabulary: [String], maxLength: Int = WordPieceTokenizer.defaultMaxLength,
+                normalization: BertNormalization = .uncased) throws {
         guard maxLength >= 2 else { throw TokenizerError.invalidMaxLength(maxLength) }
         guard !vocabulary.isEmpty else { throw TokenizerError.emptyVocabulary }
         precondition(vocabulary.count <= Int(Int32.max), "vocabulary too large for Int32 ids")
@@ -83,7 +87,8 @@ public struct WordPieceTokenizer: Sendable {
         padID = try require("[PAD]")
         basicTokenizer = BasicTokenizer(specialTokens: Self.specialTokenNames.compactMap { name in
             specials[name].map { BasicTokenizer.SpecialToken(name, id: $0) }
-        })
+        }, normalization: normalization)
+        self.normalization = normalization
         self.vocabulary = vocabulary
         self.maxLength = maxLength
     }

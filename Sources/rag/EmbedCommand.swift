@@ -47,7 +47,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         let embedder = try embedding.make()
         if let text {
-            let v = try embedder.embed([text]).row(0)
+            let v = try embedder.sentenceEmbeddings([text], as: .plain).row(0)
             if json {
                 print("[" + v.map { "\($0)" }.joined(separator: ",") + "]")
             } else {
@@ -59,7 +59,9 @@ struct EmbedCommand: ParsableCommand {
         let fmt = format ?? VectorFormat(rawValue: URL(fileURLWithPath: outPath).pathExtension) ?? .f32
         let dataset = Dataset(url: URL(fileURLWithPath: csv!), textColumn: textColumn, labelColumn: nil)
         let progress = ProgressReporter("embedding \(csv!)", total: nil)
-        let all = try dataset.embedAll(with: embedder, progress: progress.update).vectors
+        let all = try dataset.embedAll(dimension: embedder.dimension, progress: progress.update) {
+            try embedder.sentenceEmbeddings($0, as: .plain)
+        }.vectors
         progress.finish()
         let output = try AtomicOutput(path: outPath)
         switch fmt {

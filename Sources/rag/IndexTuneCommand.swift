@@ -68,7 +68,7 @@ struct IndexTuneCommand: ParsableCommand {
             let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: nil)
             var texts: [String] = []
             try dataset.forEachBatch(256) { batch in texts.append(contentsOf: batch.prefix(sample - texts.count).map(\.text)) }
-            queries = try embedder.embed(texts)
+            queries = try embedder.embed(texts, as: .query)
         } else {
             let picked = IVFIndex.sampleRows(of: store.flat, count: sample, seed: seed, live: store.live)
             queries = picked.queries

@@ -53,9 +53,9 @@ public struct OfflineClassifier: Sendable {
             guard fineTunedHead != nil, let encoder = retriever.embedder as? MiniLM.Encoder else {
                 throw ClassificationError.noFineTunedEncoder
             }
-            pooled = try encoder.embed(texts, normalized: false)
+            pooled = try encoder.encode(texts, as: .query, normalized: false)
         }
-        let embeddings = try pooled.map(Normalization.normalizedRows) ?? retriever.embedder.embed(texts)
+        let embeddings = try pooled.map(Normalization.normalizedRows) ?? retriever.embedder.embed(texts, as: .query)
         var out: [Method: [Prediction]] = [:]
         func make(_ m: Method, _ i: Int, _ label: String, _ confidence: Double) -> Prediction {
             Prediction(row: rows[i].row, text: rows[i].text, gold: rows[i].label, predicted: label, confidence: confidence, method: m.rawValue)

@@ -11,7 +11,7 @@ public struct ZeroShotClassifier: Sendable {
 
     public init(labels: [String], embedder: any Embedder) throws {
         self.labels = labels
-        labelVectors = try embedder.embed(labels.map { $0.replacingOccurrences(of: "_", with: " ") })
+        labelVectors = try embedder.embed(labels.map { $0.replacingOccurrences(of: "_", with: " ") }, as: .document)
     }
 
     /// The best label and its similarity for every row of `embeddings` (`[n x dimension]`).

@@ -48,7 +48,7 @@ public struct IndexBuilder {
             for case let label? in batch.map(\.label) where seen.insert(label).inserted { labels.append(label) }
             let fresh = batch.dropFirst(max(0, min(batch.count, skipping - done)))
             if !fresh.isEmpty {
-                let vectors = try embedder.embed(fresh.map(\.text))
+                let vectors = try embedder.embed(fresh.map(\.text), as: .document)
                 try sink(vectors, fresh.enumerated().map { i, row in
                     Document(row: firstRow + done + (batch.count - fresh.count) + i, sourceRow: row.row, text: row.text, label: row.label,
                              id: row.id, metadata: row.metadata)

@@ -29,7 +29,7 @@ public struct Retriever: Sendable {
     public func retrieve(_ texts: [String], k: Int, excludeSelf: Bool = false,
                          parameters: SearchParameters = SearchParameters()) throws -> [[Neighbour]] {
         guard !texts.isEmpty else { return [] }
-        let queries = try embedder.embed(texts)
+        let queries = try embedder.embed(texts, as: .query)
         return try retrieve(embeddings: queries, texts: texts, k: k, excludeSelf: excludeSelf, parameters: parameters)
     }
 

@@ -58,7 +58,7 @@ extension Workspace {
     @discardableResult
     public func upsert(texts: [String], labels: [String?], ids: [String], compaction: CompactionPolicy = .standard) throws -> ChangeReport {
         precondition(texts.count == labels.count && ids.count == texts.count, "one label (or nil) and id per text")
-        let vectors = try embedder.embed(texts)
+        let vectors = try embedder.embed(texts, as: .document)
         var result = (replaced: 0, added: 0)
         let committed = try changeRows(appendingRows: true) { write in
             let first = write.nextRow

@@ -209,7 +209,7 @@ public final class Workspace: Sendable {
     @discardableResult
     public func add(texts: [String], labels: [String?], ids: [String?]? = nil, compaction: CompactionPolicy = .standard) throws -> AddReport {
         precondition(texts.count == labels.count && (ids?.count ?? texts.count) == texts.count, "one label (or nil) and id per text")
-        let vectors = try embedder.embed(texts)
+        let vectors = try embedder.embed(texts, as: .document)
         return try append(compaction: compaction) { write in
             let first = write.nextRow, generation = snapshot.generation + 1
             try write.append(vectors, documents: zip(texts, labels).enumerated().map {
@@ -238,8 +238,9 @@ public final class Workspace: Sendable {
 
     // MARK: Reading
 
-    /// Unit-length embeddings of `texts` (`[texts.count x dimension]`).
-    public func embed(_ texts: [String]) throws -> Matrix { try embedder.embed(texts) }
+    /// Unit-length embeddings of `texts` as `role` (`[texts.count x dimension]`; `.plain`: with the
+    /// model's default prompt, as `SentenceTransformer.encode`).
+    public func embed(_ texts: [String], as role: EmbeddingRole = .plain) throws -> Matrix { try embedder.embed(texts, as: role) }
 
     /// How `search` looks.
     public struct SearchOptions: Sendable, Equatable {
@@ -266,7 +267,7 @@ public final class Workspace: Sendable {
     /// The top-`k` stored rows of each text (IVF when the index has it, unless `options.exact`).
     public func search(_ texts: [String], k: Int, options: SearchOptions = SearchOptions()) throws -> [[Neighbour]] {
         guard !texts.isEmpty else { return [] }
-        return try search(embeddings: try embedder.embed(texts), texts: texts, k: k, options: options)
+        return try search(embeddings: try embedder.embed(texts, as: .query), texts: texts, k: k, options: options)
     }
 
     /// As `search`, from embeddings already computed.
@@ -380,7 +381,7 @@ public final class Workspace: Sendable {
         }
         var labelled = dataset
         labelled.requireLabels = true
-        let (x, labels) = try labelled.embedAll(with: embedder, progress: progress)
+        let (x, labels) = try labelled.embedAll(dimension: embedder.dimension, progress: progress) { try embedder.embed($0, as: .document) }
         return (x, labels.map { $0! })
     }
 

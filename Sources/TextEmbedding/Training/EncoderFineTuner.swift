@@ -62,9 +62,13 @@ public struct EncoderFineTuner {
         }
         let config = try MiniLM.Config.read(baseModel.appendingPathComponent("config.json"))
         // The base must be one the encoder runs as sentence-transformers would (its files are copied to the output).
-        _ = try SentenceTransformerFolder(reading: baseModel, config: config)
+        let folder = try SentenceTransformerFolder(reading: baseModel, config: config)
+        // The objective pools the tokens' mean and reads texts without prompts; another pooling would train a different model.
+        guard folder.pooling == [.mean], folder.prompts == .none else {
+            throw EmbeddingError.badConfig(path: baseModel.path, reason: "fine-tuning runs mean pooling without prompts; this folder pools by \(folder.pooling.map(\.rawValue).joined(separator: "+"))\(folder.prompts == .none ? "" : " with prompts")")
+        }
         let baseFile = try SafeTensors(url: baseModel.appendingPathComponent("model.safetensors"))
-        let tokenizer = try WordPieceTokenizer(vocabularyURL: baseModel.appendingPathComponent("vocab.txt"), maxLength: recipe.maxLength)
+        let tokenizer = try folder.tokenizer(maxLength: recipe.maxLength)
         guard tokenizer.vocabularySize == config.vocabSize else {
             throw EmbeddingError.vocabularyMismatch(vocabulary: tokenizer.vocabularySize, model: config.vocabSize)
         }

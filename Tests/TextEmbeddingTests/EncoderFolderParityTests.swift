@@ -1,0 +1,80 @@
+// EncoderFolderParityTests: each fixture folder (pooling modes, Normalize or not, casing, prompts, tokenizer.json only) embeds as sentence-transformers does.
+import Foundation
+import XCTest
+import LinearAlgebra
+import TextEmbedding
+
+/// The folders and vectors `scripts/fixtures/encoder-folders.py` wrote with sentence-transformers
+/// from seeded random weights.
+struct EncoderFolderFixtures: Decodable {
+    struct Variant: Decodable {
+        var encode: [[Double]]
+        var query: [[Double]]
+        var document: [[Double]]
+    }
+    var texts: [String]
+    var variants: [String: Variant]
+
+    static let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("encoders")
+
+    static func load() throws -> EncoderFolderFixtures {
+        try JSONDecoder().decode(Self.self, from: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+    }
+}
+
+final class EncoderFolderParityTests: XCTestCase {
+    func assertClose(_ got: Matrix, _ expected: [[Double]], _ label: String, line: UInt = #line) {
+        XCTAssertEqual(got.rows, expected.count, label, line: line)
+        for (i, want) in expected.enumerated() where i < got.rows {
+            let row = got.row(i)
+            XCTAssertEqual(row.count, want.count, "\(label) text \(i): dimension", line: line)
+            let diff = zip(row, want).map { abs(Double($0) - $1) }.max() ?? 0
+            let dot = zip(row, want).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+            let norms = (row.reduce(0.0) { $0 + Double($1) * Double($1) } * want.reduce(0.0) { $0 + $1 * $1 }).squareRoot()
+            XCTAssertLessThanOrEqual(diff, 1e-5, "\(label) text \(i): max abs diff", line: line)
+            if norms > 0 { XCTAssertGreaterThanOrEqual(dot / norms, 0.99999, "\(label) text \(i): cosine", line: line) }
+        }
+    }
+
+    func testEveryVariantMatchesSentenceTransformersForEveryRole() throws {
+        let fixtures = try EncoderFolderFixtures.load()
+        XCTAssertEqual(Set(fixtures.variants.keys), ["bert-uncased-mean", "bert-cased-cls", "bert-max", "bert-prompts", "bert-combined"])
+        var identifiers: Set<String> = []
+        for (name, expected) in fixtures.variants.sorted(by: { $0.key < $1.key }) {
+            let encoder = try MiniLMLoader.load(from: EncoderFolderFixtures.folder.appendingPathComponent(name))
+            identifiers.insert(encoder.identifier)
+            for (role, vectors) in [(EmbeddingRole.plain, expected.encode), (.query, expected.query), (.document, expected.document)] {
+                assertClose(try encoder.sentenceEmbeddings(fixtures.texts, as: role), vectors, "\(name) \(role)")
+                // One at a time (no batching across texts) gives the same vectors.
+                assertClose(try encoder.sentenceEmbeddings([fixtures.texts[0]], as: role), [vectors[0]], "\(name) \(role) single")
+                // What the index stores: the same directions, unit length.
+                let unit = try encoder.embed(fixtures.texts, as: role)
+                for i in 0..<unit.rows where !unit.row(i).allSatisfy({ $0 == 0 }) {
+                    XCTAssertEqual(unit.row(i).reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5, "\(name) \(role) text \(i) unit length")
+                }
+            }
+        }
+        // Everything that changes a vector is in the identifier: five folders with the same weights, five identifiers.
+        XCTAssertEqual(identifiers.count, 5, "\(identifiers.sorted())")
+    }
+
+    func testWhatEachFolderAskedForIsWhatRuns() throws {
+        func load(_ name: String) throws -> MiniLM.Encoder { try MiniLMLoader.load(from: EncoderFolderFixtures.folder.appendingPathComponent(name)) }
+        let combined = try load("bert-combined")
+        XCTAssertEqual(combined.pooling, [.lastToken, .cls, .meanSqrtLength, .max, .weightedMean, .mean])
+        XCTAssertEqual(combined.dimension, 32 * 6)
+        XCTAssertFalse(combined.normalizes)
+        XCTAssertEqual(combined.tokenizer.normalization, BertNormalization(lowercase: true, stripAccents: false, splitCJK: false))
+        XCTAssertEqual(combined.tokenizer.maxLength, 20)
+        let cased = try load("bert-cased-cls")
+        XCTAssertEqual(cased.tokenizer.normalization, BertNormalization(lowercase: false))
+        XCTAssertTrue(cased.identifier.contains(":pooling=cls") && cased.identifier.contains(":normalize=false") && cased.identifier.contains(":cased"),
+                      cased.identifier)
+        XCTAssertNotEqual(cased.tokenizer.encode("WRONG"), cased.tokenizer.encode("wrong"))
+        let prompts = try load("bert-prompts")
+        XCTAssertEqual(prompts.prompts, EmbeddingPrompts(query: "query: ", document: "passage: ", plain: "query: "))
+        // A query embeds as its prompted text would with no prompt.
+        let plain = try load("bert-uncased-mean")
+        XCTAssertEqual(try prompts.embed(["my card"], as: .query).storage, try plain.embed(["query: my card"], as: .document).storage)
+    }
+}

@@ -1,0 +1,62 @@
+// EncoderFolderCLITests: `rag` on sentence-transformers folders other than all-MiniLM-L6-v2: embed prints sentence-transformers' vectors, an index keeps its model, a folder it cannot run is refused.
+import Foundation
+import TestSupport
+import XCTest
+
+final class EncoderFolderCLITests: XCTestCase {
+    static let fixtures = Repository.root.appendingPathComponent("Tests/TextEmbeddingTests/Fixtures/encoders")
+
+    struct Expected: Decodable {
+        struct Variant: Decodable { var encode: [[Double]]; var query: [[Double]] }
+        var texts: [String]
+        var variants: [String: Variant]
+    }
+
+    func testEmbedPrintsWhatSentenceTransformersPrints() throws {
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("expected.json")))
+        for (name, text) in [("bert-cased-cls", 3), ("bert-prompts", 0), ("bert-combined", 4)] {
+            let run = try RAGBinary.run(["embed", "--model-dir", Self.fixtures.appendingPathComponent(name).path, "--json", expected.texts[text]])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let printed = try JSONDecoder().decode([Double].self, from: Data(run.stdout.utf8))
+            let want = expected.variants[name]!.encode[text]
+            XCTAssertEqual(printed.count, want.count, name)
+            XCTAssertLessThanOrEqual(zip(printed, want).map { abs($0 - $1) }.max() ?? 1, 1e-5, name)
+        }
+    }
+
+    func testAnIndexBuiltWithAFolderAnswersWithItsQueryPromptAndRefusesAnotherModel() throws {
+        let dir = try SharedFixtures.temporaryFolder("encoder-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "text,label_text\nhow do I activate my new card,activate\nmy card has not arrived,arrival\nthe exchange rate for euros,rate\n"
+            .write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        let prompts = Self.fixtures.appendingPathComponent("bert-prompts").path
+        let build = try RAGBinary.run(["index", "build", "--csv", "train.csv", "--model-dir", prompts], in: dir)
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertTrue(build.stdout.contains(":prompts="), build.stdout)
+        let query = try RAGBinary.run(["query", "--model-dir", prompts, "-k", "3", "--json", "activate my card"], in: dir)
+        XCTAssertEqual(query.status, 0, query.stderr)
+        XCTAssertTrue(query.stdout.contains("\"activate\""), query.stdout)
+        // The same weights without the prompts are another model: refused, not searched.
+        let other = try RAGBinary.run(["query", "--model-dir", Self.fixtures.appendingPathComponent("bert-uncased-mean").path, "activate my card"], in: dir)
+        XCTAssertNotEqual(other.status, 0, other.stderr)
+        XCTAssertTrue(other.stderr.contains("built with embedder"), other.stderr)
+    }
+
+    func testAFolderItCannotRunIsRefusedNamingTheFileAndField() throws {
+        let dir = try SharedFixtures.temporaryFolder("encoder-refused")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Self.fixtures.appendingPathComponent("bert-cased-cls") // tokenizer.json, no vocab.txt
+        let model = dir.appendingPathComponent("model")
+        try FileManager.default.copyItem(at: source, to: model)
+        let url = model.appendingPathComponent("tokenizer.json")
+        var tokenizer = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        var inner = tokenizer["model"] as! [String: Any]
+        inner["type"] = "BPE"
+        tokenizer["model"] = inner
+        try JSONSerialization.data(withJSONObject: tokenizer).write(to: url)
+        let run = try RAGBinary.run(["embed", "--model-dir", model.path, "hello"])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("tokenizer.json") && run.stderr.contains("model.type"), run.stderr)
+        XCTAssertEqual(run.stdout, "")
+    }
+}
