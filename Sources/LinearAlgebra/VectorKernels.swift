@@ -19,16 +19,18 @@ public enum VectorKernels {
         lr_bias_gelu(path.rawValue, x, rows, cols, bias)
     }
 
-    /// Self-attention of one sentence for one head: `out[i, :] = Σ_j softmax_j(scale · q_i·k_j) v_j`
+    /// Self-attention of one sentence for one head: `out[i, :] = Σ_j softmax_j(scale · q_i·k_j + rel[j - i + n - 1]) v_j`
     /// over `n` tokens of head size `d`; rows of q, k, v are `ld` floats apart, rows of `out` `ldo`
-    /// apart; `scratch` holds `n * (d + 1)` floats. Scores, softmax and context in one pass per
+    /// apart; `relativeBias` (MPNet's, by relative position; none for BERT) holds `2n - 1` floats;
+    /// `scratch` holds `n * (d + 1)` floats. Scores, softmax and context in one pass per
     /// query, without the two small sgemms (and their packing) per head.
     @inline(__always)
     public static func attentionHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
-                                     tokens n: Int, headSize d: Int, scale: Float, out: UnsafeMutablePointer<Float>, ldo: Int,
+                                     tokens n: Int, headSize d: Int, scale: Float, relativeBias: UnsafePointer<Float>? = nil,
+                                     out: UnsafeMutablePointer<Float>, ldo: Int,
                                      scratch: UnsafeMutablePointer<Float>, path: SIMDPath = .current) {
         guard n > 0, d > 0 else { return }
-        lr_attention_head(path.rawValue, q, k, v, ld, n, d, scale, out, ldo, scratch)
+        lr_attention_head(path.rawValue, q, k, v, ld, n, d, scale, relativeBias, out, ldo, scratch)
     }
 
     /// `x[i] = exp(x[i])` (relative error < 3e-7 on [-87.3, 88.3]; clamped to that range), the exp of the attention softmax.

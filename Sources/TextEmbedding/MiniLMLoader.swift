@@ -16,29 +16,31 @@ public enum MiniLMLoader {
     }
 
     /// The folders searched, in order (only `--model-dir` when it is given).
-    public static func candidates(modelDir: String?) -> [URL] {
-        locations(modelDir: modelDir).map(\.url)
+    public static func candidates(modelDir: String?, name: String = MiniLM.folderName) -> [URL] {
+        locations(modelDir: modelDir, name: name).map(\.url)
     }
 
-    /// The folders searched, in order, each with its source.
-    public static func locations(modelDir: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> [Location] {
+    /// The folders searched for the model `name` (a folder's name under `models/`), in order, each
+    /// with its source; `$LOCALRAG_MODEL_DIR` only for the default model.
+    public static func locations(modelDir: String?, name: String = MiniLM.folderName,
+                                 environment: [String: String] = ProcessInfo.processInfo.environment) -> [Location] {
         if let modelDir { return [Location(url: URL(fileURLWithPath: modelDir), source: "--model-dir")] }
         var out: [Location] = []
-        if let env = environment[environmentVariable], !env.isEmpty {
+        if name == MiniLM.folderName, let env = environment[environmentVariable], !env.isEmpty {
             out.append(Location(url: URL(fileURLWithPath: env), source: environmentVariable))
         }
-        out.append(Location(url: URL(fileURLWithPath: "models/\(MiniLM.folderName)"), source: "working folder"))
-        out.append(Location(url: userModelsFolder(environment: environment).appendingPathComponent(MiniLM.folderName),
+        out.append(Location(url: URL(fileURLWithPath: "models/\(name)"), source: "working folder"))
+        out.append(Location(url: userModelsFolder(environment: environment).appendingPathComponent(name),
                             source: "user data folder"))
         // PREFIX/bin/rag keeps its model in PREFIX/share/localrag/models; a binary in
         // <package>/.build/<triple>/<config>/rag in <package>/models.
         let bin = executableURL().deletingLastPathComponent()
         if bin.lastPathComponent == "bin" {
-            out.append(Location(url: bin.deletingLastPathComponent().appendingPathComponent("share/localrag/models/\(MiniLM.folderName)"),
+            out.append(Location(url: bin.deletingLastPathComponent().appendingPathComponent("share/localrag/models/\(name)"),
                                 source: "beside the binary"))
         }
         if let package = packageFolder() {
-            out.append(Location(url: package.appendingPathComponent("models/\(MiniLM.folderName)"), source: "beside the binary"))
+            out.append(Location(url: package.appendingPathComponent("models/\(name)"), source: "beside the binary"))
         }
         var seen = Set<String>()
         return out.filter { seen.insert($0.url.standardizedFileURL.path).inserted }
@@ -72,8 +74,8 @@ public enum MiniLMLoader {
     }
 
     /// The first folder of `candidates` that holds a model.safetensors, if any.
-    public static func find(modelDir: String? = nil) -> Location? {
-        locations(modelDir: modelDir).first {
+    public static func find(modelDir: String? = nil, name: String = MiniLM.folderName) -> Location? {
+        locations(modelDir: modelDir, name: name).first {
             FileManager.default.fileExists(atPath: $0.url.appendingPathComponent("model.safetensors").path)
         }
     }
@@ -98,9 +100,12 @@ public enum MiniLMLoader {
         let folder = try SentenceTransformerFolder(reading: dir, config: config)
         let file = try SafeTensors(url: dir.appendingPathComponent("model.safetensors"))
         let weights = try MiniLM.Weights(file: file, config: config)
-        // The weights' hash, and whatever else of the folder changes a vector (length, pooling, casing, prompts).
+        // The architecture and the weights' hash (BERT folders keep the name every index built so far
+        // records), and whatever else of the folder changes a vector (length, pooling, casing, prompts).
+        let sha256 = file.sha256()
+        let base = config.isMPNet ? "mpnet:sha256=\(sha256.prefix(16))" : Self.identifier(sha256: sha256)
         return try MiniLM.Encoder(tokenizer: folder.tokenizer(), weights: weights,
-                                  identifier: Self.identifier(sha256: file.sha256()) + folder.identifierSuffix,
+                                  identifier: base + folder.identifierSuffix,
                                   pooling: folder.pooling, normalizes: folder.normalizes, prompts: folder.prompts)
     }
 }

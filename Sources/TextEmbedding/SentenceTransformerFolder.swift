@@ -20,6 +20,8 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
     public var normalizes = true
     public var prompts = EmbeddingPrompts.none
     public var normalization = BertNormalization.uncased
+    /// BERT's `[CLS]`... unless the tokenizer files name others (MPNet's `<s>`...).
+    public var specialTokens = SpecialTokens.bert
     /// Where the WordPiece vocabulary is read from: `vocab.txt` when the folder has one, else `tokenizer.json`.
     public var vocabularyFile: URL
     /// tokenizer.json's vocabulary, read once.
@@ -41,15 +43,17 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
     /// Reads and checks the folder `dir` for an encoder with `config`.
     public init(reading dir: URL, config: MiniLM.Config) throws {
         // Never more wordpieces than the model has positions (a small BERT with no sentence_bert_config.json).
-        maxSequenceLength = min(Self.defaultMaxSequenceLength, config.maxPositionEmbeddings)
-        try Self.checkModelType(dir.appendingPathComponent("config.json"))
+        maxSequenceLength = min(Self.defaultMaxSequenceLength, config.maxTokens)
+        try Self.checkPositionKind(dir.appendingPathComponent("config.json"))
         // vocab.txt when the folder has one (a WordPiece vocabulary, read in milliseconds; its switches are
         // tokenizer_config.json's, as transformers 4 applies them over tokenizer.json's), else tokenizer.json.
         let vocabTXT = dir.appendingPathComponent("vocab.txt")
         let readsJSON = !FileManager.default.fileExists(atPath: vocabTXT.path)
         vocabularyFile = readsJSON ? dir.appendingPathComponent("tokenizer.json") : vocabTXT
-        let tokenizerConfig = try Self.readTokenizerConfig(dir.appendingPathComponent("tokenizer_config.json"))
+        let tokenizerConfigURL = dir.appendingPathComponent("tokenizer_config.json")
+        let tokenizerConfig = try Self.readTokenizerConfig(tokenizerConfigURL)
         normalization = tokenizerConfig.normalization
+        specialTokens = tokenizerConfig.specialTokens
         if readsJSON, FileManager.default.fileExists(atPath: vocabularyFile.path) {
             let tokenizerJSON = try TokenizerJSON(reading: vocabularyFile)
             jsonVocabulary = tokenizerJSON.vocabulary
@@ -59,13 +63,24 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
                                                reason: "do_lower_case \(said) disagrees with tokenizer.json's normalizer.lowercase \(fromJSON.lowercase)")
             }
             normalization = fromJSON
+            // The tokens tokenizer.json puts around a text must be the ones tokenizer_config.json names.
+            for (role, named, wraps) in [("cls_token", specialTokens.cls, tokenizerJSON.opening), ("sep_token", specialTokens.sep, tokenizerJSON.closing)]
+            where named != wraps {
+                if tokenizerConfig.namedTokens.contains(role) {
+                    throw EmbeddingError.badConfig(path: tokenizerConfigURL.path, reason: "\(role) \"\(named)\" is not the \"\(wraps)\" tokenizer.json's post_processor puts around a text")
+                }
+            }
+            specialTokens.cls = tokenizerJSON.opening
+            specialTokens.sep = tokenizerJSON.closing
+            specialTokens.unk = tokenizerJSON.unknown
+            specialTokens.matched += tokenizerJSON.addedTokens.filter { !specialTokens.matched.contains($0) }
         }
         let modulesURL = dir.appendingPathComponent("modules.json")
         guard FileManager.default.fileExists(atPath: modulesURL.path) else { return }
         try readModules(modulesURL, in: dir, hidden: config.hiddenSize)
         if let length = tokenizerConfig.modelMaxLength {
             // sentence-transformers' length when sentence_bert_config.json gives none.
-            maxSequenceLength = min(length, config.maxPositionEmbeddings)
+            maxSequenceLength = min(length, config.maxTokens)
         }
         try readSentenceBertConfig(dir.appendingPathComponent("sentence_bert_config.json"), config: config)
         prompts = try Self.readPrompts(dir.appendingPathComponent("config_sentence_transformers.json"))
@@ -105,8 +120,8 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
         let fields = try Self.object(url, as: [String: JSONValue].self)
         func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }
         if let length = fields["max_seq_length"], length != .null {
-            guard let n = length.int, n >= 2, n <= config.maxPositionEmbeddings else {
-                throw refuse("max_seq_length \(length) is not between 2 and max_position_embeddings \(config.maxPositionEmbeddings)")
+            guard let n = length.int, n >= 2, n <= config.maxTokens else {
+                throw refuse("max_seq_length \(length) is not between 2 and the \(config.maxTokens) tokens max_position_embeddings \(config.maxPositionEmbeddings) allows")
             }
             maxSequenceLength = n
         }
@@ -119,13 +134,10 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
         }
     }
 
-    /// `model_type`, when given, must be bert, with absolute positions.
-    static func checkModelType(_ url: URL) throws {
+    /// Positions, when config.json names their kind, must be absolute (`model_type` itself is `MiniLM.Config.read`'s to check).
+    static func checkPositionKind(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { return }
         let fields = try object(url, as: [String: JSONValue].self)
-        if let type = fields["model_type"], type.string != "bert" {
-            throw EmbeddingError.badConfig(path: url.path, reason: "model_type \(type) is not implemented (only bert)")
-        }
         if let positions = fields["position_embedding_type"], positions.string != "absolute" {
             throw EmbeddingError.badConfig(path: url.path, reason: "position_embedding_type \(positions) is not implemented (only absolute)")
         }
@@ -172,19 +184,34 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
     }
 
     /// What `tokenizer_config.json` says: its normalisation (BertTokenizer's defaults where it is
-    /// silent), whether it said `do_lower_case` at all, and `model_max_length` when it is a real length.
-    static func readTokenizerConfig(_ url: URL) throws -> (normalization: BertNormalization, saidLowercase: Bool?, modelMaxLength: Int?) {
-        guard FileManager.default.fileExists(atPath: url.path) else { return (.uncased, nil, nil) }
+    /// silent), whether it said `do_lower_case` at all, `model_max_length` when it is a real length,
+    /// and the special tokens it names (`cls_token`, ...: a string or an object with `content`).
+    static func readTokenizerConfig(_ url: URL) throws
+        -> (normalization: BertNormalization, saidLowercase: Bool?, modelMaxLength: Int?, specialTokens: SpecialTokens, namedTokens: Set<String>) {
+        guard FileManager.default.fileExists(atPath: url.path) else { return (.uncased, nil, nil, .bert, []) }
         let fields = try object(url, as: [String: JSONValue].self)
-        if let type = fields["tokenizer_class"]?.string, !["BertTokenizer", "BertTokenizerFast"].contains(type) {
-            throw EmbeddingError.badConfig(path: url.path, reason: "tokenizer_class \(type) is not implemented (only BERT's WordPiece)")
+        func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }
+        if let type = fields["tokenizer_class"]?.string, !["BertTokenizer", "BertTokenizerFast", "MPNetTokenizer", "MPNetTokenizerFast"].contains(type) {
+            throw refuse("tokenizer_class \(type) is not implemented (only BERT's and MPNet's WordPiece)")
         }
         let lowercase = fields["do_lower_case"]?.bool
         let normalization = BertNormalization(lowercase: lowercase ?? true, stripAccents: fields["strip_accents"]?.bool,
                                               splitCJK: fields["tokenize_chinese_chars"]?.bool ?? true)
         // transformers writes 1e30 for "no limit".
         let length = fields["model_max_length"]?.int.flatMap { $0 >= 2 && $0 < 1 << 31 ? $0 : nil }
-        return (normalization, lowercase, length)
+        var named: Set<String> = []
+        func token(_ field: String, _ fallback: String) throws -> String {
+            let value: JSONValue?
+            if case .object(let o)? = fields[field] { value = o["content"] } else { value = fields[field] }
+            guard let value, value != .null else { return fallback }
+            guard let text = value.string, !text.isEmpty else { throw refuse("\(field) \(value) is not a token") }
+            named.insert(field)
+            return text
+        }
+        let cls = try token("cls_token", "[CLS]"), sep = try token("sep_token", "[SEP]"), pad = try token("pad_token", "[PAD]")
+        let unk = try token("unk_token", "[UNK]"), mask = try token("mask_token", "[MASK]")
+        let special = SpecialTokens(cls: cls, sep: sep, pad: pad, unk: unk, matched: [pad, unk, cls, sep, mask])
+        return (normalization, lowercase, length, special, named)
     }
 
     /// The prompts by role, as sentence-transformers chooses them (`EmbeddingPrompts`).
@@ -215,9 +242,9 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
     public func tokenizer(maxLength: Int? = nil) throws -> WordPieceTokenizer {
         let length = maxLength ?? maxSequenceLength
         if let jsonVocabulary {
-            return try WordPieceTokenizer(vocabulary: jsonVocabulary, maxLength: length, normalization: normalization)
+            return try WordPieceTokenizer(vocabulary: jsonVocabulary, maxLength: length, normalization: normalization, specialTokens: specialTokens)
         }
-        return try WordPieceTokenizer(vocabularyURL: vocabularyFile, maxLength: length, normalization: normalization)
+        return try WordPieceTokenizer(vocabularyURL: vocabularyFile, maxLength: length, normalization: normalization, specialTokens: specialTokens)
     }
 
     /// What sets the folder's vectors apart beyond the weights, for a model identifier ("" for

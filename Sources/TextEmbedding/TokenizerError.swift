@@ -31,7 +31,7 @@ extension TokenizerError: LocalizedError {
         case let .duplicateToken(line, token, firstLine):
             return "The WordPiece vocabulary lists \"\(token)\" twice: on line \(firstLine) and on line \(line)."
         case let .missingSpecialToken(token):
-            return "The WordPiece vocabulary has no \(token) token; a BERT uncased vocab.txt must define it."
+            return "The WordPiece vocabulary has no \(token) token, which the model's tokenizer files name as one of its special tokens."
         case let .invalidMaxLength(length):
             return "maxLength must be at least 2 (room for [CLS] and [SEP]), got \(length)."
         }

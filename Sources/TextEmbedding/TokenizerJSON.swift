@@ -8,9 +8,17 @@ import Foundation
 struct TokenizerJSON {
     var vocabulary: [String]
     var normalization: BertNormalization
+    /// `added_tokens`' contents: matched verbatim in the input.
+    var addedTokens: [String]
+    /// The tokens the post-processor puts around a text (`[CLS]`/`[SEP]`, `<s>`/`</s>`).
+    var opening: String
+    var closing: String
+    /// WordPiece's token for a word it cannot cover (`model.unk_token`).
+    var unknown: String
 
     init(reading url: URL) throws {
-        let (fields, vocab) = try Self.read(url)
+        let (fields, vocab, added) = try Self.read(url)
+        addedTokens = added
         func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }
         guard case .object(let model)? = fields["model"] else { throw refuse("no \"model\" object") }
         guard model["type"]?.string == "WordPiece" else {
@@ -22,9 +30,7 @@ struct TokenizerJSON {
         if let longest = model["max_input_chars_per_word"], longest.int != WordPieceTokenizer.maxScalarsPerWord {
             throw refuse("model.max_input_chars_per_word \(longest) is not implemented (only \(WordPieceTokenizer.maxScalarsPerWord))")
         }
-        if let unknown = model["unk_token"], unknown.string != "[UNK]" {
-            throw refuse("model.unk_token \(unknown) is not implemented (only \"[UNK]\")")
-        }
+        unknown = model["unk_token"]?.string ?? "[UNK]"
         guard let entries = vocab, !entries.isEmpty else { throw refuse("model.vocab is missing or empty") }
         var vocabulary = [String?](repeating: nil, count: entries.count)
         for (token, id) in entries {
@@ -47,13 +53,14 @@ struct TokenizerJSON {
         if case let pre = fields["pre_tokenizer"] ?? .null, Self.typeName(pre) != "BertPreTokenizer" {
             throw refuse("pre_tokenizer \(Self.typeName(pre)) is not implemented (only BertPreTokenizer)")
         }
-        try Self.checkPostProcessor(fields["post_processor"] ?? .null, refuse)
+        (opening, closing) = try Self.wrapping(fields["post_processor"] ?? .null, refuse)
     }
 
-    /// The file's fields with `model.vocab` left out, and that vocabulary (token to id) read on its
+    /// The file's fields with `model.vocab` and `added_tokens` left out, the added tokens' texts, and
+    /// the vocabulary (token to id) read on its
     /// own: JSONSerialization for the 30,000 entries takes a few milliseconds where decoding them
     /// as `JSONValue`s took 150.
-    static func read(_ url: URL) throws -> (fields: [String: JSONValue], vocab: [String: Int]?) {
+    static func read(_ url: URL) throws -> (fields: [String: JSONValue], vocab: [String: Int]?, added: [String]) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw EmbeddingError.unreadable(path: url.path, reason: error.localizedDescription)
@@ -75,21 +82,32 @@ struct TokenizerJSON {
             model["vocab"] = nil
             object["model"] = model
         }
+        let added = (object["added_tokens"] as? [[String: Any]])?.compactMap { $0["content"] as? String } ?? []
         object["added_tokens"] = nil
         do {
             let rest = try JSONSerialization.data(withJSONObject: object)
-            return (try JSONDecoder().decode([String: JSONValue].self, from: rest), vocab)
+            return (try JSONDecoder().decode([String: JSONValue].self, from: rest), vocab, added)
         } catch {
             throw EmbeddingError.badConfig(path: url.path, reason: "not the JSON a tokenizer.json is (\(error.localizedDescription))")
         }
     }
 
-    /// `[CLS] $A [SEP]` for a single text, as `BertProcessing` or `TemplateProcessing` writes it.
-    static func checkPostProcessor(_ value: JSONValue, _ refuse: (String) -> EmbeddingError) throws {
+    /// The two tokens around a single text: `BertProcessing`'s and `RobertaProcessing`'s `cls` and
+    /// `sep`, or a `TemplateProcessing` of the form `X $A Y`.
+    static func wrapping(_ value: JSONValue, _ refuse: (String) -> EmbeddingError) throws -> (String, String) {
         let type = typeName(value)
-        if type == "BertProcessing" { return }
-        guard type == "TemplateProcessing", case .object(let processor) = value, case .array(let single)? = processor["single"] else {
-            throw refuse("post_processor \(type) is not implemented (only BertProcessing or TemplateProcessing [CLS] $A [SEP])")
+        guard case .object(let processor) = value else {
+            throw refuse("post_processor \(type) is not implemented (BertProcessing, RobertaProcessing or TemplateProcessing X $A Y)")
+        }
+        if type == "BertProcessing" || type == "RobertaProcessing" {
+            guard case .array(let cls)? = processor["cls"], let opening = cls.first?.string,
+                  case .array(let sep)? = processor["sep"], let closing = sep.first?.string else {
+                throw refuse("post_processor \(type) without its cls and sep tokens")
+            }
+            return (opening, closing)
+        }
+        guard type == "TemplateProcessing", case .array(let single)? = processor["single"] else {
+            throw refuse("post_processor \(type) is not implemented (BertProcessing, RobertaProcessing or TemplateProcessing X $A Y)")
         }
         let pieces: [String] = single.map { piece in
             guard case .object(let item) = piece else { return "?" }
@@ -97,9 +115,10 @@ struct TokenizerJSON {
             if case .object(let sequence)? = item["Sequence"] { return "$" + (sequence["id"]?.string ?? "?") }
             return "?"
         }
-        guard pieces == ["[CLS]", "$A", "[SEP]"] else {
-            throw refuse("post_processor.single is \(pieces.joined(separator: " ")): only [CLS] $A [SEP] is implemented")
+        guard pieces.count == 3, pieces[1] == "$A", !pieces[0].hasPrefix("$"), !pieces[2].hasPrefix("$") else {
+            throw refuse("post_processor.single is \(pieces.joined(separator: " ")): only a special token, the text, a special token is implemented")
         }
+        return (pieces[0], pieces[2])
     }
 
     /// `"type"` of an object, or what the value is.

@@ -18,8 +18,6 @@ public struct WordPieceTokenizer: Sendable {
     /// Longer words (in scalars, after normalisation) are `[UNK]` without trying to split them.
     static let maxScalarsPerWord = 100
     static let continuationPrefix: [UInt32] = [0x23, 0x23]  // "##"
-    /// Matched verbatim in the input; all but `[MASK]` must be in the vocabulary.
-    static let specialTokenNames = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
     /// Most ids `encode` returns, `[CLS]` and `[SEP]` included.
     public let maxLength: Int
@@ -29,6 +27,8 @@ public struct WordPieceTokenizer: Sendable {
     public let unkID: Int32
     /// Lower case, accents, CJK spacing: as the model's tokenizer files ask (uncased by default).
     public let normalization: BertNormalization
+    /// BERT's `[CLS]`... or MPNet's `<s>`...; `cls`, `sep`, `pad` and `unk` must be in the vocabulary.
+    public let specialTokens: SpecialTokens
 
     private let vocabulary: [String]
     private let trie: VocabularyTrie
@@ -39,7 +39,7 @@ public struct WordPieceTokenizer: Sendable {
     /// Loads a `vocab.txt`: UTF-8, one token per line, id = 0-based line index. `\n` or `\r\n`
     /// line ends; a final newline is optional.
     public init(vocabularyURL: URL, maxLength: Int = WordPieceTokenizer.defaultMaxLength,
-                normalization: BertNormalization = .uncased) throws {
+                normalization: BertNormalization = .uncased, specialTokens: SpecialTokens = .bert) throws {
         let data: Data
         do {
             data = try Data(contentsOf: vocabularyURL)
@@ -54,12 +54,12 @@ public struct WordPieceTokenizer: Sendable {
             String(line.last == "\r" ? line.dropLast() : line)
         }
         if lines.last == "" { lines.removeLast() }
-        try self.init(vocabulary: lines, maxLength: maxLength, normalization: normalization)
+        try self.init(vocabulary: lines, maxLength: maxLength, normalization: normalization, specialTokens: specialTokens)
     }
 
     /// Builds the tokenizer from the tokens in id order.
     public init(vocabulary: [String], maxLength: Int = WordPieceTokenizer.defaultMaxLength,
-                normalization: BertNormalization = .uncased) throws {
+                normalization: BertNormalization = .uncased, specialTokens: SpecialTokens = .bert) throws {
         guard maxLength >= 2 else { throw TokenizerError.invalidMaxLength(maxLength) }
         guard !vocabulary.isEmpty else { throw TokenizerError.emptyVocabulary }
         precondition(vocabulary.count <= Int(Int32.max), "vocabulary too large for Int32 ids")
@@ -67,28 +67,27 @@ public struct WordPieceTokenizer: Sendable {
         if let empty = entries.firstIndex(where: \.isEmpty) {
             throw TokenizerError.emptyToken(line: empty + 1)
         }
+        let trie: VocabularyTrie
         do {
             trie = try VocabularyTrie(entries: entries, continuationPrefix: Self.continuationPrefix)
         } catch {
             throw TokenizerError.duplicateToken(line: error.index + 1, token: vocabulary[error.index],
                                                 firstLine: error.firstIndex + 1)
         }
-        var specials: [String: Int32] = [:]
-        for name in Self.specialTokenNames {
-            specials[name] = trie.id(of: name.unicodeScalars.map(\.value))
-        }
         func require(_ name: String) throws -> Int32 {
-            guard let id = specials[name] else { throw TokenizerError.missingSpecialToken(name) }
+            guard let id = trie.id(of: name.unicodeScalars.map(\.value)) else { throw TokenizerError.missingSpecialToken(name) }
             return id
         }
-        unkID = try require("[UNK]")
-        clsID = try require("[CLS]")
-        sepID = try require("[SEP]")
-        padID = try require("[PAD]")
-        basicTokenizer = BasicTokenizer(specialTokens: Self.specialTokenNames.compactMap { name in
-            specials[name].map { BasicTokenizer.SpecialToken(name, id: $0) }
+        unkID = try require(specialTokens.unk)
+        clsID = try require(specialTokens.cls)
+        sepID = try require(specialTokens.sep)
+        padID = try require(specialTokens.pad)
+        basicTokenizer = BasicTokenizer(specialTokens: specialTokens.matched.compactMap { name in
+            trie.id(of: name.unicodeScalars.map(\.value)).map { BasicTokenizer.SpecialToken(name, id: $0) }
         }, normalization: normalization)
+        self.trie = trie
         self.normalization = normalization
+        self.specialTokens = specialTokens
         self.vocabulary = vocabulary
         self.maxLength = maxLength
     }

@@ -63,7 +63,7 @@ struct IndexBuildCommand: ParsableCommand {
         if let remote = index.remote {
             let store = try RemoteStores.connect(remote)
             let progress = ProgressReporter("embedding \(csv) into \(remote)", total: nil)
-            let workspace = try Workspace.build(from: dataset, into: store, embedder: embedding.choice, index: remoteKind,
+            let workspace = try Workspace.build(from: dataset, into: store, embedder: try embedding.choice, index: remoteKind,
                                                 resume: resume, batchSize: batchSize, progress: progress.update)
             progress.finish()
             let r = workspace.remoteBuildReport!
@@ -76,7 +76,7 @@ struct IndexBuildCommand: ParsableCommand {
         }
         let progress = ProgressReporter("embedding \(csv)", total: nil)
         let start = Date()
-        let workspace = try Workspace.build(from: dataset, into: index.url, embedder: embedding.choice, kind: kind.workspaceKind,
+        let workspace = try Workspace.build(from: dataset, into: index.url, embedder: try embedding.choice, kind: kind.workspaceKind,
                                             nlist: nlist, batchSize: batchSize, progress: progress.update)
         progress.finish()
         let seconds = Date().timeIntervalSince(start)

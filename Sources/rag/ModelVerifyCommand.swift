@@ -18,7 +18,7 @@ struct ModelVerifyCommand: ParsableCommand {
             throw EmbeddingError.modelNotFound(searched: MiniLMLoader.candidates(modelDir: modelDir).map(\.path))
         }
         var failed = 0
-        for check in MiniLMPackage.verify(folder: location.url) {
+        for check in ModelPackage.verify(folder: location.url) {
             if check.ok {
                 print("ok      \(check.file)")
             } else {

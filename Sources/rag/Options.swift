@@ -66,15 +66,34 @@ struct EmbedderOptions: ParsableArguments {
     @Option(help: "Folder holding model.safetensors, vocab.txt and config.json (default: the first found of $LOCALRAG_MODEL_DIR, ./models/all-MiniLM-L6-v2, the user data folder, beside the binary; `rag model list` shows them).")
     var modelDir: String?
 
+    @Option(help: "A model by name, looked for where --model-dir's default is (./models/NAME, the user data folder, beside the binary): \(ModelPackage.all.map(\.name).joined(separator: ", ")) (`rag model install NAME`), or a folder's name there.")
+    var model: String?
+
     @Option(help: "Threads for BLAS (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        if model != nil && modelDir != nil { throw ValidationError("give --model NAME or --model-dir DIR, not both") }
+    }
+
+    /// --model-dir, or the folder --model names (an error listing the places looked in when there is none).
+    func resolvedModelDir() throws -> String? {
+        guard let model else { return modelDir }
+        guard let found = MiniLMLoader.find(name: model) else {
+            throw EmbeddingError.namedModelNotFound(name: model, searched: MiniLMLoader.candidates(modelDir: nil, name: model).map(\.path))
+        }
+        return found.url.path
+    }
+
     /// The library's choice for these options: --embedder, else the index's own kind.
     var choice: EmbedderChoice {
-        switch embedder {
-        case .hashing: return .hashing
-        case .minilm: return .minilm(modelDir: modelDir)
-        case nil: return .automatic(modelDir: modelDir)
+        get throws {
+            let dir = try resolvedModelDir()
+            switch embedder {
+            case .hashing: return .hashing
+            case .minilm: return .minilm(modelDir: dir)
+            case nil: return .automatic(modelDir: dir)
+            }
         }
     }
 
@@ -87,8 +106,8 @@ struct EmbedderOptions: ParsableArguments {
     /// The index of `index` (a folder or a remote store) opened with this embedder.
     func workspace(index: IndexOptions) throws -> Workspace {
         if let threads { BLASThreads.set(threads) }
-        if let remote = index.remote { return try Workspace(store: try RemoteStores.open(remote), embedder: choice) }
-        return try Workspace(opening: index.url, embedder: choice)
+        if let remote = index.remote { return try Workspace(store: try RemoteStores.open(remote), embedder: try choice) }
+        return try Workspace(opening: index.url, embedder: try choice)
     }
 }
 

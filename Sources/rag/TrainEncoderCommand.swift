@@ -77,8 +77,9 @@ struct TrainEncoderCommand: ParsableCommand {
         recipe.warmupFraction = warmup
         recipe.clipNorm = clip
         try recipe.check()
-        guard let base = MiniLMLoader.find(modelDir: embedding.modelDir) else {
-            throw EmbeddingError.modelNotFound(searched: MiniLMLoader.candidates(modelDir: embedding.modelDir).map(\.path))
+        let baseDir = try embedding.resolvedModelDir()
+        guard let base = MiniLMLoader.find(modelDir: baseDir) else {
+            throw EmbeddingError.modelNotFound(searched: MiniLMLoader.candidates(modelDir: baseDir).map(\.path))
         }
         let (texts, labels, source) = try trainingRows()
         let outURL = URL(fileURLWithPath: out)

@@ -117,32 +117,39 @@ final class VectorKernelsTests: XCTestCase {
         }
     }
 
+    /// With and without MPNet's bias by relative position (`rel[j - i + n - 1]` added to each score).
     func testAttentionHeadMatchesReference() {
         for path in SIMDPath.supported {
             for (n, d) in [(1, 32), (2, 32), (7, 32), (17, 32), (40, 32), (5, 3), (19, 17)] {
+              for biased in [false, true] {
                 let ld = 3 * d + 5, ldo = d + 2
                 let qkv = random(n * ld, scale: 2)
+                let rel = random(2 * n - 1, scale: 3)
                 var out = [Float](repeating: .nan, count: n * ldo)
                 var scratch = [Float](repeating: 0, count: n * (d + 1))
                 let scale = 1 / Float(d).squareRoot()
                 qkv.withUnsafeBufferPointer { b in
-                    let q = b.baseAddress!
-                    VectorKernels.attentionHead(q: q, k: q + d, v: q + 2 * d, ld: ld, tokens: n, headSize: d, scale: scale,
-                                                out: &out, ldo: ldo, scratch: &scratch, path: path)
+                    rel.withUnsafeBufferPointer { r in
+                        let q = b.baseAddress!
+                        VectorKernels.attentionHead(q: q, k: q + d, v: q + 2 * d, ld: ld, tokens: n, headSize: d, scale: scale,
+                                                    relativeBias: biased ? r.baseAddress! : nil, out: &out, ldo: ldo, scratch: &scratch, path: path)
+                    }
                 }
                 for i in 0..<n {
                     var s = (0..<n).map { j -> Double in
                         (0..<d).reduce(0.0) { $0 + Double(qkv[i * ld + $1]) * Double(qkv[j * ld + d + $1]) } * Double(scale)
+                            + (biased ? Double(rel[j - i + n - 1]) : 0)
                     }
                     let m = s.max()!
                     s = s.map { Foundation.exp($0 - m) }
                     let total = s.reduce(0, +)
                     for c in 0..<d {
                         let want = (0..<n).reduce(0.0) { $0 + s[$1] / total * Double(qkv[$1 * ld + 2 * d + c]) }
-                        XCTAssertEqual(Double(out[i * ldo + c]), want, accuracy: 2e-6, "\(path) n \(n) d \(d) row \(i) col \(c)")
+                        XCTAssertEqual(Double(out[i * ldo + c]), want, accuracy: 2e-6, "\(path) n \(n) d \(d) biased \(biased) row \(i) col \(c)")
                     }
                     for c in d..<ldo { XCTAssertTrue(out[i * ldo + c].isNaN, "\(path) wrote outside the head's columns") }
                 }
+              }
             }
         }
     }

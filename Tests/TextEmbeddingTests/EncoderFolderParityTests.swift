@@ -12,8 +12,14 @@ struct EncoderFolderFixtures: Decodable {
         var query: [[Double]]
         var document: [[Double]]
     }
+    struct Buckets: Decodable {
+        var from: Int
+        var buckets: [Int]
+    }
     var texts: [String]
     var variants: [String: Variant]
+    /// transformers' MPNet bucket of each relative position from `from` on.
+    var mpnet_buckets: Buckets
 
     static let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("encoders")
 
@@ -38,7 +44,7 @@ final class EncoderFolderParityTests: XCTestCase {
 
     func testEveryVariantMatchesSentenceTransformersForEveryRole() throws {
         let fixtures = try EncoderFolderFixtures.load()
-        XCTAssertEqual(Set(fixtures.variants.keys), ["bert-uncased-mean", "bert-cased-cls", "bert-max", "bert-prompts", "bert-combined"])
+        XCTAssertEqual(Set(fixtures.variants.keys), ["bert-uncased-mean", "bert-cased-cls", "bert-max", "bert-prompts", "bert-combined", "mpnet-mean"])
         var identifiers: Set<String> = []
         for (name, expected) in fixtures.variants.sorted(by: { $0.key < $1.key }) {
             let encoder = try MiniLMLoader.load(from: EncoderFolderFixtures.folder.appendingPathComponent(name))
@@ -54,8 +60,8 @@ final class EncoderFolderParityTests: XCTestCase {
                 }
             }
         }
-        // Everything that changes a vector is in the identifier: five folders with the same weights, five identifiers.
-        XCTAssertEqual(identifiers.count, 5, "\(identifiers.sorted())")
+        // Everything that changes a vector is in the identifier: five BERT folders with the same weights and an MPNet, six identifiers.
+        XCTAssertEqual(identifiers.count, 6, "\(identifiers.sorted())")
     }
 
     func testWhatEachFolderAskedForIsWhatRuns() throws {
@@ -76,5 +82,47 @@ final class EncoderFolderParityTests: XCTestCase {
         // A query embeds as its prompted text would with no prompt.
         let plain = try load("bert-uncased-mean")
         XCTAssertEqual(try prompts.embed(["my card"], as: .query).storage, try plain.embed(["query: my card"], as: .document).storage)
+    }
+
+    func testMPNetBucketsAreTransformers() throws {
+        let fixtures = try EncoderFolderFixtures.load()
+        for (i, want) in fixtures.mpnet_buckets.buckets.enumerated() {
+            let relative = fixtures.mpnet_buckets.from + i
+            XCTAssertEqual(MPNetPositions.bucket(relative), want, "relative position \(relative)")
+        }
+    }
+
+    /// MPNet's layer on the fast path (packed sentences, fused attention with the bias table) against
+    /// the textbook loops, for short and long sentences (every bucket reached).
+    func testMPNetFastLayerMatchesReferenceLayer() throws {
+        let fixtures = try EncoderFolderFixtures.load()
+        let encoder = try MiniLMLoader.load(from: EncoderFolderFixtures.folder.appendingPathComponent("mpnet-mean"))
+        XCTAssertTrue(encoder.weights.config.isMPNet)
+        XCTAssertEqual(encoder.tokenizer.encode("").map { encoder.tokenizer.tokens(for: [$0])[0] }, ["<s>", "</s>"])
+        XCTAssertGreaterThan(fixtures.texts.map { encoder.tokenizer.encode($0).count }.max()!, 100)
+        assertFastLayerMatchesReference(encoder, texts: fixtures.texts, layers: [0, 1])
+    }
+}
+
+extension XCTestCase {
+    /// Each of `layers` on the fast path (the sentences packed, fused attention) against the textbook
+    /// loops of `referenceLayer`, from the embedding output of each text.
+    func assertFastLayerMatchesReference(_ encoder: MiniLM.Encoder, texts: [String], layers: [Int], line: UInt = #line) {
+        let ids = texts.map { encoder.tokenizer.encode($0) }
+        let h = encoder.weights.config.hiddenSize
+        let inputs: [[Float]] = ids.map { seq in
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: seq.count * h)
+            defer { x.deallocate() }
+            encoder.embedTokens([seq], into: x)
+            return Array(UnsafeBufferPointer(start: x, count: seq.count * h))
+        }
+        for layer in layers {
+            let fast = encoder.fastLayer(layer, inputs, tokens: ids.map(\.count))
+            for (s, x) in inputs.enumerated() {
+                let reference = encoder.referenceLayer(layer, x, tokens: ids[s].count)
+                let diff = zip(fast[s], reference).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(diff, 2e-4, "layer \(layer), sentence \(s): max abs diff \(diff)", line: line)
+            }
+        }
     }
 }

@@ -99,22 +99,6 @@ final class MiniLMParityTests: XCTestCase {
     func testFastLayerMatchesReferenceLayer() throws {
         let encoder = try ModelUnderTest.load()
         let texts = ["How do I top up my card?", "a", "The quick brown fox jumps over the lazy dog again and again."]
-        let ids = texts.map { encoder.tokenizer.encode($0) }
-        let h = encoder.dimension
-        // The embedding output of each sentence is the input of layer 0.
-        let inputs: [[Float]] = ids.map { seq in
-            let x = UnsafeMutablePointer<Float>.allocate(capacity: seq.count * h)
-            defer { x.deallocate() }
-            encoder.embedTokens([seq], into: x)
-            return Array(UnsafeBufferPointer(start: x, count: seq.count * h))
-        }
-        for layer in [0, 5] {
-            let fast = encoder.fastLayer(layer, inputs, tokens: ids.map(\.count))
-            for (s, x) in inputs.enumerated() {
-                let reference = encoder.referenceLayer(layer, x, tokens: ids[s].count)
-                let diff = zip(fast[s], reference).map { abs($0 - $1) }.max()!
-                XCTAssertLessThan(diff, 2e-4, "layer \(layer), sentence \(s): max abs diff \(diff)")
-            }
-        }
+        assertFastLayerMatchesReference(encoder, texts: texts, layers: [0, 5])
     }
 }

@@ -99,7 +99,7 @@ final class ModelFolderTests: XCTestCase {
                       file: "tokenizer_config.json", mentions: "do_lower_case")
         assertRefused(try folder { try rewrite($0, "config_sentence_transformers.json") { $0["prompts"] = ["query": "query: "]; $0["default_prompt_name"] = "passage" } },
                       file: "config_sentence_transformers.json", mentions: "default_prompt_name")
-        assertRefused(try folder { try rewrite($0, "config.json") { $0["model_type"] = "mpnet" } },
+        assertRefused(try folder { try rewrite($0, "config.json") { $0["model_type"] = "roberta" } },
                       file: "config.json", mentions: "model_type")
         assertRefused(try folder { try rewrite($0, "config.json") { $0["position_embedding_type"] = "relative_key" } },
                       file: "config.json", mentions: "position_embedding_type")
@@ -171,5 +171,14 @@ final class ModelFolderTests: XCTestCase {
         var small = try MiniLM.Config.read(dir.appendingPathComponent("config.json"))
         small.maxPositionEmbeddings = 16
         XCTAssertEqual(try SentenceTransformerFolder(reading: dir, config: small).maxSequenceLength, 16)
+    }
+
+    func testAKnownModelNotFoundSaysHowToInstallIt() {
+        let known = EmbeddingError.namedModelNotFound(name: "all-mpnet-base-v2", searched: ["models/all-mpnet-base-v2"]).errorDescription ?? ""
+        XCTAssertEqual(known, "model all-mpnet-base-v2 not found (looked in models/all-mpnet-base-v2); `rag model install all-mpnet-base-v2` installs it")
+        let other = EmbeddingError.namedModelNotFound(name: "mine", searched: ["models/mine"]).errorDescription ?? ""
+        XCTAssertEqual(other, "model mine not found (looked in models/mine)")
+        XCTAssertEqual(ModelPackage.named("ALL-MPNET-BASE-V2")?.name, "all-mpnet-base-v2")
+        XCTAssertNil(ModelPackage.named("bge-small"))
     }
 }

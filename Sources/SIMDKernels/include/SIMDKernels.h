@@ -47,12 +47,12 @@ void lr_bias_gelu(int path, float *x, size_t rows, size_t cols, const float *bia
 void lr_bias_residual_layernorm(int path, float *x, size_t rows, size_t cols, const float *bias,
                                 const float *residual, const float *gamma, const float *beta, float eps);
 
-/// Self-attention of one sentence for one head: `out[i, :] = Σ_j softmax_j(scale · q_i·k_j) v_j`
+/// Self-attention of one sentence for one head: `out[i, :] = Σ_j softmax_j(scale · q_i·k_j + rel[j - i + n - 1]) v_j`
 /// for `n` tokens of head size `d`. Rows of q, k and v are `ld` floats apart (the packed QKV
-/// layout), rows of out `ldo` apart. `scratch` holds `n * (d + 1)` floats. No mask: a packed
-/// sentence has no padding.
+/// layout), rows of out `ldo` apart. `rel`, when not NULL, holds `2n - 1` biases by relative
+/// position (MPNet's). `scratch` holds `n * (d + 1)` floats. No mask: a packed sentence has no padding.
 void lr_attention_head(int path, const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
-                       float scale, float *out, size_t ldo, float *scratch);
+                       float scale, const float *rel, float *out, size_t ldo, float *scratch);
 
 /// `x[i] = exp(x[i])` for `n` values (|relative error| < 3e-7 for x in [-87.3, 88.3]; x is clamped to that range).
 void lr_exp(int path, float *x, size_t n);

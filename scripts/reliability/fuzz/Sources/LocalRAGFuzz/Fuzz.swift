@@ -124,7 +124,7 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         try? FileManager.default.removeItem(at: folder)
         try? FileManager.default.createDirectory(at: folder.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
         let names = ["config.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json",
-                     "tokenizer_config.json", "config_sentence_transformers.json"]
+                     "tokenizer_config.json", "config_sentence_transformers.json", "tokenizer.json"]
         for (name, part) in zip(names, Data(data).split(separator: 0, omittingEmptySubsequences: false)) {
             _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: Data(part))
         }
@@ -133,6 +133,13 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
                              maxPositionEmbeddings: 64, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: "gelu")
         if let read = try? SentenceTransformerFolder(reading: folder, config: config) {
             precondition(read.maxSequenceLength >= 2 && read.maxSequenceLength <= config.maxPositionEmbeddings, "accepted a length out of range")
+            precondition(!read.pooling.isEmpty, "accepted a folder with no pooling mode")
+            // No vocab.txt here: a tokenizer.json that passed gives the vocabulary; tokenize with it.
+            if let words = try? read.tokenizer() {
+                let ids = words.encode("Héllo, WORLD 日本語 [CLS] naïve x")
+                precondition(ids.count >= 2 && ids.count <= read.maxSequenceLength && ids.allSatisfy { Int($0) < words.vocabularySize },
+                             "ids out of range")
+            }
         }
     case .filter:
         // The expression parsed, checked against four typed fields, and run over eight rows (some nulls).
