@@ -88,13 +88,13 @@ public struct LocalRAGServer: Sendable {
 
     func models() throws -> Response {
         let created = ISO8601DateFormatter().date(from: workspace.snapshot.store.created ?? "")?.timeIntervalSince1970 ?? 0
-        return try json(ModelsResponse(data: [.init(id: configuration.modelName, created: Int(created))]))
+        return try json(ModelsResponse(data: [.init(id: modelName, created: Int(created))]))
     }
 
     func embeddings(_ body: EmbeddingsRequest) async throws -> Response {
         let texts = try checked(body.input.texts, field: "input")
         if let model = body.model, !acceptedModelNames.contains(model) {
-            throw APIError(.notFound, "model '\(model)' is not served here; this server serves '\(configuration.modelName)' (GET /v1/models)",
+            throw APIError(.notFound, "model '\(model)' is not served here; this server serves '\(modelName)' (GET /v1/models)",
                            param: "model", code: "model_not_found")
         }
         let base64: Bool
@@ -120,7 +120,7 @@ public struct LocalRAGServer: Sendable {
             }
             out += "}"
         }
-        out += "],\"model\":\(try jsonString(body.model ?? configuration.modelName)),\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
+        out += "],\"model\":\(try jsonString(body.model ?? modelName)),\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: out)))
     }
 
@@ -273,8 +273,11 @@ public struct LocalRAGServer: Sendable {
 
     // MARK: Helpers
 
+    /// The name the model is served under: the configuration's, else the workspace's.
+    var modelName: String { configuration.modelName ?? workspace.modelName }
+
     var acceptedModelNames: Set<String> {
-        [configuration.modelName, "sentence-transformers/" + configuration.modelName, workspace.embedder.identifier]
+        [modelName, "sentence-transformers/" + modelName, workspace.embedder.identifier]
     }
 
     func tokenCount(_ texts: [String]) -> Int {

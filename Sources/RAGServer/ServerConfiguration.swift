@@ -25,8 +25,8 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration? = .seconds(60)
     /// Largest k a search or classification may ask for.
     public var maxK: Int = 1000
-    /// The model name /v1/models lists and /v1/embeddings accepts.
-    public var modelName: String = "all-MiniLM-L6-v2"
+    /// The model name /v1/models lists and /v1/embeddings accepts (nil: the workspace's own, its model folder's name).
+    public var modelName: String?
     /// The chat model behind `"method": "llm"` of /v1/classify (none: that method answers 400).
     public var llm: LLMClassifier?
     /// Chat requests in flight at once for one /v1/classify request.

@@ -50,6 +50,32 @@ final class ServerRoutesTests: XCTestCase {
         XCTAssertEqual(((models.object["data"] as? [[String: Any]])?.first?["id"]) as? String, "all-MiniLM-L6-v2")
     }
 
+    /// A workspace over another model serves it under its own name, and its query prompt on /v1/search.
+    func testTheModelIsServedUnderItsOwnName() async throws {
+        let folder = Repository.root.appendingPathComponent("Tests/TextEmbeddingTests/Fixtures/encoders/bert-prompts")
+        let dir = try SharedFixtures.temporaryFolder("served-model")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = try SharedFixtures.trainCSV(rows: 40, in: dir)
+        let workspace = try Workspace.build(from: Dataset(url: csv), into: dir.appendingPathComponent("index"), embedder: .minilm(modelDir: folder.path))
+        let f = try await ServerFixture(workspace: workspace)
+        defer { Task { await f.stop() } }
+        let models = try await f.get("/v1/models")
+        XCTAssertEqual(((models.object["data"] as? [[String: Any]])?.first?["id"]) as? String, "bert-prompts")
+        let embedded = try await f.post("/v1/embeddings", ["input": ["my card"], "model": "bert-prompts"])
+        XCTAssertEqual(embedded.status, 200)
+        let vector = try XCTUnwrap((embedded.object["data"] as? [[String: Any]])?.first?["embedding"] as? [Double])
+        // /v1/embeddings takes the default prompt (query: here), as SentenceTransformer.encode does.
+        XCTAssertEqual(vector.map(Float.init), try workspace.embed(["my card"], as: .plain).row(0))
+        let search = try await f.post("/v1/search", ["query": "my card has not arrived", "k": 3])
+        XCTAssertEqual(search.status, 200)
+        // The query prompt ("query: ") on both sides: the served neighbours are the library's.
+        let direct = try workspace.search(["my card has not arrived"], k: 3)[0]
+        let served = try XCTUnwrap(search.object["neighbours"] as? [[String: Any]])
+        XCTAssertEqual(served.map { $0["row"] as? Int }, direct.map(\.document.sourceRow))
+        XCTAssertEqual(try XCTUnwrap(served.first?["score"] as? Double), Double(direct[0].score), accuracy: 1e-6)
+        XCTAssertNotEqual(try workspace.embed(["x"], as: .query).storage, try workspace.embed(["x"], as: .document).storage, "the prompts differ by role")
+    }
+
     func testSearchAndClassifyEqualTheLibrary() async throws {
         let f = try await ServerFixture.start()
         defer { Task { await f.stop() } }

@@ -15,6 +15,9 @@ public final class Workspace: Sendable {
     public let embedder: any Embedder
     /// The model folder the embedder was loaded from (MiniLM), where a fine-tuned head may live.
     public let modelFolder: URL?
+    /// The model's name: its folder's (all-MiniLM-L6-v2, all-mpnet-base-v2, a fine-tuned copy's), else
+    /// the embedder's kind (`hashing`).
+    public var modelName: String { modelFolder?.lastPathComponent ?? String(embedder.identifier.prefix { $0 != ":" }) }
     /// The softmax head saved beside a fine-tuned encoder, when the model folder has one.
     public let fineTunedHead: FineTunedHead?
     /// The IVF build of `Workspace.build(..., kind: .ivf)`; nil otherwise.
