@@ -100,12 +100,8 @@ public enum MiniLMLoader {
         let folder = try SentenceTransformerFolder(reading: dir, config: config)
         let file = try SafeTensors(url: dir.appendingPathComponent("model.safetensors"))
         let weights = try MiniLM.Weights(file: file, config: config)
-        // The architecture and the weights' hash (BERT folders keep the name every index built so far
-        // records), and whatever else of the folder changes a vector (length, pooling, casing, prompts).
-        let sha256 = file.sha256()
-        let base = config.isMPNet ? "mpnet:sha256=\(sha256.prefix(16))" : Self.identifier(sha256: sha256)
         return try MiniLM.Encoder(tokenizer: folder.tokenizer(), weights: weights,
-                                  identifier: base + folder.identifierSuffix,
+                                  identifier: ModelDescription.identifier(config: config, folder: folder, sha256: file.sha256()),
                                   pooling: folder.pooling, normalizes: folder.normalizes, prompts: folder.prompts)
     }
 }

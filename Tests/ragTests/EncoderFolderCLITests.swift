@@ -80,6 +80,9 @@ final class EncoderFolderCLITests: XCTestCase {
         // A folder under models/ by its name.
         try FileManager.default.createDirectory(at: home.appendingPathComponent("models"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("mpnet-mean"), to: home.appendingPathComponent("models/tiny-mpnet"))
+        let listed = try RAGBinary.run(["model", "list", "--model-dir", home.appendingPathComponent("models/tiny-mpnet").path])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.stdout.contains("  [--model-dir]  mpnet 2x32, 32 dims, mean pooling, mpnet:sha256="), listed.stdout)
         let named = try RAGBinary.run(["embed", "--model", "tiny-mpnet", "--json", "hello"], in: home)
         XCTAssertEqual(named.status, 0, named.stderr)
         XCTAssertEqual(try JSONDecoder().decode([Float].self, from: Data(named.stdout.utf8)).count, 32)

@@ -87,7 +87,14 @@ final class InstallCLITests: XCTestCase {
         }
         let list = try RAGBinary.run(["model", "list", "--model-dir", repositoryModel.path])
         XCTAssertEqual(list.status, 0, list.stderr)
-        XCTAssertEqual(list.stdout, "* \(repositoryModel.path)  [--model-dir]  minilm:all-MiniLM-L6-v2:sha256=53aa51172d142c89\n")
+        XCTAssertEqual(list.stdout, "* \(repositoryModel.path)  [--model-dir]  bert 6x384, 384 dims, mean pooling, minilm:all-MiniLM-L6-v2:sha256=53aa51172d142c89\n")
+        let listed = try RAGBinary.run(["model", "list", "--model-dir", repositoryModel.path, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["architecture"] as? String, "bert")
+        XCTAssertEqual(object["dimension"] as? Int, 384)
+        XCTAssertEqual(object["pooling"] as? [String], ["mean"])
+        XCTAssertEqual(object["max_seq_length"] as? Int, 256)
+        XCTAssertEqual(object["prompts"] as? [String: String], ["query": "", "document": "", "plain": ""])
         let ok = try RAGBinary.run(["model", "verify", "--model-dir", repositoryModel.path])
         XCTAssertEqual(ok.status, 0, ok.stderr)
         XCTAssertTrue(ok.stdout.hasPrefix("ok      model.safetensors\nok      vocab.txt\nverified "), ok.stdout)
