@@ -10,7 +10,8 @@ struct TrainEncoderCommand: ParsableCommand {
         commandName: "encoder",
         abstract: "Fine-tune the encoder end to end with a softmax head and write the model folder (--out).",
         discussion: """
-        Fine-tunes every weight of all-MiniLM-L6-v2 together with a softmax head on mean-pooled embeddings \
+        Fine-tunes every weight of the encoder (all-MiniLM-L6-v2 by default; --model all-mpnet-base-v2 or --model-dir: any \
+        BERT or MPNet folder that pools the mean and has no prompts) together with a softmax head on mean-pooled embeddings \
         (cross-entropy, AdamW, linear warm-up then decay, dropout 0.1, gradient clipping) on the rows of --csv, else the index's \
         stored texts and labels. After each epoch the accuracy on the held-out share (--validation) picks the best epoch. The result \
         is a sentence-transformers model folder (--out) with head.safetensors and training.json beside the weights: build an index \
@@ -103,7 +104,7 @@ struct TrainEncoderCommand: ParsableCommand {
                 FileHandle.standardError.write(Data(((live ? "\r" : "") + line + (live ? "\u{1B}[K" : "") + "\n").utf8))
             })
         let best = report.epochs.first { $0.epoch == report.bestEpoch }
-        var line = "fine-tuned MiniLM on \(report.trainingRows) rows, \(report.labels.count) labels, \(report.epochs.count) epochs"
+        var line = "fine-tuned \(base.url.lastPathComponent) on \(report.trainingRows) rows, \(report.labels.count) labels, \(report.epochs.count) epochs"
         if let after = report.resumedAfterEpoch { line += " (resumed after epoch \(after))" }
         if let a = best?.validationAccuracy {
             line += String(format: "; best epoch %d (validation accuracy %.4f on %d rows)", report.bestEpoch, a, report.validationRows)

@@ -48,12 +48,18 @@ final class Tape {
 final class EncoderBackwardTests: XCTestCase {
     static let tiny = MiniLM.Config(hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 20,
                                     maxPositionEmbeddings: 12, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: "gelu")
-    static let sequences: [[Int32]] = [[1, 5, 7, 9, 2], [1, 3, 2], [1, 11, 4, 19, 6, 2], [1, 8, 2]]
-    static let labels = [0, 2, 1, 2]
+    /// A tiny MPNet: positions from 2, no token types, the bias by relative position (a 20-token
+    /// sentence reaches the log-spaced buckets, where several distances share one).
+    static let tinyMPNet = MiniLM.Config(hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 20,
+                                         maxPositionEmbeddings: 24, typeVocabSize: 1, layerNormEps: 1e-5, hiddenAct: "gelu", modelType: "mpnet")
+    static let bertSequences: [[Int32]] = [[1, 5, 7, 9, 2], [1, 3, 2], [1, 11, 4, 19, 6, 2], [1, 8, 2]]
+    static let bertLabels = [0, 2, 1, 2]
+    var sequences: [[Int32]] = EncoderBackwardTests.bertSequences
+    var labels: [Int] = EncoderBackwardTests.bertLabels
 
     /// Tiny parameters with weights large enough (std 0.3) that every non-linearity matters.
-    func tinyParameters(seed: UInt64 = 7) -> EncoderParameters {
-        let p = EncoderParameters(config: Self.tiny, classes: 3)
+    func tinyParameters(seed: UInt64 = 7, config: MiniLM.Config = EncoderBackwardTests.tiny) -> EncoderParameters {
+        let p = EncoderParameters(config: config, classes: 3)
         p.initialiseRandomly(seed: seed)
         var rng = SplitMix64(seed: seed &+ 1)
         for j in 0..<p.count { p.values[j] += Float(EncoderParameters.normal(&rng) * 0.3) }
@@ -77,11 +83,13 @@ final class EncoderBackwardTests: XCTestCase {
             (0..<out).map { o in tape.add(tape.sum(row.indices.map { i in tape.mul(row[i], w(weight, o * row.count + i)) }), w(bias, o)) }
         }
         var losses: [Tape.V] = []
-        for (s, seq) in Self.sequences.enumerated() {
+        for (s, seq) in sequences.enumerated() {
             let n = seq.count
             var xs: [[Tape.V]] = seq.enumerated().map { pos, id in
-                let row = (0..<h).map { j in tape.add(tape.add(w(p.wordEmbeddings, Int(id) * h + j), w(p.positionEmbeddings, pos * h + j)),
-                                                    w(p.tokenTypeEmbeddings, j)) }
+                let row = (0..<h).map { j in
+                    let sum = tape.add(w(p.wordEmbeddings, Int(id) * h + j), w(p.positionEmbeddings, (c.firstPosition + pos) * h + j))
+                    return p.tokenTypeEmbeddings.map { tape.add(sum, w($0, j)) } ?? sum
+                }
                 return layerNorm(row, gamma: p.embeddingNormWeight, beta: p.embeddingNormBias)
             }
             for o in p.layers {
@@ -90,7 +98,9 @@ final class EncoderBackwardTests: XCTestCase {
                 for hd in 0..<heads {
                     for i in 0..<n {
                         let scores = (0..<n).map { j in
-                            tape.scale(tape.sum((0..<d).map { e in tape.mul(qkv[i][hd * d + e], qkv[j][h + hd * d + e]) }), 1 / Double(d).squareRoot())
+                            let score = tape.scale(tape.sum((0..<d).map { e in tape.mul(qkv[i][hd * d + e], qkv[j][h + hd * d + e]) }), 1 / Double(d).squareRoot())
+                            // MPNet: the bias of the bucket of j - i for this head.
+                            return p.relativeAttentionBias.map { tape.add(score, w($0, MPNetPositions.bucket(j - i) * heads + hd)) } ?? score
                         }
                         let exps = scores.map { tape.exp($0) }
                         let total = tape.sum(exps)
@@ -111,7 +121,7 @@ final class EncoderBackwardTests: XCTestCase {
             let pooled = (0..<h).map { j in tape.scale(tape.sum(xs.map { $0[j] }), 1 / Double(n)) }
             let logits = linear(pooled, weight: p.headWeight, bias: p.headBias, out: p.classes)
             let logSum = tape.log(tape.sum(logits.map { tape.exp($0) }))
-            losses.append(tape.sub(logSum, logits[Self.labels[s]]))
+            losses.append(tape.sub(logSum, logits[labels[s]]))
         }
         return tape.scale(tape.sum(losses), 1 / Double(losses.count))
     }
@@ -124,12 +134,22 @@ final class EncoderBackwardTests: XCTestCase {
 
     func fastGradient(_ p: EncoderParameters) -> (loss: Double, gradient: EncoderParameters) {
         let g = EncoderParameters(zerosLike: p)
-        let out = EncoderTrainingPass(parameters: p, dropout: 0).run(Self.sequences, labels: Self.labels, gradients: g)
+        let out = EncoderTrainingPass(parameters: p, dropout: 0).run(sequences, labels: labels, gradients: g)
         return (out.loss!, g)
     }
 
     func testFastBackwardMatchesTheReferenceTape() throws {
-        let p = tinyParameters()
+        try checkFastBackwardMatchesTheReferenceTape(tinyParameters())
+    }
+
+    func testMPNetFastBackwardMatchesTheReferenceTapeAndFiniteDifferences() throws {
+        sequences = Self.bertSequences + [[1] + (0..<18).map { Int32(3 + $0 % 16) } + [2]]
+        labels = Self.bertLabels + [1]
+        try checkFastBackwardMatchesTheReferenceTape(tinyParameters(config: Self.tinyMPNet))
+        try checkFiniteDifferences(tinyParameters(seed: 11, config: Self.tinyMPNet))
+    }
+
+    func checkFastBackwardMatchesTheReferenceTape(_ p: EncoderParameters) throws {
         let ref = referenceGradient(p)
         let fast = fastGradient(p)
         XCTAssertEqual(fast.loss, ref.loss, accuracy: 1e-5 * max(1, abs(ref.loss)))
@@ -142,7 +162,10 @@ final class EncoderBackwardTests: XCTestCase {
     }
 
     func testReferenceAndFastBackwardMatchFiniteDifferences() throws {
-        let p = tinyParameters(seed: 11)
+        try checkFiniteDifferences(tinyParameters(seed: 11))
+    }
+
+    func checkFiniteDifferences(_ p: EncoderParameters) throws {
         let x = (0..<p.count).map { Double(p.values[$0]) }
         let ref = referenceGradient(p)
         let fast = fastGradient(p)
@@ -167,13 +190,13 @@ final class EncoderBackwardTests: XCTestCase {
         let p = tinyParameters()
         func grads(_ seed: UInt64) -> [Float] {
             let g = EncoderParameters(zerosLike: p)
-            _ = EncoderTrainingPass(parameters: p, dropout: 0.3).run(Self.sequences, labels: Self.labels, gradients: g, dropoutSeed: seed)
+            _ = EncoderTrainingPass(parameters: p, dropout: 0.3).run(sequences, labels: labels, gradients: g, dropoutSeed: seed)
             return Array(UnsafeBufferPointer(start: g.values, count: g.count))
         }
         XCTAssertEqual(grads(5), grads(5))
         XCTAssertNotEqual(grads(5), grads(6))
         // Dropout off at evaluation: the loss equals the no-dropout pass.
-        XCTAssertEqual(EncoderTrainingPass(parameters: p, dropout: 0).run(Self.sequences, labels: Self.labels).loss!, fastGradient(p).loss, accuracy: 1e-9)
+        XCTAssertEqual(EncoderTrainingPass(parameters: p, dropout: 0).run(sequences, labels: labels).loss!, fastGradient(p).loss, accuracy: 1e-9)
     }
 
     func testClippingFactorAndNorm() {

@@ -19,10 +19,12 @@ final class FineTuneParityTests: XCTestCase {
         var tensors: [String: TensorEntry]
     }
 
-    /// Where a Hugging Face tensor name lives in `EncoderParameters` (Q, K and V are stacked).
+    /// Where a Hugging Face tensor name lives in `EncoderParameters` (Q, K and V are stacked; BERT's
+    /// `attention.self.query` or MPNet's `attention.attn.q`).
     func place(_ name: String, in p: EncoderParameters) -> Int? {
         let h = p.config.hiddenSize
-        for (k, which) in ["query", "key", "value"].enumerated() where name.contains(".attention.self.\(which).") {
+        let parts = p.config.isMPNet ? ["attn.q", "attn.k", "attn.v"] : ["self.query", "self.key", "self.value"]
+        for (k, which) in parts.enumerated() where name.contains(".attention.\(which).") {
             let layer = Int(name.split(separator: ".")[2])!
             let weight = name.hasSuffix("weight")
             let stacked = p.tensor(named: EncoderParameters.qkvName(layer, weight ? "weight" : "bias"))!
@@ -32,10 +34,18 @@ final class FineTuneParityTests: XCTestCase {
     }
 
     func testGradientsAndOneAdamWStepMatchTorch() throws {
-        let url = Bundle.module.url(forResource: "finetune_parity", withExtension: "json", subdirectory: "Fixtures")!
-        let fx = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
         _ = try ModelUnderTest.load()
-        let dir = ModelUnderTest.directory
+        try checkParity("finetune_parity", modelDir: ModelUnderTest.directory)
+    }
+
+    /// MPNet (the random folder of the encoder fixtures): its relative-position bias, positions from 2, no token types.
+    func testMPNetGradientsAndOneAdamWStepMatchTorch() throws {
+        try checkParity("finetune_parity_mpnet", modelDir: EncoderFolderFixtures.folder.appendingPathComponent("mpnet-mean"))
+    }
+
+    func checkParity(_ fixture: String, modelDir dir: URL) throws {
+        let url = Bundle.module.url(forResource: fixture, withExtension: "json", subdirectory: "Fixtures")!
+        let fx = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
         let p = EncoderParameters(config: try MiniLM.Config.read(dir.appendingPathComponent("config.json")), classes: fx.labels.count)
         try p.load(from: SafeTensors(url: dir.appendingPathComponent("model.safetensors")))
         (p.values + p.headWeight).update(from: fx.head_weight, count: fx.head_weight.count)

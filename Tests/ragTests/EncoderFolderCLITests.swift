@@ -87,4 +87,25 @@ final class EncoderFolderCLITests: XCTestCase {
         XCTAssertEqual(named.status, 0, named.stderr)
         XCTAssertEqual(try JSONDecoder().decode([Float].self, from: Data(named.stdout.utf8)).count, 32)
     }
+
+    /// An MPNet folder fine-tunes end to end (its relative-position bias trained too) into a folder that loads, indexes and classifies.
+    func testAnMPNetFolderFineTunesIndexesAndClassifies() throws {
+        let dir = try SharedFixtures.temporaryFolder("mpnet-finetune")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = try SharedFixtures.trainCSV(rows: 60, in: dir)
+        let base = Self.fixtures.appendingPathComponent("mpnet-mean").path
+        let train = try RAGBinary.run(["train", "encoder", "--csv", csv.path, "--model-dir", base, "--out", "ft", "--epochs", "1",
+                                       "--batch", "8", "--threads", "1", "--validation", "0"], in: dir)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.hasPrefix("fine-tuned mpnet-mean on 60 rows"), train.stdout)
+        let list = try RAGBinary.run(["model", "list", "--model-dir", dir.appendingPathComponent("ft").path])
+        XCTAssertTrue(list.stdout.contains("mpnet 2x32, 32 dims, mean pooling, mpnet:sha256="), list.stdout)
+        let build = try RAGBinary.run(["index", "build", "--csv", csv.path, "--model-dir", "ft", "--index", "index-ft"], in: dir)
+        XCTAssertEqual(build.status, 0, build.stderr)
+        let classify = try RAGBinary.run(["classify", "--csv", csv.path, "--method", "finetuned", "--model-dir", "ft", "--index", "index-ft",
+                                          "--out", "p.jsonl"], in: dir)
+        XCTAssertEqual(classify.status, 0, classify.stderr)
+        let lines = try String(contentsOf: dir.appendingPathComponent("p.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 60)
+    }
 }

@@ -60,7 +60,7 @@ final class TrainEncoderCLITests: XCTestCase {
     func testFineTunedEncoderTrainsIndexesAndClassifies() throws {
         let r = try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--out", "ft"] + recipe, in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.hasPrefix("fine-tuned MiniLM on 18 rows, 3 labels, 2 epochs; best epoch "), r.stdout)
+        XCTAssertTrue(r.stdout.hasPrefix("fine-tuned all-MiniLM-L6-v2 on 18 rows, 3 labels, 2 epochs; best epoch "), r.stdout)
         XCTAssertTrue(r.stderr.contains("epoch 2: loss "), r.stderr)
         for name in ["model.safetensors", "head.safetensors", "training.json", "config.json", "vocab.txt", "modules.json", "1_Pooling/config.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: url("ft/\(name)").path), name)
@@ -144,7 +144,7 @@ final class TrainEncoderCLITests: XCTestCase {
         try Data([0, 0, 0, 0, 0, 0, 0, 0]).write(to: url("notbert/model.safetensors"))
         let gpt = try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--model-dir", "notbert"], in: dir)
         XCTAssertEqual(gpt.status, 1)
-        XCTAssertTrue(gpt.stderr.contains("\nError: ") && gpt.stderr.contains("notbert/config.json: not a BERT config.json"), gpt.stderr)
+        XCTAssertTrue(gpt.stderr.contains("\nError: ") && gpt.stderr.contains("notbert/config.json: not a BERT or MPNet config.json"), gpt.stderr)
 
         // A write limit below the size of the weights stands in for a full disk: the run fails with a
         // clear error and the model already at --out stays as it was.

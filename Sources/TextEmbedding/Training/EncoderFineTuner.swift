@@ -62,10 +62,6 @@ public struct EncoderFineTuner {
         }
         let config = try MiniLM.Config.read(baseModel.appendingPathComponent("config.json"))
         // The base must be one the encoder runs as sentence-transformers would (its files are copied to the output).
-        guard !config.isMPNet else {
-            throw EmbeddingError.badConfig(path: baseModel.appendingPathComponent("config.json").path,
-                                           reason: "model_type mpnet: fine-tuning runs BERT's backward pass only (MPNet's relative position bias has none yet)")
-        }
         let folder = try SentenceTransformerFolder(reading: baseModel, config: config)
         // The objective pools the tokens' mean and reads texts without prompts; another pooling would train a different model.
         guard folder.pooling == [.mean], folder.prompts == .none else {

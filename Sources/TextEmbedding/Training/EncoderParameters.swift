@@ -1,4 +1,4 @@
-// EncoderParameters: every trainable tensor of a MiniLM encoder and its softmax head in one flat buffer, by name.
+// EncoderParameters: every trainable tensor of a BERT or MPNet encoder and its softmax head in one flat buffer, by name.
 import Foundation
 import LinearAlgebra
 
@@ -30,7 +30,11 @@ public final class EncoderParameters: @unchecked Sendable {
     public let tensors: [Tensor]
     public let count: Int
     public let values: UnsafeMutablePointer<Float>
-    package let wordEmbeddings: Int, positionEmbeddings: Int, tokenTypeEmbeddings: Int
+    package let wordEmbeddings: Int, positionEmbeddings: Int
+    /// BERT's token-type rows (nil for MPNet, which has none).
+    package let tokenTypeEmbeddings: Int?
+    /// MPNet's `[buckets x heads]` biases by relative position (nil for BERT).
+    package let relativeAttentionBias: Int?
     package let embeddingNormWeight: Int, embeddingNormBias: Int
     package let layers: [LayerOffsets]
     package let headWeight: Int, headBias: Int
@@ -48,7 +52,8 @@ public final class EncoderParameters: @unchecked Sendable {
         var list: [Tensor] = []
         var next = 0
         func add(_ name: String, _ shape: [Int], head: Bool = false) -> Int {
-            let decays = !head && !name.contains("LayerNorm") && !name.hasSuffix("bias")
+            // As the reference recipe (transformers' no_decay by substring): MPNet's relative_attention_bias is not decayed either.
+            let decays = !head && !name.contains("LayerNorm") && !name.contains("bias")
             list.append(Tensor(name: name, shape: shape, offset: next, decays: decays, isHead: head))
             defer { next += shape.reduce(1, *) }
             return next
@@ -56,19 +61,21 @@ public final class EncoderParameters: @unchecked Sendable {
         let h = c.hiddenSize, i = c.intermediateSize
         wordEmbeddings = add("embeddings.word_embeddings.weight", [c.vocabSize, h])
         positionEmbeddings = add("embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, h])
-        tokenTypeEmbeddings = add("embeddings.token_type_embeddings.weight", [c.typeVocabSize, h])
+        tokenTypeEmbeddings = c.isMPNet ? nil : add("embeddings.token_type_embeddings.weight", [c.typeVocabSize, h])
         embeddingNormWeight = add("embeddings.LayerNorm.weight", [h])
         embeddingNormBias = add("embeddings.LayerNorm.bias", [h])
+        relativeAttentionBias = c.isMPNet ? add("encoder.relative_attention_bias.weight", [c.relativeAttentionBuckets, c.numAttentionHeads]) : nil
+        let names = MiniLM.Weights.LayerNames(mpnet: c.isMPNet)
         var layers: [LayerOffsets] = []
         for l in 0..<c.numHiddenLayers {
             let p = "encoder.layer.\(l)."
             var o = LayerOffsets()
             o.qkvWeight = add(Self.qkvName(l, "weight"), [3 * h, h])
             o.qkvBias = add(Self.qkvName(l, "bias"), [3 * h])
-            o.outputWeight = add(p + "attention.output.dense.weight", [h, h])
-            o.outputBias = add(p + "attention.output.dense.bias", [h])
-            o.attentionNormWeight = add(p + "attention.output.LayerNorm.weight", [h])
-            o.attentionNormBias = add(p + "attention.output.LayerNorm.bias", [h])
+            o.outputWeight = add(p + names.attentionOutput + ".weight", [h, h])
+            o.outputBias = add(p + names.attentionOutput + ".bias", [h])
+            o.attentionNormWeight = add(p + names.attentionNorm + ".weight", [h])
+            o.attentionNormBias = add(p + names.attentionNorm + ".bias", [h])
             o.intermediateWeight = add(p + "intermediate.dense.weight", [i, h])
             o.intermediateBias = add(p + "intermediate.dense.bias", [i])
             o.ffnOutputWeight = add(p + "output.dense.weight", [h, i])
@@ -137,8 +144,8 @@ public final class EncoderParameters: @unchecked Sendable {
         return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
     }
 
-    /// The encoder's tensors under the names of a Hugging Face BertModel file (the stacked Q, K, V
-    /// as three), each a view into `values`; the head excluded.
+    /// The encoder's tensors under the names of a Hugging Face BertModel or MPNetModel file (the
+    /// stacked Q, K, V as three), each a view into `values`; the head excluded.
     public func encoderTensorsForSaving() -> [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)] {
         hfTensors().map { ($0.name, $0.shape, UnsafeBufferPointer($0.values)) }
     }
@@ -154,6 +161,7 @@ public final class EncoderParameters: @unchecked Sendable {
     /// Hugging Face name, shape and place in `values` of every encoder tensor.
     func hfTensors() -> [(name: String, shape: [Int], values: UnsafeMutableBufferPointer<Float>)] {
         let h = config.hiddenSize
+        let names = MiniLM.Weights.LayerNames(mpnet: config.isMPNet)
         var out: [(name: String, shape: [Int], values: UnsafeMutableBufferPointer<Float>)] = []
         for t in tensors where !t.isHead {
             guard t.name.contains(".attention.self.qkv.") else {
@@ -164,8 +172,8 @@ public final class EncoderParameters: @unchecked Sendable {
             let part = t.name.hasSuffix("weight") ? "weight" : "bias"
             let shape = part == "weight" ? [h, h] : [h]
             let size = shape.reduce(1, *)
-            for (k, which) in ["query", "key", "value"].enumerated() {
-                out.append(("encoder.layer.\(layer).attention.self.\(which).\(part)", shape,
+            for (k, which) in [names.query, names.key, names.value].enumerated() {
+                out.append(("encoder.layer.\(layer).\(which).\(part)", shape,
                             UnsafeMutableBufferPointer(start: values + t.offset + k * size, count: size)))
             }
         }

@@ -14,6 +14,9 @@ struct BackwardBuffers {
     /// LayerNorm parameter sums per task, and GELU scratch per task.
     let normPartials: UnsafeMutablePointer<Float>
     let geluScratch: UnsafeMutablePointer<Float>
+    /// MPNet's per-task gradients by relative position (one block, reused by every layer).
+    private let relativeBlock: UnsafeMutablePointer<Float>?
+    private let relativeCount: Int
 
     init(batch: PackedBatch, config c: MiniLM.Config, arena: ActivationArena) {
         let t = batch.tokens, h = c.hiddenSize, inter = c.intermediateSize
@@ -24,6 +27,14 @@ struct BackwardBuffers {
         dContext = arena.take(t * h)
         normPartials = arena.take(batch.threads * 2 * max(h, 1))
         geluScratch = arena.take(batch.threads * inter)
+        relativeCount = c.isMPNet ? batch.sentenceChunks.count * c.numAttentionHeads * (2 * batch.longest - 1) : 0
+        relativeBlock = c.isMPNet ? arena.take(relativeCount) : nil
+    }
+
+    /// The block for MPNet's per-task relative-position gradients (`count` floats).
+    func relativeScratch(count: Int) -> UnsafeMutablePointer<Float> {
+        precondition(count <= relativeCount, "relative-position scratch sized at init")
+        return relativeBlock!
     }
 }
 
@@ -70,9 +81,14 @@ extension EncoderTrainingPass {
         denseBackward(tmp, input: a.context, tokens: tokens, inputs: h, outputs: h, weight: o.outputWeight,
                       bias: o.outputBias, into: flow.dContext, accumulate: false, G)
 
-        // Attention backward per sentence and head, then the QKV projection.
+        // Attention backward per sentence and head, then the QKV projection. MPNet: each task adds its
+        // scores' gradients by relative position into its own slice, summed into the buckets after.
+        let width = 2 * batch.longest - 1
+        let dRelative = P.relativeAttentionBias.map { _ in flow.relativeScratch(count: batch.sentenceChunks.count * heads * width) }
         BLASThreads.parallel(batch.sentenceChunks.count) { part in
             let sentences = batch.sentenceChunks[part]
+            let mine = dRelative.map { $0 + part * heads * width }
+            mine?.update(repeating: 0, count: heads * width)  // also a task with no sentences: its slice is summed
             guard !sentences.isEmpty else { return }
             let rows = batch.rows(of: sentences)
             (flow.dQKV + rows.lowerBound * 3 * h).update(repeating: 0, count: rows.count * 3 * h)
@@ -86,7 +102,17 @@ extension EncoderTrainingPass {
                     AttentionTraining.backward(qkv: a.qkv + first * 3 * h + head * d, dqkv: flow.dQKV + first * 3 * h + head * d,
                                                ld: 3 * h, hidden: h, tokens: n, headSize: d, scale: scale,
                                                probs: a.probabilities + base, mask: a.probabilityMask.map { $0 + base },
-                                               dOut: flow.dContext + first * h + head * d, ldo: h, scratch: scratch)
+                                               dOut: flow.dContext + first * h + head * d, ldo: h, scratch: scratch,
+                                               dRelativeBias: mine.map { $0 + head * width + (batch.longest - n) })
+                }
+            }
+        }
+        if let dRelative, let offset = P.relativeAttentionBias {
+            let dTable = G.values + offset
+            for r in 0..<width {
+                let bucket = MPNetPositions.bucket(r - (batch.longest - 1), buckets: c.relativeAttentionBuckets)
+                for part in 0..<batch.sentenceChunks.count {
+                    for head in 0..<heads { dTable[bucket * heads + head] += dRelative[(part * heads + head) * width + r] }
                 }
             }
         }
@@ -119,7 +145,7 @@ extension EncoderTrainingPass {
     }
 
     /// Embeddings backward: dropout, LayerNorm, then each token's gradient added into its word,
-    /// position and token-type rows.
+    /// position and (BERT) token-type rows.
     func backwardEmbeddings(_ batch: PackedBatch, _ saved: TrainingActivations, _ flow: BackwardBuffers, _ G: EncoderParameters) {
         let P = parameters, h = P.config.hiddenSize, tokens = batch.tokens
         let dOut = flow.dOut, tmp = saved.scratch
@@ -127,16 +153,17 @@ extension EncoderTrainingPass {
         LayerNormTraining.backward(dOut, rows: batch.rowChunks, cols: h, xhat: saved.embeddingNormXhat, invStd: saved.embeddingNormInvStd,
                                    gamma: P.values + P.embeddingNormWeight, dx: tmp, dGamma: G.values + P.embeddingNormWeight,
                                    dBeta: G.values + P.embeddingNormBias, partials: flow.normPartials)
-        let dWord = G.values + P.wordEmbeddings, dPosition = G.values + P.positionEmbeddings, dType = G.values + P.tokenTypeEmbeddings
+        let dWord = G.values + P.wordEmbeddings, dPosition = G.values + P.positionEmbeddings
+        let dType = P.tokenTypeEmbeddings.map { G.values + $0 }, first = P.config.firstPosition
         var t = 0
         for sequence in batch.sequences {
             for (p, id) in sequence.enumerated() {
-                let row = tmp + t * h, w = dWord + Int(id) * h, pe = dPosition + p * h
+                let row = tmp + t * h, w = dWord + Int(id) * h, pe = dPosition + (first + p) * h
                 for j in 0..<h {
                     w[j] += row[j]
                     pe[j] += row[j]
-                    dType[j] += row[j]
                 }
+                if let dType { for j in 0..<h { dType[j] += row[j] } }
                 t += 1
             }
         }

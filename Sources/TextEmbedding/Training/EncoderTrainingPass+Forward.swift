@@ -2,16 +2,18 @@
 import LinearAlgebra
 
 extension EncoderTrainingPass {
-    /// Word + position + token type 0, LayerNorm, dropout, into `saved.hidden[0]`.
+    /// Word + position (+ token type 0 for BERT), LayerNorm, dropout, into `saved.hidden[0]`.
     func embed(_ batch: PackedBatch, _ saved: TrainingActivations, _ sites: inout DropoutSites) {
-        let P = parameters, h = P.config.hiddenSize, tokens = batch.tokens
-        let word = P.values + P.wordEmbeddings, position = P.values + P.positionEmbeddings, type0 = P.values + P.tokenTypeEmbeddings
+        let P = parameters, h = P.config.hiddenSize, tokens = batch.tokens, first = P.config.firstPosition
+        let word = P.values + P.wordEmbeddings, position = P.values + P.positionEmbeddings
+        let type0 = P.tokenTypeEmbeddings.map { P.values + $0 }
         let sum = saved.scratch, out = saved.hidden[0]
         var t = 0
         for sequence in batch.sequences {
             for (p, id) in sequence.enumerated() {
-                let row = sum + t * h, w = word + Int(id) * h, pe = position + p * h
-                for j in 0..<h { row[j] = w[j] + pe[j] + type0[j] }
+                let row = sum + t * h, w = word + Int(id) * h, pe = position + (first + p) * h
+                for j in 0..<h { row[j] = w[j] + pe[j] }
+                if let type0 { for j in 0..<h { row[j] += type0[j] } }
                 t += 1
             }
         }
@@ -37,6 +39,7 @@ extension EncoderTrainingPass {
 
         GEMM.multiplyTransposed(m: tokens, n: 3 * h, k: h, a: x, b: P.values + o.qkvWeight, c: a.qkv)
         sites.fill(a.probabilityMask, count: batch.probabilityCount)
+        let relative = relativeBiasTable(longest: batch.longest)
         let qkvBias = P.values + o.qkvBias
         BLASThreads.parallel(batch.sentenceChunks.count) { part in
             let sentences = batch.sentenceChunks[part]
@@ -49,9 +52,10 @@ extension EncoderTrainingPass {
                 let n = batch.sequences[s].count, first = batch.offsets[s]
                 for head in 0..<heads {
                     let base = batch.probabilityOffsets[s] + head * n * n
+                    let rel = relative.map { $0.baseAddress! + head * (2 * batch.longest - 1) + (batch.longest - n) }
                     AttentionTraining.forward(qkv: a.qkv + first * 3 * h + head * d, ld: 3 * h, hidden: h, tokens: n, headSize: d,
-                                              scale: scale, probs: a.probabilities + base, mask: a.probabilityMask.map { $0 + base },
-                                              out: a.context + first * h + head * d, ldo: h)
+                                              scale: scale, relativeBias: rel, probs: a.probabilities + base,
+                                              mask: a.probabilityMask.map { $0 + base }, out: a.context + first * h + head * d, ldo: h)
                 }
             }
         }
@@ -87,6 +91,19 @@ extension EncoderTrainingPass {
             LayerNormTraining.forward(tmp, rows: r, cols: h, gamma: P.values + o.ffnNormWeight, beta: P.values + o.ffnNormBias,
                                       eps: eps, xhat: a.feedForwardNormXhat, invStd: a.feedForwardNormInvStd, out: out)
         }
+    }
+
+    /// MPNet: each head's biases for relative positions -(longest-1) ... longest-1 (`2·longest - 1`
+    /// per head), from the bucket table; nil for BERT.
+    func relativeBiasTable(longest: Int) -> UnsafeBufferPointer<Float>? {
+        guard let offset = parameters.relativeAttentionBias else { return nil }
+        let c = parameters.config, heads = c.numAttentionHeads, width = 2 * longest - 1
+        let table = arena.take(heads * width)
+        for r in 0..<width {
+            let bucket = MPNetPositions.bucket(r - (longest - 1), buckets: c.relativeAttentionBuckets)
+            for head in 0..<heads { table[head * width + r] = parameters.values[offset + bucket * heads + head] }
+        }
+        return UnsafeBufferPointer(start: table, count: heads * width)
     }
 
     /// The mean of each sentence's token rows of `last` (`[sentences x hidden]`).

@@ -33,6 +33,8 @@ struct PackedBatch {
     var count: Int { sequences.count }
     var tokens: Int { offsets.last! }
     var probabilityCount: Int { probabilityOffsets.last! }
+    /// The longest sentence, in tokens.
+    var longest: Int { sequences.map(\.count).max() ?? 0 }
     /// Token rows of sentence `s`.
     func rows(of s: Int) -> Range<Int> { offsets[s]..<offsets[s + 1] }
     /// Token rows of a run of sentences.
