@@ -277,7 +277,13 @@ public struct LocalRAGServer: Sendable {
     var modelName: String { configuration.modelName ?? workspace.modelName }
 
     var acceptedModelNames: Set<String> {
-        [modelName, "sentence-transformers/" + modelName, workspace.embedder.identifier]
+        var names: Set<String> = [modelName, "sentence-transformers/" + modelName, workspace.embedder.identifier]
+        // all-MiniLM-L6-v2's own weights and settings answer to its name whatever their folder is called.
+        if workspace.embedder.identifier.hasPrefix("minilm:all-MiniLM-L6-v2:sha256=53aa51172d142c89"),
+           workspace.embedder.identifier.count == "minilm:all-MiniLM-L6-v2:sha256=53aa51172d142c89".count {
+            names.formUnion(["all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"])
+        }
+        return names
     }
 
     func tokenCount(_ texts: [String]) -> Int {

@@ -119,13 +119,14 @@ package final class RequestBatcher: @unchecked Sendable {
         }
         batchRecorder.record(jobs.reduce(0) { $0 + $1.texts.count })
         // Embedding and search requests share one encoder call.
-        // Embeddings take the model's default prompt, searches its query prompt: one call per role present.
+        // Embeddings are the model's own vectors with its default prompt (what `rag embed` prints), searches
+        // unit rows with its query prompt: one call each when both are queued.
         let embeddings = jobs.indices.filter { if case .embed = jobs[$0].work { return true } else { return false } }
         let searchJobs = jobs.indices.filter { if case .search = jobs[$0].work { return true } else { return false } }
         let encoded = embeddings + searchJobs
         if !encoded.isEmpty {
             do {
-                var matrix = try workspace.embed(embeddings.flatMap { jobs[$0].texts }, as: .plain)
+                var matrix = try workspace.sentenceEmbeddings(embeddings.flatMap { jobs[$0].texts }, as: .plain)
                 if !searchJobs.isEmpty { matrix.append(rowsOf: try workspace.embed(searchJobs.flatMap { jobs[$0].texts }, as: .query)) }
                 var offsets: [Int] = [], at = 0
                 for j in encoded { offsets.append(at); at += jobs[j].texts.count }

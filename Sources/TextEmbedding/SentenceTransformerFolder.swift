@@ -241,10 +241,15 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
     /// The tokenizer the folder describes, cutting texts at `maxLength` wordpieces (the folder's own by default).
     public func tokenizer(maxLength: Int? = nil) throws -> WordPieceTokenizer {
         let length = maxLength ?? maxSequenceLength
-        if let jsonVocabulary {
-            return try WordPieceTokenizer(vocabulary: jsonVocabulary, maxLength: length, normalization: normalization, specialTokens: specialTokens)
+        do {
+            if let jsonVocabulary {
+                return try WordPieceTokenizer(vocabulary: jsonVocabulary, maxLength: length, normalization: normalization, specialTokens: specialTokens)
+            }
+            return try WordPieceTokenizer(vocabularyURL: vocabularyFile, maxLength: length, normalization: normalization, specialTokens: specialTokens)
+        } catch let error as TokenizerError {
+            // A special token the vocabulary lacks, a duplicate: say which file.
+            throw EmbeddingError.badConfig(path: vocabularyFile.path, reason: error.localizedDescription)
         }
-        return try WordPieceTokenizer(vocabularyURL: vocabularyFile, maxLength: length, normalization: normalization, specialTokens: specialTokens)
     }
 
     /// What sets the folder's vectors apart beyond the weights, for a model identifier ("" for

@@ -23,11 +23,12 @@ public struct WordPieceTokenizer: Sendable {
     public let maxLength: Int
     public let clsID: Int32
     public let sepID: Int32
-    public let padID: Int32
+    /// nil when the vocabulary has no pad token (nothing is padded: texts are packed).
+    public let padID: Int32?
     public let unkID: Int32
     /// Lower case, accents, CJK spacing: as the model's tokenizer files ask (uncased by default).
     public let normalization: BertNormalization
-    /// BERT's `[CLS]`... or MPNet's `<s>`...; `cls`, `sep`, `pad` and `unk` must be in the vocabulary.
+    /// BERT's `[CLS]`... or MPNet's `<s>`...; `cls`, `sep` and `unk` must be in the vocabulary.
     public let specialTokens: SpecialTokens
 
     private let vocabulary: [String]
@@ -81,7 +82,7 @@ public struct WordPieceTokenizer: Sendable {
         unkID = try require(specialTokens.unk)
         clsID = try require(specialTokens.cls)
         sepID = try require(specialTokens.sep)
-        padID = try require(specialTokens.pad)
+        padID = trie.id(of: specialTokens.pad.unicodeScalars.map(\.value))
         basicTokenizer = BasicTokenizer(specialTokens: specialTokens.matched.compactMap { name in
             trie.id(of: name.unicodeScalars.map(\.value)).map { BasicTokenizer.SpecialToken(name, id: $0) }
         }, normalization: normalization)

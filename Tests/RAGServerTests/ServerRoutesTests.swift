@@ -64,8 +64,9 @@ final class ServerRoutesTests: XCTestCase {
         let embedded = try await f.post("/v1/embeddings", ["input": ["my card"], "model": "bert-prompts"])
         XCTAssertEqual(embedded.status, 200)
         let vector = try XCTUnwrap((embedded.object["data"] as? [[String: Any]])?.first?["embedding"] as? [Double])
-        // /v1/embeddings takes the default prompt (query: here), as SentenceTransformer.encode does.
-        XCTAssertEqual(vector.map(Float.init), try workspace.embed(["my card"], as: .plain).row(0))
+        // /v1/embeddings gives what SentenceTransformer.encode gives: the default prompt ("passage: " here), not the query prompt.
+        XCTAssertEqual(vector.map(Float.init), try workspace.sentenceEmbeddings(["my card"], as: .plain).row(0))
+        XCTAssertNotEqual(vector.map(Float.init), try workspace.embed(["my card"], as: .query).row(0))
         let search = try await f.post("/v1/search", ["query": "my card has not arrived", "k": 3])
         XCTAssertEqual(search.status, 200)
         // The query prompt ("query: ") on both sides: the served neighbours are the library's.

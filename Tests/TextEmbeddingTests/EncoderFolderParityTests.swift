@@ -78,7 +78,7 @@ final class EncoderFolderParityTests: XCTestCase {
                       cased.identifier)
         XCTAssertNotEqual(cased.tokenizer.encode("WRONG"), cased.tokenizer.encode("wrong"))
         let prompts = try load("bert-prompts")
-        XCTAssertEqual(prompts.prompts, EmbeddingPrompts(query: "query: ", document: "passage: ", plain: "query: "))
+        XCTAssertEqual(prompts.prompts, EmbeddingPrompts(query: "query: ", document: "passage: ", plain: "passage: "))
         // A query embeds as its prompted text would with no prompt.
         let plain = try load("bert-uncased-mean")
         XCTAssertEqual(try prompts.embed(["my card"], as: .query).storage, try plain.embed(["query: my card"], as: .document).storage)

@@ -249,12 +249,14 @@ final class WordPieceTokenizerTests: XCTestCase {
             XCTAssertEqual(error as? TokenizerError, .missingSpecialToken("[UNK]"))
             XCTAssertTrue(error.localizedDescription.contains("[UNK]"), error.localizedDescription)
         }
-        for name in ["[PAD]", "[CLS]", "[SEP]"] {
+        for name in ["[CLS]", "[SEP]"] {
             let vocabulary = Support.toyVocabulary.filter { $0 != name }
             XCTAssertThrowsError(try WordPieceTokenizer(vocabulary: vocabulary)) { error in
                 XCTAssertEqual(error as? TokenizerError, .missingSpecialToken(name))
             }
         }
+        // Nothing is padded (texts are packed): a vocabulary without [PAD] is fine.
+        XCTAssertNil(try WordPieceTokenizer(vocabulary: Support.toyVocabulary.filter { $0 != "[PAD]" }).padID)
     }
 
     func testUnreadableVocabularyNamesThePath() throws {

@@ -98,6 +98,10 @@ final class EncoderFolderCLITests: XCTestCase {
                                        "--batch", "8", "--threads", "1", "--validation", "0"], in: dir)
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(train.stdout.hasPrefix("fine-tuned mpnet-mean on 60 rows"), train.stdout)
+        // MPNet's positions start at 2: 130 position rows leave a text 128 tokens.
+        let long = try RAGBinary.run(["train", "encoder", "--csv", csv.path, "--model-dir", base, "--out", "ft2", "--max-length", "129"], in: dir)
+        XCTAssertEqual(long.status, 1)
+        XCTAssertTrue(long.stderr.contains("max-length 129 is out of range: expected at most 128"), long.stderr)
         let list = try RAGBinary.run(["model", "list", "--model-dir", dir.appendingPathComponent("ft").path])
         XCTAssertTrue(list.stdout.contains("mpnet 2x32, 32 dims, mean pooling, mpnet:sha256="), list.stdout)
         let build = try RAGBinary.run(["index", "build", "--csv", csv.path, "--model-dir", "ft", "--index", "index-ft"], in: dir)

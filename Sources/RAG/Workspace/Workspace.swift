@@ -245,6 +245,12 @@ public final class Workspace: Sendable {
     /// model's default prompt, as `SentenceTransformer.encode`).
     public func embed(_ texts: [String], as role: EmbeddingRole = .plain) throws -> Matrix { try embedder.embed(texts, as: role) }
 
+    /// The model's own vectors of `texts` as `role`, as sentence-transformers returns them (unit
+    /// length only when the model has a Normalize module): what `rag embed` and `/v1/embeddings` give.
+    public func sentenceEmbeddings(_ texts: [String], as role: EmbeddingRole = .plain) throws -> Matrix {
+        try embedder.sentenceEmbeddings(texts, as: role)
+    }
+
     /// How `search` looks.
     public struct SearchOptions: Sendable, Equatable {
         /// IVF lists to probe (IVF indexes only; nil: the tuned value).

@@ -72,8 +72,8 @@ public struct EncoderFineTuner {
         guard tokenizer.vocabularySize == config.vocabSize else {
             throw EmbeddingError.vocabularyMismatch(vocabulary: tokenizer.vocabularySize, model: config.vocabSize)
         }
-        guard recipe.maxLength <= config.maxPositionEmbeddings else {
-            throw FineTuneError.badSetting(name: "max-length", value: "\(recipe.maxLength)", expected: "at most \(config.maxPositionEmbeddings) (the model's positions)")
+        guard recipe.maxLength <= config.maxTokens else {
+            throw FineTuneError.badSetting(name: "max-length", value: "\(recipe.maxLength)", expected: "at most \(config.maxTokens) (the positions max_position_embeddings \(config.maxPositionEmbeddings) leaves a text)")
         }
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let ids = texts.map { tokenizer.encode($0) }
