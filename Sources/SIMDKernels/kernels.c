@@ -268,18 +268,24 @@ INLINE void attention_body(const float *q, const float *k, const float *v, size_
 static void exp_plain(float *x, size_t n) { exp_body(x, n); }
 static void attention_plain(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
                             float scale, const float *rel, float *out, size_t ldo, float *scratch) {
-    attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
+    // Two inlined copies: BERT's (no bias) keeps the loops it had before MPNet.
+    if (rel) attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
+    else attention_body(q, k, v, ld, n, d, scale, NULL, out, ldo, scratch);
 }
 #if LR_X86
 TARGET_AVX2 static void exp_avx2(float *x, size_t n) { exp_body(x, n); }
 TARGET_AVX512 static void exp_avx512(float *x, size_t n) { exp_body(x, n); }
 TARGET_AVX2 static void attention_avx2(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
                                        float scale, const float *rel, float *out, size_t ldo, float *scratch) {
-    attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
+    // Two inlined copies: BERT's (no bias) keeps the loops it had before MPNet.
+    if (rel) attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
+    else attention_body(q, k, v, ld, n, d, scale, NULL, out, ldo, scratch);
 }
 TARGET_AVX512 static void attention_avx512(const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
                                            float scale, const float *rel, float *out, size_t ldo, float *scratch) {
-    attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
+    // Two inlined copies: BERT's (no bias) keeps the loops it had before MPNet.
+    if (rel) attention_body(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
+    else attention_body(q, k, v, ld, n, d, scale, NULL, out, ldo, scratch);
 }
 #endif
 
