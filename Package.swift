@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(name: "LibraryExample", dependencies: ["RAG"], path: "Examples/LibraryExample"),
         // What every test target shares: the built binaries run as a user would, the package's
         // files, skips that fail under CI=true, and indexes built once per run.
-        .target(name: "TestSupport", dependencies: ["RAG", "VectorSearch", "LinearAlgebra"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["RAG", "TextEmbedding", "VectorSearch", "LinearAlgebra"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "SIMDKernels", "TestSupport"]),
         .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding", "TestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -52,7 +52,7 @@ final class ServerRoutesTests: XCTestCase {
 
     /// A workspace over another model serves it under its own name, and its query prompt on /v1/search.
     func testTheModelIsServedUnderItsOwnName() async throws {
-        let folder = Repository.root.appendingPathComponent("Tests/TextEmbeddingTests/Fixtures/encoders/bert-prompts")
+        let folder = try EncoderFixtures.folder("bert-prompts")
         let dir = try SharedFixtures.temporaryFolder("served-model")
         defer { try? FileManager.default.removeItem(at: dir) }
         let csv = try SharedFixtures.trainCSV(rows: 40, in: dir)

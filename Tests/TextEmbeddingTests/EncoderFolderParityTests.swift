@@ -3,9 +3,10 @@ import Foundation
 import XCTest
 import LinearAlgebra
 import TextEmbedding
+import TestSupport
 
-/// The folders and vectors `scripts/fixtures/encoder-folders.py` wrote with sentence-transformers
-/// from seeded random weights.
+/// The vectors `scripts/fixtures/encoder-folders.py` computed with sentence-transformers from the
+/// folders' seeded weights (`EncoderFixtures` writes the same weights for the tests).
 struct EncoderFolderFixtures: Decodable {
     struct Variant: Decodable {
         var encode: [[Double]]
@@ -21,10 +22,8 @@ struct EncoderFolderFixtures: Decodable {
     /// transformers' MPNet bucket of each relative position from `from` on.
     var mpnet_buckets: Buckets
 
-    static let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("encoders")
-
     static func load() throws -> EncoderFolderFixtures {
-        try JSONDecoder().decode(Self.self, from: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+        try JSONDecoder().decode(Self.self, from: Data(contentsOf: EncoderFixtures.expected))
     }
 }
 
@@ -47,7 +46,7 @@ final class EncoderFolderParityTests: XCTestCase {
         XCTAssertEqual(Set(fixtures.variants.keys), ["bert-uncased-mean", "bert-cased-cls", "bert-max", "bert-prompts", "bert-combined", "mpnet-mean"])
         var identifiers: Set<String> = []
         for (name, expected) in fixtures.variants.sorted(by: { $0.key < $1.key }) {
-            let encoder = try MiniLMLoader.load(from: EncoderFolderFixtures.folder.appendingPathComponent(name))
+            let encoder = try MiniLMLoader.load(from: EncoderFixtures.folder(name))
             identifiers.insert(encoder.identifier)
             for (role, vectors) in [(EmbeddingRole.plain, expected.encode), (.query, expected.query), (.document, expected.document)] {
                 assertClose(try encoder.sentenceEmbeddings(fixtures.texts, as: role), vectors, "\(name) \(role)")
@@ -65,7 +64,7 @@ final class EncoderFolderParityTests: XCTestCase {
     }
 
     func testWhatEachFolderAskedForIsWhatRuns() throws {
-        func load(_ name: String) throws -> MiniLM.Encoder { try MiniLMLoader.load(from: EncoderFolderFixtures.folder.appendingPathComponent(name)) }
+        func load(_ name: String) throws -> MiniLM.Encoder { try MiniLMLoader.load(from: EncoderFixtures.folder(name)) }
         let combined = try load("bert-combined")
         XCTAssertEqual(combined.pooling, [.lastToken, .cls, .meanSqrtLength, .max, .weightedMean, .mean])
         XCTAssertEqual(combined.dimension, 32 * 6)
@@ -96,7 +95,7 @@ final class EncoderFolderParityTests: XCTestCase {
     /// the textbook loops, for short and long sentences (every bucket reached).
     func testMPNetFastLayerMatchesReferenceLayer() throws {
         let fixtures = try EncoderFolderFixtures.load()
-        let encoder = try MiniLMLoader.load(from: EncoderFolderFixtures.folder.appendingPathComponent("mpnet-mean"))
+        let encoder = try MiniLMLoader.load(from: EncoderFixtures.folder("mpnet-mean"))
         XCTAssertTrue(encoder.weights.config.isMPNet)
         XCTAssertEqual(encoder.tokenizer.encode("").map { encoder.tokenizer.tokens(for: [$0])[0] }, ["<s>", "</s>"])
         XCTAssertGreaterThan(fixtures.texts.map { encoder.tokenizer.encode($0).count }.max()!, 100)

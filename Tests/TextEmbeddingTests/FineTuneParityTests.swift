@@ -2,6 +2,7 @@
 import XCTest
 import Foundation
 import TextEmbedding
+import TestSupport
 
 final class FineTuneParityTests: XCTestCase {
     struct Fixture: Decodable {
@@ -40,7 +41,7 @@ final class FineTuneParityTests: XCTestCase {
 
     /// MPNet (the random folder of the encoder fixtures): its relative-position bias, positions from 2, no token types.
     func testMPNetGradientsAndOneAdamWStepMatchTorch() throws {
-        try checkParity("finetune_parity_mpnet", modelDir: EncoderFolderFixtures.folder.appendingPathComponent("mpnet-mean"))
+        try checkParity("finetune_parity_mpnet", modelDir: try EncoderFixtures.folder("mpnet-mean"))
     }
 
     func checkParity(_ fixture: String, modelDir dir: URL) throws {

@@ -4,8 +4,6 @@ import TestSupport
 import XCTest
 
 final class EncoderFolderCLITests: XCTestCase {
-    static let fixtures = Repository.root.appendingPathComponent("Tests/TextEmbeddingTests/Fixtures/encoders")
-
     struct Expected: Decodable {
         struct Variant: Decodable { var encode: [[Double]]; var query: [[Double]] }
         var texts: [String]
@@ -13,9 +11,9 @@ final class EncoderFolderCLITests: XCTestCase {
     }
 
     func testEmbedPrintsWhatSentenceTransformersPrints() throws {
-        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("expected.json")))
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: EncoderFixtures.expected))
         for (name, text) in [("bert-cased-cls", 3), ("bert-prompts", 0), ("bert-combined", 4)] {
-            let run = try RAGBinary.run(["embed", "--model-dir", Self.fixtures.appendingPathComponent(name).path, "--json", expected.texts[text]])
+            let run = try RAGBinary.run(["embed", "--model-dir", EncoderFixtures.folder(name).path, "--json", expected.texts[text]])
             XCTAssertEqual(run.status, 0, run.stderr)
             let printed = try JSONDecoder().decode([Double].self, from: Data(run.stdout.utf8))
             let want = expected.variants[name]!.encode[text]
@@ -29,7 +27,7 @@ final class EncoderFolderCLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         try "text,label_text\nhow do I activate my new card,activate\nmy card has not arrived,arrival\nthe exchange rate for euros,rate\n"
             .write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
-        let prompts = Self.fixtures.appendingPathComponent("bert-prompts").path
+        let prompts = try EncoderFixtures.folder("bert-prompts").path
         let build = try RAGBinary.run(["index", "build", "--csv", "train.csv", "--model-dir", prompts], in: dir)
         XCTAssertEqual(build.status, 0, build.stderr)
         XCTAssertTrue(build.stdout.contains(":prompts="), build.stdout)
@@ -37,7 +35,7 @@ final class EncoderFolderCLITests: XCTestCase {
         XCTAssertEqual(query.status, 0, query.stderr)
         XCTAssertTrue(query.stdout.contains("\"activate\""), query.stdout)
         // The same weights without the prompts are another model: refused, not searched.
-        let other = try RAGBinary.run(["query", "--model-dir", Self.fixtures.appendingPathComponent("bert-uncased-mean").path, "activate my card"], in: dir)
+        let other = try RAGBinary.run(["query", "--model-dir", EncoderFixtures.folder("bert-uncased-mean").path, "activate my card"], in: dir)
         XCTAssertNotEqual(other.status, 0, other.stderr)
         XCTAssertTrue(other.stderr.contains("built with embedder"), other.stderr)
     }
@@ -45,7 +43,7 @@ final class EncoderFolderCLITests: XCTestCase {
     func testAFolderItCannotRunIsRefusedNamingTheFileAndField() throws {
         let dir = try SharedFixtures.temporaryFolder("encoder-refused")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let source = Self.fixtures.appendingPathComponent("bert-cased-cls") // tokenizer.json, no vocab.txt
+        let source = try EncoderFixtures.folder("bert-cased-cls") // tokenizer.json, no vocab.txt
         let model = dir.appendingPathComponent("model")
         try FileManager.default.copyItem(at: source, to: model)
         let url = model.appendingPathComponent("tokenizer.json")
@@ -79,7 +77,7 @@ final class EncoderFolderCLITests: XCTestCase {
         XCTAssertTrue(both.stderr.contains("give --model NAME or --model-dir DIR, not both"), both.stderr)
         // A folder under models/ by its name.
         try FileManager.default.createDirectory(at: home.appendingPathComponent("models"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("mpnet-mean"), to: home.appendingPathComponent("models/tiny-mpnet"))
+        try FileManager.default.copyItem(at: EncoderFixtures.folder("mpnet-mean"), to: home.appendingPathComponent("models/tiny-mpnet"))
         let listed = try RAGBinary.run(["model", "list", "--model-dir", home.appendingPathComponent("models/tiny-mpnet").path])
         XCTAssertEqual(listed.status, 0, listed.stderr)
         XCTAssertTrue(listed.stdout.contains("  [--model-dir]  mpnet 2x32, 32 dims, mean pooling, mpnet:sha256="), listed.stdout)
@@ -93,7 +91,7 @@ final class EncoderFolderCLITests: XCTestCase {
         let dir = try SharedFixtures.temporaryFolder("mpnet-finetune")
         defer { try? FileManager.default.removeItem(at: dir) }
         let csv = try SharedFixtures.trainCSV(rows: 60, in: dir)
-        let base = Self.fixtures.appendingPathComponent("mpnet-mean").path
+        let base = try EncoderFixtures.folder("mpnet-mean").path
         let train = try RAGBinary.run(["train", "encoder", "--csv", csv.path, "--model-dir", base, "--out", "ft", "--epochs", "1",
                                        "--batch", "8", "--threads", "1", "--validation", "0"], in: dir)
         XCTAssertEqual(train.status, 0, train.stderr)
