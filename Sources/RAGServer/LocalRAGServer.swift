@@ -279,9 +279,8 @@ public struct LocalRAGServer: Sendable {
     var acceptedModelNames: Set<String> {
         var names: Set<String> = [modelName, "sentence-transformers/" + modelName, workspace.embedder.identifier]
         // all-MiniLM-L6-v2's own weights and settings answer to its name whatever their folder is called.
-        if workspace.embedder.identifier.hasPrefix("minilm:all-MiniLM-L6-v2:sha256=53aa51172d142c89"),
-           workspace.embedder.identifier.count == "minilm:all-MiniLM-L6-v2:sha256=53aa51172d142c89".count {
-            names.formUnion(["all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"])
+        if workspace.embedder.identifier == MiniLMLoader.identifier(sha256: ModelPackage.miniLM.sha256(of: "model.safetensors") ?? "") {
+            names.formUnion([ModelPackage.miniLM.name, "sentence-transformers/" + ModelPackage.miniLM.name])
         }
         return names
     }

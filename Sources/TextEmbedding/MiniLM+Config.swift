@@ -17,6 +17,8 @@ extension MiniLM {
         public var modelType: String = "bert"
         /// MPNet's buckets of relative positions (32).
         public var relativeAttentionBuckets: Int = 32
+        /// BERT's `position_embedding_type`: only `absolute` is implemented.
+        public var positionEmbeddingType: String = "absolute"
 
         public var isMPNet: Bool { modelType == "mpnet" }
         /// The position embedding row of a text's first token: MPNet counts from its padding id (1) + 1.
@@ -44,6 +46,7 @@ extension MiniLM {
             case vocabSize = "vocab_size", maxPositionEmbeddings = "max_position_embeddings"
             case typeVocabSize = "type_vocab_size", layerNormEps = "layer_norm_eps", hiddenAct = "hidden_act"
             case modelType = "model_type", relativeAttentionBuckets = "relative_attention_num_buckets"
+            case positionEmbeddingType = "position_embedding_type"
         }
 
         public init(from decoder: Decoder) throws {
@@ -58,6 +61,7 @@ extension MiniLM {
             hiddenAct = try c.decode(String.self, forKey: .hiddenAct)
             modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "bert"
             relativeAttentionBuckets = try c.decodeIfPresent(Int.self, forKey: .relativeAttentionBuckets) ?? 32
+            positionEmbeddingType = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType) ?? "absolute"
             // MPNet has no token types; BERT's config.json always gives their number.
             typeVocabSize = modelType == "mpnet" ? try c.decodeIfPresent(Int.self, forKey: .typeVocabSize) ?? 1
                                                  : try c.decode(Int.self, forKey: .typeVocabSize)
@@ -76,6 +80,9 @@ extension MiniLM {
             }
             guard ["bert", "mpnet"].contains(config.modelType) else {
                 throw EmbeddingError.badConfig(path: url.path, reason: "model_type \"\(config.modelType)\" is not implemented (bert and mpnet are)")
+            }
+            guard config.positionEmbeddingType == "absolute" else {
+                throw EmbeddingError.badConfig(path: url.path, reason: "position_embedding_type \"\(config.positionEmbeddingType)\" is not implemented (only absolute)")
             }
             guard !config.isMPNet || config.relativeAttentionBuckets == 32 else {
                 throw EmbeddingError.badConfig(path: url.path, reason: "relative_attention_num_buckets \(config.relativeAttentionBuckets) is not implemented (MPNet's 32)")

@@ -46,6 +46,9 @@ public struct ModelPackage: Sendable {
     /// Every model `rag model install` knows, the default first.
     public static let all = [miniLM, mpnet]
 
+    /// The recorded SHA-256 of the release's `file`.
+    public func sha256(of file: String) -> String? { checksums.first { $0.file == file }?.sha256 }
+
     public static func named(_ name: String) -> ModelPackage? {
         all.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
     }

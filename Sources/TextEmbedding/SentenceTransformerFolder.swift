@@ -44,7 +44,6 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
     public init(reading dir: URL, config: MiniLM.Config) throws {
         // Never more wordpieces than the model has positions (a small BERT with no sentence_bert_config.json).
         maxSequenceLength = min(Self.defaultMaxSequenceLength, config.maxTokens)
-        try Self.checkPositionKind(dir.appendingPathComponent("config.json"))
         // vocab.txt when the folder has one (a WordPiece vocabulary, read in milliseconds; its switches are
         // tokenizer_config.json's, as transformers 4 applies them over tokenizer.json's), else tokenizer.json.
         let vocabTXT = dir.appendingPathComponent("vocab.txt")
@@ -131,15 +130,6 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
         }
         if let output = fields["module_output_name"], output.string != "token_embeddings" {
             throw refuse("module_output_name \(output) is not implemented (only token_embeddings)")
-        }
-    }
-
-    /// Positions, when config.json names their kind, must be absolute (`model_type` itself is `MiniLM.Config.read`'s to check).
-    static func checkPositionKind(_ url: URL) throws {
-        guard FileManager.default.fileExists(atPath: url.path) else { return }
-        let fields = try object(url, as: [String: JSONValue].self)
-        if let positions = fields["position_embedding_type"], positions.string != "absolute" {
-            throw EmbeddingError.badConfig(path: url.path, reason: "position_embedding_type \(positions) is not implemented (only absolute)")
         }
     }
 

@@ -14,6 +14,8 @@ struct PackedBatch {
     /// Token rows per task, and whole sentences per task (balanced by tokens).
     let rowChunks: [Range<Int>]
     let sentenceChunks: [Range<Int>]
+    /// The longest sentence, in tokens.
+    let longest: Int
 
     init(_ sequences: [[Int32]], heads: Int) {
         precondition(!sequences.isEmpty)
@@ -28,13 +30,12 @@ struct PackedBatch {
         threads = max(1, min(BLASThreads.count, 8))
         rowChunks = BLASThreads.chunks(offsets.last!, parts: threads)
         sentenceChunks = MiniLM.Encoder.balancedChunks(offsets, parts: threads)
+        longest = sequences.map(\.count).max() ?? 0
     }
 
     var count: Int { sequences.count }
     var tokens: Int { offsets.last! }
     var probabilityCount: Int { probabilityOffsets.last! }
-    /// The longest sentence, in tokens.
-    var longest: Int { sequences.map(\.count).max() ?? 0 }
     /// Token rows of sentence `s`.
     func rows(of s: Int) -> Range<Int> { offsets[s]..<offsets[s + 1] }
     /// Token rows of a run of sentences.

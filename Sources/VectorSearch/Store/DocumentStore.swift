@@ -23,7 +23,8 @@ public final class DocumentStore: Sendable {
     /// Each segment's metadata (nil: the segment has none).
     private let metadata: [SegmentMetadata?]
     /// Where each segment's rows start.
-    private let bases: SegmentBases
+    /// Where each segment's rows start (the index's stores share it).
+    let bases: SegmentBases
 
     init(segments: [(rows: MappedFile, texts: MappedFile, count: Int)], metadata: [SegmentMetadata?] = [], labels: [String], hasIDs: Bool) throws {
         recordSize = hasIDs ? Self.recordSize : Self.formatOneRecordSize

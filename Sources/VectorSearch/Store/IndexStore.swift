@@ -13,7 +13,6 @@ public final class IndexStore: Sendable {
     public let live: RowMask?
     /// Each segment's id table (`ids@<segment>`), nil for a segment written before them.
     public let idTables: [IDTable?]
-    private let segmentBases: SegmentBases
     /// Ids of the segments without a table, by row, read on first use.
     private let untabledIDs = Mutex<[String: Int]?>(nil)
 
@@ -59,7 +58,6 @@ public final class IndexStore: Sendable {
             guard manifest.files[role] != nil else { return nil }
             return try IDTable(file: try Self.map(manifest, role, in: folder), rows: s.rows, name: manifest.files[role]!.name)
         }
-        segmentBases = SegmentBases(counts: segments.map(\.rows))
     }
 
     /// The live row holding `id`, or nil: a binary search in each segment's id table (the row's
@@ -70,7 +68,7 @@ public final class IndexStore: Sendable {
         for (s, table) in idTables.enumerated() {
             guard let table else { continue }
             for r in table.candidates(hash: hash) {
-                let row = segmentBases.starts[s] + r
+                let row = documents.bases.starts[s] + r
                 if isLive(row), documents.id(row) == id { return row }
             }
         }
@@ -79,7 +77,7 @@ public final class IndexStore: Sendable {
             if map == nil {
                 var built: [String: Int] = [:]
                 for (s, table) in idTables.enumerated() where table == nil {
-                    for row in segmentBases.starts[s]..<segmentBases.starts[s + 1] where isLive(row) {
+                    for row in documents.bases.starts[s]..<documents.bases.starts[s + 1] where isLive(row) {
                         if let id = documents.id(row) { built[id] = row }
                     }
                 }
