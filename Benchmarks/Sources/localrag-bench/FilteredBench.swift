@@ -67,27 +67,8 @@ enum FilteredBench {
             } else {
                 row["passing_rows"] = store.count
             }
-            func singles(exact: Bool) throws -> (p50: [Double], p99: [Double], found: [[Int]]) {
-                let parameters = SearchParameters(exact: exact, filter: filter)
-                _ = try store.nearest(queries.rows(0..<1), k: k, parameters: parameters)
-                var p50: [Double] = [], p99: [Double] = [], found: [[Int]] = []
-                for _ in 0..<reps {
-                    var times: [Double] = []
-                    found = []
-                    for q in 0..<queries.rows {
-                        let one = queries.rows(q..<(q + 1))
-                        let t0 = now()
-                        let hits = try store.nearest(one, k: k, parameters: parameters)
-                        times.append(now() - t0)
-                        found.append(hits[0].map(\.document.row))
-                    }
-                    p50.append(percentile(times, 0.5) * 1000)
-                    p99.append(percentile(times, 0.99) * 1000)
-                }
-                return (p50, p99, found)
-            }
-            let exact = try singles(exact: true)
-            let ivf = try singles(exact: false)
+            let exact = try timedSingles(store, queries, k: k, reps: reps, parameters: SearchParameters(exact: true, filter: filter))
+            let ivf = try timedSingles(store, queries, k: k, reps: reps, parameters: SearchParameters(exact: false, filter: filter))
             var hits = 0, total = 0
             for (a, e) in zip(ivf.found, exact.found) {
                 hits += Set(a).intersection(e).count
@@ -114,6 +95,27 @@ enum FilteredBench {
         return 0
     }
 
+    /// One warm-up query, then `reps` passes of single queries through `store`: each pass's p50 and
+    /// p99 in ms, and the last pass's rows.
+    static func timedSingles(_ store: any VectorStore, _ queries: Matrix, k: Int, reps: Int,
+                             parameters: SearchParameters) throws -> (p50: [Double], p99: [Double], found: [[Int]]) {
+        _ = try store.nearest(queries.rows(0..<1), k: k, parameters: parameters)
+        var p50: [Double] = [], p99: [Double] = [], found: [[Int]] = []
+        for _ in 0..<reps {
+            var times: [Double] = []
+            found = []
+            for q in 0..<queries.rows {
+                let t0 = now()
+                let hits = try store.nearest(queries.rows(q..<(q + 1)), k: k, parameters: parameters)
+                times.append(now() - t0)
+                found.append(hits[0].map(\.document.row))
+            }
+            p50.append(percentile(times, 0.5) * 1000)
+            p99.append(percentile(times, 0.99) * 1000)
+        }
+        return (p50, p99, found)
+    }
+
     /// The filtered singles through LocalRAG's MilvusStore, one collection per index type.
     static func milvus(_ server: String, base: Matrix, buckets: [Int32], queries: Matrix, filters: [String], nlist: Int, nprobe: Int,
                        k: Int, reps: Int) throws -> [[String: Any]] {
@@ -134,20 +136,7 @@ enum FilteredBench {
             var rows: [[String: Any]] = []
             for text in filters {
                 let parameters = SearchParameters(nprobe: name == "IVF_FLAT" ? nprobe : nil, filter: text == "none" ? nil : try FilterExpression(parsing: text))
-                _ = try opened.nearest(queries.rows(0..<1), k: k, parameters: parameters)
-                var p50: [Double] = [], p99: [Double] = [], found: [[Int]] = []
-                for _ in 0..<reps {
-                    var times: [Double] = []
-                    found = []
-                    for q in 0..<queries.rows {
-                        let t0 = now()
-                        let hits = try opened.nearest(queries.rows(q..<(q + 1)), k: k, parameters: parameters)
-                        times.append(now() - t0)
-                        found.append(hits[0].map(\.document.row))
-                    }
-                    p50.append(percentile(times, 0.5) * 1000)
-                    p99.append(percentile(times, 0.99) * 1000)
-                }
+                let (p50, p99, found) = try timedSingles(opened, queries, k: k, reps: reps, parameters: parameters)
                 note("milvus via MilvusStore \(name) \(text): p50 \(String(format: "%.2f", median(p50))) ms")
                 rows.append(["filter": text, "p50_ms": median(p50), "p99_ms": median(p99), "p50_ms_per_rep": p50, "found": found])
             }
