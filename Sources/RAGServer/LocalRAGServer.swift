@@ -279,14 +279,14 @@ public struct LocalRAGServer: Sendable {
     var acceptedModelNames: Set<String> {
         var names: Set<String> = [modelName, "sentence-transformers/" + modelName, workspace.embedder.identifier]
         // all-MiniLM-L6-v2's own weights and settings answer to its name whatever their folder is called.
-        if workspace.embedder.identifier == MiniLMLoader.identifier(sha256: ModelPackage.miniLM.sha256(of: "model.safetensors") ?? "") {
+        if workspace.embedder.identifier == EncoderLoader.identifier(sha256: ModelPackage.miniLM.sha256(of: "model.safetensors") ?? "") {
             names.formUnion([ModelPackage.miniLM.name, "sentence-transformers/" + ModelPackage.miniLM.name])
         }
         return names
     }
 
     func tokenCount(_ texts: [String]) -> Int {
-        guard let encoder = workspace.embedder as? MiniLM.Encoder else { return texts.reduce(0) { $0 + $1.split(separator: " ").count } }
+        guard let encoder = workspace.embedder as? SentenceEncoder else { return texts.reduce(0) { $0 + $1.split(separator: " ").count } }
         return texts.reduce(0) { $0 + encoder.tokenizer.encode($1).count }
     }
 

@@ -1,4 +1,4 @@
-// Embedder: the protocol every text-to-vector model implements (MiniLM, the hashing fallback).
+// Embedder: the protocol every text-to-vector model implements (the sentence encoder, the hashing fallback).
 public import LinearAlgebra
 
 /// Turns texts into L2-normalised vectors. Implementations are immutable once built and

@@ -1,4 +1,4 @@
-// MiniLM: namespace of the all-MiniLM-L6-v2 sentence encoder (config, weights, encoder, loader).
+// MiniLM: the default model, all-MiniLM-L6-v2: its folder names (the encoder itself is SentenceEncoder, built from any folder).
 
 /// all-MiniLM-L6-v2 as sentence-transformers runs it: BERT (6 layers, hidden 384, 12 heads),
 /// mean pooling over every position including [CLS] and [SEP], then L2 normalisation.

@@ -17,7 +17,7 @@ public struct ModelDescription: Sendable, Equatable {
 
     /// Reads `dir`: config.json, the sentence-transformers files, and model.safetensors' SHA-256.
     public init(reading dir: URL) throws {
-        let config = try MiniLM.Config.read(dir.appendingPathComponent("config.json"))
+        let config = try EncoderConfig.read(dir.appendingPathComponent("config.json"))
         folder = try SentenceTransformerFolder(reading: dir, config: config)
         let weights = dir.appendingPathComponent("model.safetensors")
         guard let sha256 = SHA256Hasher.hex(ofFile: weights) else {
@@ -32,8 +32,8 @@ public struct ModelDescription: Sendable, Equatable {
 
     /// The architecture and the weights' hash (BERT folders keep the name every index built so far
     /// records), and whatever else of the folder changes a vector (length, pooling, casing, prompts).
-    static func identifier(config: MiniLM.Config, folder: SentenceTransformerFolder, sha256: String) -> String {
-        let base = config.isMPNet ? "mpnet:sha256=\(sha256.prefix(16))" : MiniLMLoader.identifier(sha256: sha256)
+    static func identifier(config: EncoderConfig, folder: SentenceTransformerFolder, sha256: String) -> String {
+        let base = config.isMPNet ? "mpnet:sha256=\(sha256.prefix(16))" : EncoderLoader.identifier(sha256: sha256)
         return base + folder.identifierSuffix
     }
 }

@@ -112,6 +112,13 @@ public final class SafeTensors: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: base + dataStart + info.byteRange.lowerBound, count: info.byteRange.count)
     }
 
+    /// Drops the mapped pages this process has read from its resident memory (the file and the
+    /// kernel's page cache keep them: a later read faults them back in). What a reader calls once it
+    /// has copied what it needs, so the copy is not counted twice.
+    public func releaseResidentPages() {
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), size, MADV_DONTNEED)
+    }
+
     /// SHA-256 of the whole file, hex.
     public func sha256() -> String {
         SHA256Hasher.hex(of: UnsafeRawBufferPointer(start: base, count: size))

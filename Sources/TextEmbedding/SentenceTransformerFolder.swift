@@ -41,7 +41,7 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
     }
 
     /// Reads and checks the folder `dir` for an encoder with `config`.
-    public init(reading dir: URL, config: MiniLM.Config) throws {
+    public init(reading dir: URL, config: EncoderConfig) throws {
         // Never more wordpieces than the model has positions (a small BERT with no sentence_bert_config.json).
         maxSequenceLength = min(Self.defaultMaxSequenceLength, config.maxTokens)
         // vocab.txt when the folder has one (a WordPiece vocabulary, read in milliseconds; its switches are
@@ -114,7 +114,7 @@ public struct SentenceTransformerFolder: Sendable, Equatable {
 
     /// `max_seq_length`, `do_lower_case` (lower-cases before the tokenizer does anything else) and the task
     /// sentence-transformers 6 records.
-    mutating func readSentenceBertConfig(_ url: URL, config: MiniLM.Config) throws {
+    mutating func readSentenceBertConfig(_ url: URL, config: EncoderConfig) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { return }
         let fields = try Self.object(url, as: [String: JSONValue].self)
         func refuse(_ why: String) -> EmbeddingError { .badConfig(path: url.path, reason: why) }

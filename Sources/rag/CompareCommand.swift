@@ -103,7 +103,7 @@ struct CompareCommand: AsyncParsableCommand {
         if let limit { rows = Array(rows.prefix(limit)) }
         var fineTuned: Workspace?
         if let folder = fineTunedFolder {
-            fineTuned = try Workspace(opening: URL(fileURLWithPath: finetunedIndex), embedder: .minilm(modelDir: folder.path))
+            fineTuned = try Workspace(opening: URL(fileURLWithPath: finetunedIndex), embedder: .encoder(modelDir: folder.path))
         } else {
             Terminal.printError("no fine-tuned encoder (\(MiniLM.fineTunedFolder) or --finetuned-model): the fine-tuned rows are left out; `rag train encoder` trains one")
         }

@@ -31,7 +31,7 @@ struct ModelInstallCommand: ParsableCommand {
 
     func run() throws {
         let package = ModelPackage.named(name)!
-        let parent = dir.map { URL(fileURLWithPath: $0) } ?? MiniLMLoader.userModelsFolder()
+        let parent = dir.map { URL(fileURLWithPath: $0) } ?? EncoderLoader.userModelsFolder()
         let folder = parent.appendingPathComponent(package.name)
         switch try package.install(into: folder, python: python) {
         case .alreadyInstalled: print("model: \(folder.path) already installed (checksums match)")

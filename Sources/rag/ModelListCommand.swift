@@ -19,11 +19,11 @@ struct ModelListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let inUse = MiniLMLoader.find(modelDir: modelDir)
+        let inUse = EncoderLoader.find(modelDir: modelDir)
         let names = modelDir == nil ? ModelPackage.all.map(\.name) : [MiniLM.folderName]
         var found = 0
         for name in names {
-            for location in MiniLMLoader.locations(modelDir: modelDir, name: name) {
+            for location in EncoderLoader.locations(modelDir: modelDir, name: name) {
                 let present = FileManager.default.fileExists(atPath: location.url.appendingPathComponent("model.safetensors").path)
                 guard present || all else { continue }
                 if present { found += 1 }
@@ -45,12 +45,12 @@ struct ModelListCommand: ParsableCommand {
             }
         }
         if found == 0 && !json {
-            Terminal.printError("no model found; `rag model install` puts all-MiniLM-L6-v2 in \(MiniLMLoader.userModelsFolder().path)")
+            Terminal.printError("no model found; `rag model install` puts all-MiniLM-L6-v2 in \(EncoderLoader.userModelsFolder().path)")
             throw ExitCode(1)
         }
     }
 
-    func jsonLine(name: String, location: MiniLMLoader.Location, used: Bool, described: Result<ModelDescription, Error>?) throws -> String {
+    func jsonLine(name: String, location: EncoderLoader.Location, used: Bool, described: Result<ModelDescription, Error>?) throws -> String {
         var object: [String: Any] = ["name": name, "path": location.url.path, "source": location.source, "in_use": used]
         for key in ["architecture", "dimension", "pooling", "normalize", "max_seq_length", "prompts", "identifier"] { object[key] = NSNull() }
         switch described {

@@ -14,8 +14,8 @@ struct ModelVerifyCommand: ParsableCommand {
     var modelDir: String?
 
     func run() throws {
-        guard let location = MiniLMLoader.find(modelDir: modelDir) else {
-            throw EmbeddingError.modelNotFound(searched: MiniLMLoader.candidates(modelDir: modelDir).map(\.path))
+        guard let location = EncoderLoader.find(modelDir: modelDir) else {
+            throw EmbeddingError.modelNotFound(searched: EncoderLoader.candidates(modelDir: modelDir).map(\.path))
         }
         var failed = 0
         for check in ModelPackage.verify(folder: location.url) {
@@ -27,7 +27,7 @@ struct ModelVerifyCommand: ParsableCommand {
             }
         }
         do {
-            _ = try MiniLMLoader.load(from: location.url)
+            _ = try EncoderLoader.load(from: location.url)
         } catch {
             failed += 1
             print("FAILED  load: \(error.localizedDescription)")

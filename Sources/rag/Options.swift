@@ -79,8 +79,8 @@ struct EmbedderOptions: ParsableArguments {
     /// --model-dir, or the folder --model names (an error listing the places looked in when there is none).
     func resolvedModelDir() throws -> String? {
         guard let model else { return modelDir }
-        guard let found = MiniLMLoader.find(name: model) else {
-            throw EmbeddingError.namedModelNotFound(name: model, searched: MiniLMLoader.candidates(modelDir: nil, name: model).map(\.path))
+        guard let found = EncoderLoader.find(name: model) else {
+            throw EmbeddingError.namedModelNotFound(name: model, searched: EncoderLoader.candidates(modelDir: nil, name: model).map(\.path))
         }
         return found.url.path
     }
@@ -91,7 +91,7 @@ struct EmbedderOptions: ParsableArguments {
             let dir = try resolvedModelDir()
             switch embedder {
             case .hashing: return .hashing
-            case .minilm: return .minilm(modelDir: dir)
+            case .minilm: return .encoder(modelDir: dir)
             case nil: return .automatic(modelDir: dir)
             }
         }

@@ -54,8 +54,8 @@ struct TrainEncoderCommand: ParsableCommand {
     @Option(help: "Largest global gradient norm (0: no clipping).")
     var clip: Float = 1
 
-    @Option(help: "The model folder to write (default: models/all-MiniLM-L6-v2-finetuned).")
-    var out: String = MiniLM.fineTunedFolder
+    @Option(help: "The model folder to write (default: models/NAME-finetuned for the base model's folder NAME, models/all-MiniLM-L6-v2-finetuned by default).")
+    var out: String?
 
     @Flag(help: "Continue from the last finished epoch of an interrupted run (same data and settings).")
     var resume = false
@@ -79,16 +79,18 @@ struct TrainEncoderCommand: ParsableCommand {
         recipe.clipNorm = clip
         try recipe.check()
         let baseDir = try embedding.resolvedModelDir()
-        guard let base = MiniLMLoader.find(modelDir: baseDir) else {
-            throw EmbeddingError.modelNotFound(searched: MiniLMLoader.candidates(modelDir: baseDir).map(\.path))
+        guard let base = EncoderLoader.find(modelDir: baseDir) else {
+            throw EmbeddingError.modelNotFound(searched: EncoderLoader.candidates(modelDir: baseDir).map(\.path))
         }
         let (texts, labels, source) = try trainingRows()
+        let out = self.out ?? "models/\(base.url.lastPathComponent)-finetuned"
         let outURL = URL(fileURLWithPath: out)
         FileHandle.standardError.write(Data("fine-tuning \(base.url.path) on \(texts.count) rows of \(source), \(BLASThreads.count) thread\(BLASThreads.count == 1 ? "" : "s")\n".utf8))
         let live = Terminal.stderrIsTerminal
         var lastPrint = Date.distantPast
         let report = try EncoderFineTuner(recipe: recipe).train(
             texts: texts, labels: labels, baseModel: base.url, output: outURL, resume: resume,
+            estimated: { FileHandle.standardError.write(Data(($0.summary + "\n").utf8)) },
             progress: { p in
                 let now = Date()
                 let tenth = max(1, p.steps / 10)

@@ -21,13 +21,13 @@ enum VersionText {
     /// The commit: from `share/localrag/commit` beside an installed binary, else from the git
     /// checkout whose `.build/` holds the binary; nil when neither says.
     static var commit: String? {
-        let bin = MiniLMLoader.executableURL().deletingLastPathComponent()
+        let bin = EncoderLoader.executableURL().deletingLastPathComponent()
         let installed = bin.deletingLastPathComponent().appendingPathComponent("share/localrag/commit")
         if let s = try? String(contentsOf: installed, encoding: .utf8) {
             let c = s.trimmingCharacters(in: .whitespacesAndNewlines)
             if !c.isEmpty { return c }
         }
-        return MiniLMLoader.packageFolder().flatMap { headCommit(gitDir: $0.appendingPathComponent(".git")) }
+        return EncoderLoader.packageFolder().flatMap { headCommit(gitDir: $0.appendingPathComponent(".git")) }
     }
 
     /// The commit HEAD names in `gitDir` (a loose ref or packed-refs), short form.

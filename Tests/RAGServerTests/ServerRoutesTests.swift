@@ -27,7 +27,7 @@ final class ServerRoutesTests: XCTestCase {
             XCTAssertLessThanOrEqual(zip(v, expected.row(i)).map { abs($0 - Double($1)) }.max()!, 1e-6)
         }
         // Tokens the model saw: [CLS] + wordpieces + [SEP] per text, from the real tokenizer.
-        let encoder = try XCTUnwrap(f.workspace.embedder as? MiniLM.Encoder)
+        let encoder = try XCTUnwrap(f.workspace.embedder as? SentenceEncoder)
         let tokens = texts.reduce(0) { $0 + encoder.tokenizer.encode($1).count }
         let usage = try XCTUnwrap(many.object["usage"] as? [String: Int])
         XCTAssertEqual(usage, ["prompt_tokens": tokens, "total_tokens": tokens])
@@ -56,7 +56,7 @@ final class ServerRoutesTests: XCTestCase {
         let dir = try SharedFixtures.temporaryFolder("served-model")
         defer { try? FileManager.default.removeItem(at: dir) }
         let csv = try SharedFixtures.trainCSV(rows: 40, in: dir)
-        let workspace = try Workspace.build(from: Dataset(url: csv), into: dir.appendingPathComponent("index"), embedder: .minilm(modelDir: folder.path))
+        let workspace = try Workspace.build(from: Dataset(url: csv), into: dir.appendingPathComponent("index"), embedder: .encoder(modelDir: folder.path))
         let f = try await ServerFixture(workspace: workspace)
         defer { Task { await f.stop() } }
         let models = try await f.get("/v1/models")

@@ -33,7 +33,7 @@ public enum EncoderFixtures {
 
     /// The seeded weights of the encoder `dir`'s config.json describes, as `dir/model.safetensors`.
     public static func writeWeights(into dir: URL) throws {
-        let config = try MiniLM.Config.read(dir.appendingPathComponent("config.json"))
+        let config = try EncoderConfig.read(dir.appendingPathComponent("config.json"))
         let tensors = EncoderParameters(config: config, classes: 1).encoderTensorsForSaving().map { (name: $0.name, shape: $0.shape) }
         let values = tensors.flatMap { seeded($0.name, count: $0.shape.reduce(1, *)) }
         try values.withUnsafeBufferPointer { all in

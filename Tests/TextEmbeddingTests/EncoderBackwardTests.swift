@@ -46,11 +46,11 @@ final class Tape {
 }
 
 final class EncoderBackwardTests: XCTestCase {
-    static let tiny = MiniLM.Config(hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 20,
+    static let tiny = EncoderConfig(hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 20,
                                     maxPositionEmbeddings: 12, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: "gelu")
     /// A tiny MPNet: positions from 2, no token types, the bias by relative position (a 20-token
     /// sentence reaches the log-spaced buckets, where several distances share one).
-    static let tinyMPNet = MiniLM.Config(hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 20,
+    static let tinyMPNet = EncoderConfig(hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 20,
                                          maxPositionEmbeddings: 24, typeVocabSize: 1, layerNormEps: 1e-5, hiddenAct: "gelu", modelType: "mpnet")
     static let bertSequences: [[Int32]] = [[1, 5, 7, 9, 2], [1, 3, 2], [1, 11, 4, 19, 6, 2], [1, 8, 2]]
     static let bertLabels = [0, 2, 1, 2]
@@ -58,7 +58,7 @@ final class EncoderBackwardTests: XCTestCase {
     var labels: [Int] = EncoderBackwardTests.bertLabels
 
     /// Tiny parameters with weights large enough (std 0.3) that every non-linearity matters.
-    func tinyParameters(seed: UInt64 = 7, config: MiniLM.Config = EncoderBackwardTests.tiny) -> EncoderParameters {
+    func tinyParameters(seed: UInt64 = 7, config: EncoderConfig = EncoderBackwardTests.tiny) -> EncoderParameters {
         let p = EncoderParameters(config: config, classes: 3)
         p.initialiseRandomly(seed: seed)
         var rng = SplitMix64(seed: seed &+ 1)

@@ -46,7 +46,7 @@ final class EncoderFolderParityTests: XCTestCase {
         XCTAssertEqual(Set(fixtures.variants.keys), ["bert-uncased-mean", "bert-cased-cls", "bert-max", "bert-prompts", "bert-combined", "mpnet-mean"])
         var identifiers: Set<String> = []
         for (name, expected) in fixtures.variants.sorted(by: { $0.key < $1.key }) {
-            let encoder = try MiniLMLoader.load(from: EncoderFixtures.folder(name))
+            let encoder = try EncoderLoader.load(from: EncoderFixtures.folder(name))
             identifiers.insert(encoder.identifier)
             for (role, vectors) in [(EmbeddingRole.plain, expected.encode), (.query, expected.query), (.document, expected.document)] {
                 assertClose(try encoder.sentenceEmbeddings(fixtures.texts, as: role), vectors, "\(name) \(role)")
@@ -64,7 +64,7 @@ final class EncoderFolderParityTests: XCTestCase {
     }
 
     func testWhatEachFolderAskedForIsWhatRuns() throws {
-        func load(_ name: String) throws -> MiniLM.Encoder { try MiniLMLoader.load(from: EncoderFixtures.folder(name)) }
+        func load(_ name: String) throws -> SentenceEncoder { try EncoderLoader.load(from: EncoderFixtures.folder(name)) }
         let combined = try load("bert-combined")
         XCTAssertEqual(combined.pooling, [.lastToken, .cls, .meanSqrtLength, .max, .weightedMean, .mean])
         XCTAssertEqual(combined.dimension, 32 * 6)
@@ -95,7 +95,7 @@ final class EncoderFolderParityTests: XCTestCase {
     /// the textbook loops, for short and long sentences (every bucket reached).
     func testMPNetFastLayerMatchesReferenceLayer() throws {
         let fixtures = try EncoderFolderFixtures.load()
-        let encoder = try MiniLMLoader.load(from: EncoderFixtures.folder("mpnet-mean"))
+        let encoder = try EncoderLoader.load(from: EncoderFixtures.folder("mpnet-mean"))
         XCTAssertTrue(encoder.weights.config.isMPNet)
         XCTAssertEqual(encoder.tokenizer.encode("").map { encoder.tokenizer.tokens(for: [$0])[0] }, ["<s>", "</s>"])
         XCTAssertGreaterThan(fixtures.texts.map { encoder.tokenizer.encode($0).count }.max()!, 100)
@@ -106,7 +106,7 @@ final class EncoderFolderParityTests: XCTestCase {
 extension XCTestCase {
     /// Each of `layers` on the fast path (the sentences packed, fused attention) against the textbook
     /// loops of `referenceLayer`, from the embedding output of each text.
-    func assertFastLayerMatchesReference(_ encoder: MiniLM.Encoder, texts: [String], layers: [Int], line: UInt = #line) {
+    func assertFastLayerMatchesReference(_ encoder: SentenceEncoder, texts: [String], layers: [Int], line: UInt = #line) {
         let ids = texts.map { encoder.tokenizer.encode($0) }
         let h = encoder.weights.config.hiddenSize
         let inputs: [[Float]] = ids.map { seq in

@@ -47,12 +47,12 @@ final class FineTuneParityTests: XCTestCase {
     func checkParity(_ fixture: String, modelDir dir: URL) throws {
         let url = Bundle.module.url(forResource: fixture, withExtension: "json", subdirectory: "Fixtures")!
         let fx = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-        let p = EncoderParameters(config: try MiniLM.Config.read(dir.appendingPathComponent("config.json")), classes: fx.labels.count)
+        let p = EncoderParameters(config: try EncoderConfig.read(dir.appendingPathComponent("config.json")), classes: fx.labels.count)
         try p.load(from: SafeTensors(url: dir.appendingPathComponent("model.safetensors")))
         (p.values + p.headWeight).update(from: fx.head_weight, count: fx.head_weight.count)
         (p.values + p.headBias).update(from: fx.head_bias, count: fx.head_bias.count)
         // Our tokenizer gives torch's ids (the tokenizer's own parity test covers that); train on the recorded ones.
-        let tokenizer = try MiniLMLoader.load(from: dir).tokenizer
+        let tokenizer = try EncoderLoader.load(from: dir).tokenizer
         XCTAssertEqual(fx.texts.map { tokenizer.encode($0) }, fx.ids)
 
         let g = EncoderParameters(zerosLike: p)

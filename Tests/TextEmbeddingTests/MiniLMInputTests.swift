@@ -44,7 +44,7 @@ final class MiniLMInputTests: XCTestCase {
 
     func assertLoadFails(_ dir: URL, contains fragment: String, file: StaticString = #filePath, line: UInt = #line) {
         defer { try? FileManager.default.removeItem(at: dir) }
-        XCTAssertThrowsError(try MiniLMLoader.load(from: dir), file: file, line: line) { e in
+        XCTAssertThrowsError(try EncoderLoader.load(from: dir), file: file, line: line) { e in
             let message = (e as? LocalizedError)?.errorDescription ?? "\(e)"
             XCTAssertTrue(message.contains(fragment), "\(message) lacks \(fragment)", file: file, line: line)
         }
@@ -73,7 +73,7 @@ final class MiniLMInputTests: XCTestCase {
     }
 
     func testMissingModelSaysWhereItLooked() {
-        XCTAssertThrowsError(try MiniLMLoader.load(modelDir: "/nonexistent/model")) { e in
+        XCTAssertThrowsError(try EncoderLoader.load(modelDir: "/nonexistent/model")) { e in
             let message = (e as? LocalizedError)?.errorDescription ?? ""
             XCTAssertTrue(message.contains("not found (looked in /nonexistent/model)"), message)
             XCTAssertFalse(message.contains("rag "), "library errors name no CLI command: \(message)")

@@ -10,15 +10,15 @@ enum ModelUnderTest {
     static let packageRoot = Repository.root
 
     static var directory: URL {
-        if let env = ProcessInfo.processInfo.environment[MiniLMLoader.environmentVariable], !env.isEmpty {
+        if let env = ProcessInfo.processInfo.environment[EncoderLoader.environmentVariable], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
         return packageRoot.appendingPathComponent("models/\(MiniLM.folderName)")
     }
 
-    static let encoder: Result<MiniLM.Encoder, Error> = Result { try MiniLMLoader.load(from: directory) }
+    static let encoder: Result<SentenceEncoder, Error> = Result { try EncoderLoader.load(from: directory) }
 
-    static func load() throws -> MiniLM.Encoder {
+    static func load() throws -> SentenceEncoder {
         switch encoder {
         case .success(let e): return e
         case .failure(let e):
@@ -45,7 +45,7 @@ struct Fixture: Decodable {
 
 final class MiniLMParityTests: XCTestCase {
     @discardableResult
-    func check(_ encoder: MiniLM.Encoder, _ fixtures: [Fixture], _ label: String, report: Bool = true) throws -> (Float, Double) {
+    func check(_ encoder: SentenceEncoder, _ fixtures: [Fixture], _ label: String, report: Bool = true) throws -> (Float, Double) {
         let vectors = try encoder.embed(fixtures.map(\.text))
         var worstDiff: Float = 0, worstCos: Double = 1
         for (i, f) in fixtures.enumerated() {

@@ -31,7 +31,7 @@ final class ModelFolderTests: XCTestCase {
     }
 
     func assertRefused(_ dir: URL, file: String, mentions field: String, line: UInt = #line) {
-        XCTAssertThrowsError(try MiniLMLoader.load(from: dir), line: line) { error in
+        XCTAssertThrowsError(try EncoderLoader.load(from: dir), line: line) { error in
             let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
             XCTAssertTrue(message.contains(file), "names \(file): \(message)", line: line)
             XCTAssertTrue(message.contains(field), "names \(field): \(message)", line: line)
@@ -40,9 +40,9 @@ final class ModelFolderTests: XCTestCase {
 
     func testTheInstalledFolderLoadsWithItsOwnLength() throws {
         let dir = try folder { _ in }
-        XCTAssertEqual(try SentenceTransformerFolder(reading: dir, config: MiniLM.Config.read(dir.appendingPathComponent("config.json"))).maxSequenceLength, 256)
+        XCTAssertEqual(try SentenceTransformerFolder(reading: dir, config: EncoderConfig.read(dir.appendingPathComponent("config.json"))).maxSequenceLength, 256)
         // The identifier of today's model is unchanged (indexes built before still open).
-        XCTAssertEqual(try MiniLMLoader.load(from: dir).identifier, try ModelUnderTest.encoder.get().identifier)
+        XCTAssertEqual(try EncoderLoader.load(from: dir).identifier, try ModelUnderTest.encoder.get().identifier)
     }
 
     func testPoolingItDoesNotImplementIsRefused() throws {
@@ -60,7 +60,7 @@ final class ModelFolderTests: XCTestCase {
 
     func testLegacyPoolingFlagsAreReadInSentenceTransformersOrder() throws {
         let dir = try folder { try rewrite($0, "1_Pooling/config.json") { $0["pooling_mode_max_tokens"] = true; $0["pooling_mode_cls_token"] = true } }
-        let encoder = try MiniLMLoader.load(from: dir)
+        let encoder = try EncoderLoader.load(from: dir)
         XCTAssertEqual(encoder.pooling, [.cls, .max, .mean])
         XCTAssertEqual(encoder.dimension, 3 * 384)
         XCTAssertTrue(encoder.identifier.hasSuffix(":pooling=cls+max+mean"), encoder.identifier)
@@ -80,7 +80,7 @@ final class ModelFolderTests: XCTestCase {
         assertRefused(try modules { $0[0]["path"] = "0_Transformer" }, file: "modules.json", mentions: "0_Transformer")
         assertRefused(try modules { $0.swapAt(1, 2) }, file: "modules.json", mentions: "Pooling")
         // No Normalize: the model's vectors are not unit length; the index still stores unit rows.
-        let unnormalised = try MiniLMLoader.load(from: try modules { $0.removeLast() })
+        let unnormalised = try EncoderLoader.load(from: try modules { $0.removeLast() })
         XCTAssertFalse(unnormalised.normalizes)
         XCTAssertTrue(unnormalised.identifier.hasSuffix(":normalize=false"), unnormalised.identifier)
         let text = ["my card has not arrived"]
@@ -118,7 +118,7 @@ final class ModelFolderTests: XCTestCase {
     }
 
     func testPromptsAndCasingChangeTheIdentifierAndTheVectors() throws {
-        let prompted = try MiniLMLoader.load(from: try folder { try rewrite($0, "config_sentence_transformers.json") {
+        let prompted = try EncoderLoader.load(from: try folder { try rewrite($0, "config_sentence_transformers.json") {
             $0["prompts"] = ["query": "query: ", "passage": "passage: "] } })
         let base = try ModelUnderTest.encoder.get()
         XCTAssertTrue(prompted.identifier.hasPrefix(base.identifier + ":prompts="), prompted.identifier)
@@ -127,7 +127,7 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertEqual(try prompted.embed(["a lost card"], as: .document).storage, try base.embed(["passage: a lost card"]).storage)
         XCTAssertEqual(try prompted.embed(["a lost card"], as: .plain).storage, try base.embed(["a lost card"]).storage)
         // tokenizer.json (the vocabulary, no vocab.txt) and tokenizer_config.json both say cased: WordPiece keeps the capitals.
-        let cased = try MiniLMLoader.load(from: try folder { dir in
+        let cased = try EncoderLoader.load(from: try folder { dir in
             try withoutVocabTXT(dir)
             try rewrite(dir, "tokenizer_config.json") { $0["do_lower_case"] = false }
             try rewrite(dir, "tokenizer.json") { json in
@@ -139,17 +139,17 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertTrue(cased.identifier.hasSuffix(":cased"), cased.identifier)
         XCTAssertNotEqual(cased.tokenizer.encode("Card"), base.tokenizer.encode("Card"))
         // With vocab.txt, tokenizer_config.json's switches rule (as transformers 4 applies them): cased too.
-        let casedByConfig = try MiniLMLoader.load(from: try folder { try rewrite($0, "tokenizer_config.json") { $0["do_lower_case"] = false } })
+        let casedByConfig = try EncoderLoader.load(from: try folder { try rewrite($0, "tokenizer_config.json") { $0["do_lower_case"] = false } })
         XCTAssertEqual(casedByConfig.identifier, cased.identifier)
         // tokenizer.json alone gives the same vocabulary as vocab.txt: the same ids, the same identifier.
-        let fromJSON = try MiniLMLoader.load(from: try folder { try withoutVocabTXT($0) })
+        let fromJSON = try EncoderLoader.load(from: try folder { try withoutVocabTXT($0) })
         XCTAssertEqual(fromJSON.identifier, base.identifier)
         XCTAssertEqual(fromJSON.tokenizer.encode("Zürich's exchange-rate, 日本!"), base.tokenizer.encode("Zürich's exchange-rate, 日本!"))
     }
 
     func testTheFoldersLengthIsHonouredAndNamedInTheIdentifier() throws {
         let dir = try folder { try rewrite($0, "sentence_bert_config.json") { $0["max_seq_length"] = 8 } }
-        let short = try MiniLMLoader.load(from: dir)
+        let short = try EncoderLoader.load(from: dir)
         let full = try ModelUnderTest.encoder.get()
         XCTAssertTrue(short.identifier.hasSuffix(":max_seq_length=8"), short.identifier)
         let long = "the card I ordered three weeks ago has still not arrived and I need it for my trip"
@@ -168,7 +168,7 @@ final class ModelFolderTests: XCTestCase {
         assertRefused(try folder { try rewrite($0, "config.json") { $0["max_position_embeddings"] = 1 } },
                       file: "config.json", mentions: "max_position_embeddings")
         let dir = try folder { try FileManager.default.removeItem(at: $0.appendingPathComponent("sentence_bert_config.json")) }
-        var small = try MiniLM.Config.read(dir.appendingPathComponent("config.json"))
+        var small = try EncoderConfig.read(dir.appendingPathComponent("config.json"))
         small.maxPositionEmbeddings = 16
         XCTAssertEqual(try SentenceTransformerFolder(reading: dir, config: small).maxSequenceLength, 16)
     }

@@ -62,6 +62,8 @@ final class TrainEncoderCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("fine-tuned all-MiniLM-L6-v2 on 18 rows, 3 labels, 2 epochs; best epoch "), r.stdout)
         XCTAssertTrue(r.stderr.contains("epoch 2: loss "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("\nestimate: ") && r.stderr.contains(" peak memory, under a minute at "), "told up front: \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("(22.6M parameters, "), r.stderr)
         for name in ["model.safetensors", "head.safetensors", "training.json", "config.json", "vocab.txt", "modules.json", "1_Pooling/config.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: url("ft/\(name)").path), name)
         }

@@ -8,13 +8,13 @@ import TextEmbedding
 
 /// Encoder, texts and latency queries, built once per benchmark in its setup.
 final class EmbedState {
-    let encoder: MiniLM.Encoder
+    let encoder: SentenceEncoder
     let texts: [String]
     let queries: [String]
 
     init(threads: Int) throws {
         BLASThreads.set(threads)
-        encoder = try MiniLMLoader.load(from: Corpus.defaultModelDir)
+        encoder = try EncoderLoader.load(from: Corpus.defaultModelDir)
         // LOCALRAG_BENCH_EMBED_LIMIT=N embeds only the first N texts (default: all 7,500).
         let limit = ProcessInfo.processInfo.environment["LOCALRAG_BENCH_EMBED_LIMIT"].flatMap { Int($0) }
         texts = try Corpus.texts(limit: limit)

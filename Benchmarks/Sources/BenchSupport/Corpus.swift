@@ -16,7 +16,7 @@ public enum Corpus {
 
     /// `$LOCALRAG_MODEL_DIR`, else the repository's models/all-MiniLM-L6-v2.
     public static var defaultModelDir: URL {
-        let env = ProcessInfo.processInfo.environment[MiniLMLoader.environmentVariable] ?? ""
+        let env = ProcessInfo.processInfo.environment[EncoderLoader.environmentVariable] ?? ""
         return env.isEmpty ? repositoryRoot.appendingPathComponent("models/\(MiniLM.folderName)") : URL(fileURLWithPath: env)
     }
 

@@ -133,7 +133,7 @@ func runEmbed(_ f: Flags) throws -> Int32 {
     let modelDir = f.string("model-dir").map { URL(fileURLWithPath: $0) } ?? Corpus.defaultModelDir
     BLASThreads.set(threads)
 
-    let (loaded, load) = try measure { try MiniLMLoader.load(from: modelDir) }
+    let (loaded, load) = try measure { try EncoderLoader.load(from: modelDir) }
     var encoder = loaded
     if f.string("token-budget") != nil { encoder.tokenBudget = try f.int("token-budget", default: encoder.tokenBudget) }
     let texts = try Corpus.texts(csv: csv, column: f.string("column") ?? "text", limit: limit)

@@ -50,12 +50,23 @@ public struct OfflineClassifier: Sendable {
         let fineTuned = methods.contains(.finetuned) || methods.contains(.finetunedBlend)
         var pooled: Matrix?
         if fineTuned {
-            guard fineTunedHead != nil, let encoder = retriever.embedder as? MiniLM.Encoder else {
+            guard fineTunedHead != nil, let encoder = retriever.embedder as? SentenceEncoder else {
                 throw ClassificationError.noFineTunedEncoder
             }
             pooled = try encoder.encode(texts, as: .query, normalized: false)
         }
         let embeddings = try pooled.map(Normalization.normalizedRows) ?? retriever.embedder.embed(texts, as: .query)
+        return try classify(rows, embeddings: embeddings, pooled: pooled, methods: methods, excludeSelf: excludeSelf)
+    }
+
+    /// As `classify(_:methods:excludeSelf:)`, from the rows' query embeddings already computed
+    /// (`[rows x dimension]`, unit length), so several classifiers can share one embedding pass.
+    /// The fine-tuned methods also need `pooled`, the fine-tuned encoder's embeddings before normalisation.
+    public func classify(_ rows: [LabelledText], embeddings: Matrix, pooled: Matrix? = nil, methods: [Method],
+                         excludeSelf: Bool = false) throws -> [Method: [Prediction]] {
+        let texts = rows.map(\.text)
+        let fineTuned = methods.contains(.finetuned) || methods.contains(.finetunedBlend)
+        if fineTuned, pooled == nil || fineTunedHead == nil { throw ClassificationError.noFineTunedEncoder }
         var out: [Method: [Prediction]] = [:]
         func make(_ m: Method, _ i: Int, _ label: String, _ confidence: Double) -> Prediction {
             Prediction(row: rows[i].row, text: rows[i].text, gold: rows[i].label, predicted: label, confidence: confidence, method: m.rawValue)

@@ -1,16 +1,17 @@
-// EmbedderChoice: which embedder a workspace uses: the index's own kind, MiniLM from a folder, the hashing one, or one given.
+// EmbedderChoice: which embedder a workspace uses: the index's own kind, the sentence encoder from a folder, the hashing one, or one given.
 public import Foundation
 public import TextEmbedding
 public import VectorSearch
 
 /// How a `Workspace` gets its embedder. The index's manifest names the kind it was built with;
-/// `.automatic` follows it (MiniLM when there is no index yet).
+/// `.automatic` follows it (the sentence encoder, all-MiniLM-L6-v2 by default, when there is no index yet).
 public enum EmbedderChoice: Sendable {
-    /// The kind the index was built with (MiniLM when there is none), the encoder from `modelDir` or the
+    /// The kind the index was built with (the sentence encoder when there is none), the encoder from `modelDir` or the
     /// usual places (all-mpnet-base-v2's for an index of MPNet rows).
     case automatic(modelDir: String? = nil)
-    /// all-MiniLM-L6-v2 (or a fine-tuned copy) from `modelDir`, else the usual places (`MiniLMLoader.find`).
-    case minilm(modelDir: String? = nil)
+    /// The sentence encoder of the folder `modelDir` (any BERT or MPNet folder), else all-MiniLM-L6-v2 from the
+    /// usual places (`EncoderLoader.find`).
+    case encoder(modelDir: String? = nil)
     /// The lexical hashing embedder (no model), at the index's dimension or 384.
     case hashing
     /// An embedder already made.
@@ -18,7 +19,7 @@ public enum EmbedderChoice: Sendable {
 
     public static var automatic: EmbedderChoice { .automatic(modelDir: nil) }
 
-    /// The embedder, and the model folder it was loaded from (MiniLM only), for `manifest`'s index (or none).
+    /// The embedder, and the model folder it was loaded from (sentence encoders only), for `manifest`'s index (or none).
     public func make(for manifest: Manifest?) throws -> (embedder: any Embedder, modelFolder: URL?) {
         try make(forIdentifier: manifest?.embedder, dimension: manifest?.dimension)
     }
@@ -30,23 +31,23 @@ public enum EmbedderChoice: Sendable {
             return (e, nil)
         case .hashing:
             return (HashingEmbedder(dimension: dimension ?? 384), nil)
-        case .minilm(let dir):
-            return try Self.minilm(dir)
+        case .encoder(let dir):
+            return try Self.encoder(dir)
         case .automatic(let dir):
             let kind = identifier.map { String($0.prefix { $0 != ":" }) }
             if kind == "hashing" { return try EmbedderChoice.hashing.make(forIdentifier: identifier, dimension: dimension) }
             // An index of MPNet rows looks for all-mpnet-base-v2 where the default model would be.
-            if kind == "mpnet", dir == nil, let found = MiniLMLoader.find(name: ModelPackage.mpnet.name) {
-                return try Self.minilm(found.url.path)
+            if kind == "mpnet", dir == nil, let found = EncoderLoader.find(name: ModelPackage.mpnet.name) {
+                return try Self.encoder(found.url.path)
             }
-            return try Self.minilm(dir)
+            return try Self.encoder(dir)
         }
     }
 
-    static func minilm(_ dir: String?) throws -> (embedder: any Embedder, modelFolder: URL?) {
-        guard let found = MiniLMLoader.find(modelDir: dir) else {
-            return (try MiniLMLoader.load(modelDir: dir), nil) // throws modelNotFound with the places searched
+    static func encoder(_ dir: String?) throws -> (embedder: any Embedder, modelFolder: URL?) {
+        guard let found = EncoderLoader.find(modelDir: dir) else {
+            return (try EncoderLoader.load(modelDir: dir), nil) // throws modelNotFound with the places searched
         }
-        return (try MiniLMLoader.load(from: found.url), found.url)
+        return (try EncoderLoader.load(from: found.url), found.url)
     }
 }

@@ -13,7 +13,7 @@ import Synchronization
 /// Embedding and the classifiers run here whichever store keeps the rows.
 public final class Workspace: Sendable {
     public let embedder: any Embedder
-    /// The model folder the embedder was loaded from (MiniLM), where a fine-tuned head may live.
+    /// The model folder the embedder was loaded from (a sentence encoder), where a fine-tuned head may live.
     public let modelFolder: URL?
     /// The model's name: its folder's (all-MiniLM-L6-v2, all-mpnet-base-v2, a fine-tuned copy's), else
     /// the embedder's kind (`hashing`).

@@ -1,4 +1,4 @@
-// EncoderFineTuner: trains MiniLM end to end with a softmax head on labelled texts; checkpoints, resume, the model folder.
+// EncoderFineTuner: trains a sentence encoder (BERT or MPNet) end to end with a softmax head on labelled texts; checkpoints, resume, the model folder.
 public import Foundation
 import Checksum
 import LinearAlgebra
@@ -52,6 +52,7 @@ public struct EncoderFineTuner {
     }
 
     public func train(texts: [String], labels: [String], baseModel: URL, output: URL, resume: Bool = false,
+                      estimated: (FineTuneEstimate) -> Void = { _ in },
                       progress: (Progress) -> Void = { _ in }, epochFinished: (EpochSummary) -> Void = { _ in }) throws -> Report {
         try recipe.check()
         precondition(texts.count == labels.count)
@@ -60,7 +61,7 @@ public struct EncoderFineTuner {
         if output.standardizedFileURL.resolvingSymlinksInPath().path == baseModel.standardizedFileURL.resolvingSymlinksInPath().path {
             throw FineTuneError.outputIsBaseModel(path: output.path)
         }
-        let config = try MiniLM.Config.read(baseModel.appendingPathComponent("config.json"))
+        let config = try EncoderConfig.read(baseModel.appendingPathComponent("config.json"))
         // The base must be one the encoder runs as sentence-transformers would (its files are copied to the output).
         let folder = try SentenceTransformerFolder(reading: baseModel, config: config)
         // The objective pools the tokens' mean and reads texts without prompts; another pooling would train a different model.
@@ -90,83 +91,106 @@ public struct EncoderFineTuner {
             throw FineTuneError.tooFewRows(training: training.count, validation: validation.count)
         }
 
+        // Each epoch's order of the training rows (seeded), so the estimate knows the largest batch.
+        func epochOrder(_ epoch: Int) -> [Int] {
+            var epochRNG = SplitMix64(seed: recipe.seed &+ UInt64(epoch) &* 0x9E37_79B9)
+            var shuffled = training
+            shuffled.shuffle(using: &epochRNG)
+            return shuffled
+        }
+        var largestBatch: [Int] = []
+        for epoch in 1...recipe.epochs {
+            let order = epochOrder(epoch)
+            for start in stride(from: 0, to: order.count, by: recipe.batchSize) {
+                let lengths = order[start..<min(order.count, start + recipe.batchSize)].map { ids[$0].count }
+                if lengths.reduce(0, +) > largestBatch.reduce(0, +) { largestBatch = lengths }
+            }
+        }
+        estimated(FineTuneEstimate(config: config, classes: classes.count, tokenCounts: training.map { ids[$0].count },
+                                   largestBatch: largestBatch, recipe: recipe, threads: BLASThreads.count))
         let parameters = EncoderParameters(config: config, classes: classes.count)
         try parameters.load(from: baseFile)
         parameters.initialiseHead(seed: recipe.seed)
-        let gradients = EncoderParameters(zerosLike: parameters)
-        var optimizer = AdamW(like: parameters, weightDecay: recipe.weightDecay, headLearningRateMultiplier: recipe.headLearningRateMultiplier)
         let stepsPerEpoch = (training.count + recipe.batchSize - 1) / recipe.batchSize
         let totalSteps = stepsPerEpoch * recipe.epochs
 
         let checkpoint = FineTuneCheckpoint(folder: Self.checkpointFolder(for: output),
                                             fingerprint: fingerprint(texts: texts, labels: labels, classes: classes, baseSHA: baseFile.sha256()))
+        // Copied and hashed: the base weights need not stay resident (the output folder re-reads what training leaves alone).
+        baseFile.releaseResidentPages()
         var history: [EpochSummary] = []
         var best: (epoch: Int, accuracy: Double) = (0, -1)
         var resumedAfter: Int?
-        if resume, let state = try checkpoint.restore(parameters: parameters, optimizer: &optimizer) {
-            history = state.history
-            best = (state.bestEpoch, state.bestAccuracy)
-            resumedAfter = state.history.count
-        } else {
-            checkpoint.remove()
+        // Gradients, AdamW's moments and the activations live in this block only: they are freed
+        // before the best epoch's weights are read back and the output is written.
+        do {
+            let gradients = EncoderParameters(zerosLike: parameters)
+            var optimizer = AdamW(like: parameters, weightDecay: recipe.weightDecay, headLearningRateMultiplier: recipe.headLearningRateMultiplier)
+            if resume, let state = try checkpoint.restore(parameters: parameters, optimizer: &optimizer) {
+                history = state.history
+                best = (state.bestEpoch, state.bestAccuracy)
+                resumedAfter = state.history.count
+            } else {
+                checkpoint.remove()
+            }
+
+            let pass = EncoderTrainingPass(parameters: parameters, dropout: recipe.dropout)
+            for epoch in stride(from: history.count + 1, through: recipe.epochs, by: 1) {
+                let shuffled = epochOrder(epoch)
+                let start = Date()
+                var lossSum = 0.0
+                for s in 0..<stepsPerEpoch {
+                    let batch = Array(shuffled[(s * recipe.batchSize)..<min(shuffled.count, (s + 1) * recipe.batchSize)])
+                    let globalStep = (epoch - 1) * stepsPerEpoch + s
+                    let out = pass.run(batch.map { ids[$0] }, labels: batch.map { y[$0] }, gradients: gradients,
+                                       dropoutSeed: recipe.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(globalStep))
+                    lossSum += out.loss ?? 0
+                    let clip = AdamW.clipFactor(norm: AdamW.gradientNorm(gradients), maxNorm: recipe.clipNorm)
+                    let lr = recipe.learningRate * recipe.learningRateFactor(step: globalStep, total: totalSteps)
+                    optimizer.update(parameters, gradients: gradients, learningRate: lr, gradientScale: clip)
+                    let elapsed = max(Date().timeIntervalSince(start), 1e-9)
+                    let done = min(shuffled.count, (s + 1) * recipe.batchSize)
+                    let rate = Double(done) / elapsed
+                    let remaining = Double(shuffled.count - done + (recipe.epochs - epoch) * shuffled.count) / max(rate, 1e-9)
+                    progress(Progress(epoch: epoch, epochs: recipe.epochs, step: s + 1, steps: stepsPerEpoch,
+                                      loss: lossSum / Double(s + 1), samplesPerSecond: rate, etaSeconds: remaining))
+                }
+                let seconds = Date().timeIntervalSince(start)
+                var accuracy: Double?
+                if !validation.isEmpty {
+                    accuracy = Self.accuracy(pass: EncoderTrainingPass(parameters: parameters, dropout: 0),
+                                             sequences: validation.map { ids[$0] }, labels: validation.map { y[$0] }, batch: recipe.batchSize)
+                }
+                let summary = EpochSummary(epoch: epoch, loss: lossSum / Double(stepsPerEpoch), validationAccuracy: accuracy,
+                                           seconds: seconds, samplesPerSecond: Double(training.count) / seconds)
+                history.append(summary)
+                // Best epoch: the highest validation accuracy (ties: the earlier), or the last without validation.
+                let isBest = accuracy.map { $0 > best.accuracy } ?? true
+                if isBest { best = (epoch, accuracy ?? 0) }
+                try checkpoint.save(parameters: parameters, optimizer: optimizer, history: history,
+                                    bestEpoch: best.epoch, bestAccuracy: best.accuracy, isBest: isBest)
+                epochFinished(summary)
+            }
         }
 
-        let pass = EncoderTrainingPass(parameters: parameters, dropout: recipe.dropout)
-        for epoch in stride(from: history.count + 1, through: recipe.epochs, by: 1) {
-            var epochRNG = SplitMix64(seed: recipe.seed &+ UInt64(epoch) &* 0x9E37_79B9)
-            var shuffled = training
-            shuffled.shuffle(using: &epochRNG)
-            let start = Date()
-            var lossSum = 0.0
-            for s in 0..<stepsPerEpoch {
-                let batch = Array(shuffled[(s * recipe.batchSize)..<min(shuffled.count, (s + 1) * recipe.batchSize)])
-                let globalStep = (epoch - 1) * stepsPerEpoch + s
-                let out = pass.run(batch.map { ids[$0] }, labels: batch.map { y[$0] }, gradients: gradients,
-                                   dropoutSeed: recipe.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(globalStep))
-                lossSum += out.loss ?? 0
-                let clip = AdamW.clipFactor(norm: AdamW.gradientNorm(gradients), maxNorm: recipe.clipNorm)
-                let lr = recipe.learningRate * recipe.learningRateFactor(step: globalStep, total: totalSteps)
-                optimizer.update(parameters, gradients: gradients, learningRate: lr, gradientScale: clip)
-                let elapsed = max(Date().timeIntervalSince(start), 1e-9)
-                let done = min(shuffled.count, (s + 1) * recipe.batchSize)
-                let rate = Double(done) / elapsed
-                let remaining = Double(shuffled.count - done + (recipe.epochs - epoch) * shuffled.count) / max(rate, 1e-9)
-                progress(Progress(epoch: epoch, epochs: recipe.epochs, step: s + 1, steps: stepsPerEpoch,
-                                  loss: lossSum / Double(s + 1), samplesPerSecond: rate, etaSeconds: remaining))
-            }
-            let seconds = Date().timeIntervalSince(start)
-            var accuracy: Double?
-            if !validation.isEmpty {
-                accuracy = Self.accuracy(pass: EncoderTrainingPass(parameters: parameters, dropout: 0),
-                                         sequences: validation.map { ids[$0] }, labels: validation.map { y[$0] })
-            }
-            let summary = EpochSummary(epoch: epoch, loss: lossSum / Double(stepsPerEpoch), validationAccuracy: accuracy,
-                                       seconds: seconds, samplesPerSecond: Double(training.count) / seconds)
-            history.append(summary)
-            // Best epoch: the highest validation accuracy (ties: the earlier), or the last without validation.
-            let isBest = accuracy.map { $0 > best.accuracy } ?? true
-            if isBest { best = (epoch, accuracy ?? 0) }
-            try checkpoint.save(parameters: parameters, optimizer: optimizer, history: history,
-                                bestEpoch: best.epoch, bestAccuracy: best.accuracy, isBest: isBest)
-            epochFinished(summary)
-        }
-
-        let finalParameters = try checkpoint.bestParameters(like: parameters) ?? parameters
+        // The last epoch's weights are in `parameters`; an earlier best epoch's come back from its checkpoint.
+        if best.epoch != history.last?.epoch { _ = try checkpoint.restoreBest(into: parameters) }
         let report = Report(epochs: history, bestEpoch: best.epoch, labels: classes, trainingRows: training.count,
                             validationRows: validation.count, resumedAfterEpoch: resumedAfter, threads: BLASThreads.count,
                             output: output.path, recipe: recipe)
-        try FineTunedModelFolder.write(finalParameters, labels: classes, report: report, baseModel: baseModel, baseFile: baseFile, to: output)
+        try FineTunedModelFolder.write(parameters, labels: classes, report: report, baseModel: baseModel, baseFile: baseFile, to: output)
         checkpoint.remove()
         return report
     }
 
-    /// Share of `sequences` whose arg-max logit is the label (dropout off), in batches of 128.
-    static func accuracy(pass: EncoderTrainingPass, sequences: [[Int32]], labels: [Int]) -> Double {
+    /// Share of `sequences` whose arg-max logit is the label (dropout off), in batches of `batch`
+    /// (the training batch: its activations then take no more memory than a training step's).
+    static func accuracy(pass: EncoderTrainingPass, sequences: [[Int32]], labels: [Int], batch: Int) -> Double {
         var correct = 0
         let C = pass.parameters.classes
         var start = 0
         while start < sequences.count {
-            let end = min(sequences.count, start + 128)
+            let end = min(sequences.count, start + batch)
             let logits = pass.run(Array(sequences[start..<end])).logits
             for i in 0..<(end - start) {
                 let row = logits[(i * C)..<((i + 1) * C)]

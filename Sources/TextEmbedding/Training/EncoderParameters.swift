@@ -25,7 +25,7 @@ public final class EncoderParameters: @unchecked Sendable {
         package var intermediateWeight = 0, intermediateBias = 0, ffnOutputWeight = 0, ffnOutputBias = 0, ffnNormWeight = 0, ffnNormBias = 0
     }
 
-    public let config: MiniLM.Config
+    public let config: EncoderConfig
     public let classes: Int
     public let tensors: [Tensor]
     public let count: Int
@@ -45,7 +45,7 @@ public final class EncoderParameters: @unchecked Sendable {
     public static let headBiasName = "classifier.bias"
 
     /// Zero-filled parameters of `config` with a `classes`-way head.
-    public init(config c: MiniLM.Config, classes: Int) {
+    public init(config c: EncoderConfig, classes: Int) {
         precondition(classes >= 1)
         self.config = c
         self.classes = classes
@@ -65,7 +65,7 @@ public final class EncoderParameters: @unchecked Sendable {
         embeddingNormWeight = add("embeddings.LayerNorm.weight", [h])
         embeddingNormBias = add("embeddings.LayerNorm.bias", [h])
         relativeAttentionBias = c.isMPNet ? add("encoder.relative_attention_bias.weight", [c.relativeAttentionBuckets, c.numAttentionHeads]) : nil
-        let names = MiniLM.Weights.LayerNames(mpnet: c.isMPNet)
+        let names = EncoderWeights.LayerNames(mpnet: c.isMPNet)
         var layers: [LayerOffsets] = []
         for l in 0..<c.numHiddenLayers {
             let p = "encoder.layer.\(l)."
@@ -161,7 +161,7 @@ public final class EncoderParameters: @unchecked Sendable {
     /// Hugging Face name, shape and place in `values` of every encoder tensor.
     func hfTensors() -> [(name: String, shape: [Int], values: UnsafeMutableBufferPointer<Float>)] {
         let h = config.hiddenSize
-        let names = MiniLM.Weights.LayerNames(mpnet: config.isMPNet)
+        let names = EncoderWeights.LayerNames(mpnet: config.isMPNet)
         var out: [(name: String, shape: [Int], values: UnsafeMutableBufferPointer<Float>)] = []
         for t in tensors where !t.isHead {
             guard t.name.contains(".attention.self.qkv.") else {

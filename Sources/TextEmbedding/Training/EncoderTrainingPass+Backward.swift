@@ -18,7 +18,7 @@ struct BackwardBuffers {
     private let relativeBlock: UnsafeMutablePointer<Float>?
     private let relativeCount: Int
 
-    init(batch: PackedBatch, config c: MiniLM.Config, arena: ActivationArena) {
+    init(batch: PackedBatch, config c: EncoderConfig, arena: ActivationArena) {
         let t = batch.tokens, h = c.hiddenSize, inter = c.intermediateSize
         dOut = arena.take(t * h)
         dAttended = arena.take(t * h)

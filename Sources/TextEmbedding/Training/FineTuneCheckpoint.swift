@@ -61,14 +61,15 @@ struct FineTuneCheckpoint {
         ], metadata: ["state": json])
     }
 
-    /// The best epoch's parameters, if saved.
-    func bestParameters(like parameters: EncoderParameters) throws -> EncoderParameters? {
-        guard FileManager.default.fileExists(atPath: bestURL.path) else { return nil }
+    /// Puts the best epoch's saved parameters into `parameters` (in place: no second copy is held);
+    /// false when none were saved.
+    func restoreBest(into parameters: EncoderParameters) throws -> Bool {
+        guard FileManager.default.fileExists(atPath: bestURL.path) else { return false }
         let file = try SafeTensors(url: bestURL)
-        let out = EncoderParameters(zerosLike: parameters)
-        let src = try file.floats("parameters", shape: [out.count])
-        out.values.update(from: src.baseAddress!, count: out.count)
-        return out
+        let src = try file.floats("parameters", shape: [parameters.count])
+        parameters.values.update(from: src.baseAddress!, count: parameters.count)
+        file.releaseResidentPages()
+        return true
     }
 
     static func writeAtomically(to url: URL, _ entries: [SafeTensorsWriter.Entry], metadata: [String: String] = [:]) throws {

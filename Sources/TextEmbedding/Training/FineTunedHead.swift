@@ -4,7 +4,7 @@ import LinearAlgebra
 
 /// `head.safetensors` of a model folder written by `EncoderFineTuner`: `[classes x hidden]`
 /// weights, bias, and the labels in class order. It reads mean-pooled embeddings that are NOT
-/// L2-normalised (as it was trained); `MiniLM.Encoder.encode(_:as:normalized: false)` gives them.
+/// L2-normalised (as it was trained); `SentenceEncoder.encode(_:as:normalized: false)` gives them.
 public struct FineTunedHead: Sendable {
     public let labels: [String]
     public let hidden: Int

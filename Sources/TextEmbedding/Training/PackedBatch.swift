@@ -29,7 +29,7 @@ struct PackedBatch {
         self.probabilityOffsets = probabilityOffsets
         threads = max(1, min(BLASThreads.count, 8))
         rowChunks = BLASThreads.chunks(offsets.last!, parts: threads)
-        sentenceChunks = MiniLM.Encoder.balancedChunks(offsets, parts: threads)
+        sentenceChunks = SentenceEncoder.balancedChunks(offsets, parts: threads)
         longest = sequences.map(\.count).max() ?? 0
     }
 

@@ -33,7 +33,7 @@ struct TrainingActivations {
     /// `[tokens x H]` scratch, shared by forward and backward.
     let scratch: UnsafeMutablePointer<Float>
 
-    init(batch: PackedBatch, config c: MiniLM.Config, dropout: Bool, arena: ActivationArena) {
+    init(batch: PackedBatch, config c: EncoderConfig, dropout: Bool, arena: ActivationArena) {
         let t = batch.tokens, h = c.hiddenSize, inter = c.intermediateSize, layerCount = c.numHiddenLayers
         let probabilityCount = batch.probabilityCount
         func mask(_ n: Int) -> UnsafeMutablePointer<Float>? { dropout ? arena.take(n) : nil }

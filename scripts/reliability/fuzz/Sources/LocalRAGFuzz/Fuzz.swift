@@ -128,8 +128,8 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         for (name, part) in zip(names, Data(data).split(separator: 0, omittingEmptySubsequences: false)) {
             _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: Data(part))
         }
-        let config = (try? MiniLM.Config.read(folder.appendingPathComponent("config.json")))
-            ?? MiniLM.Config(hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 30,
+        let config = (try? EncoderConfig.read(folder.appendingPathComponent("config.json")))
+            ?? EncoderConfig(hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, vocabSize: 30,
                              maxPositionEmbeddings: 64, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: "gelu")
         if let read = try? SentenceTransformerFolder(reading: folder, config: config) {
             precondition(read.maxSequenceLength >= 2 && read.maxSequenceLength <= config.maxPositionEmbeddings, "accepted a length out of range")

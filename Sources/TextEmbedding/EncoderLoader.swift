@@ -1,11 +1,11 @@
-// MiniLMLoader: finds the installed model folder and builds the MiniLM encoder from its files.
+// EncoderLoader: finds the installed model folder and builds the sentence encoder from its files.
 public import Foundation
 
 /// Looks for the model in `--model-dir`, then `$LOCALRAG_MODEL_DIR`, then `./models`, then the
 /// user data folder (`$XDG_DATA_HOME/localrag/models`, else `~/.local/share/localrag/models`), then
 /// beside the binary (`PREFIX/share/localrag/models` for `PREFIX/bin/rag`, or the package's
 /// `models/` for a binary in its `.build/`).
-public enum MiniLMLoader {
+public enum EncoderLoader {
     public static let environmentVariable = "LOCALRAG_MODEL_DIR"
 
     /// A folder where a model may be, and why it is looked at.
@@ -80,14 +80,14 @@ public enum MiniLMLoader {
         }
     }
 
-    public static func load(modelDir: String? = nil) throws -> MiniLM.Encoder {
+    public static func load(modelDir: String? = nil) throws -> SentenceEncoder {
         guard let found = find(modelDir: modelDir) else {
             throw EmbeddingError.modelNotFound(searched: candidates(modelDir: modelDir).map(\.path))
         }
         return try load(from: found.url)
     }
 
-    /// The embedder identifier of a MiniLM whose model.safetensors has SHA-256 `sha256` (what an
+    /// The embedder identifier of all-MiniLM-L6-v2 (as the release ships it) whose model.safetensors has SHA-256 `sha256` (what an
     /// index's manifest records).
     public static func identifier(sha256: String) -> String {
         "minilm:\(MiniLM.folderName):sha256=\(sha256.prefix(16))"
@@ -95,12 +95,12 @@ public enum MiniLMLoader {
 
     /// Builds the encoder from `dir`'s config.json, model.safetensors and tokenizer, with what its
     /// sentence-transformers files ask for (`SentenceTransformerFolder`: refused where LocalRAG would differ).
-    public static func load(from dir: URL) throws -> MiniLM.Encoder {
-        let config = try MiniLM.Config.read(dir.appendingPathComponent("config.json"))
+    public static func load(from dir: URL) throws -> SentenceEncoder {
+        let config = try EncoderConfig.read(dir.appendingPathComponent("config.json"))
         let folder = try SentenceTransformerFolder(reading: dir, config: config)
         let file = try SafeTensors(url: dir.appendingPathComponent("model.safetensors"))
-        let weights = try MiniLM.Weights(file: file, config: config)
-        return try MiniLM.Encoder(tokenizer: folder.tokenizer(), weights: weights,
+        let weights = try EncoderWeights(file: file, config: config)
+        return try SentenceEncoder(tokenizer: folder.tokenizer(), weights: weights,
                                   identifier: ModelDescription.identifier(config: config, folder: folder, sha256: file.sha256()),
                                   pooling: folder.pooling, normalizes: folder.normalizes, prompts: folder.prompts)
     }

@@ -1,7 +1,7 @@
-// MiniLM reference layer: one transformer layer (BERT or MPNet) in plain loops (no BLAS, no packing), for tests of the fast path.
+// SentenceEncoder reference layer: one transformer layer (BERT or MPNet) in plain loops (no BLAS, no packing), for tests of the fast path.
 import Foundation
 
-extension MiniLM.Encoder {
+extension SentenceEncoder {
     /// One post-LN BERT layer applied to a single sentence `x` (`[n x hidden]`, row-major) with
     /// textbook loops, accumulated in Double: erf from libm, softmax and LayerNorm written out.
     package func referenceLayer(_ layerIndex: Int, _ x: [Float], tokens n: Int) -> [Float] {
@@ -77,7 +77,7 @@ extension MiniLM.Encoder {
         let h = weights.config.hiddenSize
         var offsets = [0]
         for n in tokens { offsets.append(offsets.last! + n) }
-        var ws = MiniLM.ScratchBuffers(tokens: offsets.last!, config: weights.config, longest: tokens.max() ?? 0,
+        var ws = EncoderScratchBuffers(tokens: offsets.last!, config: weights.config, longest: tokens.max() ?? 0,
                                        relativeAttentionBias: weights.relativeAttentionBias)
         defer { ws.deallocate() }
         for (s, x) in sentences.enumerated() {
