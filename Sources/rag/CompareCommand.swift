@@ -30,6 +30,13 @@ struct CompareCommand: AsyncParsableCommand {
         N rows only (every row of the table on the same rows). Failed LLM rows count as wrong.
 
         Markdown by default; --json for machines.
+
+        Learning curves: --curve 2,4,8,16,32,all measures zero-shot, the vote (knn) and the frozen \
+        head with only that many stored rows per label (stratified draws, --curve-seeds draws per \
+        count, the same rows for every technique), on the rows of --csv: accuracy and macro-F1 with \
+        their spread over the seeds and the seconds each point took, then which technique is the \
+        cheapest within 1 point of the best at each count. --curve-out F.json and --curve-csv F.csv \
+        keep every point, --curve-svg F.svg draws them. The fine-tuned and LLM rows are not in curves yet.
         """
     )
 
@@ -60,6 +67,21 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Fine-tuned chat model to add (with and without RAG), e.g. ft:gpt-3.5-turbo:acme::abc123.")
     var ftModel: String?
 
+    @Option(help: "Learning curve: stored rows per label to measure with, comma-separated whole numbers or all (e.g. 2,4,8,16,32,all).")
+    var curve: String?
+
+    @Option(help: "Draws (seeds 0, 1, ...) at each count of the curve below every label's rows.")
+    var curveSeeds: Int = 3
+
+    @Option(help: "Write the curve's points as JSON (a list of objects) to this file.")
+    var curveOut: String?
+
+    @Option(help: "Write the curve's points as CSV to this file.")
+    var curveCsv: String?
+
+    @Option(help: "Draw the curve as an SVG chart in this file (accuracy against rows per label, log scale, the seeds' spread as a band).")
+    var curveSvg: String?
+
     @OptionGroup var filter: FilterOptions
     @OptionGroup(title: "LLM options") var llm: LLMOptions
     @OptionGroup var prompt: PromptOptions
@@ -77,6 +99,15 @@ struct CompareCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let curve {
+            _ = try Self.curvePoints(curve)
+            guard curveSeeds >= 1 else { throw ValidationError("--curve-seeds must be at least 1") }
+            if llmModel != nil || ftModel != nil || finetunedModel != nil || predictions != nil || filter.expression != nil {
+                throw ValidationError("--curve measures the offline techniques on the whole index: it does not take --llm-model, --ft-model, --finetuned-model, --predictions or --where yet")
+            }
+        } else if curveOut != nil || curveCsv != nil || curveSvg != nil || curveSeeds != 3 {
+            throw ValidationError("--curve-out, --curve-csv, --curve-svg and --curve-seeds go with --curve")
+        }
     }
 
     /// The LLM rows asked for, in the original table's order: fine-tuned without, with; base with, without.
@@ -94,6 +125,7 @@ struct CompareCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if curve != nil { return try runCurve() }
         let start = Date()
         let workspace = try embedding.workspace(index: index)
         let filter = try self.filter.filter()

@@ -2,6 +2,9 @@
 import TestSupport
 import XCTest
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 final class ClassifyCLITests: XCTestCase {
     var dir: URL!
@@ -91,6 +94,53 @@ final class ClassifyCLITests: XCTestCase {
         let json = try RAGBinary.run(["compare", "--csv", "test.csv", "--json"], in: dir)
         let table = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
         XCTAssertEqual(table.map { $0["method"] as! String }, ["knn", "zero-shot", "head", "blend"])
+    }
+
+    func testCompareCurveTableJSONAndCSV() throws {
+        let r = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve", "2, all,12", "--curve-seeds", "2",
+                                   "--curve-out", "curve.json", "--curve-csv", "curve.csv", "--curve-svg", "curve.svg"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines[0], "| Technique | 2 per label | 12 per label | all rows |")
+        XCTAssertEqual(lines[1], "|---|---|---|---|")
+        XCTAssertEqual(lines[2...4].map { $0.split(separator: "|")[0].trimmingCharacters(in: .whitespaces) }, ["zero-shot", "knn", "head"])
+        XCTAssertTrue(lines[3].contains(" ± "), "two seeds at 2 per label: a spread (\(lines[3]))")
+        XCTAssertTrue(lines[6].hasPrefix("Accuracy on the evaluation rows, mean ± standard deviation over the seeds, and seconds per point. Cheapest within 1 point of the best: 2 per label: "), String(lines[6]))
+        // 12 is above every label's 8 rows: capped and said, one draw as for all.
+        XCTAssertTrue(r.stderr.contains("12 per label: 3 label(s) have fewer stored rows and give all they have (e.g. card_arrival: 8, exchange_rate: 8, pin_blocked: 8)\n"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("measured 12 points on 3 rows of test.csv in "), r.stderr)
+        let points = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("curve.json"))) as! [[String: Any]]
+        XCTAssertEqual(points.count, 12)
+        XCTAssertEqual(points.map { $0["per_label"] as? Int }.compactMap { $0 }, Array(repeating: 2, count: 6) + Array(repeating: 12, count: 3))
+        XCTAssertEqual(points.last?["per_label"] as? String, "all")
+        XCTAssertEqual((points[8]["capped_labels"] as? [String: Int]), ["card_arrival": 8, "exchange_rate": 8, "pin_blocked": 8])
+        XCTAssertEqual(points.filter { $0["per_label"] as? Int == 2 }.map { $0["rows"] as! Int }, Array(repeating: 6, count: 6))
+        let csv = try String(contentsOf: dir.appendingPathComponent("curve.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 13)
+        XCTAssertEqual(csv[0], "technique,per_label,seed,accuracy,macro_f1,seconds,rows,capped_labels")
+        XCTAssertTrue(csv[12].hasPrefix("head,all,0,"), String(csv[12]))
+
+        // The chart is well-formed XML with a line and a band per technique.
+        let svg = try XMLDocument(contentsOf: dir.appendingPathComponent("curve.svg"))
+        XCTAssertEqual(svg.rootElement()?.name, "svg")
+        XCTAssertEqual(try svg.nodes(forXPath: "//*[local-name()='polyline']").count, 3)
+        XCTAssertEqual(try svg.nodes(forXPath: "//*[local-name()='polygon']").count, 3)
+        for (value, message) in [("0", "Error: --curve: \"0\" is not a count of rows per label (a whole number from 1, or all), in \"0\""),
+                                 ("2,-4", "Error: --curve: \"-4\" is not a count of rows per label (a whole number from 1, or all), in \"2,-4\""),
+                                 ("two", "Error: --curve: \"two\" is not a count of rows per label (a whole number from 1, or all), in \"two\""),
+                                 ("4,,8", "Error: --curve: \"\" is not a count of rows per label (a whole number from 1, or all), in \"4,,8\""),
+                                 ("4,4", "Error: --curve: 4 is given twice in \"4,4\"")] {
+            let bad = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve", value], in: dir)
+            XCTAssertEqual(bad.status, 64, value)
+            XCTAssertTrue(bad.stderr.hasPrefix(message + "\n"), "\(value): \(bad.stderr)")
+        }
+        let seeds = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve", "2", "--curve-seeds", "0"], in: dir)
+        XCTAssertEqual(seeds.status, 64)
+        XCTAssertTrue(seeds.stderr.hasPrefix("Error: --curve-seeds must be at least 1\n"), seeds.stderr)
+        let alone = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve-out", "c.json"], in: dir)
+        XCTAssertEqual(alone.status, 64)
+        XCTAssertTrue(alone.stderr.hasPrefix("Error: --curve-out, --curve-csv, --curve-svg and --curve-seeds go with --curve\n"), alone.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.json").path))
     }
 
     func testFinetuneExportOneChatPerRow() throws {

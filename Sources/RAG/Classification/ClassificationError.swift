@@ -11,6 +11,7 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
     case noFineTunedEncoder
     case headNeedsFolder(store: String)
     case noRowsMatch(index: String)
+    case notInCurves(method: String)
 
     public var errorDescription: String? {
         switch self {
@@ -32,6 +33,8 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
             return "a trained head is stored in an index folder; \(store) keeps vectors only (the head and blend methods train one from its rows when they run)"
         case .noRowsMatch(let index):
             return "no labelled row of \(index) matches the filter: there is nothing to classify with (`rag query --where` shows what it matches)"
+        case .notInCurves(let method):
+            return "learning curves do not measure \(method) yet (it would fine-tune the encoder at every point); they measure zero-shot, knn, head and blend"
         }
     }
 }

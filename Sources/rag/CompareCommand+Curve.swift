@@ -1,0 +1,92 @@
+// CompareCommand+Curve: `rag compare --curve 2,4,8,all`: the offline techniques' learning curves, printed as a table and kept as JSON and CSV.
+import ArgumentParser
+import Foundation
+import RAG
+
+extension CompareCommand {
+    /// `2,4,8,all` as examples per label (nil: all), in the order given; a clear error for anything else.
+    static func curvePoints(_ text: String) throws -> [Int?] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var out: [Int?] = []
+        for part in parts {
+            if part.lowercased() == "all" {
+                out.append(nil)
+            } else if let n = Int(part), n >= 1 {
+                out.append(n)
+            } else {
+                throw ValidationError("--curve: \"\(part)\" is not a count of rows per label (a whole number from 1, or all), in \"\(text)\"")
+            }
+            if out.dropLast().contains(out.last!) { throw ValidationError("--curve: \(part) is given twice in \"\(text)\"") }
+        }
+        return out
+    }
+
+    func runCurve() throws {
+        let start = Date()
+        let counts = try Self.curvePoints(curve!)
+        let workspace = try embedding.workspace(index: index)
+        var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
+                               labelColumn: columns.labelColumn, requireLabels: true).readAll()
+        if let limit { rows = Array(rows.prefix(limit)) }
+        var told = Set<String>()
+        let result = try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: curveSeeds, k: k) { p in
+            let at = p.perLabel.map { "\($0) per label" } ?? "all rows"
+            if !p.cappedLabels.isEmpty, told.insert(at).inserted {
+                Terminal.printError("\(at): \(p.cappedLabels.count) label(s) have fewer stored rows and give all they have (e.g. "
+                                    + p.cappedLabels.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")")
+            }
+            Terminal.printError(String(format: "%@, seed %d, %@: accuracy %.4f, macro-F1 %.4f, %.1f s (%d rows)",
+                                       at, p.seed, p.technique, p.accuracy, p.macroF1, p.seconds, p.rows))
+        }
+        if let curveOut {
+            let out = try AtomicOutput(path: curveOut)
+            out.write(data: try Self.curveEncoder.encode(result))
+            try out.commit()
+        }
+        if let curveCsv {
+            let out = try AtomicOutput(path: curveCsv)
+            out.writeRaw(Data(result.csv.utf8))
+            try out.commit()
+        }
+        if let curveSvg {
+            let out = try AtomicOutput(path: curveSvg)
+            out.writeRaw(Data(LearningCurveChart(curve: result, labelCount: workspace.snapshot.labels.count).svg.utf8))
+            try out.commit()
+        }
+        if json {
+            print(String(decoding: try Self.curveEncoder.encode(result), as: UTF8.self))
+        } else {
+            print(Self.markdown(result))
+        }
+        Terminal.printError(String(format: "measured %d points on %d rows of %@ in %.1f s", result.points.count, rows.count, csv, Date().timeIntervalSince(start)))
+    }
+
+    static var curveEncoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return e
+    }
+
+    /// Mean accuracy ± its standard deviation over the seeds and the mean seconds, a column per
+    /// count, a row per technique; then the cheapest technique within 1 point of the best.
+    static func markdown(_ curve: LearningCurve) -> String {
+        let counts = curve.perLabelValues
+        let summaries = curve.summaries
+        func name(_ n: Int?) -> String { n.map { "\($0) per label" } ?? "all rows" }
+        var lines = ["| Technique | " + counts.map(name).joined(separator: " | ") + " |",
+                     "|---|" + counts.map { _ in "---|" }.joined()]
+        for t in curve.techniques {
+            let cells = counts.map { n -> String in
+                guard let s = summaries.first(where: { $0.technique == t && $0.perLabel == n }) else { return "-" }
+                let spread = s.seeds > 1 ? String(format: " ± %.4f", s.accuracySD) : ""
+                return String(format: "%.4f%@ (%.1f s)", s.accuracy, spread, s.seconds)
+            }
+            lines.append("| \(t) | " + cells.joined(separator: " | ") + " |")
+        }
+        let cheapest = curve.cheapestNearBest().map { "\(name($0.perLabel)): \($0.technique)" + ($0.technique == $0.best ? "" : " (best: \($0.best))") }
+        lines.append("")
+        lines.append("Accuracy on the evaluation rows, mean ± standard deviation over the seeds, and seconds per point. "
+                     + "Cheapest within 1 point of the best: " + cheapest.joined(separator: "; ") + ".")
+        return lines.joined(separator: "\n")
+    }
+}
