@@ -21,6 +21,17 @@ extension CompareCommand {
         return out
     }
 
+    /// `zero-shot,knn,head` as techniques (nil: the library's default), naming the bad one otherwise.
+    static func curveTechniques(_ text: String?) throws -> [OfflineClassifier.Method] {
+        guard let text else { return Workspace.curveTechniques }
+        return try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.map { name in
+            guard let m = OfflineClassifier.Method(rawValue: name) else {
+                throw ValidationError("--curve-methods: \"\(name)\" is not a technique (\(OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return m
+        }
+    }
+
     func runCurve() throws {
         let start = Date()
         let counts = try Self.curvePoints(curve!)
@@ -29,7 +40,10 @@ extension CompareCommand {
                                labelColumn: columns.labelColumn, requireLabels: true).readAll()
         if let limit { rows = Array(rows.prefix(limit)) }
         var told = Set<String>()
-        let result = try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: curveSeeds, k: k) { p in
+        let methods = try Self.curveTechniques(curveMethods)
+        let result = try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: curveSeeds, k: k, methods: methods, fineTuningStarted: { n, seed, drawn in
+            Terminal.printError("\(n.map { "\($0) per label" } ?? "all rows"), seed \(seed): fine-tuning \(workspace.modelName) on \(drawn) rows")
+        }) { p in
             let at = p.perLabel.map { "\($0) per label" } ?? "all rows"
             if !p.cappedLabels.isEmpty, told.insert(at).inserted {
                 Terminal.printError("\(at): \(p.cappedLabels.count) label(s) have fewer stored rows and give all they have (e.g. "

@@ -32,11 +32,12 @@ struct CompareCommand: AsyncParsableCommand {
         Markdown by default; --json for machines.
 
         Learning curves: --curve 2,4,8,16,32,all measures zero-shot, the vote (knn) and the frozen \
-        head with only that many stored rows per label (stratified draws, --curve-seeds draws per \
+        head (--curve-methods adds blend and the fine-tuned encoder's finetuned and finetuned-blend) \
+        with only that many stored rows per label (stratified draws, --curve-seeds draws per \
         count, the same rows for every technique), on the rows of --csv: accuracy and macro-F1 with \
         their spread over the seeds and the seconds each point took, then which technique is the \
         cheapest within 1 point of the best at each count. --curve-out F.json and --curve-csv F.csv \
-        keep every point, --curve-svg F.svg draws them. The fine-tuned and LLM rows are not in curves yet.
+        keep every point, --curve-svg F.svg draws them. The LLM rows are not in curves yet.
         """
     )
 
@@ -79,6 +80,9 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Write the curve's points as CSV to this file.")
     var curveCsv: String?
 
+    @Option(help: "Techniques of the curve, comma-separated: zero-shot, knn, head, blend, finetuned, finetuned-blend (the last two fine-tune the encoder at every point: minutes each). Default: zero-shot,knn,head.")
+    var curveMethods: String?
+
     @Option(help: "Draw the curve as an SVG chart in this file (accuracy against rows per label, log scale, the seeds' spread as a band).")
     var curveSvg: String?
 
@@ -101,12 +105,13 @@ struct CompareCommand: AsyncParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let curve {
             _ = try Self.curvePoints(curve)
+            _ = try Self.curveTechniques(curveMethods)
             guard curveSeeds >= 1 else { throw ValidationError("--curve-seeds must be at least 1") }
             if llmModel != nil || ftModel != nil || finetunedModel != nil || predictions != nil || filter.expression != nil {
                 throw ValidationError("--curve measures the offline techniques on the whole index: it does not take --llm-model, --ft-model, --finetuned-model, --predictions or --where yet")
             }
-        } else if curveOut != nil || curveCsv != nil || curveSvg != nil || curveSeeds != 3 {
-            throw ValidationError("--curve-out, --curve-csv, --curve-svg and --curve-seeds go with --curve")
+        } else if curveOut != nil || curveCsv != nil || curveSvg != nil || curveMethods != nil || curveSeeds != 3 {
+            throw ValidationError("--curve-out, --curve-csv, --curve-svg, --curve-methods and --curve-seeds go with --curve")
         }
     }
 

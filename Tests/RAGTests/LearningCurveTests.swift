@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 import RAG
 import TestSupport
+import TextEmbedding
 import VectorSearch
 
 final class LearningCurveTests: XCTestCase {
@@ -41,8 +42,7 @@ final class LearningCurveTests: XCTestCase {
             // The same rows as an index of their own, compared the usual way (a head trained for the table at the default λ).
             let sub = dir.appendingPathComponent("draw-\(perLabel ?? 0)-\(seed)")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-            let body = draw.rows.map { stored[$0] }.map { "\"\($0.text.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.label!)\n" }.joined()
-            try ("text,label_text\n" + body).write(to: sub.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+            try writeCSV(draw.rows.map { stored[$0] }, to: sub.appendingPathComponent("train.csv"))
             let single = try Workspace.build(from: Dataset(url: sub.appendingPathComponent("train.csv")),
                                              into: sub.appendingPathComponent("index"), embedder: .hashing)
             let table = try single.compare(evaluation)
@@ -72,6 +72,45 @@ final class LearningCurveTests: XCTestCase {
         XCTAssertTrue(lines.last!.hasPrefix("head,all,0,"), String(lines.last!))
         XCTAssertThrowsError(try workspace.learningCurve(evaluation, examplesPerLabel: [2], methods: [.finetuned])) {
             XCTAssertEqual($0 as? ClassificationError, .notInCurves(method: "finetuned"))
+        }
+    }
+
+    func writeCSV(_ rows: [LabelledText], to url: URL) throws {
+        let body = rows.map { "\"\($0.text.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.label!)\n" }.joined()
+        try ("text,label_text\n" + body).write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// The fine-tuned points (a small random BERT folder) equal fine-tuning on the drawn rows, an
+    /// index built with the result, and `classify` with the fine-tuned methods.
+    func testFineTunedPointsEqualAFineTuningOfTheDrawnRows() throws {
+        let model = try EncoderFixtures.folder("bert-uncased-mean")
+        let dir = try SharedFixtures.temporaryFolder("curve-ft")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let csv = try SharedFixtures.trainCSV(rows: 150, in: dir)
+        let stored = try Dataset(url: csv).readAll()
+        let workspace = try Workspace.build(from: Dataset(url: csv), into: dir.appendingPathComponent("index"),
+                                            embedder: .encoder(modelDir: model.path))
+        let evaluation = Array(try Dataset(url: Repository.data("test.csv")).readAll().prefix(40))
+        var recipe = Workspace.curveFineTuning
+        recipe.epochs = 1
+        recipe.batchSize = 8
+        var started: [Int] = []
+        let curve = try workspace.learningCurve(evaluation, examplesPerLabel: [1], seeds: 1, methods: [.finetuned, .finetunedBlend],
+                                                fineTuning: recipe, fineTuningStarted: { _, _, rows in started.append(rows) })
+        XCTAssertEqual(curve.techniques, ["finetuned", "finetuned-blend"])
+        let draw = StratifiedDraw(labels: stored.map(\.label), perLabel: 1, seed: 0)
+        XCTAssertEqual(started, [draw.rows.count])
+
+        try writeCSV(draw.rows.map { stored[$0] }, to: dir.appendingPathComponent("drawn.csv"))
+        let tuned = dir.appendingPathComponent("tuned")
+        _ = try EncoderFineTuner(recipe: recipe).train(texts: draw.rows.map { stored[$0].text }, labels: draw.rows.map { stored[$0].label! },
+                                                       baseModel: model, output: tuned)
+        let single = try Workspace.build(from: Dataset(url: dir.appendingPathComponent("drawn.csv")), into: dir.appendingPathComponent("index-ft"),
+                                         embedder: .encoder(modelDir: tuned.path))
+        for method in [OfflineClassifier.Method.finetuned, .finetunedBlend] {
+            let predictions = try single.classify(evaluation, method: method)
+            let accuracy = Double(predictions.filter { $0.gold == $0.predicted }.count) / Double(predictions.count)
+            XCTAssertEqual(curve.points.first { $0.technique == method.rawValue }?.accuracy, accuracy, method.rawValue)
         }
     }
 

@@ -137,9 +137,15 @@ final class ClassifyCLITests: XCTestCase {
         let seeds = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve", "2", "--curve-seeds", "0"], in: dir)
         XCTAssertEqual(seeds.status, 64)
         XCTAssertTrue(seeds.stderr.hasPrefix("Error: --curve-seeds must be at least 1\n"), seeds.stderr)
+        let method = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve", "2", "--curve-methods", "knn,vote"], in: dir)
+        XCTAssertEqual(method.status, 64)
+        XCTAssertTrue(method.stderr.hasPrefix("Error: --curve-methods: \"vote\" is not a technique (zero-shot, knn, head, blend, finetuned, finetuned-blend)\n"), method.stderr)
+        let hashing = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve", "2", "--curve-methods", "finetuned"], in: dir)
+        XCTAssertEqual(hashing.status, 1)
+        XCTAssertEqual(hashing.stderr, "Error: a learning curve measures finetuned over an index folder built with a sentence encoder (it fine-tunes the encoder on the drawn rows' texts)\n")
         let alone = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve-out", "c.json"], in: dir)
         XCTAssertEqual(alone.status, 64)
-        XCTAssertTrue(alone.stderr.hasPrefix("Error: --curve-out, --curve-csv, --curve-svg and --curve-seeds go with --curve\n"), alone.stderr)
+        XCTAssertTrue(alone.stderr.hasPrefix("Error: --curve-out, --curve-csv, --curve-svg, --curve-methods and --curve-seeds go with --curve\n"), alone.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.json").path))
     }
 

@@ -34,7 +34,7 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
         case .noRowsMatch(let index):
             return "no labelled row of \(index) matches the filter: there is nothing to classify with (`rag query --where` shows what it matches)"
         case .notInCurves(let method):
-            return "learning curves do not measure \(method) yet (it would fine-tune the encoder at every point); they measure zero-shot, knn, head and blend"
+            return "a learning curve measures \(method) over an index folder built with a sentence encoder (it fine-tunes the encoder on the drawn rows' texts)"
         }
     }
 }

@@ -1,5 +1,6 @@
 // Workspace+LearningCurve: each technique's accuracy against labelled examples per label, on stratified draws of the stored rows.
 public import Foundation
+public import TextEmbedding
 import LinearAlgebra
 import VectorSearch
 
@@ -7,29 +8,48 @@ extension Workspace {
     /// The techniques a learning curve measures by default: the ones that train in seconds.
     public static let curveTechniques: [OfflineClassifier.Method] = [.zeroShot, .knn, .head]
 
+    /// The fine-tuning recipe of a curve's fine-tuned points: the default one with no held-out
+    /// share (a draw of 2 rows per label has none to spare), so the last epoch is kept.
+    public static var curveFineTuning: FineTuneRecipe {
+        var recipe = FineTuneRecipe()
+        recipe.validationFraction = 0
+        return recipe
+    }
+
     /// Measures `methods` on labelled `rows` (the evaluation set) with only some of the stored
     /// labelled rows: for each count of `examplesPerLabel` (nil: every row; measured from the
-    /// smallest, every row last), `seeds` stratified
-    /// draws (`StratifiedDraw`, seeds 0, 1, ...; one draw where the count reaches every label's
-    /// rows, since all draws would be equal). Every technique of a draw sees the same rows: they
-    /// are the neighbours that vote, the labels zero-shot chooses among, and what the head trains
-    /// on (with the stored head's λ, else the default). The evaluation rows are embedded once for
-    /// the whole curve; a point's `seconds` is its training and classifying. `progress` hears each
-    /// point as it is measured.
+    /// smallest, every row last), `seeds` stratified draws (`StratifiedDraw`, seeds 0, 1, ...; one
+    /// draw where the count reaches every label's rows, since all draws would be equal). Every
+    /// technique of a draw sees the same rows: they are the neighbours that vote, the labels
+    /// zero-shot chooses among, what the head trains on (with the stored head's λ, else the
+    /// default), and, for `finetuned` and `finetuned-blend`, what the encoder is fine-tuned on
+    /// (`fineTuning`, then the drawn rows embedded with it are the neighbours: an index folder
+    /// built with a sentence encoder, whose rows' texts these are). The evaluation rows are embedded
+    /// once for the base techniques; a point's `seconds` is its training (and, fine-tuned, the
+    /// embedding of the drawn and evaluation rows with the new encoder) and classifying. `progress`
+    /// hears each point as it is measured, `fineTuningStarted` each fine-tuning before it runs.
     public func learningCurve(_ rows: [LabelledText], examplesPerLabel: [Int?], seeds: Int = 3, k: Int = 10,
                               methods: [OfflineClassifier.Method] = Workspace.curveTechniques,
+                              fineTuning: FineTuneRecipe = Workspace.curveFineTuning,
+                              fineTuningStarted: (_ perLabel: Int?, _ seed: Int, _ rows: Int) -> Void = { _, _, _ in },
                               progress: (LearningCurve.Point) -> Void = { _ in }) throws -> LearningCurve {
         precondition(seeds >= 1 && examplesPerLabel.allSatisfy { $0.map { $0 >= 1 } ?? true }, "at least one seed and one row per label")
-        if let fineTuned = methods.first(where: { $0 == .finetuned || $0 == .finetunedBlend }) {
-            throw ClassificationError.notInCurves(method: fineTuned.rawValue)
-        }
         let s = snapshot
+        let baseMethods = methods.filter { $0 != .finetuned && $0 != .finetunedBlend }
+        let fineTunedMethods = methods.filter { $0 == .finetuned || $0 == .finetunedBlend }
+        var texts: [String] = []
+        if let first = fineTunedMethods.first {
+            guard let folder = s.store as? FolderVectorStore, modelFolder != nil, embedder is SentenceEncoder else {
+                throw ClassificationError.notInCurves(method: first.rawValue)
+            }
+            texts = LocalVectorStore(folder.index).liveTexts()
+        }
         let (vectors, labels) = try s.store.labelledVectors()
         var largest: [String: Int] = [:]
         for label in labels.compactMap({ $0 }) { largest[label, default: 0] += 1 }
         guard let mostRows = largest.values.max() else { throw ClassificationError.noRowsMatch(index: location) }
         let lambda = s.store.settings["head.lambda"].flatMap(Double.init) ?? LinearHeadTrainer().lambda
-        let embeddings = try embedder.embed(rows.map(\.text), as: .query)
+        let embeddings = baseMethods.isEmpty ? Matrix(rows: 0, cols: 0) : try embedder.embed(rows.map(\.text), as: .query)
         let gold = rows.map { $0.label ?? "" }
         var curve = LearningCurve()
         for perLabel in examplesPerLabel.sorted(by: { ($0 ?? .max) < ($1 ?? .max) }) {
@@ -37,22 +57,48 @@ extension Workspace {
             for seed in 0..<draws {
                 let draw = StratifiedDraw(labels: labels, perLabel: perLabel, seed: UInt64(seed))
                 let drawnLabels = draw.rows.map { labels[$0]! }
-                let drawn = Matrix(rows: draw.rows.count, cols: vectors.cols, storage: draw.rows.flatMap { vectors.row($0) })
-                let store = InMemoryVectorStore(vectors: drawn, labels: drawnLabels, embedderIdentifier: s.store.embedderIdentifier,
-                                                location: "\(perLabel.map { "\($0) rows per label" } ?? "every row") of \(location) (seed \(seed))")
-                let retriever = try Retriever(embedder: embedder, store: store)
-                for method in methods {
-                    let start = Date()
-                    let head = method == .head || method == .blend ? try LinearHeadTrainer(lambda: lambda).train(drawn, labels: drawnLabels).0 : nil
-                    let predictions = try OfflineClassifier(retriever: retriever, head: head, k: k)
-                        .classify(rows, embeddings: embeddings, methods: [method])[method]!
-                    let seconds = Date().timeIntervalSince(start)
+                let capped = draw.capped.reduce(into: [String: Int]()) { $0[$1] = draw.perLabelCounts[$1] }
+                let place = "\(perLabel.map { "\($0) rows per label" } ?? "every row") of \(location) (seed \(seed))"
+                func record(_ method: OfflineClassifier.Method, _ predictions: [Prediction], seconds: Double) throws {
                     let report = try ClassificationReport(gold: gold, predicted: predictions.map(\.predicted))
                     let point = LearningCurve.Point(technique: method.rawValue, perLabel: perLabel, seed: seed, accuracy: report.accuracy,
-                                                    macroF1: report.macro.f1, seconds: seconds, rows: draw.rows.count,
-                                                    cappedLabels: draw.capped.reduce(into: [:]) { $0[$1] = draw.perLabelCounts[$1] })
+                                                    macroF1: report.macro.f1, seconds: seconds, rows: draw.rows.count, cappedLabels: capped)
                     curve.points.append(point)
                     progress(point)
+                }
+                if !baseMethods.isEmpty {
+                    let drawn = Matrix(rows: draw.rows.count, cols: vectors.cols, storage: draw.rows.flatMap { vectors.row($0) })
+                    let store = InMemoryVectorStore(vectors: drawn, labels: drawnLabels, embedderIdentifier: s.store.embedderIdentifier, location: place)
+                    let retriever = try Retriever(embedder: embedder, store: store)
+                    for method in baseMethods {
+                        let start = Date()
+                        let head = method == .head || method == .blend ? try LinearHeadTrainer(lambda: lambda).train(drawn, labels: drawnLabels).0 : nil
+                        let predictions = try OfflineClassifier(retriever: retriever, head: head, k: k)
+                            .classify(rows, embeddings: embeddings, methods: [method])[method]!
+                        try record(method, predictions, seconds: Date().timeIntervalSince(start))
+                    }
+                }
+                if !fineTunedMethods.isEmpty {
+                    fineTuningStarted(perLabel, seed, draw.rows.count)
+                    let start = Date()
+                    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("localrag-curve-\(UUID().uuidString)")
+                    defer { try? FileManager.default.removeItem(at: scratch) }
+                    let output = scratch.appendingPathComponent("model")
+                    _ = try EncoderFineTuner(recipe: fineTuning).train(texts: draw.rows.map { texts[$0] }, labels: drawnLabels,
+                                                                       baseModel: modelFolder!, output: output)
+                    let encoder = try EncoderLoader.load(from: output)
+                    let store = InMemoryVectorStore(vectors: try encoder.embed(draw.rows.map { texts[$0] }, as: .document), labels: drawnLabels,
+                                                    embedderIdentifier: encoder.identifier, location: place)
+                    let pooled = try encoder.encode(rows.map(\.text), as: .query, normalized: false)
+                    let classifier = OfflineClassifier(retriever: try Retriever(embedder: encoder, store: store), head: nil,
+                                                       fineTunedHead: try FineTunedHead.load(modelFolder: output), k: k)
+                    let shared = Date().timeIntervalSince(start)
+                    for method in fineTunedMethods {
+                        let classifying = Date()
+                        let predictions = try classifier.classify(rows, embeddings: Normalization.normalizedRows(pooled), pooled: pooled,
+                                                                  methods: [method])[method]!
+                        try record(method, predictions, seconds: shared + Date().timeIntervalSince(classifying))
+                    }
                 }
             }
         }

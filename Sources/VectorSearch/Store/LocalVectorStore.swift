@@ -47,5 +47,10 @@ public struct LocalVectorStore: VectorStore {
         return (Matrix(rows: rows.count, cols: store.dimension, storage: values), rows.map(label))
     }
 
+    /// Every live row's text, in the order of `labelledVectors()`.
+    public func liveTexts() -> [String] {
+        (store.live?.members ?? Array(0..<store.count)).map { store.documents.document($0).text }
+    }
+
     private func label(_ row: Int) -> String? { store.documents.labelIndex(row).map { store.documents.labels[$0] } }
 }
