@@ -4,21 +4,11 @@ import Foundation
 import RAG
 
 extension CompareCommand {
-    /// `2,4,8,all` as examples per label (nil: all), in the order given; a clear error for anything else.
+    /// `2,4,8,all` as examples per label (nil: all), in the order given (`LearningCurve.examplesPerLabel(parsing:)`).
     static func curvePoints(_ text: String) throws -> [Int?] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        var out: [Int?] = []
-        for part in parts {
-            if part.lowercased() == "all" {
-                out.append(nil)
-            } else if let n = Int(part), n >= 1 {
-                out.append(n)
-            } else {
-                throw ValidationError("--curve: \"\(part)\" is not a count of rows per label (a whole number from 1, or all), in \"\(text)\"")
-            }
-            if out.dropLast().contains(out.last!) { throw ValidationError("--curve: \(part) is given twice in \"\(text)\"") }
+        do { return try LearningCurve.examplesPerLabel(parsing: text) } catch let error as LearningCurve.CountsError {
+            throw ValidationError("--curve: " + error.localizedDescription)
         }
-        return out
     }
 
     /// `zero-shot,knn,head` as techniques (nil: the library's default), naming the bad one otherwise.

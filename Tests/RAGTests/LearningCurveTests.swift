@@ -114,6 +114,16 @@ final class LearningCurveTests: XCTestCase {
         }
     }
 
+    func testCountsParseInOrderAndRefuseWhatIsNotACount() throws {
+        XCTAssertEqual(try LearningCurve.examplesPerLabel(parsing: "2,4,8,16,32,all"), [2, 4, 8, 16, 32, nil])
+        XCTAssertEqual(try LearningCurve.examplesPerLabel(parsing: " 8 , ALL,1"), [8, nil, 1])
+        for (text, error) in [("0", LearningCurve.CountsError.notACount(part: "0", in: "0")), ("2,-1", .notACount(part: "-1", in: "2,-1")),
+                              ("", .notACount(part: "", in: "")), ("4,,8", .notACount(part: "", in: "4,,8")), ("1.5", .notACount(part: "1.5", in: "1.5")),
+                              ("all,2,all", .repeated(part: "all", in: "all,2,all")), ("3, 3", .repeated(part: "3", in: "3, 3"))] {
+            XCTAssertThrowsError(try LearningCurve.examplesPerLabel(parsing: text), text) { XCTAssertEqual($0 as? LearningCurve.CountsError, error, text) }
+        }
+    }
+
     func testCheapestNearBestPicksTheFastestWithinAPoint() {
         func p(_ t: String, _ n: Int?, _ acc: Double, _ s: Double) -> LearningCurve.Point {
             LearningCurve.Point(technique: t, perLabel: n, seed: 0, accuracy: acc, macroF1: acc, seconds: s, rows: 1, cappedLabels: [:])

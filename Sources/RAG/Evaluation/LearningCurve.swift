@@ -83,6 +83,40 @@ public struct LearningCurve: Sendable, Encodable, Equatable {
 
     public init(points: [Point] = []) { self.points = points }
 
+    /// Why a list of counts (`rag compare --curve`) was refused.
+    public enum CountsError: Error, LocalizedError, Equatable {
+        case notACount(part: String, in: String)
+        case repeated(part: String, in: String)
+
+        public var errorDescription: String? {
+            switch self {
+            case .notACount(let part, let text):
+                return "\"\(part)\" is not a count of rows per label (a whole number from 1, or all), in \"\(text)\""
+            case .repeated(let part, let text):
+                return "\(part) is given twice in \"\(text)\""
+            }
+        }
+    }
+
+    /// `"2,4,8,all"` as counts of rows per label (nil: all), in the order given; spaces around a
+    /// count are allowed, an empty, non-positive, non-numeric or repeated one is refused.
+    public static func examplesPerLabel(parsing text: String) throws -> [Int?] {
+        var out: [Int?] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let count: Int?
+            if part.lowercased() == "all" {
+                count = nil
+            } else if let n = Int(part), n >= 1 {
+                count = n
+            } else {
+                throw CountsError.notACount(part: part, in: text)
+            }
+            if out.contains(count) { throw CountsError.repeated(part: part, in: text) }
+            out.append(count)
+        }
+        return out
+    }
+
     /// Examples per label in the order measured (nil last: "all").
     public var perLabelValues: [Int?] {
         var out: [Int?] = []

@@ -1,5 +1,5 @@
 // Fuzz: one libFuzzer entry point for six targets, chosen by $LOCALRAG_FUZZ_TARGET
-// (csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter). Errors thrown are fine; a trap, a sanitizer
+// (csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve). Errors thrown are fine; a trap, a sanitizer
 // report or a timeout is a finding.
 import Foundation
 import RAG
@@ -8,11 +8,11 @@ import VectorSearch
 import LabelNormalizerSource
 import FuzzMain
 
-enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter }
+enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve }
 
 let target: Target = {
     guard let name = ProcessInfo.processInfo.environment["LOCALRAG_FUZZ_TARGET"], let t = Target(rawValue: name) else {
-        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize, modelfolder or filter")
+        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter or curve")
     }
     return t
 }()
@@ -151,6 +151,17 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             // `not` inverts exactly: two-valued logic, nulls included.
             let negated = try! RowFilter(.not(expression), fields: filterFields, value: { field, row in filterRows[row][field] ?? nil })
             precondition((0..<filterRows.count).allSatisfy { filter.matches($0) != negated.matches($0) }, "not is not the complement")
+        }
+    case .curve:
+        // `rag compare --curve`: every accepted list is counts from 1 or all, none twice, one per part,
+        // and reads back the same from its own rendering.
+        let text = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        if let counts = try? LearningCurve.examplesPerLabel(parsing: text) {
+            precondition(counts.allSatisfy { $0.map { $0 >= 1 } ?? true }, "a count below 1 accepted")
+            precondition(Set(counts.map { $0 ?? 0 }).count == counts.count, "a count accepted twice")
+            precondition(counts.count == text.split(separator: ",", omittingEmptySubsequences: false).count, "a part lost")
+            let rendered = counts.map { $0.map(String.init) ?? "all" }.joined(separator: ",")
+            precondition((try? LearningCurve.examplesPerLabel(parsing: rendered)) == counts, "does not read back")
         }
     case .normalize:
         let text = String(decoding: data, as: UTF8.self)
