@@ -58,4 +58,11 @@ extension AtomicOutput {
     func writeRaw(_ data: Data) {
         rawHandle.write(data)
     }
+
+    /// `data` as the whole of the file at `path`, renamed into place once written.
+    static func write(_ data: Data, to path: String) throws {
+        let out = try AtomicOutput(path: path)
+        out.writeRaw(data)
+        try out.commit()
+    }
 }

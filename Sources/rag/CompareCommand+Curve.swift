@@ -26,15 +26,13 @@ extension CompareCommand {
         let start = Date()
         let counts = try Self.curvePoints(curve!)
         let workspace = try embedding.workspace(index: index)
-        var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
-                               labelColumn: columns.labelColumn, requireLabels: true).readAll()
-        if let limit { rows = Array(rows.prefix(limit)) }
+        let rows = try evaluationRows()
         var told = Set<String>()
         let methods = try Self.curveTechniques(curveMethods)
         let result = try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: curveSeeds, k: k, methods: methods, fineTuningStarted: { n, seed, drawn in
-            Terminal.printError("\(n.map { "\($0) per label" } ?? "all rows"), seed \(seed): fine-tuning \(workspace.modelName) on \(drawn) rows")
+            Terminal.printError("\(LearningCurve.name(perLabel: n)), seed \(seed): fine-tuning \(workspace.modelName) on \(drawn) rows")
         }) { p in
-            let at = p.perLabel.map { "\($0) per label" } ?? "all rows"
+            let at = LearningCurve.name(perLabel: p.perLabel)
             if !p.cappedLabels.isEmpty, told.insert(at).inserted {
                 Terminal.printError("\(at): \(p.cappedLabels.count) label(s) have fewer stored rows and give all they have (e.g. "
                                     + p.cappedLabels.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")")
@@ -42,20 +40,10 @@ extension CompareCommand {
             Terminal.printError(String(format: "%@, seed %d, %@: accuracy %.4f, macro-F1 %.4f, %.1f s (%d rows)",
                                        at, p.seed, p.technique, p.accuracy, p.macroF1, p.seconds, p.rows))
         }
-        if let curveOut {
-            let out = try AtomicOutput(path: curveOut)
-            out.write(data: try Self.curveEncoder.encode(result))
-            try out.commit()
-        }
-        if let curveCsv {
-            let out = try AtomicOutput(path: curveCsv)
-            out.writeRaw(Data(result.csv.utf8))
-            try out.commit()
-        }
+        if let curveOut { try AtomicOutput.write(try Self.curveEncoder.encode(result) + Data("\n".utf8), to: curveOut) }
+        if let curveCsv { try AtomicOutput.write(Data(result.csv.utf8), to: curveCsv) }
         if let curveSvg {
-            let out = try AtomicOutput(path: curveSvg)
-            out.writeRaw(Data(LearningCurveChart(curve: result, labelCount: workspace.snapshot.labels.count).svg.utf8))
-            try out.commit()
+            try AtomicOutput.write(Data(LearningCurveChart(curve: result, labelCount: workspace.snapshot.labels.count).svg.utf8), to: curveSvg)
         }
         if json {
             print(String(decoding: try Self.curveEncoder.encode(result), as: UTF8.self))
@@ -76,7 +64,7 @@ extension CompareCommand {
     static func markdown(_ curve: LearningCurve) -> String {
         let counts = curve.perLabelValues
         let summaries = curve.summaries
-        func name(_ n: Int?) -> String { n.map { "\($0) per label" } ?? "all rows" }
+        let name = LearningCurve.name(perLabel:)
         var lines = ["| Technique | " + counts.map(name).joined(separator: " | ") + " |",
                      "|---|" + counts.map { _ in "---|" }.joined()]
         for t in curve.techniques {

@@ -135,9 +135,7 @@ struct CompareCommand: AsyncParsableCommand {
         let workspace = try embedding.workspace(index: index)
         let filter = try self.filter.filter()
         if filter == nil { try workspace.retrainStaleHeadSayingSo() }
-        var rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
-                               labelColumn: columns.labelColumn, requireLabels: true).readAll()
-        if let limit { rows = Array(rows.prefix(limit)) }
+        let rows = try evaluationRows()
         var fineTuned: Workspace?
         if let folder = fineTunedFolder {
             fineTuned = try Workspace(opening: URL(fileURLWithPath: finetunedIndex), embedder: .encoder(modelDir: folder.path))
@@ -196,6 +194,13 @@ struct CompareCommand: AsyncParsableCommand {
             print(table.markdown)
         }
         Terminal.printError(String(format: "compared %d techniques on %d rows of %@ in %.1f s", table.rows.count, rows.count, csv, Date().timeIntervalSince(start)))
+    }
+
+    /// The labelled rows of --csv, the first --limit of them when given.
+    func evaluationRows() throws -> [LabelledText] {
+        let rows = try Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn,
+                               labelColumn: columns.labelColumn, requireLabels: true).readAll()
+        return limit.map { Array(rows.prefix($0)) } ?? rows
     }
 
     /// `<dir>/<name>.jsonl` under --predictions, written whole or not at all.

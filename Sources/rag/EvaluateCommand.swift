@@ -42,15 +42,9 @@ struct EvaluateCommand: ParsableCommand {
         let gold = rows.map { $0.gold! }, predicted = rows.map(\.predicted)
         let result = try ClassificationReport(gold: gold, predicted: predicted, validLabels: valid)
         let matrix = try ConfusionMatrix(gold: gold, predicted: predicted)
-        if let confusion {
-            let out = try AtomicOutput(path: confusion)
-            out.writeRaw(Data(matrix.csv().utf8))
-            try out.commit()
-        }
+        if let confusion { try AtomicOutput.write(Data(matrix.csv().utf8), to: confusion) }
         if let report {
-            let out = try AtomicOutput(path: report)
-            out.writeRaw(Data(HTMLReport.render(report: result, confusion: matrix, title: "LocalRAG evaluation: \(predictions)").utf8))
-            try out.commit()
+            try AtomicOutput.write(Data(HTMLReport.render(report: result, confusion: matrix, title: "LocalRAG evaluation: \(predictions)").utf8), to: report)
         }
         if json {
             let encoder = JSONEncoder()

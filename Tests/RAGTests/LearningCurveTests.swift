@@ -42,7 +42,7 @@ final class LearningCurveTests: XCTestCase {
             // The same rows as an index of their own, compared the usual way (a head trained for the table at the default λ).
             let sub = dir.appendingPathComponent("draw-\(perLabel ?? 0)-\(seed)")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-            try writeCSV(draw.rows.map { stored[$0] }, to: sub.appendingPathComponent("train.csv"))
+            try SharedFixtures.writeCSV(draw.rows.map { stored[$0] }, to: sub.appendingPathComponent("train.csv"))
             let single = try Workspace.build(from: Dataset(url: sub.appendingPathComponent("train.csv")),
                                              into: sub.appendingPathComponent("index"), embedder: .hashing)
             let table = try single.compare(evaluation)
@@ -75,11 +75,6 @@ final class LearningCurveTests: XCTestCase {
         }
     }
 
-    func writeCSV(_ rows: [LabelledText], to url: URL) throws {
-        let body = rows.map { "\"\($0.text.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.label!)\n" }.joined()
-        try ("text,label_text\n" + body).write(to: url, atomically: true, encoding: .utf8)
-    }
-
     /// The fine-tuned points (a small random BERT folder) equal fine-tuning on the drawn rows, an
     /// index built with the result, and `classify` with the fine-tuned methods.
     func testFineTunedPointsEqualAFineTuningOfTheDrawnRows() throws {
@@ -101,7 +96,7 @@ final class LearningCurveTests: XCTestCase {
         let draw = StratifiedDraw(labels: stored.map(\.label), perLabel: 1, seed: 0)
         XCTAssertEqual(started, [draw.rows.count])
 
-        try writeCSV(draw.rows.map { stored[$0] }, to: dir.appendingPathComponent("drawn.csv"))
+        try SharedFixtures.writeCSV(draw.rows.map { stored[$0] }, to: dir.appendingPathComponent("drawn.csv"))
         let tuned = dir.appendingPathComponent("tuned")
         _ = try EncoderFineTuner(recipe: recipe).train(texts: draw.rows.map { stored[$0].text }, labels: draw.rows.map { stored[$0].label! },
                                                        baseModel: model, output: tuned)

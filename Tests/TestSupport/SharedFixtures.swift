@@ -18,11 +18,15 @@ public enum SharedFixtures {
     /// The first `rows` rows of data/train.csv written as `train.csv` in `folder` (a new temporary folder when nil).
     public static func trainCSV(rows: Int, copies: Int = 1, in folder: URL? = nil) throws -> URL {
         let dir = try folder ?? temporaryFolder("train-csv")
-        let body = try Dataset(url: Repository.data("train.csv")).readAll().prefix(rows)
-            .map { "\"\($0.text.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.label!)\n" }.joined()
         let url = dir.appendingPathComponent("train.csv")
-        try ("text,label_text\n" + String(repeating: body, count: copies)).write(to: url, atomically: true, encoding: .utf8)
+        try writeCSV(Array(try Dataset(url: Repository.data("train.csv")).readAll().prefix(rows)), copies: copies, to: url)
         return url
+    }
+
+    /// Labelled rows as a `text,label_text` CSV (texts quoted, quotes doubled), `copies` times over.
+    public static func writeCSV(_ rows: [LabelledText], copies: Int = 1, to url: URL) throws {
+        let body = rows.map { "\"\($0.text.replacingOccurrences(of: "\"", with: "\"\""))\",\($0.label!)\n" }.joined()
+        try ("text,label_text\n" + String(repeating: body, count: copies)).write(to: url, atomically: true, encoding: .utf8)
     }
 
     /// A private copy of the MiniLM index of the first `rows` rows of data/train.csv (with a linear

@@ -117,11 +117,17 @@ public struct LearningCurve: Sendable, Encodable, Equatable {
         return out
     }
 
-    /// Examples per label in the order measured (nil last: "all").
+    /// Counts of rows per label from the smallest, nil ("all") last: the order a curve is measured and shown in.
+    public static func ordered(_ counts: [Int?]) -> [Int?] { counts.sorted { ($0 ?? .max) < ($1 ?? .max) } }
+
+    /// How a count reads in tables and messages: `8 per label`, `all rows`.
+    public static func name(perLabel: Int?) -> String { perLabel.map { "\($0) per label" } ?? "all rows" }
+
+    /// Examples per label measured, each once, in `ordered` order.
     public var perLabelValues: [Int?] {
         var out: [Int?] = []
         for p in points where !out.contains(p.perLabel) { out.append(p.perLabel) }
-        return out.sorted { ($0 ?? .max) < ($1 ?? .max) }
+        return Self.ordered(out)
     }
 
     /// Techniques in the order measured.

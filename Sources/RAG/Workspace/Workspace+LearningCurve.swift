@@ -48,17 +48,17 @@ extension Workspace {
         var largest: [String: Int] = [:]
         for label in labels.compactMap({ $0 }) { largest[label, default: 0] += 1 }
         guard let mostRows = largest.values.max() else { throw ClassificationError.noRowsMatch(index: location) }
-        let lambda = s.store.settings["head.lambda"].flatMap(Double.init) ?? LinearHeadTrainer().lambda
+        let lambda = s.headLambda ?? LinearHeadTrainer().lambda
         let embeddings = baseMethods.isEmpty ? Matrix(rows: 0, cols: 0) : try embedder.embed(rows.map(\.text), as: .query)
         let gold = rows.map { $0.label ?? "" }
         var curve = LearningCurve()
-        for perLabel in examplesPerLabel.sorted(by: { ($0 ?? .max) < ($1 ?? .max) }) {
+        for perLabel in LearningCurve.ordered(examplesPerLabel) {
             let draws = perLabel.map { $0 < mostRows } ?? false ? seeds : 1
             for seed in 0..<draws {
                 let draw = StratifiedDraw(labels: labels, perLabel: perLabel, seed: UInt64(seed))
                 let drawnLabels = draw.rows.map { labels[$0]! }
                 let capped = draw.capped.reduce(into: [String: Int]()) { $0[$1] = draw.perLabelCounts[$1] }
-                let place = "\(perLabel.map { "\($0) rows per label" } ?? "every row") of \(location) (seed \(seed))"
+                let place = "\(LearningCurve.name(perLabel: perLabel)) of \(location) (seed \(seed))"
                 func record(_ method: OfflineClassifier.Method, _ predictions: [Prediction], seconds: Double) throws {
                     let report = try ClassificationReport(gold: gold, predicted: predictions.map(\.predicted))
                     let point = LearningCurve.Point(technique: method.rawValue, perLabel: perLabel, seed: seed, accuracy: report.accuracy,
@@ -90,13 +90,13 @@ extension Workspace {
                     let store = InMemoryVectorStore(vectors: try encoder.embed(draw.rows.map { texts[$0] }, as: .document), labels: drawnLabels,
                                                     embedderIdentifier: encoder.identifier, location: place)
                     let pooled = try encoder.encode(rows.map(\.text), as: .query, normalized: false)
+                    let normalized = Normalization.normalizedRows(pooled)
                     let classifier = OfflineClassifier(retriever: try Retriever(embedder: encoder, store: store), head: nil,
                                                        fineTunedHead: try FineTunedHead.load(modelFolder: output), k: k)
                     let shared = Date().timeIntervalSince(start)
                     for method in fineTunedMethods {
                         let classifying = Date()
-                        let predictions = try classifier.classify(rows, embeddings: Normalization.normalizedRows(pooled), pooled: pooled,
-                                                                  methods: [method])[method]!
+                        let predictions = try classifier.classify(rows, embeddings: normalized, pooled: pooled, methods: [method])[method]!
                         try record(method, predictions, seconds: shared + Date().timeIntervalSince(classifying))
                     }
                 }

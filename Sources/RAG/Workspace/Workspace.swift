@@ -52,6 +52,8 @@ public final class Workspace: Sendable {
         public var generation: Int { store.generation }
         public var count: Int { store.count }
         public var labels: [String] { store.labels }
+        /// The λ the stored head was trained with (nil: no head was stored).
+        public var headLambda: Double? { store.settings["head.lambda"].flatMap(Double.init) }
     }
 
     /// Opens the index in `folder` with the embedder it was built with (checked against the manifest).
@@ -336,7 +338,7 @@ public final class Workspace: Sendable {
         if methods.contains(where: { $0 == .head || $0 == .blend }) {
             let keep = rowLabels.indices.filter { rowLabels[$0] != nil }
             let labelled = keep.count == x.rows ? x : Matrix(rows: keep.count, cols: x.cols, storage: keep.flatMap { x.row($0) })
-            head = try LinearHeadTrainer(lambda: s.store.settings["head.lambda"].flatMap(Double.init) ?? LinearHeadTrainer().lambda)
+            head = try LinearHeadTrainer(lambda: s.headLambda ?? LinearHeadTrainer().lambda)
                 .train(labelled, labels: keep.map { rowLabels[$0]! }).0
         }
         var classifier = OfflineClassifier(retriever: s.retriever, head: head, fineTunedHead: fineTunedHead, k: k)
@@ -352,7 +354,7 @@ public final class Workspace: Sendable {
     public func retrainStaleHead() throws -> HeadReport? {
         let s = snapshot
         guard s.headIsStale else { return nil }
-        let lambda = s.store.settings["head.lambda"].flatMap(Double.init)
+        let lambda = s.headLambda
         let iterations = s.store.settings["head.iterations.max"].flatMap(Int.init) ?? 300
         return try trainHead(lambda: lambda, maxIterations: iterations)
     }

@@ -91,19 +91,19 @@ public struct EncoderFineTuner {
             throw FineTuneError.tooFewRows(training: training.count, validation: validation.count)
         }
 
-        // Each epoch's order of the training rows (seeded), so the estimate knows the largest batch.
-        func epochOrder(_ epoch: Int) -> [Int] {
+        // Each epoch's order of the training rows (seeded), drawn up front so the estimate knows the largest batch.
+        let epochOrders = (1...recipe.epochs).map { epoch in
             var epochRNG = SplitMix64(seed: recipe.seed &+ UInt64(epoch) &* 0x9E37_79B9)
             var shuffled = training
             shuffled.shuffle(using: &epochRNG)
             return shuffled
         }
-        var largestBatch: [Int] = []
-        for epoch in 1...recipe.epochs {
-            let order = epochOrder(epoch)
+        var largestBatch: [Int] = [], largestTokens = 0
+        for order in epochOrders {
             for start in stride(from: 0, to: order.count, by: recipe.batchSize) {
                 let lengths = order[start..<min(order.count, start + recipe.batchSize)].map { ids[$0].count }
-                if lengths.reduce(0, +) > largestBatch.reduce(0, +) { largestBatch = lengths }
+                let tokens = lengths.reduce(0, +)
+                if tokens > largestTokens { (largestBatch, largestTokens) = (lengths, tokens) }
             }
         }
         estimated(FineTuneEstimate(config: config, classes: classes.count, tokenCounts: training.map { ids[$0].count },
@@ -136,7 +136,7 @@ public struct EncoderFineTuner {
 
             let pass = EncoderTrainingPass(parameters: parameters, dropout: recipe.dropout)
             for epoch in stride(from: history.count + 1, through: recipe.epochs, by: 1) {
-                let shuffled = epochOrder(epoch)
+                let shuffled = epochOrders[epoch - 1]
                 let start = Date()
                 var lossSum = 0.0
                 for s in 0..<stepsPerEpoch {

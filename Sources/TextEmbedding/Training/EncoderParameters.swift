@@ -44,11 +44,14 @@ public final class EncoderParameters: @unchecked Sendable {
     public static let headWeightName = "classifier.weight"
     public static let headBiasName = "classifier.bias"
 
-    /// Zero-filled parameters of `config` with a `classes`-way head.
-    public init(config c: EncoderConfig, classes: Int) {
-        precondition(classes >= 1)
-        self.config = c
-        self.classes = classes
+    /// Every tensor's place in the flat buffer, as `init(config:classes:)` lays it out.
+    private struct Layout {
+        var tensors: [Tensor], count: Int
+        var wordEmbeddings: Int, positionEmbeddings: Int, tokenTypeEmbeddings: Int?, relativeAttentionBias: Int?
+        var embeddingNormWeight: Int, embeddingNormBias: Int, layers: [LayerOffsets], headWeight: Int, headBias: Int
+    }
+
+    private static func layout(_ c: EncoderConfig, classes: Int) -> Layout {
         var list: [Tensor] = []
         var next = 0
         func add(_ name: String, _ shape: [Int], head: Bool = false) -> Int {
@@ -59,12 +62,12 @@ public final class EncoderParameters: @unchecked Sendable {
             return next
         }
         let h = c.hiddenSize, i = c.intermediateSize
-        wordEmbeddings = add("embeddings.word_embeddings.weight", [c.vocabSize, h])
-        positionEmbeddings = add("embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, h])
-        tokenTypeEmbeddings = c.isMPNet ? nil : add("embeddings.token_type_embeddings.weight", [c.typeVocabSize, h])
-        embeddingNormWeight = add("embeddings.LayerNorm.weight", [h])
-        embeddingNormBias = add("embeddings.LayerNorm.bias", [h])
-        relativeAttentionBias = c.isMPNet ? add("encoder.relative_attention_bias.weight", [c.relativeAttentionBuckets, c.numAttentionHeads]) : nil
+        let wordEmbeddings = add("embeddings.word_embeddings.weight", [c.vocabSize, h])
+        let positionEmbeddings = add("embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, h])
+        let tokenTypeEmbeddings = c.isMPNet ? nil : add("embeddings.token_type_embeddings.weight", [c.typeVocabSize, h])
+        let embeddingNormWeight = add("embeddings.LayerNorm.weight", [h])
+        let embeddingNormBias = add("embeddings.LayerNorm.bias", [h])
+        let relativeAttentionBias = c.isMPNet ? add("encoder.relative_attention_bias.weight", [c.relativeAttentionBuckets, c.numAttentionHeads]) : nil
         let names = EncoderWeights.LayerNames(mpnet: c.isMPNet)
         var layers: [LayerOffsets] = []
         for l in 0..<c.numHiddenLayers {
@@ -84,13 +87,36 @@ public final class EncoderParameters: @unchecked Sendable {
             o.ffnNormBias = add(p + "output.LayerNorm.bias", [h])
             layers.append(o)
         }
-        self.layers = layers
-        headWeight = add(Self.headWeightName, [classes, h], head: true)
-        headBias = add(Self.headBiasName, [classes], head: true)
-        tensors = list
-        count = next
-        values = .allocate(capacity: next)
-        values.initialize(repeating: 0, count: next)
+        let headWeight = add(Self.headWeightName, [classes, h], head: true)
+        let headBias = add(Self.headBiasName, [classes], head: true)
+        return Layout(tensors: list, count: next, wordEmbeddings: wordEmbeddings, positionEmbeddings: positionEmbeddings,
+                      tokenTypeEmbeddings: tokenTypeEmbeddings, relativeAttentionBias: relativeAttentionBias,
+                      embeddingNormWeight: embeddingNormWeight, embeddingNormBias: embeddingNormBias, layers: layers,
+                      headWeight: headWeight, headBias: headBias)
+    }
+
+    /// How many floats the parameters of `config` with a `classes`-way head take (without allocating them).
+    public static func count(config: EncoderConfig, classes: Int) -> Int { layout(config, classes: classes).count }
+
+    /// Zero-filled parameters of `config` with a `classes`-way head.
+    public init(config c: EncoderConfig, classes: Int) {
+        precondition(classes >= 1)
+        self.config = c
+        self.classes = classes
+        let l = Self.layout(c, classes: classes)
+        tensors = l.tensors
+        count = l.count
+        wordEmbeddings = l.wordEmbeddings
+        positionEmbeddings = l.positionEmbeddings
+        tokenTypeEmbeddings = l.tokenTypeEmbeddings
+        relativeAttentionBias = l.relativeAttentionBias
+        embeddingNormWeight = l.embeddingNormWeight
+        embeddingNormBias = l.embeddingNormBias
+        layers = l.layers
+        headWeight = l.headWeight
+        headBias = l.headBias
+        values = .allocate(capacity: count)
+        values.initialize(repeating: 0, count: count)
     }
 
     /// Zeros in the layout of `other` (gradients, optimizer moments).

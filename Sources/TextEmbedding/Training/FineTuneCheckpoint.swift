@@ -68,7 +68,6 @@ struct FineTuneCheckpoint {
         let file = try SafeTensors(url: bestURL)
         let src = try file.floats("parameters", shape: [parameters.count])
         parameters.values.update(from: src.baseAddress!, count: parameters.count)
-        file.releaseResidentPages()
         return true
     }
 

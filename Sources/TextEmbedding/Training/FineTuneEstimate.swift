@@ -29,9 +29,7 @@ public struct FineTuneEstimate: Sendable, Equatable {
     ///   - largestBatch: the wordpieces of the rows of the run's largest batch (nil: the longest rows together).
     public init(config c: EncoderConfig, classes: Int, tokenCounts: [Int], largestBatch: [Int]? = nil, recipe: FineTuneRecipe, threads: Int) {
         let h = c.hiddenSize, inter = c.intermediateSize, layers = c.numHiddenLayers, heads = c.numAttentionHeads
-        let perLayer = 4 * h * h + 2 * h * inter + 9 * h + inter
-        let embeddings = (c.vocabSize + c.maxPositionEmbeddings + (c.isMPNet ? 0 : c.typeVocabSize)) * h + 2 * h
-        parameters = embeddings + layers * perLayer + (c.isMPNet ? c.relativeAttentionBuckets * heads : 0) + classes * (h + 1)
+        parameters = EncoderParameters.count(config: c, classes: classes)
         tokensPerEpoch = tokenCounts.reduce(0, +)
         self.threads = max(1, threads)
 
@@ -48,7 +46,9 @@ public struct FineTuneEstimate: Sendable, Equatable {
         let activationFloats = batchTokens * (perTokenForward + perTokenBackward) + probabilities + validationFloats
         peakMemoryBytes = Self.fixedBytes + 4 * (4 * parameters + activationFloats)
 
-        let denseFlops = 6.0 * Double(layers * perLayer) * Double(tokensPerEpoch)
+        // Each wordpiece meets every layer parameter once forward and twice backward (a multiply-add each).
+        let layerWeights = 4 * h * h + 2 * h * inter + 9 * h + inter
+        let denseFlops = 6.0 * Double(layers * layerWeights) * Double(tokensPerEpoch)
         let attentionFlops = 12.0 * Double(layers * h) * Double(tokenCounts.reduce(0) { $0 + $1 * $1 })
         seconds = Double(recipe.epochs) * (denseFlops + attentionFlops) / (Self.flopsPerSecondPerThread * Double(self.threads))
     }
