@@ -70,6 +70,13 @@ final class LearningCurveTests: XCTestCase {
         XCTAssertEqual(lines.first, "technique,per_label,seed,accuracy,macro_f1,seconds,rows,capped_labels")
         XCTAssertEqual(lines.count, curve.points.count + 1)
         XCTAssertTrue(lines.last!.hasPrefix("head,all,0,"), String(lines.last!))
+        // An index without labels has nothing to draw: said as such, not as a filter that matched nothing.
+        try "text\nhello there\ngood bye\n".write(to: dir.appendingPathComponent("plain.csv"), atomically: true, encoding: .utf8)
+        let plain = try Workspace.build(from: Dataset(url: dir.appendingPathComponent("plain.csv"), labelColumn: nil),
+                                        into: dir.appendingPathComponent("plain"), embedder: .hashing)
+        XCTAssertThrowsError(try plain.learningCurve(evaluation, examplesPerLabel: [2])) {
+            XCTAssertEqual($0 as? ClassificationError, .noLabels(index: plain.location))
+        }
         XCTAssertThrowsError(try workspace.learningCurve(evaluation, examplesPerLabel: [2], methods: [.finetuned])) {
             XCTAssertEqual($0 as? ClassificationError, .notInCurves(method: "finetuned"))
         }

@@ -47,7 +47,7 @@ extension Workspace {
         let (vectors, labels) = try s.store.labelledVectors()
         var largest: [String: Int] = [:]
         for label in labels.compactMap({ $0 }) { largest[label, default: 0] += 1 }
-        guard let mostRows = largest.values.max() else { throw ClassificationError.noRowsMatch(index: location) }
+        guard let mostRows = largest.values.max() else { throw ClassificationError.noLabels(index: location) }
         let lambda = s.headLambda ?? LinearHeadTrainer().lambda
         let embeddings = baseMethods.isEmpty ? Matrix(rows: 0, cols: 0) : try embedder.embed(rows.map(\.text), as: .query)
         let gold = rows.map { $0.label ?? "" }
