@@ -29,8 +29,9 @@ extension CompareCommand {
         let rows = try evaluationRows()
         var told = Set<String>()
         let methods = try Self.curveTechniques(curveMethods)
-        let result = try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: curveSeeds, k: k, methods: methods, fineTuningStarted: { n, seed, drawn in
-            Terminal.printError("\(LearningCurve.name(perLabel: n)), seed \(seed): fine-tuning \(workspace.modelName) on \(drawn) rows")
+        let result = try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: curveSeeds, k: k, methods: methods,
+                                                fineTuning: Workspace.curveFineTuning(objective: curveObjective), fineTuningStarted: { n, seed, drawn in
+            Terminal.printError("\(LearningCurve.name(perLabel: n)), seed \(seed): fine-tuning \(workspace.modelName) on \(drawn) rows (\(curveObjective.rawValue))")
         }) { p in
             let at = LearningCurve.name(perLabel: p.perLabel)
             if !p.cappedLabels.isEmpty, told.insert(at).inserted {

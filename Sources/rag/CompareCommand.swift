@@ -83,6 +83,9 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Techniques of the curve, comma-separated: zero-shot, knn, head, blend, finetuned, finetuned-blend (the last two fine-tune the encoder at every point: minutes each). Default: zero-shot,knn,head.")
     var curveMethods: String?
 
+    @Option(help: "Learning curve: how the finetuned points fine-tune: softmax (a head trained with the encoder) or contrastive (the few-shot recipe, then a head).")
+    var curveObjective: FineTuneRecipe.Objective = .softmax
+
     @Option(help: "Draw the curve as an SVG chart in this file (accuracy against rows per label, log scale, the seeds' spread as a band).")
     var curveSvg: String?
 

@@ -1,19 +1,26 @@
-// TrainEncoderCommand: `rag train encoder`: fine-tunes the encoder end to end with a softmax head into a sentence-transformers model folder.
+// TrainEncoderCommand: `rag train encoder`: fine-tunes the encoder end to end (softmax head, or contrastive then a head) into a sentence-transformers model folder.
 import ArgumentParser
 import Foundation
 import LinearAlgebra
 import RAG
 import TextEmbedding
 
+extension FineTuneRecipe.Objective: ExpressibleByArgument {}
+
 struct TrainEncoderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
-        abstract: "Fine-tune the encoder end to end with a softmax head and write the model folder (--out).",
+        abstract: "Fine-tune the encoder end to end (softmax head, or contrastive then a head) and write the model folder (--out).",
         discussion: """
         Fine-tunes every weight of the encoder (all-MiniLM-L6-v2 by default; --model all-mpnet-base-v2 or --model-dir: any \
-        BERT or MPNet folder that pools the mean and has no prompts) together with a softmax head on mean-pooled embeddings \
-        (cross-entropy, AdamW, linear warm-up then decay, dropout 0.1, gradient clipping) on the rows of --csv, else the index's \
-        stored texts and labels. After each epoch the accuracy on the held-out share (--validation) picks the best epoch. The result \
+        BERT or MPNet folder that pools the mean and has no prompts) on the rows of --csv, else the index's stored texts and \
+        labels (AdamW, linear warm-up then decay, dropout 0.1, gradient clipping). --objective softmax (the default) trains a \
+        softmax head on mean-pooled embeddings with the encoder (cross-entropy). --objective contrastive is the few-shot recipe: \
+        batches hold rows of a label in groups (--group), each row is pulled towards the others of its label in the batch and \
+        away from the rest (supervised contrastive loss on cosines times --scale; cost linear in the rows, whatever the number \
+        of labels), then a logistic head is fitted on the tuned embeddings (--head-lambda). With a few rows per label (under \
+        about 32) contrastive does better; with more, softmax. After each epoch the accuracy on the held-out share \
+        (--validation; for contrastive, by the nearest class centroid) picks the best epoch. The result \
         is a sentence-transformers model folder (--out) with head.safetensors and training.json beside the weights: build an index \
         over it with `rag index build --model-dir OUT`, classify with `rag classify --method finetuned --model-dir OUT`. A checkpoint \
         after each epoch (OUT.checkpoint/) lets --resume continue after Ctrl-C or a crash; the previous OUT stays whole until the \
@@ -24,11 +31,23 @@ struct TrainEncoderCommand: ParsableCommand {
     @Option(help: "Training CSV (default: the rows already in the index).")
     var csv: String?
 
-    @Option(help: "Passes over the training rows.")
-    var epochs: Int = 3
+    @Option(help: "What the encoder is trained for: softmax (a head over the labels) or contrastive (the few-shot recipe, then a head).")
+    var objective: FineTuneRecipe.Objective = .softmax
 
-    @Option(help: "Peak learning rate of the encoder (the head's is 10x).")
+    @Option(help: "Passes over the training rows (default: 3 for softmax, \(FineTuneRecipe.contrastiveEpochs) for contrastive).")
+    var epochs: Int?
+
+    @Option(help: "Peak learning rate of the encoder (softmax: the head's is 10x).")
     var lr: Float = 1e-4
+
+    @Option(help: "Contrastive: the cosine scale (1/temperature).")
+    var scale: Double = 20
+
+    @Option(help: "Contrastive: rows of one label kept together in a batch.")
+    var group: Int = 2
+
+    @Option(help: "Contrastive: L2 penalty of the head fitted afterwards.")
+    var headLambda: Double = 0.02
 
     @Option(help: "Rows per step.")
     var batch: Int = 32
@@ -66,9 +85,12 @@ struct TrainEncoderCommand: ParsableCommand {
 
     func run() throws {
         if let threads = embedding.threads { BLASThreads.set(threads) }
-        var recipe = FineTuneRecipe()
-        recipe.epochs = epochs
+        var recipe = FineTuneRecipe(objective: objective)
+        if let epochs { recipe.epochs = epochs }
         recipe.learningRate = lr
+        recipe.contrastiveScale = scale
+        recipe.contrastiveGroup = group
+        recipe.headLambda = headLambda
         recipe.batchSize = batch
         recipe.seed = seed
         recipe.validationFraction = validation
@@ -107,6 +129,7 @@ struct TrainEncoderCommand: ParsableCommand {
             })
         let best = report.epochs.first { $0.epoch == report.bestEpoch }
         var line = "fine-tuned \(base.url.lastPathComponent) on \(report.trainingRows) rows, \(report.labels.count) labels, \(report.epochs.count) epochs"
+        if recipe.objective == .contrastive { line += " (contrastive, then a head)" }
         if let after = report.resumedAfterEpoch { line += " (resumed after epoch \(after))" }
         if let a = best?.validationAccuracy {
             line += String(format: "; best epoch %d (validation accuracy %.4f on %d rows)", report.bestEpoch, a, report.validationRows)

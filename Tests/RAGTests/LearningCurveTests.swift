@@ -83,7 +83,8 @@ final class LearningCurveTests: XCTestCase {
     }
 
     /// The fine-tuned points (a small random BERT folder) equal fine-tuning on the drawn rows, an
-    /// index built with the result, and `classify` with the fine-tuned methods.
+    /// index built with the result, and `classify` with the fine-tuned methods: with the softmax
+    /// objective at 1 row per label, with the contrastive one at 2 (pairs to pull together).
     func testFineTunedPointsEqualAFineTuningOfTheDrawnRows() throws {
         let model = try EncoderFixtures.folder("bert-uncased-mean")
         let dir = try SharedFixtures.temporaryFolder("curve-ft")
@@ -93,26 +94,31 @@ final class LearningCurveTests: XCTestCase {
         let workspace = try Workspace.build(from: Dataset(url: csv), into: dir.appendingPathComponent("index"),
                                             embedder: .encoder(modelDir: model.path))
         let evaluation = Array(try Dataset(url: Repository.data("test.csv")).readAll().prefix(40))
-        var recipe = Workspace.curveFineTuning
-        recipe.epochs = 1
-        recipe.batchSize = 8
-        var started: [Int] = []
-        let curve = try workspace.learningCurve(evaluation, examplesPerLabel: [1], seeds: 1, methods: [.finetuned, .finetunedBlend],
-                                                fineTuning: recipe, fineTuningStarted: { _, _, rows in started.append(rows) })
-        XCTAssertEqual(curve.techniques, ["finetuned", "finetuned-blend"])
-        let draw = StratifiedDraw(labels: stored.map(\.label), perLabel: 1, seed: 0)
-        XCTAssertEqual(started, [draw.rows.count])
+        for (objective, perLabel) in [(FineTuneRecipe.Objective.softmax, 1), (.contrastive, 2)] {
+            var recipe = Workspace.curveFineTuning(objective: objective)
+            XCTAssertEqual(recipe.validationFraction, 0)
+            recipe.epochs = 1
+            recipe.batchSize = 8
+            var started: [Int] = []
+            let curve = try workspace.learningCurve(evaluation, examplesPerLabel: [perLabel], seeds: 1, methods: [.finetuned, .finetunedBlend],
+                                                    fineTuning: recipe, fineTuningStarted: { _, _, rows in started.append(rows) })
+            XCTAssertEqual(curve.techniques, ["finetuned", "finetuned-blend"])
+            let draw = StratifiedDraw(labels: stored.map(\.label), perLabel: perLabel, seed: 0)
+            XCTAssertEqual(started, [draw.rows.count])
 
-        try SharedFixtures.writeCSV(draw.rows.map { stored[$0] }, to: dir.appendingPathComponent("drawn.csv"))
-        let tuned = dir.appendingPathComponent("tuned")
-        _ = try EncoderFineTuner(recipe: recipe).train(texts: draw.rows.map { stored[$0].text }, labels: draw.rows.map { stored[$0].label! },
-                                                       baseModel: model, output: tuned)
-        let single = try Workspace.build(from: Dataset(url: dir.appendingPathComponent("drawn.csv")), into: dir.appendingPathComponent("index-ft"),
-                                         embedder: .encoder(modelDir: tuned.path))
-        for method in [OfflineClassifier.Method.finetuned, .finetunedBlend] {
-            let predictions = try single.classify(evaluation, method: method)
-            let accuracy = Double(predictions.filter { $0.gold == $0.predicted }.count) / Double(predictions.count)
-            XCTAssertEqual(curve.points.first { $0.technique == method.rawValue }?.accuracy, accuracy, method.rawValue)
+            let name = objective.rawValue
+            try SharedFixtures.writeCSV(draw.rows.map { stored[$0] }, to: dir.appendingPathComponent("drawn-\(name).csv"))
+            let tuned = dir.appendingPathComponent("tuned-\(name)")
+            _ = try EncoderFineTuner(recipe: recipe).train(texts: draw.rows.map { stored[$0].text }, labels: draw.rows.map { stored[$0].label! },
+                                                           baseModel: model, output: tuned)
+            let single = try Workspace.build(from: Dataset(url: dir.appendingPathComponent("drawn-\(name).csv")),
+                                             into: dir.appendingPathComponent("index-\(name)"), embedder: .encoder(modelDir: tuned.path))
+            XCTAssertEqual(single.fineTunedHead?.normalisesInput, objective == .contrastive, name)
+            for method in [OfflineClassifier.Method.finetuned, .finetunedBlend] {
+                let predictions = try single.classify(evaluation, method: method)
+                let accuracy = Double(predictions.filter { $0.gold == $0.predicted }.count) / Double(predictions.count)
+                XCTAssertEqual(curve.points.first { $0.technique == method.rawValue }?.accuracy, accuracy, "\(name) \(method.rawValue)")
+            }
         }
     }
 

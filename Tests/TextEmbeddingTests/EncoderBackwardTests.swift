@@ -56,6 +56,8 @@ final class EncoderBackwardTests: XCTestCase {
     static let bertLabels = [0, 2, 1, 2]
     var sequences: [[Int32]] = EncoderBackwardTests.bertSequences
     var labels: [Int] = EncoderBackwardTests.bertLabels
+    /// Set: the loss is the contrastive objective's with this scale instead of the softmax head's.
+    var contrastiveScale: Double?
 
     /// Tiny parameters with weights large enough (std 0.3) that every non-linearity matters.
     func tinyParameters(seed: UInt64 = 7, config: EncoderConfig = EncoderBackwardTests.tiny) -> EncoderParameters {
@@ -82,7 +84,7 @@ final class EncoderBackwardTests: XCTestCase {
         func linear(_ row: [Tape.V], weight: Int, bias: Int, out: Int) -> [Tape.V] {
             (0..<out).map { o in tape.add(tape.sum(row.indices.map { i in tape.mul(row[i], w(weight, o * row.count + i)) }), w(bias, o)) }
         }
-        var losses: [Tape.V] = []
+        var losses: [Tape.V] = [], pooledRows: [[Tape.V]] = []
         for (s, seq) in sequences.enumerated() {
             let n = seq.count
             var xs: [[Tape.V]] = seq.enumerated().map { pos, id in
@@ -119,10 +121,13 @@ final class EncoderBackwardTests: XCTestCase {
                 }
             }
             let pooled = (0..<h).map { j in tape.scale(tape.sum(xs.map { $0[j] }), 1 / Double(n)) }
+            pooledRows.append(pooled)
+            guard contrastiveScale == nil else { continue }
             let logits = linear(pooled, weight: p.headWeight, bias: p.headBias, out: p.classes)
             let logSum = tape.log(tape.sum(logits.map { tape.exp($0) }))
             losses.append(tape.sub(logSum, logits[labels[s]]))
         }
+        if let contrastiveScale { return ContrastiveObjectiveTests.referenceLoss(pooledRows, labels: labels, scale: contrastiveScale, tape: tape) }
         return tape.scale(tape.sum(losses), 1 / Double(losses.count))
     }
 
@@ -134,7 +139,9 @@ final class EncoderBackwardTests: XCTestCase {
 
     func fastGradient(_ p: EncoderParameters) -> (loss: Double, gradient: EncoderParameters) {
         let g = EncoderParameters(zerosLike: p)
-        let out = EncoderTrainingPass(parameters: p, dropout: 0).run(sequences, labels: labels, gradients: g)
+        let pass = EncoderTrainingPass(parameters: p, dropout: 0)
+        let out = contrastiveScale.map { pass.run(sequences, objective: ContrastiveObjective(labels: labels, scale: $0), gradients: g) }
+            ?? pass.run(sequences, labels: labels, gradients: g)
         return (out.loss!, g)
     }
 
@@ -163,6 +170,22 @@ final class EncoderBackwardTests: XCTestCase {
 
     func testReferenceAndFastBackwardMatchFiniteDifferences() throws {
         try checkFiniteDifferences(tinyParameters(seed: 11))
+    }
+
+    /// The contrastive objective back-propagated through the whole encoder (BERT and MPNet):
+    /// the fast pass against the tape and finite differences, as for the softmax head.
+    func testContrastiveBackwardMatchesTheReferenceTapeAndFiniteDifferences() throws {
+        contrastiveScale = 5
+        sequences = Self.bertSequences + [[1, 9, 9, 4, 2]]
+        labels = [0, 2, 0, 2, 1]   // two pairs and a sentence with no positive (a negative only)
+        try checkFastBackwardMatchesTheReferenceTape(tinyParameters())
+        try checkFiniteDifferences(tinyParameters(seed: 11))
+        try checkFastBackwardMatchesTheReferenceTape(tinyParameters(config: Self.tinyMPNet))
+        let head = EncoderParameters(zerosLike: tinyParameters())
+        _ = EncoderTrainingPass(parameters: tinyParameters(), dropout: 0)
+            .run(sequences, objective: ContrastiveObjective(labels: labels, scale: 5), gradients: head)
+        XCTAssertTrue((0..<(head.classes * head.config.hiddenSize + head.classes)).allSatisfy { head.values[head.headWeight + $0] == 0 },
+                      "the head takes no part in the contrastive loss")
     }
 
     func checkFiniteDifferences(_ p: EncoderParameters) throws {

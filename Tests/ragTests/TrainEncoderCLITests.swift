@@ -100,6 +100,34 @@ final class TrainEncoderCLITests: XCTestCase {
         XCTAssertEqual(table[0]["technique"] as? String, "Fine-tuned model without RAG")
     }
 
+    func testContrastiveRecipeWritesAHeadOverUnitEmbeddingsThatClassifies() throws {
+        let args = ["train", "encoder", "--csv", "train.csv", "--objective", "contrastive", "--epochs", "2", "--batch", "8",
+                    "--threads", "1", "--validation", "0.25"]
+        let r = try RAGBinary.run(args + ["--out", "ct"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("fine-tuned all-MiniLM-L6-v2 on 18 rows, 3 labels, 2 epochs (contrastive, then a head); best epoch "), r.stdout)
+        XCTAssertTrue(r.stderr.contains("validation accuracy "), "epochs compared by the nearest centroid: \(r.stderr)")
+        let head = try Data(contentsOf: url("ct/head.safetensors"))
+        XCTAssertNotNil(head.range(of: Data(#""pooling":"mean, normalised""#.utf8)), "the head says it reads unit rows")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: url("ct/training.json"))) as! [String: Any]
+        XCTAssertEqual((report["recipe"] as? [String: Any])?["objective"] as? String, "contrastive")
+        XCTAssertEqual(try RAGBinary.run(args + ["--out", "ct2"], in: dir).status, 0)
+        XCTAssertEqual(try Data(contentsOf: url("ct/model.safetensors")), try Data(contentsOf: url("ct2/model.safetensors")), "seeded: the same weights")
+        XCTAssertEqual(head, try Data(contentsOf: url("ct2/head.safetensors")))
+        XCTAssertEqual(try RAGBinary.run(["index", "build", "--csv", "train.csv", "--model-dir", "ct", "--index", "index-ct"], in: dir).status, 0)
+        let c = try RAGBinary.run(["classify", "--csv", "test.csv", "--method", "finetuned", "--model-dir", "ct", "--index", "index-ct", "--out", "ct.jsonl"], in: dir)
+        XCTAssertEqual(c.status, 0, c.stderr)
+        XCTAssertTrue(c.stderr.hasPrefix("classified 3 rows with finetuned, accuracy 1.0000"), "three labels told apart by their words: \(c.stderr)")
+
+        let bad = try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--objective", "triplet"], in: dir)
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("The value 'triplet' is invalid for '--objective <objective>'"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("softmax") && bad.stderr.contains("contrastive"), bad.stderr)
+        let group = try RAGBinary.run(["train", "encoder", "--csv", "train.csv", "--objective", "contrastive", "--group", "1"], in: dir)
+        XCTAssertEqual(group.status, 1)
+        XCTAssertEqual(group.stderr, "Error: group 1 is out of range: expected 2...batch (32)\n")
+    }
+
     func testResumeAfterKillNineGivesTheUninterruptedWeights() throws {
         // 96 rows, 12 steps per epoch: long enough to kill the run inside epoch 2.
         let rows = ["text,label_text"] + (0..<32).flatMap { i in [

@@ -8,10 +8,10 @@ extension Workspace {
     /// The techniques a learning curve measures by default: the ones that train in seconds.
     public static let curveTechniques: [OfflineClassifier.Method] = [.zeroShot, .knn, .head]
 
-    /// The fine-tuning recipe of a curve's fine-tuned points: the default one with no held-out
-    /// share (a draw of 2 rows per label has none to spare), so the last epoch is kept.
-    public static var curveFineTuning: FineTuneRecipe {
-        var recipe = FineTuneRecipe()
+    /// The fine-tuning recipe of a curve's fine-tuned points: the default one for `objective` with
+    /// no held-out share (a draw of 2 rows per label has none to spare), so the last epoch is kept.
+    public static func curveFineTuning(objective: FineTuneRecipe.Objective = .softmax) -> FineTuneRecipe {
+        var recipe = FineTuneRecipe(objective: objective)
         recipe.validationFraction = 0
         return recipe
     }
@@ -30,7 +30,7 @@ extension Workspace {
     /// hears each point as it is measured, `fineTuningStarted` each fine-tuning before it runs.
     public func learningCurve(_ rows: [LabelledText], examplesPerLabel: [Int?], seeds: Int = 3, k: Int = 10,
                               methods: [OfflineClassifier.Method] = Workspace.curveTechniques,
-                              fineTuning: FineTuneRecipe = Workspace.curveFineTuning,
+                              fineTuning: FineTuneRecipe = Workspace.curveFineTuning(),
                               fineTuningStarted: (_ perLabel: Int?, _ seed: Int, _ rows: Int) -> Void = { _, _, _ in },
                               progress: (LearningCurve.Point) -> Void = { _ in }) throws -> LearningCurve {
         precondition(seeds >= 1 && examplesPerLabel.allSatisfy { $0.map { $0 >= 1 } ?? true }, "at least one seed and one row per label")

@@ -1,4 +1,4 @@
-// EncoderFineTuner: trains a sentence encoder (BERT or MPNet) end to end with a softmax head on labelled texts; checkpoints, resume, the model folder.
+// EncoderFineTuner: trains a sentence encoder (BERT or MPNet) end to end on labelled texts (a softmax head, or contrastive then a head); checkpoints, resume, the model folder.
 public import Foundation
 import Checksum
 import LinearAlgebra
@@ -92,8 +92,13 @@ public struct EncoderFineTuner {
         }
 
         // Each epoch's order of the training rows (seeded), drawn up front so the estimate knows the largest batch.
+        // The contrastive objective needs rows of a label together in a batch: groups of them, shuffled.
         let epochOrders = (1...recipe.epochs).map { epoch in
-            var epochRNG = SplitMix64(seed: recipe.seed &+ UInt64(epoch) &* 0x9E37_79B9)
+            let seed = recipe.seed &+ UInt64(epoch) &* 0x9E37_79B9
+            if recipe.objective == .contrastive {
+                return ContrastiveBatches.order(training, label: { y[$0] }, groupSize: recipe.contrastiveGroup, seed: seed)
+            }
+            var epochRNG = SplitMix64(seed: seed)
             var shuffled = training
             shuffled.shuffle(using: &epochRNG)
             return shuffled
@@ -142,8 +147,14 @@ public struct EncoderFineTuner {
                 for s in 0..<stepsPerEpoch {
                     let batch = Array(shuffled[(s * recipe.batchSize)..<min(shuffled.count, (s + 1) * recipe.batchSize)])
                     let globalStep = (epoch - 1) * stepsPerEpoch + s
-                    let out = pass.run(batch.map { ids[$0] }, labels: batch.map { y[$0] }, gradients: gradients,
-                                       dropoutSeed: recipe.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(globalStep))
+                    let sequences = batch.map { ids[$0] }, batchLabels = batch.map { y[$0] }
+                    let dropoutSeed = recipe.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(globalStep)
+                    let out = switch recipe.objective {
+                    case .softmax: pass.run(sequences, labels: batchLabels, gradients: gradients, dropoutSeed: dropoutSeed)
+                    case .contrastive:
+                        pass.run(sequences, objective: ContrastiveObjective(labels: batchLabels, scale: recipe.contrastiveScale),
+                                 gradients: gradients, dropoutSeed: dropoutSeed)
+                    }
                     lossSum += out.loss ?? 0
                     let clip = AdamW.clipFactor(norm: AdamW.gradientNorm(gradients), maxNorm: recipe.clipNorm)
                     let lr = recipe.learningRate * recipe.learningRateFactor(step: globalStep, total: totalSteps)
@@ -158,8 +169,16 @@ public struct EncoderFineTuner {
                 let seconds = Date().timeIntervalSince(start)
                 var accuracy: Double?
                 if !validation.isEmpty {
-                    accuracy = Self.accuracy(pass: EncoderTrainingPass(parameters: parameters, dropout: 0),
-                                             sequences: validation.map { ids[$0] }, labels: validation.map { y[$0] }, batch: recipe.batchSize)
+                    let still = EncoderTrainingPass(parameters: parameters, dropout: 0)
+                    switch recipe.objective {
+                    case .softmax:
+                        accuracy = Self.accuracy(pass: still, sequences: validation.map { ids[$0] }, labels: validation.map { y[$0] }, batch: recipe.batchSize)
+                    case .contrastive:
+                        accuracy = Self.centroidAccuracy(training: Self.unitEmbeddings(pass: still, sequences: training.map { ids[$0] }, batch: recipe.batchSize),
+                                                         labels: training.map { y[$0] },
+                                                         validation: Self.unitEmbeddings(pass: still, sequences: validation.map { ids[$0] }, batch: recipe.batchSize),
+                                                         validationLabels: validation.map { y[$0] }, classes: classes.count)
+                    }
                 }
                 let summary = EpochSummary(epoch: epoch, loss: lossSum / Double(stepsPerEpoch), validationAccuracy: accuracy,
                                            seconds: seconds, samplesPerSecond: Double(training.count) / seconds)
@@ -175,6 +194,9 @@ public struct EncoderFineTuner {
 
         // The last epoch's weights are in `parameters`; an earlier best epoch's come back from its checkpoint.
         if best.epoch != history.last?.epoch { _ = try checkpoint.restoreBest(into: parameters) }
+        if recipe.objective == .contrastive {
+            try fitHead(parameters, sequences: training.map { ids[$0] }, labels: training.map { y[$0] })
+        }
         let report = Report(epochs: history, bestEpoch: best.epoch, labels: classes, trainingRows: training.count,
                             validationRows: validation.count, resumedAfterEpoch: resumedAfter, threads: BLASThreads.count,
                             output: output.path, recipe: recipe)
@@ -199,6 +221,51 @@ public struct EncoderFineTuner {
             start = end
         }
         return Double(correct) / Double(max(1, sequences.count))
+    }
+
+    /// The rows of `sequences` mean-pooled (dropout off) and scaled to unit length, `[n x hidden]`.
+    static func unitEmbeddings(pass: EncoderTrainingPass, sequences: [[Int32]], batch: Int) -> Matrix {
+        let h = pass.parameters.config.hiddenSize
+        var out = Matrix(rows: sequences.count, cols: h)
+        var start = 0
+        while start < sequences.count {
+            let end = min(sequences.count, start + batch)
+            let pooled = pass.run(Array(sequences[start..<end]), objective: SoftmaxHeadObjective(labels: nil)).pooled
+            for i in 0..<(end - start) { for t in 0..<h { out[start + i, t] = pooled[i * h + t] } }
+            start = end
+        }
+        return Normalization.normalizedRows(out)
+    }
+
+    /// Share of validation rows whose nearest class centroid (mean of the class's unit training
+    /// rows, by cosine) is their label: how the contrastive objective's epochs are compared.
+    static func centroidAccuracy(training: Matrix, labels: [Int], validation: Matrix, validationLabels: [Int], classes: Int) -> Double {
+        var centroids = Matrix(rows: classes, cols: training.cols)
+        for r in 0..<training.rows { for t in 0..<training.cols { centroids[labels[r], t] += training[r, t] } }
+        let scores = GEMM.multiplyTransposed(validation, Normalization.normalizedRows(centroids))
+        var correct = 0
+        for r in 0..<validation.rows {
+            var best = 0
+            for c in 1..<classes where scores[r, c] > scores[r, best] { best = c }
+            if best == validationLabels[r] { correct += 1 }
+        }
+        return Double(correct) / Double(max(1, validation.rows))
+    }
+
+    /// After the contrastive objective: a logistic head (`SoftmaxRegression`, λ `recipe.headLambda`)
+    /// fitted on the training rows' unit embeddings under the final weights, written into the
+    /// parameters' head (`FineTunedHead` then normalises what it reads, as its metadata says).
+    func fitHead(_ parameters: EncoderParameters, sequences: [[Int32]], labels: [Int]) throws {
+        let x = Self.unitEmbeddings(pass: EncoderTrainingPass(parameters: parameters, dropout: 0), sequences: sequences, batch: recipe.batchSize)
+        let h = x.cols, c = parameters.classes
+        let fit: SoftmaxRegression.Fit
+        do { fit = try SoftmaxRegression(lambda: recipe.headLambda).fit(x, classes: c, y: labels) } catch {
+            throw FineTuneError.headFitFailed(reason: "\(error)")
+        }
+        for k in 0..<c {
+            for t in 0..<h { parameters.values[parameters.headWeight + k * h + t] = fit.weights[t * c + k] }
+            parameters.values[parameters.headBias + k] = fit.weights[h * c + k]
+        }
     }
 
     /// What must match for a checkpoint to be resumed: data, labels, base weights, recipe.

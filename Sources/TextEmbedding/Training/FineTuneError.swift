@@ -9,6 +9,7 @@ public enum FineTuneError: Error, LocalizedError, Equatable {
     case resumeMismatch(path: String, reason: String)
     case notAFineTunedModel(path: String, reason: String)
     case unknownLabels([String])
+    case headFitFailed(reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -24,6 +25,8 @@ public enum FineTuneError: Error, LocalizedError, Equatable {
             return "cannot resume from \(p): \(r); start again without resume, or with the same data and settings"
         case .notAFineTunedModel(let p, let r):
             return "\(p) has no fine-tuned classification head: \(r)"
+        case .headFitFailed(let r):
+            return "the head after contrastive training could not be fitted: \(r); try a larger --head-lambda"
         case .unknownLabels(let labels):
             return "the index has labels the fine-tuned model was not trained on: \(labels.prefix(5).joined(separator: ", "))\(labels.count > 5 ? " (+\(labels.count - 5) more)" : ""); build the index from the rows the model was trained on"
         }

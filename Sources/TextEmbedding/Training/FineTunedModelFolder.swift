@@ -38,7 +38,7 @@ enum FineTunedModelFolder {
                       floats: UnsafeBufferPointer(start: parameters.values + parameters.headWeight, count: c * h)),
                 .init(name: EncoderParameters.headBiasName, shape: [c],
                       floats: UnsafeBufferPointer(start: parameters.values + parameters.headBias, count: c)),
-            ], metadata: ["labels": labelsJSON, "pooling": "mean, not normalised"], to: tmp.appendingPathComponent(EncoderFineTuner.headFileName))
+            ], metadata: ["labels": labelsJSON, "pooling": FineTunedHead.pooling(normalised: report.recipe.objective == .contrastive)], to: tmp.appendingPathComponent(EncoderFineTuner.headFileName))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(report).write(to: tmp.appendingPathComponent(EncoderFineTuner.reportFileName), options: .atomic)
