@@ -15,6 +15,7 @@ HERE = Path(__file__).resolve().parent          # Benchmarks/anchors
 BENCH_ROOT = HERE.parent                        # Benchmarks
 REPO = BENCH_ROOT.parent                        # the LocalRAG repository
 DEFAULT_BIN = BENCH_ROOT / ".build" / "release" / "localrag-bench"
+RAG = REPO / ".build" / "release" / "rag"         # the CLI, as scripts/lib/build.sh leaves it
 
 
 def shared_anchors_dir(override: str | None = None) -> Path:
@@ -34,6 +35,14 @@ def import_script(path: Path, name: str):
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
+
+
+def data_dir() -> Path:
+    """The folder holding train.csv and test.csv: the repository's data/, else ../shared/data."""
+    for cand in (REPO / "data", REPO.parent / "shared" / "data"):
+        if (cand / "train.csv").exists():
+            return cand
+    sys.exit("data/train.csv not found")
 
 
 def bench_binary(override: str | None = None) -> Path:
@@ -59,7 +68,7 @@ def _vm_hwm(pid: int) -> int | None:
     return None
 
 
-def run_process(argv: list[str], env: dict | None = None, timeout: float = 3600, poll: float = 0.1) -> dict:
+def run_process(argv: list[str], env: dict | None = None, timeout: float = 3600, poll: float = 0.1, cwd: str | None = None) -> dict:
     """Runs one measurement process to the end. Returns rc, stdout, the tail of stderr, wall seconds
     and the child's peak RSS: its VmHWM, read from /proc/PID/status every `poll` seconds while it runs
     (VmHWM only grows, so the last reading is the peak up to the last few ms). wait4's ru_maxrss is
@@ -69,7 +78,7 @@ def run_process(argv: list[str], env: dict | None = None, timeout: float = 3600,
     import tempfile
     with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
         t0 = time.perf_counter()
-        p = subprocess.Popen(argv, env=env, stdout=fo, stderr=fe, text=True)
+        p = subprocess.Popen(argv, env=env, stdout=fo, stderr=fe, text=True, cwd=cwd)
         peak = None
         while True:
             pid, status = os.waitpid(p.pid, os.WNOHANG)

@@ -21,14 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-RAG = common.REPO / ".build" / "release" / "rag"
-
-
-def data_dir() -> Path:
-    for cand in (common.REPO / "data", common.REPO.parent / "shared" / "data"):
-        if (cand / "train.csv").exists():
-            return cand
-    sys.exit("data/train.csv not found")
+RAG = common.RAG
 
 
 def torch_worker(a):
@@ -147,7 +140,7 @@ def main():
         return torch_worker(a)
     if not RAG.exists():
         sys.exit(f"{RAG} missing: run scripts/lib/build.sh first")
-    data = data_dir(); stacks = a.stacks.split(",")
+    data = common.data_dir(); stacks = a.stacks.split(",")
     machine = common.machine_info(); runs = []
     with tempfile.TemporaryDirectory(prefix="ft-bench-") as tmp:
         work = Path(tmp)
