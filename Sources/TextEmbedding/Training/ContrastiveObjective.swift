@@ -40,7 +40,8 @@ public struct ContrastiveObjective: TrainingObjective {
             }
         }
         // dLoss/dC (zero on the diagonal and on rows without positives), in Double per anchor.
-        let anchors = (0..<b).filter { i in (0..<b).contains { $0 != i && labels[$0] == labels[i] } }
+        let positives = (0..<b).map { i in (0..<b).filter { $0 != i && labels[$0] == labels[i] } }
+        let anchors = (0..<b).filter { !positives[$0].isEmpty }
         guard !anchors.isEmpty else {
             return ObjectiveResult(loss: 0, outputs: [], pooledGradient: gradients == nil ? nil : [Float](repeating: 0, count: b * h))
         }
@@ -53,9 +54,8 @@ public struct ContrastiveObjective: TrainingObjective {
             var sum = 0.0
             for j in 0..<b where j != i { sum += Foundation.exp(scale * Double(cosine[i * b + j]) - mx) }
             let logSum = mx + Foundation.log(sum)
-            let positives = (0..<b).filter { $0 != i && labels[$0] == labels[i] }
-            let share = 1 / Double(positives.count)
-            for p in positives { loss += perAnchor * share * (logSum - scale * Double(cosine[i * b + p])) }
+            let share = 1 / Double(positives[i].count)
+            for p in positives[i] { loss += perAnchor * share * (logSum - scale * Double(cosine[i * b + p])) }
             for j in 0..<b where j != i {
                 let softmax = Foundation.exp(scale * Double(cosine[i * b + j]) - logSum)
                 let target = labels[j] == labels[i] ? share : 0

@@ -225,16 +225,11 @@ public struct EncoderFineTuner {
 
     /// The rows of `sequences` mean-pooled (dropout off) and scaled to unit length, `[n x hidden]`.
     static func unitEmbeddings(pass: EncoderTrainingPass, sequences: [[Int32]], batch: Int) -> Matrix {
-        let h = pass.parameters.config.hiddenSize
-        var out = Matrix(rows: sequences.count, cols: h)
-        var start = 0
-        while start < sequences.count {
-            let end = min(sequences.count, start + batch)
-            let pooled = pass.run(Array(sequences[start..<end]), objective: SoftmaxHeadObjective(labels: nil)).pooled
-            for i in 0..<(end - start) { for t in 0..<h { out[start + i, t] = pooled[i * h + t] } }
-            start = end
+        var rows: [Float] = []
+        for start in stride(from: 0, to: sequences.count, by: batch) {
+            rows += pass.run(Array(sequences[start..<min(sequences.count, start + batch)]), objective: SoftmaxHeadObjective(labels: nil)).pooled
         }
-        return Normalization.normalizedRows(out)
+        return Normalization.normalizedRows(Matrix(rows: sequences.count, cols: pass.parameters.config.hiddenSize, storage: rows))
     }
 
     /// Share of validation rows whose nearest class centroid (mean of the class's unit training
