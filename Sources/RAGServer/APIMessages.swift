@@ -135,3 +135,68 @@ struct ModelsResponse: Encodable {
     var object = "list"
     var data: [Model]
 }
+
+/// `per_label` of /v1/learning_curve: `"2,4,8,all"` (as `rag compare --curve`) or `[2, 4, 8, "all"]`.
+package enum CurveCounts: Decodable {
+    case text(String)
+    case list([String])
+
+    /// The counts in `rag compare --curve`'s spelling, for the library's one parser.
+    var spelled: String {
+        switch self {
+        case .text(let s): return s
+        case .list(let a): return a.joined(separator: ",")
+        }
+    }
+
+    /// One element of the list: a number or "all", kept as spelled.
+    struct Count: Decodable {
+        var spelled: String
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Int.self) { spelled = String(n); return }
+            if let s = try? c.decode(String.self), s == "all" { spelled = s; return }
+            throw DecodingError.typeMismatch(Int.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a whole number from 1 or \"all\""))
+        }
+    }
+
+    package init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { self = .text(s); return }
+        if (try? decoder.unkeyedContainer()) != nil { self = .list(try c.decode([Count].self).map(\.spelled)); return }
+        throw DecodingError.typeMismatch(String.self, .init(codingPath: decoder.codingPath,
+            debugDescription: "expected counts of rows per label: \"2,4,8,all\" or [2, 4, 8, \"all\"]"))
+    }
+}
+
+package struct LearningCurveRequest: Decodable {
+    /// The evaluation rows: texts and their gold labels, in the same order.
+    package var texts: [String]
+    package var labels: [String]
+    package var per_label: CurveCounts
+    package var seeds: Int?
+    package var k: Int?
+    package var methods: [String]?
+}
+
+struct CheapestBody: Encodable {
+    var per_label: PerLabelValue
+    var technique: String
+    var best: String
+}
+
+/// A count of rows per label as the curve's JSON writes it: a number, or "all".
+struct PerLabelValue: Encodable {
+    var count: Int?
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let count { try c.encode(count) } else { try c.encode("all") }
+    }
+}
+
+struct LearningCurveResponse: Encodable {
+    var object = "learning_curve"
+    /// `rag compare --curve-out`'s list of points.
+    var points: LearningCurve
+    var cheapest: [CheapestBody]
+}

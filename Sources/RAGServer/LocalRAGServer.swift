@@ -73,6 +73,7 @@ public struct LocalRAGServer: Sendable {
         router.post("/v1/embeddings") { request, _ in try await embeddings(try await decode(EmbeddingsRequest.self, request)) }
         router.post("/v1/search") { request, _ in try await search(try await decode(SearchRequest.self, request)) }
         router.post("/v1/classify") { request, _ in try await classify(try await decode(ClassifyRequest.self, request)) }
+        router.post("/v1/learning_curve") { request, _ in try await learningCurve(try await decode(LearningCurveRequest.self, request)) }
         router.post("/v1/documents") { request, _ in try await documents(try await decode(DocumentsRequest.self, request)) }
         router.put("/v1/documents") { request, _ in try await upsertDocuments(try await decode(DocumentsRequest.self, request)) }
         router.delete("/v1/documents") { request, _ in try await deleteDocuments(try await decode(DeleteDocumentsRequest.self, request)) }
@@ -208,6 +209,49 @@ public struct LocalRAGServer: Sendable {
         return results.map { $0! }
     }
 
+    /// Most draws a curve request may ask for at each count.
+    static let maxCurveSeeds = 20
+
+    /// `rag compare --curve` over the request's labelled rows: the techniques that train in seconds
+    /// (zero-shot, knn, head, blend), measured on stratified draws of the stored rows. The fine-tuned
+    /// techniques fine-tune the encoder at every point (minutes each) and are refused here.
+    func learningCurve(_ body: LearningCurveRequest) async throws -> Response {
+        let texts = try checked(body.texts, field: "texts")
+        guard body.labels.count == texts.count else {
+            throw APIError.badField("labels", "labels has \(body.labels.count) labels for \(texts.count) texts; one gold label per text")
+        }
+        if let i = body.labels.firstIndex(where: \.isEmpty) { throw APIError.badField("labels[\(i)]", "labels[\(i)] is empty") }
+        let counts: [Int?]
+        do { counts = try LearningCurve.examplesPerLabel(parsing: body.per_label.spelled) } catch let error as LearningCurve.CountsError {
+            throw APIError.badField("per_label", "per_label: " + error.localizedDescription)
+        }
+        let seeds = body.seeds ?? 3
+        guard (1...Self.maxCurveSeeds).contains(seeds) else {
+            throw APIError.badField("seeds", "seeds must be between 1 and \(Self.maxCurveSeeds); got \(seeds)")
+        }
+        let k = try checkedK(body.k)
+        let methods = try (body.methods ?? Workspace.curveTechniques.map(\.rawValue)).map { name in
+            guard let m = OfflineClassifier.Method(rawValue: name) else {
+                throw APIError.badField("methods", "methods: \"\(name)\" is not a technique (\(OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard m != .finetuned && m != .finetunedBlend else {
+                throw APIError(.badRequest, "methods: \(name) fine-tunes the encoder at every point (minutes each); measure it with rag compare --curve --curve-methods \(name)",
+                               param: "methods", code: "method_unavailable")
+            }
+            return m
+        }
+        guard !methods.isEmpty else { throw APIError.badField("methods", "methods is empty") }
+        let answer: RequestBatcher.Outcome
+        do {
+            answer = try await batcher.submit(.learningCurve(labels: body.labels, counts: counts, seeds: seeds, k: k, methods: methods), texts: texts)
+        } catch let error as ClassificationError {
+            throw APIError(.badRequest, error.localizedDescription, code: "curve_unavailable")
+        }
+        guard case .curve(let curve) = answer else { fatalError("batcher answered another kind") }
+        let cheapest = curve.cheapestNearBest().map { CheapestBody(per_label: PerLabelValue(count: $0.perLabel), technique: $0.technique, best: $0.best) }
+        return try json(LearningCurveResponse(points: curve, cheapest: cheapest))
+    }
+
     func documents(_ body: DocumentsRequest) async throws -> Response {
         guard !body.documents.isEmpty else { throw APIError.badField("documents", "documents is empty") }
         _ = try checked(body.documents.map(\.text), field: "documents", element: "text")
@@ -329,7 +373,8 @@ public struct LocalRAGServer: Sendable {
             return APIError.badField(field, "missing field \(field)")
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
-            let what = context.debugDescription.contains("string or an array") ? context.debugDescription : "expected \(describe(type))"
+            // The routes' own decoders explain what they expect in lower case; Foundation's say "Expected to decode ...".
+            let what = context.debugDescription.hasPrefix("expected ") ? context.debugDescription : "expected \(describe(type))"
             return APIError.badField(field.isEmpty ? "body" : field, "\(field.isEmpty ? "body" : field): \(what)")
         case .valueNotFound(let type, let context):
             let field = path(context.codingPath)

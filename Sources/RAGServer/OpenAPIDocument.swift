@@ -6,6 +6,10 @@ package enum OpenAPIDocument {
     /// `/v1/classify`'s method names, from the library's one list.
     static let methodNames = "[" + ClassificationMethod.names.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
     static let offlineNames = OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")
+    /// `/v1/learning_curve`'s techniques: the offline ones that train in seconds.
+    static let curveMethodList = OfflineClassifier.Method.allCases.filter { $0 != .finetuned && $0 != .finetunedBlend }.map(\.rawValue)
+    static let curveNames = curveMethodList.joined(separator: ", ")
+    static let curveMethodNames = "[" + curveMethodList.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
 
     package static let json = #"""
     {
@@ -213,6 +217,45 @@ package enum OpenAPIDocument {
          },
          "502": {
           "$ref": "#/components/responses/LLMFailed"
+         }
+        }
+       }
+      },
+      "/v1/learning_curve": {
+       "post": {
+        "summary": "Learning curve (rag compare --curve): accuracy of \#(curveNames) on the given labelled rows with only so many stored rows per label, drawn stratified, several seeds per count",
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/LearningCurveRequest"
+           }
+          }
+         }
+        },
+        "responses": {
+         "200": {
+          "description": "OK",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/LearningCurveResponse"
+            }
+           }
+          }
+         },
+         "400": {
+          "$ref": "#/components/responses/BadRequest"
+         },
+         "401": {
+          "$ref": "#/components/responses/Unauthorized"
+         },
+         "413": {
+          "$ref": "#/components/responses/TooLarge"
+         },
+         "503": {
+          "$ref": "#/components/responses/Overloaded"
          }
         }
        }
@@ -708,6 +751,163 @@ package enum OpenAPIDocument {
          "predicted",
          "confidence",
          "method"
+        ]
+       },
+       "LearningCurveRequest": {
+        "type": "object",
+        "properties": {
+         "texts": {
+          "type": "array",
+          "description": "The evaluation rows' texts",
+          "items": {
+           "type": "string"
+          }
+         },
+         "labels": {
+          "type": "array",
+          "description": "The evaluation rows' gold labels, one per text",
+          "items": {
+           "type": "string"
+          }
+         },
+         "per_label": {
+          "description": "Stored rows per label to measure with: [2, 4, 8, \"all\"] or \"2,4,8,all\" (whole numbers from 1, or all, none twice)",
+          "oneOf": [
+           {
+            "type": "array",
+            "items": {
+             "$ref": "#/components/schemas/PerLabel"
+            }
+           },
+           {
+            "type": "string"
+           }
+          ]
+         },
+         "seeds": {
+          "type": "integer",
+          "description": "Draws at each count below every label's rows, 1 to 20 (default 3)"
+         },
+         "k": {
+          "type": "integer",
+          "description": "Neighbours that vote (default 10)"
+         },
+         "methods": {
+          "type": "array",
+          "description": "Techniques (default zero-shot, knn, head); the fine-tuned ones are refused here (rag compare --curve measures them)",
+          "items": {
+           "type": "string",
+           "enum": \#(curveMethodNames)
+          }
+         }
+        },
+        "required": [
+         "texts",
+         "labels",
+         "per_label"
+        ]
+       },
+       "PerLabel": {
+        "oneOf": [
+         {
+          "type": "integer"
+         },
+         {
+          "type": "string",
+          "enum": [
+           "all"
+          ]
+         }
+        ]
+       },
+       "CurvePoint": {
+        "type": "object",
+        "properties": {
+         "technique": {
+          "type": "string"
+         },
+         "per_label": {
+          "$ref": "#/components/schemas/PerLabel"
+         },
+         "seed": {
+          "type": "integer"
+         },
+         "accuracy": {
+          "type": "number"
+         },
+         "macro_f1": {
+          "type": "number"
+         },
+         "seconds": {
+          "type": "number",
+          "description": "Training and classifying this point"
+         },
+         "rows": {
+          "type": "integer",
+          "description": "Stored rows drawn"
+         },
+         "capped_labels": {
+          "type": "object",
+          "description": "Labels with fewer stored rows than per_label asked for, and how many they gave",
+          "additionalProperties": {
+           "type": "integer"
+          }
+         }
+        },
+        "required": [
+         "technique",
+         "per_label",
+         "seed",
+         "accuracy",
+         "macro_f1",
+         "seconds",
+         "rows",
+         "capped_labels"
+        ]
+       },
+       "LearningCurveResponse": {
+        "type": "object",
+        "properties": {
+         "object": {
+          "type": "string",
+          "enum": [
+           "learning_curve"
+          ]
+         },
+         "points": {
+          "type": "array",
+          "items": {
+           "$ref": "#/components/schemas/CurvePoint"
+          }
+         },
+         "cheapest": {
+          "type": "array",
+          "description": "At each count, the technique that cost least among those within 1 point of the best accuracy",
+          "items": {
+           "type": "object",
+           "properties": {
+            "per_label": {
+             "$ref": "#/components/schemas/PerLabel"
+            },
+            "technique": {
+             "type": "string"
+            },
+            "best": {
+             "type": "string"
+            }
+           },
+           "required": [
+            "per_label",
+            "technique",
+            "best"
+           ]
+          }
+         }
+        },
+        "required": [
+         "object",
+         "points",
+         "cheapest"
         ]
        },
        "ClassifyResponse": {

@@ -16,12 +16,15 @@ package final class RequestBatcher: @unchecked Sendable {
         case embed
         case search(k: Int, options: Workspace.SearchOptions)
         case classify(method: OfflineClassifier.Method, k: Int, filter: FilterExpression?)
+        /// The texts are the evaluation rows, `labels` their gold labels.
+        case learningCurve(labels: [String], counts: [Int?], seeds: Int, k: Int, methods: [OfflineClassifier.Method])
     }
 
     enum Outcome: Sendable {
         case embeddings([[Float]])
         case neighbours([[Neighbour]])
         case predictions([Prediction])
+        case curve(LearningCurve)
     }
 
     private struct Job {
@@ -142,7 +145,7 @@ package final class RequestBatcher: @unchecked Sendable {
                         if let g = searches.firstIndex(where: { $0.key == key }) { searches[g].members.append((j, offset)) } else {
                             searches.append((key, [(j, offset)]))
                         }
-                    case .classify:
+                    case .classify, .learningCurve:
                         break
                     }
                 }
@@ -196,6 +199,16 @@ package final class RequestBatcher: @unchecked Sendable {
                 }
             } catch {
                 for j in group { jobs[j].continuation.resume(throwing: error) }
+            }
+        }
+        // Learning curves, one at a time: each draws, trains and classifies on its own.
+        for job in jobs {
+            guard case .learningCurve(let labels, let counts, let seeds, let k, let methods) = job.work else { continue }
+            do {
+                let rows = zip(job.texts, labels).enumerated().map { i, row in LabelledText(row: i, line: i + 1, text: row.0, label: row.1) }
+                job.continuation.resume(returning: .curve(try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: seeds, k: k, methods: methods)))
+            } catch {
+                job.continuation.resume(throwing: error)
             }
         }
     }

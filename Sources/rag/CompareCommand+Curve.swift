@@ -43,8 +43,11 @@ extension CompareCommand {
         }
         if let curveOut { try AtomicOutput.write(try Self.curveEncoder.encode(result) + Data("\n".utf8), to: curveOut) }
         if let curveCsv { try AtomicOutput.write(Data(result.csv.utf8), to: curveCsv) }
-        if let curveSvg {
-            try AtomicOutput.write(Data(LearningCurveChart(curve: result, labelCount: workspace.snapshot.labels.count).svg.utf8), to: curveSvg)
+        let labelCount = workspace.snapshot.labels.count
+        if let curveSvg { try AtomicOutput.write(Data(LearningCurveChart(curve: result, labelCount: labelCount).svg.utf8), to: curveSvg) }
+        if let curveHtml {
+            let page = HTMLReport.render(curve: result, labelCount: labelCount, title: "LocalRAG learning curve: \(workspace.modelName) on \(csv)")
+            try AtomicOutput.write(Data(page.utf8), to: curveHtml)
         }
         if json {
             print(String(decoding: try Self.curveEncoder.encode(result), as: UTF8.self))
@@ -76,10 +79,9 @@ extension CompareCommand {
             }
             lines.append("| \(t) | " + cells.joined(separator: " | ") + " |")
         }
-        let cheapest = curve.cheapestNearBest().map { "\(name($0.perLabel)): \($0.technique)" + ($0.technique == $0.best ? "" : " (best: \($0.best))") }
         lines.append("")
         lines.append("Accuracy on the evaluation rows, mean ± standard deviation over the seeds, and seconds per point. "
-                     + "Cheapest within 1 point of the best: " + cheapest.joined(separator: "; ") + ".")
+                     + curve.cheapestNearBestSentence)
         return lines.joined(separator: "\n")
     }
 }

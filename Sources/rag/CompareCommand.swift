@@ -37,7 +37,8 @@ struct CompareCommand: AsyncParsableCommand {
         count, the same rows for every technique), on the rows of --csv: accuracy and macro-F1 with \
         their spread over the seeds and the seconds each point took, then which technique is the \
         cheapest within 1 point of the best at each count. --curve-out F.json and --curve-csv F.csv \
-        keep every point, --curve-svg F.svg draws them. The LLM rows are not in curves yet.
+        keep every point, --curve-svg F.svg draws them, --curve-html F.html is a page with the \
+        chart and the table. The LLM rows are not in curves yet.
         """
     )
 
@@ -89,6 +90,9 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Draw the curve as an SVG chart in this file (accuracy against rows per label, log scale, the seeds' spread as a band).")
     var curveSvg: String?
 
+    @Option(help: "Write the curve as an HTML page to this file: the chart, the table with spreads and times, the cheapest technique near the best (self-contained, no script).")
+    var curveHtml: String?
+
     @OptionGroup var filter: FilterOptions
     @OptionGroup(title: "LLM options") var llm: LLMOptions
     @OptionGroup var prompt: PromptOptions
@@ -113,8 +117,8 @@ struct CompareCommand: AsyncParsableCommand {
             if llmModel != nil || ftModel != nil || finetunedModel != nil || predictions != nil || filter.expression != nil {
                 throw ValidationError("--curve measures the offline techniques on the whole index: it does not take --llm-model, --ft-model, --finetuned-model, --predictions or --where yet")
             }
-        } else if curveOut != nil || curveCsv != nil || curveSvg != nil || curveMethods != nil || curveSeeds != 3 {
-            throw ValidationError("--curve-out, --curve-csv, --curve-svg, --curve-methods and --curve-seeds go with --curve")
+        } else if curveOut != nil || curveCsv != nil || curveSvg != nil || curveHtml != nil || curveMethods != nil || curveSeeds != 3 {
+            throw ValidationError("--curve-out, --curve-csv, --curve-svg, --curve-html, --curve-methods and --curve-seeds go with --curve")
         }
     }
 

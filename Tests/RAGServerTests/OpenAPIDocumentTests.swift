@@ -8,7 +8,7 @@ final class OpenAPIDocumentTests: XCTestCase {
     func testDocumentParsesAndListsTheRoutes() throws {
         let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
         let paths = try XCTUnwrap(doc["paths"] as? [String: Any])
-        XCTAssertEqual(Set(paths.keys), ["/healthz", "/v1/models", "/metrics", "/openapi.json", "/v1/embeddings", "/v1/search", "/v1/classify", "/v1/documents"])
+        XCTAssertEqual(Set(paths.keys), ["/healthz", "/v1/models", "/metrics", "/openapi.json", "/v1/embeddings", "/v1/search", "/v1/classify", "/v1/learning_curve", "/v1/documents"])
     }
 
     /// The request schemas and the decoders the routes use say the same: every schema property is a
@@ -23,6 +23,7 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("ClassifyRequest", { try JSONDecoder().decode(ClassifyRequest.self, from: $0) }),
             ("DocumentsRequest", { try JSONDecoder().decode(DocumentsRequest.self, from: $0) }),
             ("DeleteDocumentsRequest", { try JSONDecoder().decode(DeleteDocumentsRequest.self, from: $0) }),
+            ("LearningCurveRequest", { try JSONDecoder().decode(LearningCurveRequest.self, from: $0) }),
         ]
         for (name, decode) in decoders {
             let schema = validator.resolve(["$ref": "#/components/schemas/\(name)"])
@@ -71,6 +72,8 @@ final class OpenAPIDocumentTests: XCTestCase {
             ("POST", "/v1/classify", ["texts": ["card"], "method": "knn", "filter": "label != \"x\""], 200),
             ("POST", "/v1/classify", ["texts": ["card"], "method": "zero-shot", "filter": "label = \"x\""], 400),
             ("POST", "/v1/classify", ["texts": ["card"], "filter": "nope = 1"], 400),
+            ("POST", "/v1/learning_curve", ["texts": ["card", "refund"], "labels": ["card_arrival", "Refund_not_showing_up"], "per_label": [1, "all"], "seeds": 2], 200),
+            ("POST", "/v1/learning_curve", ["texts": ["card"], "labels": ["card_arrival"], "per_label": "1,all", "methods": ["finetuned"]], 400),
         ]
         for (method, path, body, status) in calls {
             let r = try await f.request(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) })

@@ -112,6 +112,63 @@ final class ServerRoutesTests: XCTestCase {
         XCTAssertEqual((finetuned.object["error"] as? [String: Any])?["param"] as? String, "method")
     }
 
+    /// The curve route's points are the library's `learningCurve` over the same rows (all but the
+    /// seconds, which are each run's own), its cheapest picks are `cheapestNearBest()`, and bad
+    /// requests are refused naming the field.
+    func testLearningCurveEqualsTheLibrarys() async throws {
+        let f = try await ServerFixture.start()
+        defer { Task { await f.stop() } }
+        let rows = Array(try Dataset(url: Repository.data("test.csv")).readAll().prefix(40))
+        let texts = rows.map(\.text), labels = rows.map { $0.label! }
+        let want = try f.workspace.learningCurve(rows, examplesPerLabel: [1, 2, nil], seeds: 2, k: 5, methods: [.knn, .head, .zeroShot])
+        for counts in [[1, 2, "all"] as [Any], "2, all,1" as Any] {
+            let got = try await f.post("/v1/learning_curve", ["texts": texts, "labels": labels, "per_label": counts, "seeds": 2, "k": 5,
+                                                              "methods": ["knn", "head", "zero-shot"]])
+            XCTAssertEqual(got.status, 200, got.text)
+            XCTAssertEqual(got.object["object"] as? String, "learning_curve")
+            let points = try JSONDecoder().decode([LearningCurve.Point].self, from: JSONSerialization.data(withJSONObject: got.object["points"] as Any))
+            XCTAssertEqual(points.count, want.points.count)
+            XCTAssertEqual(points.map { [$0.technique, "\($0.perLabel ?? -1)", "\($0.seed)", "\($0.rows)"] },
+                           want.points.map { [$0.technique, "\($0.perLabel ?? -1)", "\($0.seed)", "\($0.rows)"] })
+            XCTAssertEqual(points.map(\.accuracy), want.points.map(\.accuracy))
+            XCTAssertEqual(points.map(\.macroF1), want.points.map(\.macroF1))
+            XCTAssertEqual(points.map(\.cappedLabels), want.points.map(\.cappedLabels))
+            let cheapest = try XCTUnwrap(got.object["cheapest"] as? [[String: Any]])
+            XCTAssertEqual(cheapest.map { "\($0["per_label"]!)" }, ["1", "2", "all"])
+            XCTAssertEqual(cheapest.map { $0["best"] as? String }, LearningCurve(points: points).cheapestNearBest().map(\.best))
+            XCTAssertEqual(cheapest.map { $0["technique"] as? String }, LearningCurve(points: points).cheapestNearBest().map(\.technique))
+        }
+        XCTAssertTrue(want.points.contains { !$0.cappedLabels.isEmpty }, "300 rows leave labels with fewer than 2 rows: capped, not refused")
+
+        let good: [String: Any] = ["texts": Array(texts.prefix(3)), "labels": Array(labels.prefix(3)), "per_label": [2]]
+        let bad: [(String, Any, String, String)] = [
+            ("per_label", [0], "per_label", "per_label: \"0\" is not a count of rows per label (a whole number from 1, or all), in \"0\""),
+            ("per_label", "2,2", "per_label", "per_label: 2 is given twice in \"2,2\""),
+            ("per_label", [2, "two"], "per_label[1]", "per_label[1]: expected a whole number from 1 or \"all\""),
+            ("per_label", ["k": 2], "per_label", "per_label: expected counts of rows per label: \"2,4,8,all\" or [2, 4, 8, \"all\"]"),
+            ("labels", ["a"], "labels", "labels has 1 labels for 3 texts; one gold label per text"),
+            ("labels", ["a", "", "b"], "labels[1]", "labels[1] is empty"),
+            ("seeds", 0, "seeds", "seeds must be between 1 and 20; got 0"),
+            ("methods", ["knn", "vote"], "methods", "methods: \"vote\" is not a technique (zero-shot, knn, head, blend, finetuned, finetuned-blend)"),
+            ("methods", ["finetuned"], "methods", "methods: finetuned fine-tunes the encoder at every point (minutes each); measure it with rag compare --curve --curve-methods finetuned"),
+            ("methods", [String](), "methods", "methods is empty"),
+            ("texts", [String](), "texts", "texts is empty"),
+        ]
+        for (field, value, param, message) in bad {
+            var body = good
+            body[field] = value
+            let r = try await f.post("/v1/learning_curve", body)
+            XCTAssertEqual(r.status, 400, "\(field) \(value): \(r.text)")
+            let error = try XCTUnwrap(r.object["error"] as? [String: Any], r.text)
+            XCTAssertEqual(error["param"] as? String, param, r.text)
+            XCTAssertTrue((error["message"] as? String ?? "").contains(message), "\(message) in \(r.text)")
+        }
+        var missing = good
+        missing["labels"] = nil
+        let noLabels = try await f.post("/v1/learning_curve", missing)
+        XCTAssertEqual(noLabels.status, 400, noLabels.text)
+    }
+
     func testDocumentsCommitANewGenerationAndOtherWritersArePickedUp() async throws {
         let f = try await ServerFixture.start()
         defer { Task { await f.stop() } }

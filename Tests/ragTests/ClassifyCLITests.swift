@@ -98,7 +98,8 @@ final class ClassifyCLITests: XCTestCase {
 
     func testCompareCurveTableJSONAndCSV() throws {
         let r = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve", "2, all,12", "--curve-seeds", "2",
-                                   "--curve-out", "curve.json", "--curve-csv", "curve.csv", "--curve-svg", "curve.svg"], in: dir)
+                                   "--curve-out", "curve.json", "--curve-csv", "curve.csv", "--curve-svg", "curve.svg",
+                                   "--curve-html", "curve.html"], in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines[0], "| Technique | 2 per label | 12 per label | all rows |")
@@ -125,6 +126,22 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertEqual(svg.rootElement()?.name, "svg")
         XCTAssertEqual(try svg.nodes(forXPath: "//*[local-name()='polyline']").count, 3)
         XCTAssertEqual(try svg.nodes(forXPath: "//*[local-name()='polygon']").count, 3)
+        // The page holds the same chart, a row per technique with a cell per count, the sentence the table ends with, and the capped labels.
+        let html = try String(contentsOf: dir.appendingPathComponent("curve.html"), encoding: .utf8)
+        let chart = try String(contentsOf: dir.appendingPathComponent("curve.svg"), encoding: .utf8)
+        XCTAssertTrue(chart.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "))
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>\n"))
+        XCTAssertTrue(html.contains(chart.drop { $0 != "\n" }.dropFirst()), "the page's chart is the SVG file's")
+        XCTAssertNotNil(html.range(of: "<title>LocalRAG learning curve: [a-z0-9-]+ on test.csv</title>", options: .regularExpression), html)
+        XCTAssertTrue(html.contains("<tr><th>technique</th><th>2 per label</th><th>12 per label</th><th>all rows</th></tr>"), html)
+        for t in ["zero-shot", "knn", "head"] {
+            XCTAssertEqual(html.components(separatedBy: "<tr><td class=\"label\">\(t)</td>").count, 2, t)
+        }
+        XCTAssertEqual(html.components(separatedBy: "<b>").count - 1, 9, "3 techniques x 3 counts")
+        let sentence = String(lines[6].drop { $0 != "C" })
+        XCTAssertTrue(html.contains("<p>\(sentence)</p>"), sentence)
+        XCTAssertTrue(html.contains("<li>12 per label: 3 label(s) have fewer rows and gave all they have, e.g. card_arrival (8), exchange_rate (8), pin_blocked (8)</li>"), html)
+        XCTAssertFalse(html.contains("<script"))
         for (value, message) in [("0", "Error: --curve: \"0\" is not a count of rows per label (a whole number from 1, or all), in \"0\""),
                                  ("2,-4", "Error: --curve: \"-4\" is not a count of rows per label (a whole number from 1, or all), in \"2,-4\""),
                                  ("two", "Error: --curve: \"two\" is not a count of rows per label (a whole number from 1, or all), in \"two\""),
@@ -145,7 +162,7 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertEqual(hashing.stderr, "Error: a learning curve measures finetuned over an index folder built with a sentence encoder (it fine-tunes the encoder on the drawn rows' texts)\n")
         let alone = try RAGBinary.run(["compare", "--csv", "test.csv", "--curve-out", "c.json"], in: dir)
         XCTAssertEqual(alone.status, 64)
-        XCTAssertTrue(alone.stderr.hasPrefix("Error: --curve-out, --curve-csv, --curve-svg, --curve-methods and --curve-seeds go with --curve\n"), alone.stderr)
+        XCTAssertTrue(alone.stderr.hasPrefix("Error: --curve-out, --curve-csv, --curve-svg, --curve-html, --curve-methods and --curve-seeds go with --curve\n"), alone.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.json").path))
     }
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""check-chart-in-browser.py: opens a learning-curve SVG (`rag compare --curve-svg`) in headless Chromium and checks what it drew.
+"""check-chart-in-browser.py: opens a learning-curve SVG (`rag compare --curve-svg`) or HTML page (`--curve-html`) in headless Chromium and checks what it drew.
 
 The browser parses the file (its DOM must hold one polyline and one band per technique of the legend) and
 renders it to a PNG, in which every technique's colour must cover pixels of its own (a line that drew
 nothing, or an SVG the browser refused, fails). Standard library only; Chromium from Debian
 (`apt-get install --no-install-recommends chromium`; installed here when missing and run as root).
 
-usage: python3 scripts/dev/check-chart-in-browser.py [Benchmarks/results/curve_minilm.svg] [--png OUT.png]
+usage: python3 scripts/dev/check-chart-in-browser.py [Benchmarks/results/curve_minilm.svg | curve.html] [--png OUT.png]
 """
 import argparse, os, re, shutil, struct, subprocess, sys, tempfile, zlib
 from pathlib import Path
@@ -63,6 +63,8 @@ def main():
     text = svg.read_text()
     size = re.search(r'width="([\d.]+)" height="([\d.]+)"', text)
     w, h = int(float(size.group(1))), int(float(size.group(2)))
+    if svg.suffix == ".html":
+        w, h = 1200, 1400  # the page: title, chart, table
     # The legend: a coloured line then the technique's name.
     legend = re.findall(r'stroke="(#[0-9A-Fa-f]{6})" stroke-width="2"/>\n<text [^>]*>([^<]+)</text>', text)
     assert legend, "no legend in the SVG"

@@ -261,9 +261,9 @@ public enum HTMLReport {
         label.count <= limit ? label : String(label.prefix(limit - 1)) + "…"
     }
 
-    private static func fixed(_ x: Double) -> String { String(format: "%.3f", x) }
+    static func fixed(_ x: Double) -> String { String(format: "%.3f", x) }
 
-    private static let css = """
+    static let css = """
     body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:24px auto;max-width:1400px;padding:0 16px}
     h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}
     .meta,.hint,.note{color:#555}.note{font-size:12px;max-width:900px}

@@ -172,6 +172,12 @@ public struct LearningCurve: Sendable, Encodable, Equatable {
         }
     }
 
+    /// `cheapestNearBest()` as a sentence: "Cheapest within 1 point of the best: 8 per label: head (best: finetuned); ...".
+    public var cheapestNearBestSentence: String {
+        let picks = cheapestNearBest().map { "\(Self.name(perLabel: $0.perLabel)): \($0.technique)" + ($0.technique == $0.best ? "" : " (best: \($0.best))") }
+        return "Cheapest within 1 point of the best: " + picks.joined(separator: "; ") + "."
+    }
+
     /// One line per point, with a header; pandas reads it (`per_label` is a number or `all`).
     public var csv: String {
         var lines = ["technique,per_label,seed,accuracy,macro_f1,seconds,rows,capped_labels"]

@@ -20,7 +20,11 @@ public struct LearningCurveChart: Sendable {
 
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-    public var svg: String {
+    /// The chart as a file: the XML declaration, then `svgElement`.
+    public var svg: String { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svgElement }
+
+    /// The `<svg>` element alone, to place inside an HTML page.
+    public var svgElement: String {
         let summaries = curve.summaries
         let left = 64.0, right = 180.0, top = 40.0, bottom = 56.0
         let plotW = width - left - right, plotH = height - top - bottom
@@ -36,7 +40,6 @@ public struct LearningCurveChart: Sendable {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
         var out = [
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
             "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"sans-serif\" font-size=\"12\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
             "<text x=\"\(f(left))\" y=\"22\" font-size=\"15\">\(escape(title))</text>",

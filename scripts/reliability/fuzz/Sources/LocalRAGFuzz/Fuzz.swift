@@ -1,18 +1,19 @@
-// Fuzz: one libFuzzer entry point for six targets, chosen by $LOCALRAG_FUZZ_TARGET
-// (csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve). Errors thrown are fine; a trap, a sanitizer
+// Fuzz: one libFuzzer entry point for nine targets, chosen by $LOCALRAG_FUZZ_TARGET
+// (csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve, requestbody). Errors thrown are fine; a trap, a sanitizer
 // report or a timeout is a finding.
 import Foundation
 import RAG
 import TextEmbedding
 import VectorSearch
 import LabelNormalizerSource
+import APIMessagesSource
 import FuzzMain
 
-enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve }
+enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve, requestbody }
 
 let target: Target = {
     guard let name = ProcessInfo.processInfo.environment["LOCALRAG_FUZZ_TARGET"], let t = Target(rawValue: name) else {
-        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter or curve")
+        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve or requestbody")
     }
     return t
 }()
@@ -162,6 +163,23 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             precondition(counts.count == text.split(separator: ",", omittingEmptySubsequences: false).count, "a part lost")
             let rendered = counts.map { $0.map(String.init) ?? "all" }.joined(separator: ",")
             precondition((try? LearningCurve.examplesPerLabel(parsing: rendered)) == counts, "does not read back")
+        }
+    case .requestbody:
+        // rag serve's request bodies, decoded as the routes decode them: any JSON is read or refused
+        // with a DecodingError; a curve request's counts are all numbers or "all" and go to the one parser.
+        let decoder = JSONDecoder(), data = Data(data)
+        _ = try? decoder.decode(EmbeddingsRequest.self, from: data)
+        _ = try? decoder.decode(SearchRequest.self, from: data)
+        _ = try? decoder.decode(ClassifyRequest.self, from: data)
+        _ = try? decoder.decode(DocumentsRequest.self, from: data)
+        _ = try? decoder.decode(DeleteDocumentsRequest.self, from: data)
+        if let curve = try? decoder.decode(LearningCurveRequest.self, from: data) {
+            if case .list(let parts) = curve.per_label {
+                precondition(parts.allSatisfy { $0 == "all" || Int($0) != nil }, "a list element that is neither a number nor all")
+            }
+            if let counts = try? LearningCurve.examplesPerLabel(parsing: curve.per_label.spelled) {
+                precondition(counts.allSatisfy { $0.map { $0 >= 1 } ?? true }, "a count below 1 accepted")
+            }
         }
     case .normalize:
         let text = String(decoding: data, as: UTF8.self)

@@ -1,0 +1,1 @@
+../../../../../Sources/RAGServer/APIMessages.swift
