@@ -230,15 +230,13 @@ public struct LocalRAGServer: Sendable {
             throw APIError.badField("seeds", "seeds must be between 1 and \(Self.maxCurveSeeds); got \(seeds)")
         }
         let k = try checkedK(body.k)
-        let methods = try (body.methods ?? Workspace.curveTechniques.map(\.rawValue)).map { name in
-            guard let m = OfflineClassifier.Method(rawValue: name) else {
-                throw APIError.badField("methods", "methods: \"\(name)\" is not a technique (\(OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            guard m != .finetuned && m != .finetunedBlend else {
-                throw APIError(.badRequest, "methods: \(name) fine-tunes the encoder at every point (minutes each); measure it with rag compare --curve --curve-methods \(name)",
-                               param: "methods", code: "method_unavailable")
-            }
-            return m
+        let methods: [OfflineClassifier.Method]
+        do { methods = try body.methods.map(OfflineClassifier.Method.named) ?? Workspace.curveTechniques } catch let error as ClassificationError {
+            throw APIError.badField("methods", "methods: " + error.localizedDescription)
+        }
+        if let m = methods.first(where: \.usesFineTunedEncoder) {
+            throw APIError(.badRequest, "methods: \(m.rawValue) fine-tunes the encoder at every point (minutes each); measure it with rag compare --curve --curve-methods \(m.rawValue)",
+                           param: "methods", code: "method_unavailable")
         }
         guard !methods.isEmpty else { throw APIError.badField("methods", "methods is empty") }
         let answer: RequestBatcher.Outcome

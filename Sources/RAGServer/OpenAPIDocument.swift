@@ -7,7 +7,7 @@ package enum OpenAPIDocument {
     static let methodNames = "[" + ClassificationMethod.names.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
     static let offlineNames = OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")
     /// `/v1/learning_curve`'s techniques: the offline ones that train in seconds.
-    static let curveMethodList = OfflineClassifier.Method.allCases.filter { $0 != .finetuned && $0 != .finetunedBlend }.map(\.rawValue)
+    static let curveMethodList = OfflineClassifier.Method.allCases.filter { !$0.usesFineTunedEncoder }.map(\.rawValue)
     static let curveNames = curveMethodList.joined(separator: ", ")
     static let curveMethodNames = "[" + curveMethodList.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
 

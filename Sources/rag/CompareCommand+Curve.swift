@@ -14,11 +14,10 @@ extension CompareCommand {
     /// `zero-shot,knn,head` as techniques (nil: the library's default), naming the bad one otherwise.
     static func curveTechniques(_ text: String?) throws -> [OfflineClassifier.Method] {
         guard let text else { return Workspace.curveTechniques }
-        return try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.map { name in
-            guard let m = OfflineClassifier.Method(rawValue: name) else {
-                throw ValidationError("--curve-methods: \"\(name)\" is not a technique (\(OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return m
+        do {
+            return try OfflineClassifier.Method.named(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        } catch let error as ClassificationError {
+            throw ValidationError("--curve-methods: " + error.localizedDescription)
         }
     }
 

@@ -12,6 +12,7 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
     case headNeedsFolder(store: String)
     case noRowsMatch(index: String)
     case notInCurves(method: String)
+    case unknownMethod(String)
 
     public var errorDescription: String? {
         switch self {
@@ -35,6 +36,8 @@ public enum ClassificationError: Error, LocalizedError, Equatable {
             return "no labelled row of \(index) matches the filter: there is nothing to classify with (`rag query --where` shows what it matches)"
         case .notInCurves(let method):
             return "a learning curve measures \(method) over an index folder built with a sentence encoder (it fine-tunes the encoder on the drawn rows' texts)"
+        case .unknownMethod(let name):
+            return "\"\(name)\" is not a technique (\(OfflineClassifier.Method.allCases.map(\.rawValue).joined(separator: ", ")))"
         }
     }
 }

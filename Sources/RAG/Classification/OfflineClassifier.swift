@@ -19,6 +19,17 @@ public struct OfflineClassifier: Sendable {
         /// That head's probabilities blended with the vote over the fine-tuned encoder's embeddings:
         /// "fine-tuned model with RAG".
         case finetunedBlend = "finetuned-blend"
+
+        /// Whether the method reads the head trained with the encoder (`finetuned`, `finetuned-blend`).
+        public var usesFineTunedEncoder: Bool { self == .finetuned || self == .finetunedBlend }
+
+        /// Methods by their names, in the order given; a name that is none is refused, naming it.
+        public static func named(_ names: [String]) throws -> [Method] {
+            try names.map { name in
+                guard let m = Method(rawValue: name) else { throw ClassificationError.unknownMethod(name) }
+                return m
+            }
+        }
     }
 
     public let retriever: Retriever
@@ -47,7 +58,7 @@ public struct OfflineClassifier: Sendable {
         let texts = rows.map(\.text)
         // The fine-tuned head reads the mean-pooled embeddings before normalisation (as it was
         // trained): one encoder pass gives those, and the normalised rows the rest use.
-        let fineTuned = methods.contains(.finetuned) || methods.contains(.finetunedBlend)
+        let fineTuned = methods.contains(where: \.usesFineTunedEncoder)
         var pooled: Matrix?
         if fineTuned {
             guard fineTunedHead != nil, let encoder = retriever.embedder as? SentenceEncoder else {
@@ -65,7 +76,7 @@ public struct OfflineClassifier: Sendable {
     public func classify(_ rows: [LabelledText], embeddings: Matrix, pooled: Matrix? = nil, methods: [Method],
                          excludeSelf: Bool = false) throws -> [Method: [Prediction]] {
         let texts = rows.map(\.text)
-        let fineTuned = methods.contains(.finetuned) || methods.contains(.finetunedBlend)
+        let fineTuned = methods.contains(where: \.usesFineTunedEncoder)
         if fineTuned, pooled == nil || fineTunedHead == nil { throw ClassificationError.noFineTunedEncoder }
         var out: [Method: [Prediction]] = [:]
         func make(_ m: Method, _ i: Int, _ label: String, _ confidence: Double) -> Prediction {

@@ -40,19 +40,8 @@ extension HTMLReport {
         }
         if !capped.isEmpty { capped = "<h2>Counts above a label's rows</h2>\n<ul class=\"note\">\n\(capped)</ul>\n" }
 
-        return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(title))</title>
-        <style>\(css)
-        table.curve td{text-align:center}table.curve td.label{text-align:left}.sub{color:#666;font-size:12px}</style>
-        </head>
-        <body>
-        <h1>\(escape(title))</h1>
-        <p class="meta">\(escape(meta))</p>
+        let style = css + "\ntable.curve td{text-align:center}table.curve td.label{text-align:left}.sub{color:#666;font-size:12px}"
+        return page(title: title, meta: meta, style: style, body: """
         \(LearningCurveChart(curve: curve, labelCount: labelCount).svgElement)
         <h2>Accuracy per technique and rows per label</h2>
         <table class="curve">
@@ -63,9 +52,6 @@ extension HTMLReport {
         every technique on the same draw: accuracy is the mean over the seeds ± its standard deviation,
         the band in the chart runs from the lowest to the highest seed, and seconds are what a point
         cost to train and classify.</p>
-        </body>
-        </html>
-
-        """
+        """)
     }
 }

@@ -16,18 +16,7 @@ public enum HTMLReport {
         meta += " · \(goldOnly) never predicted · \(predictedOnly) predicted but never gold"
         if report.invalidCount > 0 { meta += " · \(report.invalidCount) predictions outside the label set" }
 
-        return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(title))</title>
-        <style>\(css)</style>
-        </head>
-        <body>
-        <h1>\(escape(title))</h1>
-        <p class="meta">\(escape(meta))</p>
+        return page(title: title, meta: meta, body: """
         \(summary(report))
         <div class="row">
         \(heatmap(confusion))
@@ -38,6 +27,24 @@ public enum HTMLReport {
         <code>zero_division=0</code>: the labels are the union of gold and predicted labels, so a
         predicted-only label is a class with support 0 and F1 0 that lowers the macro averages;
         a class never predicted has precision 0. Weighted averages weight by gold support.</p>
+        """)
+    }
+
+    /// The page around a report's `body`: the head with `style`, the title as heading, the `meta` line.
+    static func page(title: String, meta: String, style: String = css, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
+        <style>\(style)</style>
+        </head>
+        <body>
+        <h1>\(escape(title))</h1>
+        <p class="meta">\(escape(meta))</p>
+        \(body)
         </body>
         </html>
 

@@ -35,8 +35,8 @@ extension Workspace {
                               progress: (LearningCurve.Point) -> Void = { _ in }) throws -> LearningCurve {
         precondition(seeds >= 1 && examplesPerLabel.allSatisfy { $0.map { $0 >= 1 } ?? true }, "at least one seed and one row per label")
         let s = snapshot
-        let baseMethods = methods.filter { $0 != .finetuned && $0 != .finetunedBlend }
-        let fineTunedMethods = methods.filter { $0 == .finetuned || $0 == .finetunedBlend }
+        let baseMethods = methods.filter { !$0.usesFineTunedEncoder }
+        let fineTunedMethods = methods.filter(\.usesFineTunedEncoder)
         var texts: [String] = []
         if let first = fineTunedMethods.first {
             guard let folder = s.store as? FolderVectorStore, modelFolder != nil, embedder is SentenceEncoder else {

@@ -322,7 +322,7 @@ public final class Workspace: Sendable {
         if needsHead { try retrainStaleHead() }
         let s = snapshot
         if s.head == nil, needsHead, s.store.keepsParts { throw ClassificationError.noHead(index: location) }
-        if fineTunedHead == nil, methods.contains(where: { $0 == .finetuned || $0 == .finetunedBlend }) { throw ClassificationError.noFineTunedEncoder }
+        if fineTunedHead == nil, methods.contains(where: \.usesFineTunedEncoder) { throw ClassificationError.noFineTunedEncoder }
         // A store that keeps vectors only (a remote one): the head trains on its rows (default λ) for this call.
         let head = try s.head ?? (needsHead ? trainedHead() : nil)
         return OfflineClassifier(retriever: s.retriever, head: head, fineTunedHead: fineTunedHead, k: k)
@@ -330,7 +330,7 @@ public final class Workspace: Sendable {
 
     private func classifier(k: Int, for methods: [OfflineClassifier.Method], restrictedTo filter: FilterExpression) throws -> OfflineClassifier {
         let s = snapshot
-        if fineTunedHead == nil, methods.contains(where: { $0 == .finetuned || $0 == .finetunedBlend }) { throw ClassificationError.noFineTunedEncoder }
+        if fineTunedHead == nil, methods.contains(where: \.usesFineTunedEncoder) { throw ClassificationError.noFineTunedEncoder }
         let (x, rowLabels) = try s.store.labelledVectors(matching: filter)
         let labels = LabelOrder.sorted(Array(Set(rowLabels.compactMap { $0 })))
         guard !labels.isEmpty else { throw ClassificationError.noRowsMatch(index: location) }
