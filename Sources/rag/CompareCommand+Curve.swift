@@ -1,7 +1,8 @@
-// CompareCommand+Curve: `rag compare --curve 2,4,8,all`: the offline techniques' learning curves, printed as a table and kept as JSON and CSV.
+// CompareCommand+Curve: `rag compare --curve 2,4,8,all`: the techniques' learning curves (offline, and a chat model's with --llm-model), printed as a table and kept as JSON, CSV, SVG and HTML.
 import ArgumentParser
 import Foundation
 import RAG
+import RAGLLM
 
 extension CompareCommand {
     /// `2,4,8,all` as examples per label (nil: all), in the order given (`LearningCurve.examplesPerLabel(parsing:)`).
@@ -21,17 +22,13 @@ extension CompareCommand {
         }
     }
 
-    func runCurve() throws {
+    func runCurve() async throws {
         let start = Date()
         let counts = try Self.curvePoints(curve!)
         let workspace = try embedding.workspace(index: index)
         let rows = try evaluationRows()
         var told = Set<String>()
-        let methods = try Self.curveTechniques(curveMethods)
-        let result = try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: curveSeeds, k: k, methods: methods,
-                                                fineTuning: Workspace.curveFineTuning(objective: curveObjective), fineTuningStarted: { n, seed, drawn in
-            Terminal.printError("\(LearningCurve.name(perLabel: n)), seed \(seed): fine-tuning \(workspace.modelName) on \(drawn) rows (\(curveObjective.rawValue))")
-        }) { p in
+        func report(_ p: LearningCurve.Point) {
             let at = LearningCurve.name(perLabel: p.perLabel)
             if !p.cappedLabels.isEmpty, told.insert(at).inserted {
                 Terminal.printError("\(at): \(p.cappedLabels.count) label(s) have fewer stored rows and give all they have (e.g. "
@@ -39,6 +36,31 @@ extension CompareCommand {
             }
             Terminal.printError(String(format: "%@, seed %d, %@: accuracy %.4f, macro-F1 %.4f, %.1f s (%d rows)",
                                        at, p.seed, p.technique, p.accuracy, p.macroF1, p.seconds, p.rows))
+        }
+        let methods = try Self.curveTechniques(curveMethods)
+        var result = try workspace.learningCurve(rows, examplesPerLabel: counts, seeds: curveSeeds, k: k, methods: methods,
+                                                fineTuning: Workspace.curveFineTuning(objective: curveObjective), fineTuningStarted: { n, seed, drawn in
+            Terminal.printError("\(LearningCurve.name(perLabel: n)), seed \(seed): fine-tuning \(workspace.modelName) on \(drawn) rows (\(curveObjective.rawValue))")
+        }, progress: report)
+        if let llmModel {
+            let builder = try prompt.builder(labels: workspace.snapshot.labels)
+            let stop = StopToken()
+            stop.stopOnInterrupt { Terminal.printError("\ninterrupted: letting the rows in flight finish (Ctrl-C again to quit at once)") }
+            try await llm.api.withClient { client in
+                var bar: ProgressReporter?
+                result.points += try await workspace.llmCurvePoints(
+                    rows, examplesPerLabel: counts, seeds: curveSeeds, k: k,
+                    withRAG: llm.classifier(client: client, model: llmModel, builder: builder, rag: true),
+                    withoutRAG: llm.classifier(client: client, model: llmModel, builder: builder, rag: false),
+                    concurrency: llm.concurrency, stop: stop,
+                    started: { technique, draw in
+                        bar?.finish()
+                        bar = ProgressReporter(draw.map { "\(technique), \(LearningCurve.name(perLabel: $0.perLabel)), seed \($0.seed)" } ?? technique,
+                                               total: rows.count)
+                    }, rowsDone: { done, _ in bar?.update(done) },
+                    progress: { bar?.finish(); bar = nil; report($0) })
+            }
+            if stop.isStopped { throw ExitCode(130) }
         }
         if let curveOut { try AtomicOutput.write(try Self.curveEncoder.encode(result) + Data("\n".utf8), to: curveOut) }
         if let curveCsv { try AtomicOutput.write(Data(result.csv.utf8), to: curveCsv) }

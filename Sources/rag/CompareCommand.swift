@@ -38,7 +38,10 @@ struct CompareCommand: AsyncParsableCommand {
         their spread over the seeds and the seconds each point took, then which technique is the \
         cheapest within 1 point of the best at each count. --curve-out F.json and --curve-csv F.csv \
         keep every point, --curve-svg F.svg draws them, --curve-html F.html is a page with the \
-        chart and the table. The LLM rows are not in curves yet.
+        chart and the table. With --llm-model M the curve adds the chat model with RAG (a batch per \
+        draw, the neighbours among the drawn rows: llm-rag:M) and without (llm:M: no examples reach \
+        its prompt, so it is asked once and drawn flat at every count); --limit N keeps those \
+        batches short.
         """
     )
 
@@ -114,8 +117,8 @@ struct CompareCommand: AsyncParsableCommand {
             _ = try Self.curvePoints(curve)
             _ = try Self.curveTechniques(curveMethods)
             guard curveSeeds >= 1 else { throw ValidationError("--curve-seeds must be at least 1") }
-            if llmModel != nil || ftModel != nil || finetunedModel != nil || predictions != nil || filter.expression != nil {
-                throw ValidationError("--curve measures the offline techniques on the whole index: it does not take --llm-model, --ft-model, --finetuned-model, --predictions or --where yet")
+            if ftModel != nil || finetunedModel != nil || predictions != nil || filter.expression != nil {
+                throw ValidationError("--curve draws from the whole index and trains at every point: it does not take --ft-model (a chat model fine-tuned on every row), --finetuned-model, --predictions or --where yet")
             }
         } else if curveOut != nil || curveCsv != nil || curveSvg != nil || curveHtml != nil || curveMethods != nil || curveSeeds != 3 {
             throw ValidationError("--curve-out, --curve-csv, --curve-svg, --curve-html, --curve-methods and --curve-seeds go with --curve")
@@ -137,7 +140,7 @@ struct CompareCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if curve != nil { return try runCurve() }
+        if curve != nil { return try await runCurve() }
         let start = Date()
         let workspace = try embedding.workspace(index: index)
         let filter = try self.filter.filter()

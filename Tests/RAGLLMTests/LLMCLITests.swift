@@ -253,6 +253,30 @@ final class LLMCLITests: XCTestCase {
         XCTAssertTrue(Set(files).isSuperset(of: ["llm-base.jsonl", "llm-rag-base.jsonl", "llm-finetuned.jsonl", "llm-rag-finetuned.jsonl"]), "\(files)")
     }
 
+    /// `compare --curve --llm-model`: the chat model with RAG once per draw, over the drawn rows only, and without RAG once.
+    func testCurveAddsTheLLMRows() async throws {
+        let server = try await StubServer(script: Self.rightAnswers())
+        let r = try await RAGBinary.run(["compare", "--csv", "test.csv", "--curve", "1,all", "--curve-seeds", "2", "--llm-model", "base-m",
+                                         "--base-url", server.baseURL, "--limit", "9", "--constrained", "--curve-out", "curve.json"], in: dir)
+        await server.shutdown()
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // Without RAG once (9 rows), with RAG at 1 per label (seeds 0, 1) and at all rows: 4 batches of 9.
+        XCTAssertEqual(server.requests.count, 36)
+        let users = server.requests.compactMap { ($0.json?["messages"] as? [[String: String]])?.last?["content"] }
+        XCTAssertEqual(users.filter { !$0.contains("Retrieved documents:") }.count, 9)
+        XCTAssertEqual(users.filter { $0.contains("Retrieved documents:\n1. [") && !$0.contains("\n4. [") }.count, 18, "1 per label: 3 drawn rows to retrieve")
+        XCTAssertEqual(users.filter { $0.contains("\n6. [") }.count, 9, "all rows: 6 to retrieve")
+        let points = try JSONDecoder().decode([LearningCurve.Point].self, from: Data(contentsOf: dir.appendingPathComponent("curve.json")))
+        let llm = points.filter { $0.technique.hasPrefix("llm") }.map { "\($0.technique) \($0.perLabel.map(String.init) ?? "all") \($0.seed) \($0.rows)" }
+        XCTAssertEqual(llm, ["llm:base-m 1 0 3", "llm:base-m all 0 6", "llm-rag:base-m 1 0 3", "llm-rag:base-m 1 1 3", "llm-rag:base-m all 0 6"])
+        XCTAssertTrue(points.filter { $0.technique.hasPrefix("llm") }.allSatisfy { $0.accuracy == 1 && $0.macroF1 == 1 })
+        XCTAssertEqual(points.count, 3 * 3 + 5)
+        XCTAssertTrue(r.stdout.contains("| llm-rag:base-m | 1.0000 ± 0.0000"), r.stdout)
+        let refused = try await RAGBinary.run(["compare", "--csv", "test.csv", "--curve", "2", "--ft-model", "ft:x"], in: dir, tag: "refused")
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(refused.stderr.contains("--curve draws from the whole index and trains at every point: it does not take --ft-model"), refused.stderr)
+    }
+
     /// upload (purpose fine-tune) → create (n_epochs, suffix) → status → wait → the model id.
     func testFinetuneJobFlow() async throws {
         let polls = AttemptCounter()
