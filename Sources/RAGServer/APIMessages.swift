@@ -142,7 +142,7 @@ package enum CurveCounts: Decodable {
     case list([String])
 
     /// The counts in `rag compare --curve`'s spelling, for the library's one parser.
-    var spelled: String {
+    package var spelled: String {
         switch self {
         case .text(let s): return s
         case .list(let a): return a.joined(separator: ",")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # llm-e2e.sh: end to end against a real local LLM (llama-server + SmolLM2-135M): rag classify --method llm --constrained on
-# 20 rows of data/test.csv with RAG (killed with -9 midway, then --resume) and without, every answer a valid label, then rag evaluate.
+# 20 rows of data/test.csv with RAG (killed with -9 midway, then --resume) and without, every answer a valid label, then rag evaluate;
+# then a learning curve with the chat model's rows (rag compare --curve --llm-model, 10 rows).
 #
 # Run by .ci/run after scripts/test.sh (which built .build/release/rag and installed MiniLM). Builds or reuses llama-server
 # in .llm/ (scripts/dev/llm-server.sh), indexes data/train.csv into a temporary folder, and stops the server on exit.
@@ -65,6 +66,24 @@ t3=$SECONDS
 cat "$work/plain.log" >&2
 plain_s=$((SECONDS - t3))
 
+# The learning curve with the chat model (rag compare --curve --llm-model): llm-rag once per draw, llm once, beside the offline rows.
+t4=$SECONDS
+"$RAG" compare --csv data/test.csv --index "$work/index" --curve 2,all --curve-seeds 1 --llm-model smollm2 --base-url "$base" \
+  --constrained --limit 10 --timeout 180 --max-retries 3 --curve-out "$work/curve.json" >"$work/curve.md" 2>"$work/curve.log" \
+  || { cat "$work/curve.log" >&2; exit 1; }
+curve_s=$((SECONDS - t4))
+python3 - "$work/curve.json" <<'PY'
+import json, sys
+points = json.load(open(sys.argv[1]))
+got = sorted((p["technique"], str(p["per_label"]), p["seed"]) for p in points if p["technique"].startswith("llm"))
+want = sorted([("llm:smollm2", "2", 0), ("llm:smollm2", "all", 0), ("llm-rag:smollm2", "2", 0), ("llm-rag:smollm2", "all", 0)])
+assert got == want, f"LLM points {got}, expected {want}"
+assert all(0 <= p["accuracy"] <= 1 and p["seconds"] > 0 for p in points if p["technique"].startswith("llm")), points
+assert {p["technique"] for p in points} >= {"zero-shot", "knn", "head"}, points
+print(f"rag compare --curve with smollm2: {len(points)} points, " + ", ".join(
+    f"{p['technique']}@{p['per_label']} {p['accuracy']:.2f}" for p in points if p["technique"].startswith("llm")))
+PY
+
 # Every row 0..rows-1 exactly once, every answer a label of data/train.csv, no failures.
 python3 - "$rows" "$work/rag.jsonl" "$work/plain.jsonl" <<'PY'
 import csv, json, sys
@@ -123,4 +142,4 @@ fi
 if grep -rlF "$key" "$work" "$root/.llm/server.log" 2>/dev/null; then
   echo "the API key leaked into the files above" >&2; exit 1
 fi
-log "OK: with RAG ${rag_s} s (incl. kill + resume), without RAG ${plain_s} s, total $((SECONDS - t0)) s"
+log "OK: with RAG ${rag_s} s (incl. kill + resume), without RAG ${plain_s} s, the curve ${curve_s} s, total $((SECONDS - t0)) s"

@@ -4,7 +4,9 @@ import Foundation
 /// Renders `LearningCurve` as SVG 1.1 that browsers and image viewers open as it is. The x axis is
 /// logarithmic in rows per label; "all" sits at the mean rows per label of the whole training set.
 /// Each technique is a line through its mean accuracy with a band from its lowest to its highest
-/// seed, in a colour-blind-safe palette (Okabe and Ito), with a legend.
+/// seed, in a colour-blind-safe palette (Okabe and Ito), with a legend. Lines after the first are
+/// dashed, each with longer gaps than the one before, so a line drawn over another with the same
+/// accuracies (a blend and the head it blends) leaves the one beneath visible.
 public struct LearningCurveChart: Sendable {
     public var curve: LearningCurve
     /// Labels in the training rows, to place "all" at rows / labels.
@@ -19,6 +21,12 @@ public struct LearningCurveChart: Sendable {
     }
 
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+    /// The dash of the i-th technique's line: solid first, then dash and gap summing to 12 with the gap growing.
+    static func dash(_ i: Int) -> String {
+        let gap = min(8, 2 + i % palette.count)
+        return i == 0 ? "" : " stroke-dasharray=\"\(12 - gap) \(gap)\""
+    }
 
     /// The chart as a file: the XML declaration, then `svgElement`.
     public var svg: String { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svgElement }
@@ -66,12 +74,12 @@ public struct LearningCurveChart: Sendable {
             let upper = line.map { "\(f(px(x($0)))),\(f(py($0.accuracyMax)))" }
             let lower = line.reversed().map { "\(f(px(x($0)))),\(f(py($0.accuracyMin)))" }
             out.append("<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(colour)\" fill-opacity=\"0.18\" stroke=\"none\"/>")
-            out.append("<polyline points=\"\(line.map { "\(f(px(x($0)))),\(f(py($0.accuracy)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
+            out.append("<polyline points=\"\(line.map { "\(f(px(x($0)))),\(f(py($0.accuracy)))" }.joined(separator: " "))\" fill=\"none\"\(Self.dash(i)) stroke=\"\(colour)\" stroke-width=\"2\"/>")
             for s in line {
                 out.append("<circle cx=\"\(f(px(x(s))))\" cy=\"\(f(py(s.accuracy)))\" r=\"3\" fill=\"\(colour)\"><title>\(escape(t)) at \(s.perLabel.map(String.init) ?? "all"): \(String(format: "%.4f", s.accuracy))</title></circle>")
             }
             let ly = top + 12 + Double(i) * 20
-            out.append("<line x1=\"\(f(left + plotW + 16))\" y1=\"\(f(ly))\" x2=\"\(f(left + plotW + 40))\" y2=\"\(f(ly))\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
+            out.append("<line x1=\"\(f(left + plotW + 16))\" y1=\"\(f(ly))\" x2=\"\(f(left + plotW + 40))\" y2=\"\(f(ly))\"\(Self.dash(i)) stroke=\"\(colour)\" stroke-width=\"2\"/>")
             out.append("<text x=\"\(f(left + plotW + 46))\" y=\"\(f(ly + 4))\">\(escape(t))</text>")
         }
         out.append("</svg>")
