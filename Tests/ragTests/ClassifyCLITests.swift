@@ -126,6 +126,14 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertEqual(svg.rootElement()?.name, "svg")
         XCTAssertEqual(try svg.nodes(forXPath: "//*[local-name()='polyline']").count, 3)
         XCTAssertEqual(try svg.nodes(forXPath: "//*[local-name()='polygon']").count, 3)
+        // Every band before every line (no band tints a line), and the lines after the first dashed, neighbours out of phase.
+        let shapes = try svg.nodes(forXPath: "//*[local-name()='polygon' or local-name()='polyline']").map { $0.name ?? "" }
+        XCTAssertEqual(shapes, ["polygon", "polygon", "polygon", "polyline", "polyline", "polyline"])
+        let dashes = try String(contentsOf: dir.appendingPathComponent("curve.svg"), encoding: .utf8).split(separator: "\n")
+            .filter { $0.hasPrefix("<polyline ") }
+            .map { line in ["stroke-dasharray", "stroke-dashoffset"].map { name in
+                line.firstRange(of: "\(name)=\"").map { String(line[$0.upperBound...].prefix { $0 != "\"" }) } ?? "-" }.joined(separator: "/") }
+        XCTAssertEqual(dashes, ["-/-", "9 3/6", "8 4/0"])
         // The page holds the same chart, a row per technique with a cell per count, the sentence the table ends with, and the capped labels.
         let html = try String(contentsOf: dir.appendingPathComponent("curve.html"), encoding: .utf8)
         let chart = try String(contentsOf: dir.appendingPathComponent("curve.svg"), encoding: .utf8)

@@ -5,8 +5,8 @@ import Foundation
 /// logarithmic in rows per label; "all" sits at the mean rows per label of the whole training set.
 /// Each technique is a line through its mean accuracy with a band from its lowest to its highest
 /// seed, in a colour-blind-safe palette (Okabe and Ito), with a legend. Lines after the first are
-/// dashed, each with longer gaps than the one before, so a line drawn over another with the same
-/// accuracies (a blend and the head it blends) leaves the one beneath visible.
+/// dashed, each with longer gaps than the one before and neighbours out of phase, so a line drawn
+/// over another with the same accuracies (a blend and the line it blends) leaves it visible.
 public struct LearningCurveChart: Sendable {
     public var curve: LearningCurve
     /// Labels in the training rows, to place "all" at rows / labels.
@@ -22,10 +22,11 @@ public struct LearningCurveChart: Sendable {
 
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-    /// The dash of the i-th technique's line: solid first, then dash and gap summing to 12 with the gap growing.
+    /// The dash of the i-th technique's line: solid first, then dash and gap summing to 12 with the
+    /// gap growing, odd lines shifted half a period so their dashes fall in the gaps of the next.
     static func dash(_ i: Int) -> String {
         let gap = min(8, 2 + i % palette.count)
-        return i == 0 ? "" : " stroke-dasharray=\"\(12 - gap) \(gap)\""
+        return i == 0 ? "" : " stroke-dasharray=\"\(12 - gap) \(gap)\" stroke-dashoffset=\"\(i % 2 * 6)\""
     }
 
     /// The chart as a file: the XML declaration, then `svgElement`.
@@ -68,12 +69,15 @@ public struct LearningCurveChart: Sendable {
         out.append("<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#333333\"/>")
         out.append("<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 14))\" text-anchor=\"middle\">labelled rows per label (log scale)</text>")
         out.append("<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">accuracy</text>")
-        for (i, t) in curve.techniques.enumerated() {
-            let colour = Self.palette[i % Self.palette.count]
-            let line = summaries.filter { $0.technique == t }.sorted { x($0) < x($1) }
+        let lines = curve.techniques.map { t in summaries.filter { $0.technique == t }.sorted { x($0) < x($1) } }
+        // Every band first, then the lines over them: a band never tints a line.
+        for (i, line) in lines.enumerated() {
             let upper = line.map { "\(f(px(x($0)))),\(f(py($0.accuracyMax)))" }
             let lower = line.reversed().map { "\(f(px(x($0)))),\(f(py($0.accuracyMin)))" }
-            out.append("<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(colour)\" fill-opacity=\"0.18\" stroke=\"none\"/>")
+            out.append("<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(Self.palette[i % Self.palette.count])\" fill-opacity=\"0.18\" stroke=\"none\"/>")
+        }
+        for (i, (t, line)) in zip(curve.techniques, lines).enumerated() {
+            let colour = Self.palette[i % Self.palette.count]
             out.append("<polyline points=\"\(line.map { "\(f(px(x($0)))),\(f(py($0.accuracy)))" }.joined(separator: " "))\" fill=\"none\"\(Self.dash(i)) stroke=\"\(colour)\" stroke-width=\"2\"/>")
             for s in line {
                 out.append("<circle cx=\"\(f(px(x(s))))\" cy=\"\(f(py(s.accuracy)))\" r=\"3\" fill=\"\(colour)\"><title>\(escape(t)) at \(s.perLabel.map(String.init) ?? "all"): \(String(format: "%.4f", s.accuracy))</title></circle>")
