@@ -11,6 +11,20 @@ public enum VectorKernels {
         lr_dot_rows(path.rawValue, rows, n, dim, q, out)
     }
 
+    /// `out[i] = Σ_c codes[i, c] · query[c]` in exact int32 arithmetic for `i` in `0..<n`: unsigned
+    /// 8-bit codes `[n x dim]` row-major against a signed 8-bit query (the compressed scan). `dim`
+    /// at most `maxCodeDimension`, so no sum overflows.
+    @inline(__always)
+    public static func codeDotRows(_ codes: UnsafePointer<UInt8>, count n: Int, dimension dim: Int, query q: UnsafePointer<Int8>,
+                                   into out: UnsafeMutablePointer<Int32>, path: Int8Path = .current) {
+        guard n > 0 else { return }
+        precondition(dim <= maxCodeDimension, "8-bit codes of \(dim) dimensions could overflow int32 sums")
+        lr_u8_dot_rows(path.rawValue, codes, n, dim, q, out)
+    }
+
+    /// The widest rows `codeDotRows` sums exactly: 255 · 127 · 66,000 < 2³¹.
+    public static let maxCodeDimension = 66_000
+
     /// `x[r, :] = GELU(x[r, :] + bias)` (exact erf GELU) over `rows x cols`; no bias when nil.
     @inline(__always)
     public static func biasGELU(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bias: UnsafePointer<Float>?,

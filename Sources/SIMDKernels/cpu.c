@@ -37,6 +37,12 @@ lr_cpu_features lr_cpu_detect(void) {
     int avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512cd = (b >> 28) & 1;
     int avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
     f.avx512 = zmm && avx512f && avx512dq && avx512cd && avx512bw && avx512vl;
+    f.avx512_vnni = f.avx512 && ((c >> 11) & 1);
+    unsigned max_sub = a;
+    if (max_sub >= 1) {
+        __cpuid_count(7, 1, a, b, c, d);
+        f.avx512_bf16 = f.avx512 && ((a >> 5) & 1);
+    }
     return f;
 }
 
@@ -79,6 +85,16 @@ int lr_simd_best_path(void) {
     return LR_PATH_PLAIN;
 }
 
+int lr_int8_path(void) {
+    lr_cpu_features f = lr_cpu_detect();
+    int path = lr_simd_path();
+    if (path == LR_PATH_AVX512 && f.avx512_vnni) {
+        const char *forced = getenv("LOCALRAG_SIMD");
+        if (!(forced && strcmp(forced, "avx512-novnni") == 0)) return LR_INT8_PATH_AVX512_VNNI;
+    }
+    return path;
+}
+
 int lr_simd_path(void) {
     int path = lr_simd_best_path();
     const char *forced = getenv("LOCALRAG_SIMD");
@@ -86,7 +102,7 @@ int lr_simd_path(void) {
         int want = path;
         if (strcmp(forced, "plain") == 0) want = LR_PATH_PLAIN;
         else if (strcmp(forced, "avx2") == 0) want = LR_PATH_AVX2;
-        else if (strcmp(forced, "avx512") == 0) want = LR_PATH_AVX512;
+        else if (strcmp(forced, "avx512") == 0 || strcmp(forced, "avx512-novnni") == 0) want = LR_PATH_AVX512;
         if (want < path) path = want;
     }
     return path;

@@ -16,8 +16,13 @@ public struct SearchParameters: Sendable, Equatable {
     /// index folder turns it into `allowed`, Milvus into its boolean expression); still the top `k`
     /// among the rows that pass.
     public var filter: FilterExpression?
+    /// Candidates kept per result by a scan of compressed vectors before the exact rescoring
+    /// (`k · rescore`); nil uses the index's own.
+    public var rescore: Int?
 
-    public init(nprobe: Int? = nil, ef: Int? = nil, exact: Bool = false, allowed: RowMask? = nil, filter: FilterExpression? = nil) {
+    public init(nprobe: Int? = nil, ef: Int? = nil, exact: Bool = false, allowed: RowMask? = nil, filter: FilterExpression? = nil,
+                rescore: Int? = nil) {
+        self.rescore = rescore
         self.nprobe = nprobe
         self.ef = ef
         self.exact = exact

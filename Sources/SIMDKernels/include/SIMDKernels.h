@@ -17,6 +17,8 @@ typedef struct {
     int avx2;          ///< AVX2 and the OS saves the YMM state
     int fma;           ///< FMA3
     int avx512;        ///< AVX-512 F, CD, BW, DQ and VL, and the OS saves the ZMM state
+    int avx512_vnni;   ///< AVX-512 VNNI (vpdpbusd) on top of `avx512`
+    int avx512_bf16;   ///< AVX-512 BF16 on top of `avx512`
 } lr_cpu_features;
 
 /// The features of the CPU this process runs on.
@@ -34,6 +36,18 @@ int lr_simd_path(void);
 
 /// The best path this CPU supports, ignoring LOCALRAG_SIMD.
 int lr_simd_best_path(void);
+
+/// The integer kernels' paths: the three above and AVX-512 VNNI.
+enum { LR_INT8_PATH_PLAIN = 0, LR_INT8_PATH_AVX2 = 1, LR_INT8_PATH_AVX512 = 2, LR_INT8_PATH_AVX512_VNNI = 3 };
+
+/// The best integer path this CPU runs, under the same LOCALRAG_SIMD cap as `lr_simd_path`
+/// (`avx512` allows VNNI; `avx512-novnni` stops below it).
+int lr_int8_path(void);
+
+/// `out[i] = Σ_c codes[i, c] · q[c]` in int32 for `i` in `0..<n`: 8-bit unsigned codes `[n x dim]`
+/// row-major against a signed 8-bit query. Exact on every path for `dim` up to 66,000
+/// (255 · 127 · dim stays below 2^31).
+void lr_u8_dot_rows(int path, const uint8_t *codes, size_t n, size_t dim, const int8_t *q, int32_t *out);
 
 /// `out[i] = dot(rows[i, :], q)` for `i` in `0..<n`; `rows` is `[n x dim]` row-major.
 /// Accumulates in float with 16 (AVX-512), 8 (AVX2) or 4 (plain) partial sums per row.
