@@ -22,6 +22,17 @@ public enum VectorKernels {
         lr_u8_dot_rows(path.rawValue, codes, n, dim, q, out)
     }
 
+    /// `codeDotRows` for four queries at once (`queries` holds them one after the other, `dim`
+    /// bytes each): query `j`'s values go to `out[j · ldo ..< j · ldo + n]`. The VNNI path reads
+    /// each row's codes once for the four.
+    @inline(__always)
+    public static func codeDotRows4(_ codes: UnsafePointer<UInt8>, count n: Int, dimension dim: Int, queries: UnsafePointer<Int8>,
+                                    into out: UnsafeMutablePointer<Int32>, ldo: Int, path: Int8Path = .current) {
+        guard n > 0 else { return }
+        precondition(dim <= maxCodeDimension && ldo >= n, "8-bit codes of \(dim) dimensions, \(n) rows in \(ldo)")
+        lr_u8_dot_rows_x4(path.rawValue, codes, n, dim, queries, out, ldo)
+    }
+
     /// The widest rows `codeDotRows` sums exactly: 255 · 127 · 66,000 < 2³¹.
     public static let maxCodeDimension = 66_000
 

@@ -122,6 +122,61 @@ TARGET_AVX512_VNNI static void u8_dot_rows_vnni(const uint8_t *codes, size_t n, 
 }
 #endif
 
+// Four queries against each row: a chunk of codes is loaded once for the four (a batch's scan),
+// two rows at a time, then each row's four accumulators are summed together.
+#if LR_X86
+TARGET_AVX512_VNNI INLINE __m128i sum4_epi32(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+    // Lane sums of four vectors, [Σa0, Σa1, Σa2, Σa3], in 13 operations instead of four reductions.
+    __m512i t01 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
+    __m512i t23 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
+    __m512i t = _mm512_add_epi32(_mm512_unpacklo_epi64(t01, t23), _mm512_unpackhi_epi64(t01, t23));
+    __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(t), _mm512_extracti64x4_epi64(t, 1));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+TARGET_AVX512_VNNI static void u8_dot_rows_x4_vnni(const uint8_t *codes, size_t n, size_t dim, const int8_t *q, int32_t *out, size_t ldo) {
+    size_t vec = dim & ~(size_t)63;
+    size_t rest = dim - vec;
+    __mmask64 tail = rest ? (__mmask64)((1ull << rest) - 1) : 0;
+    const int8_t *q0 = q, *q1 = q + dim, *q2 = q1 + dim, *q3 = q2 + dim;
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        const uint8_t *r0 = codes + i * dim, *r1 = r0 + dim;
+        __m512i a00 = _mm512_setzero_si512(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (size_t c = 0; c <= dim; c += 64) {
+            __m512i c0, c1, v0, v1, v2, v3;
+            if (c < vec) {
+                c0 = _mm512_loadu_si512((const void *)(r0 + c)); c1 = _mm512_loadu_si512((const void *)(r1 + c));
+                v0 = _mm512_loadu_si512((const void *)(q0 + c)); v1 = _mm512_loadu_si512((const void *)(q1 + c));
+                v2 = _mm512_loadu_si512((const void *)(q2 + c)); v3 = _mm512_loadu_si512((const void *)(q3 + c));
+            } else if (rest) {
+                c0 = _mm512_maskz_loadu_epi8(tail, r0 + c); c1 = _mm512_maskz_loadu_epi8(tail, r1 + c);
+                v0 = _mm512_maskz_loadu_epi8(tail, q0 + c); v1 = _mm512_maskz_loadu_epi8(tail, q1 + c);
+                v2 = _mm512_maskz_loadu_epi8(tail, q2 + c); v3 = _mm512_maskz_loadu_epi8(tail, q3 + c);
+            } else break;
+            a00 = _mm512_dpbusd_epi32(a00, c0, v0); a01 = _mm512_dpbusd_epi32(a01, c0, v1);
+            a02 = _mm512_dpbusd_epi32(a02, c0, v2); a03 = _mm512_dpbusd_epi32(a03, c0, v3);
+            a10 = _mm512_dpbusd_epi32(a10, c1, v0); a11 = _mm512_dpbusd_epi32(a11, c1, v1);
+            a12 = _mm512_dpbusd_epi32(a12, c1, v2); a13 = _mm512_dpbusd_epi32(a13, c1, v3);
+        }
+        int32_t s0[4], s1[4];
+        _mm_storeu_si128((__m128i *)s0, sum4_epi32(a00, a01, a02, a03));
+        _mm_storeu_si128((__m128i *)s1, sum4_epi32(a10, a11, a12, a13));
+        for (int j = 0; j < 4; j++) { out[j * ldo + i] = s0[j]; out[j * ldo + i + 1] = s1[j]; }
+    }
+    if (i < n) {
+        for (int j = 0; j < 4; j++) u8_dot_rows_vnni(codes + i * dim, n - i, dim, q + j * dim, out + j * ldo + i);
+    }
+}
+#endif
+
+void lr_u8_dot_rows_x4(int path, const uint8_t *codes, size_t n, size_t dim, const int8_t *q, int32_t *out, size_t ldo) {
+#if LR_X86
+    if (path == LR_INT8_PATH_AVX512_VNNI) { u8_dot_rows_x4_vnni(codes, n, dim, q, out, ldo); return; }
+#endif
+    for (int j = 0; j < 4; j++) lr_u8_dot_rows(path, codes, n, dim, q + j * dim, out + j * ldo);
+}
+
 void lr_u8_dot_rows(int path, const uint8_t *codes, size_t n, size_t dim, const int8_t *q, int32_t *out) {
 #if LR_X86
     switch (path) {

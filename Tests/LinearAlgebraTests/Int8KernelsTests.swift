@@ -30,6 +30,29 @@ final class Int8KernelsTests: XCTestCase {
         }
     }
 
+    func testFourQueriesAtOnceEqualFourSingleScans() {
+        var rng = SplitMix64(seed: 6)
+        for path in Int8Path.supported {
+            for dim in [1, 17, 63, 64, 65, 384, 385] {
+                for n in [1, 2, 3, 8, 9] {
+                    let codes = (0..<(n * dim)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                    let queries = (0..<(4 * dim)).map { _ in Int8(truncatingIfNeeded: Int(rng.next() % 255) - 127) }
+                    let ldo = n + 2
+                    var out = [Int32](repeating: 777, count: 4 * ldo)
+                    VectorKernels.codeDotRows4(codes, count: n, dimension: dim, queries: queries, into: &out, ldo: ldo, path: path)
+                    for j in 0..<4 {
+                        var one = [Int32](repeating: 0, count: n)
+                        queries.withUnsafeBufferPointer { q in
+                            VectorKernels.codeDotRows(codes, count: n, dimension: dim, query: q.baseAddress! + j * dim, into: &one, path: .plain)
+                        }
+                        XCTAssertEqual(Array(out[(j * ldo)..<(j * ldo + n)]), one, "\(path) dim \(dim) n \(n) query \(j)")
+                        XCTAssertEqual(out[j * ldo + n], 777, "\(path) wrote between queries")
+                    }
+                }
+            }
+        }
+    }
+
     func testTheWidestRowsSumWithoutOverflow() {
         let dim = VectorKernels.maxCodeDimension
         let codes = [UInt8](repeating: 255, count: dim), query = [Int8](repeating: 127, count: dim)

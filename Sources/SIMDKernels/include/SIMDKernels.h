@@ -49,6 +49,11 @@ int lr_int8_path(void);
 /// (255 · 127 · dim stays below 2^31).
 void lr_u8_dot_rows(int path, const uint8_t *codes, size_t n, size_t dim, const int8_t *q, int32_t *out);
 
+/// Four queries at once (`q` holds them one after the other, `dim` bytes each): `out[j * ldo + i]`
+/// is `lr_u8_dot_rows`'s value for query `j` and row `i`. VNNI loads each chunk of codes once for
+/// the four; the other paths run the one-query kernel four times. Same integers on every path.
+void lr_u8_dot_rows_x4(int path, const uint8_t *codes, size_t n, size_t dim, const int8_t *q, int32_t *out, size_t ldo);
+
 /// `out[i] = dot(rows[i, :], q)` for `i` in `0..<n`; `rows` is `[n x dim]` row-major.
 /// Accumulates in float with 16 (AVX-512), 8 (AVX2) or 4 (plain) partial sums per row.
 void lr_dot_rows(int path, const float *rows, size_t n, size_t dim, const float *q, float *out);

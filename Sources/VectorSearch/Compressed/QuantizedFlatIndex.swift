@@ -69,18 +69,27 @@ public struct QuantizedFlatIndex: VectorIndex {
             ids.withUnsafeMutableBufferPointer { idOut in
                 scores.withUnsafeMutableBufferPointer { scoreOut in
                     let idBase = idOut.baseAddress!, scoreBase = scoreOut.baseAddress!
-                    // One query: its rows split over the workers. Several: the queries split over them.
-                    let rowParts = nq == 1 && count >= 65_536 ? BLASThreads.count : 1
-                    let queryParts = BLASThreads.chunks(nq, parts: nq == 1 ? 1 : BLASThreads.count)
-                    BLASThreads.parallel(queryParts.count) { part in
-                        for qi in queryParts[part] {
-                            let query = q + qi * dimension
-                            let found = rescored(scan(quantizer.prepare(query: query), candidates: candidates, allowed: allowed, parts: rowParts),
-                                                 query: query, k: kk)
-                            for (j, e) in found.enumerated() {
-                                idBase[qi * kk + j] = e.id
-                                scoreBase[qi * kk + j] = e.score
-                            }
+                    func write(_ found: [(score: Float, id: Int)], query qi: Int) {
+                        for (j, e) in found.enumerated() {
+                            idBase[qi * kk + j] = e.id
+                            scoreBase[qi * kk + j] = e.score
+                        }
+                    }
+                    if nq == 1 {
+                        // One query: its rows split over the workers.
+                        let prepared = quantizer.prepare(query: q)
+                        let chosen = scan([prepared], candidates: candidates, allowed: allowed, parts: count >= 65_536 ? BLASThreads.count : 1)
+                        write(rescored(chosen[0], query: q, k: kk), query: 0)
+                        return
+                    }
+                    // Several: groups of four queries (one pass over the codes each) split over the workers.
+                    let groups = BLASThreads.chunks((nq + 3) / 4, parts: BLASThreads.count)
+                    BLASThreads.parallel(groups.count) { part in
+                        for g in groups[part] {
+                            let members = (g * 4)..<min(nq, g * 4 + 4)
+                            let chosen = scan(members.map { quantizer.prepare(query: q + $0 * dimension) }, candidates: candidates,
+                                              allowed: allowed, parts: 1)
+                            for (qi, rows) in zip(members, chosen) { write(rescored(rows, query: q + qi * dimension, k: kk), query: qi) }
                         }
                     }
                 }
@@ -89,35 +98,51 @@ public struct QuantizedFlatIndex: VectorIndex {
         return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
     }
 
-    /// The `candidates` best approximate scores (allowed rows only), the rows split in `parts` ranges.
-    func scan(_ query: QuantizedQuery, candidates: Int, allowed: RowMask?, parts: Int) -> [Int] {
+    /// For each of up to four queries, its `candidates` best approximate scores (allowed rows
+    /// only), ascending by row; the rows split in `parts` ranges, each scanned once for all the queries.
+    func scan(_ queries: [QuantizedQuery], candidates: Int, allowed: RowMask?, parts: Int) -> [[Int]] {
+        precondition((1...4).contains(queries.count))
         let ranges = BLASThreads.chunks(count, parts: parts)
-        var heaps = [TopK](repeating: TopK(k: candidates), count: ranges.count)
-        query.values.withUnsafeBufferPointer { values in
+        // Four query rows of codes, the last repeated to fill the group (its values are not read back).
+        var values = [Int8]()
+        values.reserveCapacity(4 * dimension)
+        for j in 0..<4 { values += queries[min(j, queries.count - 1)].values }
+        var heaps = [TopK](repeating: TopK(k: candidates), count: ranges.count * queries.count)
+        values.withUnsafeBufferPointer { values in
             heaps.withUnsafeMutableBufferPointer { hp in
                 let heapsBase = hp.baseAddress!
                 BLASThreads.parallel(ranges.count) { part in
                     let range = ranges[part]
-                    let block = min(range.count, 16_384)
-                    let dots = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, block))
+                    let block = min(range.count, 4_096)
+                    let dots = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, 4 * block))
                     let approx = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block))
                     defer { dots.deallocate(); approx.deallocate() }
                     for run in codeRuns(range) {
                         for b0 in stride(from: 0, to: run.count, by: block) {
                             let bn = min(block, run.count - b0)
-                            VectorKernels.codeDotRows(run.codes + b0 * dimension, count: bn, dimension: dimension,
-                                                      query: values.baseAddress!, into: dots)
-                            for j in 0..<bn { approx[j] = query.score(dots[j]) }
-                            FlatIndex.fold(approx, count: bn, firstID: run.first + b0, allowed: allowed, into: &heapsBase[part])
+                            let codes = run.codes + b0 * dimension
+                            if queries.count == 1 {
+                                VectorKernels.codeDotRows(codes, count: bn, dimension: dimension, query: values.baseAddress!, into: dots)
+                            } else {
+                                VectorKernels.codeDotRows4(codes, count: bn, dimension: dimension, queries: values.baseAddress!, into: dots, ldo: block)
+                            }
+                            for (j, query) in queries.enumerated() {
+                                let d = dots + j * block
+                                for r in 0..<bn { approx[r] = query.score(d[r]) }
+                                FlatIndex.fold(approx, count: bn, firstID: run.first + b0, allowed: allowed,
+                                               into: &heapsBase[part * queries.count + j])
+                            }
                         }
                     }
                 }
             }
         }
-        var chosen: [Int] = []
-        chosen.reserveCapacity(candidates * heaps.count)
-        for h in heaps { chosen += h.sorted().map(\.id) }
-        return chosen.sorted()
+        return queries.indices.map { j in
+            var chosen: [Int] = []
+            chosen.reserveCapacity(candidates * ranges.count)
+            for part in ranges.indices { chosen += heaps[part * queries.count + j].sorted().map(\.id) }
+            return chosen.sorted()
+        }
     }
 
     /// The top `k` of `rows` by their exact float32 scores (ties to the lower row).
