@@ -33,7 +33,10 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 
-ENGINES = ("faiss", "localrag")
+ENGINES = ("faiss", "faiss-sq8", "faiss-sqfp16", "localrag", "localrag-int8")
+# faiss's index for each faiss engine, LocalRAG's --vectors for each of ours.
+FAISS_KINDS = {"faiss": "flat", "faiss-sq8": "sq8", "faiss-sqfp16": "sqfp16"}
+LOCALRAG_VECTORS = {"localrag": "f32", "localrag-int8": "int8"}
 
 
 def size_of(s: str) -> int:
@@ -72,14 +75,24 @@ def worker_faiss(a) -> int:
     s0 = A._cpu_sample()
     t0 = time.perf_counter()
     base, queries, gt = A.load_data(SimpleNamespace(data_dir=a.data_dir), n)
-    index = faiss.IndexFlatIP(A.D)
-    index.add(base)
+    kind = a.faiss_index
+    if kind == "flat":
+        index = faiss.IndexFlatIP(A.D)
+    else:
+        qtype = {"sq8": faiss.ScalarQuantizer.QT_8bit, "sqfp16": faiss.ScalarQuantizer.QT_fp16}[kind]
+        index = faiss.IndexScalarQuantizer(A.D, qtype, faiss.METRIC_INNER_PRODUCT)
     load_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    if not index.is_trained:
+        index.train(base)
+    index.add(base)
+    encode_s = time.perf_counter() - t1
     load_others = A._foreign_load(s0, A._cpu_sample())[0]
     ns = a.singles if a.singles is not None else (300 if n <= 100_000 else 100)
     index.search(queries[:400], A.TOPK)              # warm-up, as the anchors' flat section does
     b = A.bench(lambda: index.search(queries, A.TOPK), a.reps, warmup=0)
-    out = {"bench": "flat", "engine": "faiss", "n": n, "label": A.size_label(n), "k": A.TOPK, "threads": t,
+    out = {"bench": "flat", "engine": "faiss", "faiss_index": kind, "encode_s": encode_s,
+           "bytes_per_vector": index.sa_code_size() if kind != "flat" else A.D * 4, "n": n, "label": A.size_label(n), "k": A.TOPK, "threads": t,
            "reps": a.reps, "faiss_version": faiss.__version__,
            "load": {"wall_s": load_s, "others_cores": load_others},
            "batch": {"queries": len(queries), "times_s": b["times"], "median_s": b["median"], "min_s": b["min"],
@@ -94,7 +107,7 @@ def worker_faiss(a) -> int:
         ids = np.vstack([index.search(queries[i:i + 1], A.TOPK)[1] for i in range(ns)])
         rec["single"] = A.recall_at_k(ids, gt[:ns])
     out["recall_at_10"] = rec
-    out["recall_ok"] = all(v >= 1.0 for v in rec.values())
+    out["recall_ok"] = all(v >= (1.0 if kind == "flat" else 0.0) for v in rec.values())
     out["peak_rss_bytes"] = vm_hwm()
     out["blas"] = [{k: d.get(k) for k in ("internal_api", "version", "threading_layer", "architecture", "num_threads")}
                    for d in threadpool_info() if d.get("user_api") == "blas"]
@@ -137,12 +150,15 @@ def run_one(a, engine: str, n: int, threads: int, binary: Path) -> dict:
     common = ["--n", str(n), "--threads", str(threads), "--reps", str(a.inner_reps)]
     if a.singles is not None:
         common += ["--singles", str(a.singles)]
-    if engine == "faiss":
-        argv = [sys.executable, os.path.abspath(__file__), "--worker", "faiss", "--data-dir", a.data_dir] + common
+    if engine in FAISS_KINDS:
+        argv = [sys.executable, os.path.abspath(__file__), "--worker", "faiss", "--faiss-index", FAISS_KINDS[engine],
+                "--data-dir", a.data_dir] + common
         if a.shared_anchors:
             argv += ["--shared-anchors", a.shared_anchors]
     else:
-        argv = [str(binary), "flat", "--data", a.data_dir] + common
+        argv = [str(binary), "flat", "--data", a.data_dir, "--vectors", LOCALRAG_VECTORS[engine]] + common
+        if engine == "localrag-int8" and a.rescore:
+            argv += ["--rescore", str(a.rescore)]
         if a.copy:
             argv.append("--copy")
     r = C.run_process(argv, timeout=a.timeout)
@@ -171,6 +187,7 @@ def summarize(runs: list[dict]) -> list[dict]:
                  "batch_times_s": times,
                  "batch_others_max": max((r["batch"].get("others_max") or 0) for r in rs),
                  "recall_batch_min": min(r["recall_at_10"]["batch"] for r in rs),
+                 "bytes_per_vector": rs[0].get("bytes_per_vector"),
                  "peak_rss_bytes": C.med([r.get("peak_rss_bytes") or r.get("process_peak_rss_bytes") for r in rs])}
             singles = [r["single"] for r in rs if "single" in r]
             if singles:
@@ -181,11 +198,16 @@ def summarize(runs: list[dict]) -> list[dict]:
                 s["single_others_max"] = max((x.get("others_max") or 0) for x in singles)
                 s["recall_single_min"] = min(r["recall_at_10"].get("single", 1.0) for r in rs)
             row[e] = s
-        f, l = row.get("faiss"), row.get("localrag")
-        if f and l:
-            row["batch_qps_ratio"] = l["batch_qps"] / f["batch_qps"]
-            if "single_p50_ms" in f and "single_p50_ms" in l:
-                row["single_speed_ratio"] = f["single_p50_ms"] / l["single_p50_ms"]
+        # Ratios of ours against each faiss index: batch QPS ours / theirs, single p50 theirs / ours.
+        for ours in ("localrag", "localrag-int8"):
+            for theirs in FAISS_KINDS:
+                f, l = row.get(theirs), row.get(ours)
+                if not (f and l):
+                    continue
+                suffix = "" if (ours, theirs) == ("localrag", "faiss") else f"_{ours}_vs_{theirs}"
+                row["batch_qps_ratio" + suffix] = l["batch_qps"] / f["batch_qps"]
+                if "single_p50_ms" in f and "single_p50_ms" in l:
+                    row["single_speed_ratio" + suffix] = f["single_p50_ms"] / l["single_p50_ms"]
         rows.append(row)
     return rows
 
@@ -196,23 +218,26 @@ def render(summary: list[dict], meta: dict) -> str:
 
     rows = []
     for r in summary:
-        f, l = r.get("faiss", {}), r.get("localrag", {})
-        rows.append([lab(r["n"]), r["threads"], "batch QPS (1000 queries/call)", C.fmt(f.get("batch_qps")),
-                     C.fmt(l.get("batch_qps")), C.fixed(r.get("batch_qps_ratio")),
-                     f"{C.fixed(f.get('recall_batch_min'), 3)} / {C.fixed(l.get('recall_batch_min'), 3)}",
-                     f"{C.fixed(f.get('batch_others_max'))} / {C.fixed(l.get('batch_others_max'))}"])
-        if "single_p50_ms" in f or "single_p50_ms" in l:
-            rows.append([lab(r["n"]), r["threads"], f"single query p50 ms ({f.get('single_n', l.get('single_n'))} queries)",
-                         C.fmt(f.get("single_p50_ms")), C.fmt(l.get("single_p50_ms")), C.fixed(r.get("single_speed_ratio")),
-                         f"{C.fixed(f.get('recall_single_min'), 3)} / {C.fixed(l.get('recall_single_min'), 3)}",
-                         f"{C.fixed(f.get('single_others_max'))} / {C.fixed(l.get('single_others_max'))}"])
-        rows.append([lab(r["n"]), r["threads"], "peak RSS MiB", C.fmt((f.get("peak_rss_bytes") or 0) / 2**20),
-                     C.fmt((l.get("peak_rss_bytes") or 0) / 2**20), "", "", ""])
-    head = ["N", "threads", "measure", "faiss IndexFlatIP", "LocalRAG FlatIndex", "LocalRAG speed ÷ faiss",
-            "recall@10 faiss / LocalRAG", "others (cores, max) faiss / LocalRAG"]
-    lines = [f"Flat exact search, LocalRAG beside faiss ({meta['started']}; {meta['rounds']} alternating rounds of "
-             f"fresh processes, {meta['inner_reps']} timed repetition(s) each; medians). Speed ratio > 1: LocalRAG faster "
-             "(batch: QPS ratio; single: faiss p50 / LocalRAG p50).", "", C.table(head, rows), "",
+        for e in ENGINES:
+            x = r.get(e)
+            if not x:
+                continue
+            rows.append([lab(r["n"]), r["threads"], e, C.fmt(x.get("bytes_per_vector")), C.fmt(x.get("batch_qps")),
+                         C.fmt(x.get("single_p50_ms")),
+                         f"{C.fixed(x.get('recall_batch_min'), 3)} / {C.fixed(x.get('recall_single_min'), 3)}",
+                         C.fmt((x.get("peak_rss_bytes") or 0) / 2**20),
+                         f"{C.fixed(x.get('batch_others_max'))} / {C.fixed(x.get('single_others_max'))}"])
+    head = ["N", "threads", "engine", "bytes/vector", "batch QPS (1000 queries/call)", "single query p50 ms",
+            "recall@10 batch / single", "peak RSS MiB", "others (cores, max) batch / single"]
+    ratios = []
+    for r in summary:
+        for key, v in sorted(r.items()):
+            if key.startswith(("batch_qps_ratio", "single_speed_ratio")):
+                ratios.append(f"- {lab(r['n'])}, {r['threads']} thread(s), {key}: {C.fixed(v)}")
+    lines = [f"Flat search, LocalRAG beside faiss ({meta['started']}; {meta['rounds']} alternating rounds of "
+             f"fresh processes, {meta['inner_reps']} timed repetition(s) each; medians). Ratios > 1: LocalRAG faster "
+             "(batch: QPS ours / theirs; single: their p50 / ours; a key without suffix is localrag vs faiss flat).",
+             "", C.table(head, rows), "", *ratios, "",
              f"Command: `{meta['command']}`", "", C.machine_line(meta.get("machine"), meta.get("runs"))]
     return "\n".join(lines)
 
@@ -224,7 +249,7 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3, help="alternating rounds: fresh processes per engine")
     ap.add_argument("--inner-reps", type=int, default=1, help="timed repetitions inside each process")
     ap.add_argument("--singles", type=int, default=None, help="single queries per repetition (300 at <=100k, 100 above)")
-    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--engines", default="faiss,localrag", help="comma list of " + ", ".join(ENGINES))
     ap.add_argument("--data-dir", default=os.environ.get("LOCALRAG_BENCH_DATA", "/tmp/anchors-data"))
     ap.add_argument("--shared-anchors", default=None, help="shared/anchors folder (default: beside the repo)")
     ap.add_argument("--bench-bin", default=None, help="localrag-bench binary (default Benchmarks/.build/release)")
@@ -234,7 +259,9 @@ def main() -> int:
     ap.add_argument("--quiet-cores", type=float, default=0.3)
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--out", default=str(C.BENCH_ROOT / "results" / "flat_side_by_side.json"))
+    ap.add_argument("--rescore", type=int, default=None, help="localrag-int8: candidates per result (default: the index's)")
     ap.add_argument("--worker", choices=["faiss"], help=argparse.SUPPRESS)
+    ap.add_argument("--faiss-index", choices=["flat", "sq8", "sqfp16"], default="flat", help=argparse.SUPPRESS)
     ap.add_argument("--n", help=argparse.SUPPRESS)
     ap.add_argument("--no-single", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
