@@ -14,10 +14,7 @@ public enum Int8Path: Int32, Sendable, CaseIterable, CustomStringConvertible {
     public static let current: Int8Path = Int8Path(rawValue: lr_int8_path()) ?? .plain
 
     /// The best path the CPU supports.
-    public static let best: Int8Path = {
-        let simd = SIMDPath.best
-        return simd == .avx512 && lr_cpu_detect().avx512_vnni != 0 ? .avx512VNNI : Int8Path(rawValue: simd.rawValue) ?? .plain
-    }()
+    public static let best: Int8Path = Int8Path(rawValue: lr_int8_best_path()) ?? .plain
 
     /// Every path this CPU can run, plain first.
     public static var supported: [Int8Path] { allCases.filter { $0.rawValue <= best.rawValue } }

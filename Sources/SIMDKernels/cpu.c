@@ -38,11 +38,6 @@ lr_cpu_features lr_cpu_detect(void) {
     int avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
     f.avx512 = zmm && avx512f && avx512dq && avx512cd && avx512bw && avx512vl;
     f.avx512_vnni = f.avx512 && ((c >> 11) & 1);
-    unsigned max_sub = a;
-    if (max_sub >= 1) {
-        __cpuid_count(7, 1, a, b, c, d);
-        f.avx512_bf16 = f.avx512 && ((a >> 5) & 1);
-    }
     return f;
 }
 
@@ -85,10 +80,14 @@ int lr_simd_best_path(void) {
     return LR_PATH_PLAIN;
 }
 
+int lr_int8_best_path(void) {
+    int path = lr_simd_best_path();
+    return path == LR_PATH_AVX512 && lr_cpu_detect().avx512_vnni ? LR_INT8_PATH_AVX512_VNNI : path;
+}
+
 int lr_int8_path(void) {
-    lr_cpu_features f = lr_cpu_detect();
     int path = lr_simd_path();
-    if (path == LR_PATH_AVX512 && f.avx512_vnni) {
+    if (path == LR_PATH_AVX512 && lr_int8_best_path() == LR_INT8_PATH_AVX512_VNNI) {
         const char *forced = getenv("LOCALRAG_SIMD");
         if (!(forced && strcmp(forced, "avx512-novnni") == 0)) return LR_INT8_PATH_AVX512_VNNI;
     }

@@ -18,7 +18,6 @@ typedef struct {
     int fma;           ///< FMA3
     int avx512;        ///< AVX-512 F, CD, BW, DQ and VL, and the OS saves the ZMM state
     int avx512_vnni;   ///< AVX-512 VNNI (vpdpbusd) on top of `avx512`
-    int avx512_bf16;   ///< AVX-512 BF16 on top of `avx512`
 } lr_cpu_features;
 
 /// The features of the CPU this process runs on.
@@ -43,6 +42,9 @@ enum { LR_INT8_PATH_PLAIN = 0, LR_INT8_PATH_AVX2 = 1, LR_INT8_PATH_AVX512 = 2, L
 /// The best integer path this CPU runs, under the same LOCALRAG_SIMD cap as `lr_simd_path`
 /// (`avx512` allows VNNI; `avx512-novnni` stops below it).
 int lr_int8_path(void);
+
+/// The best integer path this CPU supports, ignoring LOCALRAG_SIMD.
+int lr_int8_best_path(void);
 
 /// `out[i] = Σ_c codes[i, c] · q[c]` in int32 for `i` in `0..<n`: 8-bit unsigned codes `[n x dim]`
 /// row-major against a signed 8-bit query. Exact on every path for `dim` up to 66,000

@@ -34,14 +34,7 @@ public struct QuantizedFlatIndex: VectorIndex {
 
     /// Trains a quantizer on `exact`'s rows and encodes them (in memory).
     public init(encoding exact: FlatIndex, rescore: Int = defaultRescore) {
-        var quantizer = ScalarQuantizer(minimum: [], step: [])
-        if exact.segments.count == 1 {
-            quantizer = ScalarQuantizer.train(rows: exact.storage.pointer, count: exact.count, dimension: exact.dimension)
-        } else {
-            quantizer = exact.matrix().storage.withUnsafeBufferPointer {
-                ScalarQuantizer.train(rows: $0.baseAddress!, count: exact.count, dimension: exact.dimension)
-            }
-        }
+        let quantizer = ScalarQuantizer.train(blocks: exact.segments.map { ($0.pointer, $0.count) }, dimension: exact.dimension)
         let codes = exact.segments.map { s in
             CodeStorage(copying: quantizer.encode(rows: s.pointer, count: s.count), count: s.count, dimension: s.dimension)
         }

@@ -21,15 +21,23 @@ public struct ScalarQuantizer: Sendable, Equatable {
 
     /// The range of every dimension over `count` rows of `dimension` floats.
     public static func train(rows: UnsafePointer<Float>, count: Int, dimension: Int) -> ScalarQuantizer {
-        guard count > 0 else { return ScalarQuantizer(minimum: [Float](repeating: 0, count: dimension), step: [Float](repeating: 0, count: dimension)) }
-        var lo = Array(UnsafeBufferPointer(start: rows, count: dimension))
-        var hi = lo
-        for i in 1..<count {
-            let r = rows + i * dimension
-            for d in 0..<dimension {
-                lo[d] = min(lo[d], r[d])
-                hi[d] = max(hi[d], r[d])
+        train(blocks: [(rows, count)], dimension: dimension)
+    }
+
+    /// The range of every dimension over several blocks of rows (an index's segments), read in place.
+    public static func train(blocks: [(rows: UnsafePointer<Float>, count: Int)], dimension: Int) -> ScalarQuantizer {
+        var lo = [Float](repeating: .infinity, count: dimension), hi = [Float](repeating: -.infinity, count: dimension)
+        for (rows, count) in blocks {
+            for i in 0..<count {
+                let r = rows + i * dimension
+                for d in 0..<dimension {
+                    lo[d] = min(lo[d], r[d])
+                    hi[d] = max(hi[d], r[d])
+                }
             }
+        }
+        guard lo.allSatisfy(\.isFinite) else {
+            return ScalarQuantizer(minimum: [Float](repeating: 0, count: dimension), step: [Float](repeating: 0, count: dimension))
         }
         return ScalarQuantizer(minimum: lo, step: (0..<dimension).map { (hi[$0] - lo[$0]) / 255 })
     }
