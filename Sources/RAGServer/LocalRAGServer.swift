@@ -132,8 +132,9 @@ public struct LocalRAGServer: Sendable {
         let texts = try checked(body.queries ?? [body.query!], field: body.queries == nil ? "query" : "queries")
         let k = try checkedK(body.k)
         if let nprobe = body.nprobe, nprobe < 1 { throw APIError.badField("nprobe", "nprobe must be at least 1") }
+        if let rescore = body.rescore, rescore < 1 { throw APIError.badField("rescore", "rescore must be at least 1") }
         let filter = try parsedFilter(body.filter)
-        let options = Workspace.SearchOptions(nprobe: body.nprobe, exact: body.exact ?? false, filter: filter)
+        let options = Workspace.SearchOptions(nprobe: body.nprobe, exact: body.exact ?? false, filter: filter, rescore: body.rescore)
         let answer: RequestBatcher.Outcome
         do { answer = try await batcher.submit(.search(k: k, options: options), texts: texts) } catch let error as FilterError {
             throw APIError.badField("filter", error.localizedDescription)

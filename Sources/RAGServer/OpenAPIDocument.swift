@@ -623,6 +623,11 @@ package enum OpenAPIDocument {
          "filter": {
           "type": "string",
           "description": "Only rows matching this expression (rag query --where): metadata columns, label and id with =, !=, <, <=, >, >=, in [...], is null, and, or, not"
+         },
+         "rescore": {
+          "type": "integer",
+          "minimum": 1,
+          "description": "An index built with --vectors int8: candidates per result kept from the 8-bit codes (k x rescore) and rescored exactly; default the stored value"
          }
         }
        },

@@ -7,7 +7,7 @@ import VectorSearch
 
 /// One worker thread runs the encoder. Requests queue their texts; each time the worker is free it
 /// takes everything queued (up to `maxBatchTexts`), embeds the embedding and search requests'
-/// texts in one call, runs one search per (k, nprobe, exact) group and one classification per
+/// texts in one call, runs one search per (k, search options) group and one classification per
 /// (method, k) group, and resumes each request with its share. A request on an idle server is
 /// taken at once (plus `batchWait`, zero by default); under load, batches form while the previous
 /// one runs. A request that would put more than `maxQueuedTexts` in the queue is refused.

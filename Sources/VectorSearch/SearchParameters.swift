@@ -37,5 +37,6 @@ public struct SearchParameters: Sendable, Equatable {
         public static let exact = Knobs(rawValue: 1)
         public static let nprobe = Knobs(rawValue: 2)
         public static let ef = Knobs(rawValue: 4)
+        public static let rescore = Knobs(rawValue: 8)
     }
 }

@@ -1,4 +1,4 @@
-// IndexBuildCommand: `rag index build --csv FILE [--kind ivf]`: embed every row and write the index folder atomically.
+// IndexBuildCommand: `rag index build --csv FILE [--kind ivf] [--vectors int8]`: embed every row and write the index folder atomically.
 import ArgumentParser
 import Foundation
 import RAG
@@ -11,6 +11,8 @@ enum IndexKind: String, ExpressibleByArgument, CaseIterable {
     var workspaceKind: Workspace.Kind { self == .flat ? .flat : .ivf }
 }
 
+extension VectorEncoding: ExpressibleByArgument {}
+
 struct IndexBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
@@ -21,6 +23,10 @@ struct IndexBuildCommand: ParsableCommand {
         ivf: IVF_FLAT with --nlist, hnsw: HNSW with M 16, efConstruction 200) and loads. An existing
         collection is refused unless --resume, which continues the build it holds: rows already
         stored are not embedded again, and the batch that was in flight is upserted whole again.
+
+        --vectors int8 also stores each row as 8-bit codes (one byte a dimension, ranges trained on
+        the rows): a search scans the codes, keeps k x 4 candidates (`rag query --rescore`) and
+        rescores them against the float32 rows, so the scores returned are exact. Flat indexes only.
         """
     )
 
@@ -37,10 +43,19 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: "IVF lists (default: about 4·sqrt(rows), a power of two, at least 39 rows per list).")
     var nlist: Int?
 
+    @Option(help: "f32 (the scan reads the float32 rows) or int8 (it reads 8-bit codes, then rescores exactly; --kind flat).")
+    var vectors: VectorEncoding = .f32
+
     func validate() throws {
         if let nlist {
             guard kind == .ivf else { throw ValidationError("--nlist needs --kind ivf") }
             guard nlist >= 1 else { throw ValidationError("--nlist must be at least 1") }
+        }
+        if vectors == .int8 {
+            guard index.remote == nil else {
+                throw ValidationError("--vectors int8 is for index folders: Milvus stores the vectors its own way (its IVF_SQ8 is not mapped yet)")
+            }
+            guard kind == .flat else { throw ValidationError("--vectors int8 needs --kind flat (int8 codes in IVF lists are not built yet)") }
         }
         if index.remote == nil {
             guard kind != .hnsw else { throw ValidationError("--kind hnsw needs --store milvus://… (index folders are flat or ivf)") }
@@ -77,12 +92,15 @@ struct IndexBuildCommand: ParsableCommand {
         let progress = ProgressReporter("embedding \(csv)", total: nil)
         let start = Date()
         let workspace = try Workspace.build(from: dataset, into: index.url, embedder: try embedding.choice, kind: kind.workspaceKind,
-                                            nlist: nlist, batchSize: batchSize, progress: progress.update)
+                                            nlist: nlist, vectors: vectors, batchSize: batchSize, progress: progress.update)
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
         let s = workspace.snapshot
         print(String(format: "indexed %d rows (%d labels) from %@ into %@ in %.1f s with %@",
                      s.count, s.labels.count, csv, index.path, seconds, workspace.embedder.identifier))
+        if vectors == .int8 {
+            print("int8: \(s.store.dimension) bytes a row scanned (the float32 rows kept for the exact rescoring); k x \(QuantizedFlatIndex.defaultRescore) candidates")
+        }
         if let r = workspace.ivfBuildReport {
             print(String(format: "ivf: %d lists (k-means, %d iterations on %d rows), list sizes up to %d, %d empty; "
                          + "nprobe %d (recall@10 %.3f on %d stored rows; `rag index tune` to change); %.1f s",

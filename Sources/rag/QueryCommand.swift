@@ -43,6 +43,9 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "HNSW candidates per query (a --store built with --kind hnsw; default: the larger of -k and 64).")
     var ef: Int?
 
+    @Option(help: "Candidates per result the int8 codes keep for the exact rescoring: k x F (an index built with --vectors int8; default: the stored value, 4).")
+    var rescore: Int?
+
     @OptionGroup var filter: FilterOptions
     @OptionGroup var columns: CSVOptions
     @OptionGroup var index: IndexOptions
@@ -53,6 +56,7 @@ struct QueryCommand: ParsableCommand {
         guard (text == nil) != (csv == nil) else { throw ValidationError("give either a TEXT or --csv FILE") }
         if let nprobe, nprobe < 1 { throw ValidationError("--nprobe must be at least 1") }
         if let ef, ef < 1 { throw ValidationError("--ef must be at least 1") }
+        if let rescore, rescore < 1 { throw ValidationError("--rescore must be at least 1") }
     }
 
     func run() throws {
@@ -65,7 +69,11 @@ struct QueryCommand: ParsableCommand {
         } else if nprobe != nil && (exact || !knobs.contains(.nprobe)) {
             Terminal.printError("note: --nprobe is ignored: \(exact ? "--exact searches" : "this index has no IVF part, so it searches") every row")
         }
-        let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf, ef: ef, filter: try filter.filter())
+        if rescore != nil && (exact || !knobs.contains(.rescore)) {
+            Terminal.printError("note: --rescore is ignored: \(exact ? "--exact searches every row" : "this index has no int8 codes (--vectors int8 builds them)")")
+        }
+        let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf, ef: ef, filter: try filter.filter(),
+                                              rescore: rescore)
         if let text {
             let neighbours = try workspace.search([text], k: k, options: options)[0]
             if json {

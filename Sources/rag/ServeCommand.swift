@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         The model loads once and every client shares it. Routes (GET /openapi.json describes them):
           POST /v1/embeddings   OpenAI's embeddings request and response (any OpenAI SDK with base_url http://HOST:PORT/v1)
-          POST /v1/search       {"query": "..."} or {"queries": [...]}, k, nprobe, exact: the rows of `rag query --json`
+          POST /v1/search       {"query": "..."} or {"queries": [...]}, k, nprobe, exact, rescore: the rows of `rag query --json`
           POST /v1/classify     {"texts": [...], "method": "knn"}: knn, head, blend, zero-shot, finetuned, finetuned-blend,
                                 and llm (with "rag": true|false) when started with --llm-model
           POST /v1/documents    {"documents": [{"text": "...", "label": "..."}]}: appended as a new generation, atomically

@@ -77,6 +77,26 @@ final class ServerRoutesTests: XCTestCase {
         XCTAssertNotEqual(try workspace.embed(["x"], as: .query).storage, try workspace.embed(["x"], as: .document).storage, "the prompts differ by role")
     }
 
+    /// An index built with int8 codes serves `rescore` as the library searches with it.
+    func testRescoreOnAnInt8IndexEqualsTheLibrary() async throws {
+        let dir = try SharedFixtures.temporaryFolder("served-int8")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = try SharedFixtures.trainCSV(rows: 300, in: dir)
+        let workspace = try Workspace.build(from: Dataset(url: csv), into: dir.appendingPathComponent("index"), embedder: .hashing, vectors: .int8)
+        let f = try await ServerFixture(workspace: workspace)
+        defer { Task { await f.stop() } }
+        for rescore in [1, 2, 100] {
+            let search = try await f.post("/v1/search", ["query": "my card has not arrived", "k": 5, "rescore": rescore])
+            XCTAssertEqual(search.status, 200, search.text)
+            let direct = try workspace.search(["my card has not arrived"], k: 5, options: Workspace.SearchOptions(rescore: rescore))[0]
+            let served = try XCTUnwrap(search.object["neighbours"] as? [[String: Any]])
+            XCTAssertEqual(served.map { $0["row"] as? Int }, direct.map(\.document.sourceRow), "rescore \(rescore)")
+        }
+        let exact = try workspace.search(["my card has not arrived"], k: 5, options: Workspace.SearchOptions(exact: true))[0]
+        XCTAssertEqual(try workspace.search(["my card has not arrived"], k: 5, options: Workspace.SearchOptions(rescore: 100))[0].map(\.document.row),
+                       exact.map(\.document.row))
+    }
+
     func testSearchAndClassifyEqualTheLibrary() async throws {
         let f = try await ServerFixture.start()
         defer { Task { await f.stop() } }

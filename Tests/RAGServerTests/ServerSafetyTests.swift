@@ -41,7 +41,7 @@ final class ServerSafetyTests: XCTestCase {
             XCTAssertNotNil(error(r)["message"] as? String)
         }
         let searches: [(Any, String)] = [
-            (["query": "a", "k": 0], "k"), (["query": "a", "k": "ten"], "k"), (["query": "a", "nprobe": 0], "nprobe"),
+            (["query": "a", "k": 0], "k"), (["query": "a", "k": "ten"], "k"), (["query": "a", "nprobe": 0], "nprobe"), (["query": "a", "rescore": 0], "rescore"),
             (["queries": ["a", 3]], "queries[1]"), ([:], "query"), (["query": "a", "queries": ["b"]], "query"),
         ]
         for (body, param) in searches {

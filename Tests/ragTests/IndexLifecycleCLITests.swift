@@ -241,4 +241,60 @@ extension IndexLifecycleCLITests {
         XCTAssertEqual((manifest["settings"] as? [String: String])?["ivf.trained.generation"], "3")
         XCTAssertEqual(manifest["count"] as? Int, 598, "compacted: the deleted rows are gone")
     }
+
+    /// `--vectors int8`: the codes are built, named by `index info`, searched with `--rescore`,
+    /// carried by an add, trained anew by compaction, verified; what it cannot do is refused by name.
+    func testInt8CodesAreBuiltSearchedCarriedAndRetrained() throws {
+        _ = try SharedFixtures.trainCSV(rows: 600, in: dir)
+        let build = try rag(["index", "build", "--csv", "train.csv", "--vectors", "int8"])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertTrue(build.stdout.hasSuffix("\nint8: 384 bytes a row scanned (the float32 rows kept for the exact rescoring); k x 4 candidates\n"), build.stdout)
+        let info = try RAGBinary.run(["index", "info"], in: dir)
+        XCTAssertTrue(info.stdout.contains("\ncodes     int8, 384 bytes a row beside the float32 rows' 1536; k x 4 candidates rescored exactly (`rag query --rescore` to change)\n"), info.stdout)
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try RAGBinary.run(["index", "info", "--json"], in: dir).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(manifest["kinds"] as? [String], ["flat", "int8"])
+
+        /// The rows of `rag query --json`.
+        func rows(_ extra: [String]) throws -> [Int] {
+            let r = try rag(["query", "card", "-k", "5", "--json"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return (object["neighbours"] as! [[String: Any]]).map { $0["row"] as! Int }
+        }
+        XCTAssertEqual(try rows(["--rescore", "200"]), try rows(["--exact"]), "every row a candidate: the exact rows")
+        XCTAssertEqual(try rows([]).count, 5)
+        let zero = try rag(["query", "card", "--rescore", "0"])
+        XCTAssertEqual(zero.status, 64)
+        XCTAssertTrue(zero.stderr.hasPrefix("Error: --rescore must be at least 1\n"), zero.stderr)
+        let ignored = try rag(["query", "card", "--rescore", "2", "--exact"])
+        XCTAssertEqual(ignored.stderr, "note: --rescore is ignored: --exact searches every row\n")
+
+        XCTAssertEqual(try rag(["index", "delete", "--id", "train.csv:0", "--id", "train.csv:1"]).status, 0)
+        try write("more.csv", "text,label_text\nmy card is lost,lost_or_stolen_card\nsomeone stole my card,lost_or_stolen_card\n")
+        let add = try rag(["index", "add", "--csv", "more.csv"])
+        XCTAssertEqual(add.status, 0, add.stderr)
+        XCTAssertEqual(try rows(["--rescore", "200"]), try rows(["--exact"]))
+        XCTAssertEqual(try rag(["index", "compact"]).status, 0)
+        let compacted = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try RAGBinary.run(["index", "info", "--json"], in: dir).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((compacted["settings"] as? [String: String])?["int8.trained-rows"], "600", "598 live rows and the 2 added")
+        XCTAssertEqual((compacted["segments"] as? [Any])?.count, 1)
+        XCTAssertEqual(try rows(["--rescore", "200"]), try rows(["--exact"]))
+        let verify = try RAGBinary.run(["index", "verify"], in: dir)
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+
+        // Refused by name, before anything is embedded.
+        let ivf = try rag(["index", "build", "--csv", "train.csv", "--vectors", "int8", "--kind", "ivf", "--index", "other"])
+        XCTAssertEqual(ivf.status, 64)
+        XCTAssertTrue(ivf.stderr.hasPrefix("Error: --vectors int8 needs --kind flat (int8 codes in IVF lists are not built yet)\n"), ivf.stderr)
+        let f16 = try rag(["index", "build", "--csv", "train.csv", "--vectors", "f16", "--index", "other"])
+        XCTAssertEqual(f16.status, 64)
+        XCTAssertTrue(f16.stderr.contains("'f16'"), f16.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("other").path))
+
+        // An index without codes: --rescore is noted and ignored.
+        XCTAssertEqual(try rag(["index", "build", "--csv", "train.csv", "--index", "plain"]).status, 0)
+        let plain = try rag(["query", "card", "--rescore", "2", "--index", "plain"])
+        XCTAssertEqual(plain.status, 0)
+        XCTAssertEqual(plain.stderr, "note: --rescore is ignored: this index has no int8 codes (--vectors int8 builds them)\n")
+    }
 }

@@ -136,22 +136,29 @@ public final class Workspace: Sendable {
 
     /// Embeds every row of `dataset` and writes a new index into `folder` (replacing one there only
     /// once complete), or into a private temporary folder removed with the workspace when `folder` is nil.
+    /// With `vectors: .int8` the scan reads 8-bit codes beside the float32 rows (flat indexes).
     public static func build(from dataset: Dataset, into folder: URL? = nil, embedder choice: EmbedderChoice = .automatic,
-                             kind: Kind = .flat, nlist: Int? = nil, batchSize: Int = 256,
+                             kind: Kind = .flat, nlist: Int? = nil, vectors: VectorEncoding = .f32, batchSize: Int = 256,
                              progress: IndexBuilder.Progress? = nil) throws -> Workspace {
+        if vectors == .int8 && kind == .ivf {
+            throw StoreError.unsupported(operation: "int8 codes in IVF lists (--vectors int8 with --kind ivf; --kind flat takes them)",
+                                         store: "an index folder")
+        }
         let (embedder, modelFolder) = try choice.make(for: nil)
         let target = folder ?? TemporaryFolders.shared.make()
         var report: IVFIndex.BuildReport?
         var seconds = 0.0
         // The IVF part trains on the vectors just written, before the commit: the index appears
         // with both parts or not at all.
-        let trainIVF: ((IndexWriter) throws -> Void)? = kind == .flat ? nil : { writer in
+        let trainParts: (IndexWriter) throws -> Void = { writer in
+            if vectors == .int8 { try QuantizedFlatIndex.build(in: writer) }
+            guard kind == .ivf else { return }
             let start = Date()
             report = try IVFIndex.build(in: writer, listCount: nlist)
             seconds = Date().timeIntervalSince(start)
         }
         do {
-            try IndexBuilder(embedder: embedder, batchSize: batchSize).build(from: dataset, into: target, progress: progress, beforeCommit: trainIVF)
+            try IndexBuilder(embedder: embedder, batchSize: batchSize).build(from: dataset, into: target, progress: progress, beforeCommit: trainParts)
             return try Workspace(store: try FolderVectorStore(opening: target), embedder: embedder, modelFolder: modelFolder,
                                  ownedFolder: folder == nil ? target : nil, ivfReport: report, ivfSeconds: seconds)
         } catch {
@@ -265,8 +272,12 @@ public final class Workspace: Sendable {
         public var ef: Int?
         /// Only rows matching this (`bucket < 3 and src = "a"`): the top k among them, not fewer.
         public var filter: FilterExpression?
+        /// Candidates per result kept from the int8 codes before the exact rescoring (int8 indexes only; nil: the stored value).
+        public var rescore: Int?
 
-        public init(nprobe: Int? = nil, exact: Bool = false, excludeSelf: Bool = false, ef: Int? = nil, filter: FilterExpression? = nil) {
+        public init(nprobe: Int? = nil, exact: Bool = false, excludeSelf: Bool = false, ef: Int? = nil, filter: FilterExpression? = nil,
+                    rescore: Int? = nil) {
+            self.rescore = rescore
             self.nprobe = nprobe
             self.exact = exact
             self.excludeSelf = excludeSelf
@@ -286,7 +297,8 @@ public final class Workspace: Sendable {
     public func search(embeddings: Matrix, texts: [String], k: Int, options: SearchOptions = SearchOptions()) throws -> [[Neighbour]] {
         let retriever = try Retriever(embedder: embedder, store: snapshot.store)
         return try retriever.retrieve(embeddings: embeddings, texts: texts, k: k, excludeSelf: options.excludeSelf,
-                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef, exact: options.exact, filter: options.filter))
+                                      parameters: SearchParameters(nprobe: options.nprobe, ef: options.ef, exact: options.exact, filter: options.filter,
+                                                                                 rescore: options.rescore))
     }
 
     /// The chat messages for `text`: the system prompt listing every category of the index, and the

@@ -1,26 +1,31 @@
-// FolderVectorStore: an index folder as the writable store: its rows searched flat or through the IVF part, written generation by generation.
+// FolderVectorStore: an index folder as the writable store: its rows searched flat, through the IVF part or the int8 codes, written generation by generation.
 public import Foundation
 public import LinearAlgebra
 import Synchronization
 
-/// One committed generation of an index folder: the flat vectors, the IVF part when built (what
-/// searches use unless `exact`), the parts and settings beside them. Writes go through
+/// One committed generation of an index folder: the flat vectors, the IVF part or the int8 codes
+/// when built (what searches use unless `exact`), the parts and settings beside them. Writes go through
 /// `IndexWriter` (a lock file keeps a second writer out; the manifest's rename commits).
 public final class FolderVectorStore: WritableVectorStore {
     /// The opened generation.
     public let index: IndexStore
     /// The IVF part, when the index has one.
     public let ivf: IVFIndex?
+    /// The int8 codes over the flat rows, when the index has them (`--vectors int8`).
+    public let quantized: QuantizedFlatIndex?
     private let exactSearch: LocalVectorStore
-    private let ivfSearch: LocalVectorStore?
+    /// The approximate search: through the IVF lists, or the int8 codes with exact rescoring.
+    private let approximateSearch: LocalVectorStore?
     /// The last filter searched with and its rows: a classification asks the same one batch after batch.
     private let lastFilter = Mutex<(FilterExpression, RowMask)?>(nil)
 
     public init(_ index: IndexStore) throws {
         self.index = index
         ivf = index.hasIVF ? try index.ivf() : nil
+        quantized = index.vectorEncoding == .int8 ? try index.quantized() : nil
         exactSearch = LocalVectorStore(index)
-        ivfSearch = ivf.map { LocalVectorStore(index, index: $0) }
+        let approximate: (any VectorIndex)? = ivf ?? quantized
+        approximateSearch = approximate.map { LocalVectorStore(index, index: $0) }
     }
 
     public convenience init(opening folder: URL) throws {
@@ -47,8 +52,13 @@ public final class FolderVectorStore: WritableVectorStore {
     public var generation: Int { index.manifest.generation }
     public var created: String? { index.manifest.created }
     public var keepsParts: Bool { true }
-    /// Exact search always; nprobe when there is an IVF part.
-    public var knobs: SearchParameters.Knobs { ivf == nil ? [.exact] : [.exact, .nprobe] }
+    /// Exact search always; nprobe when there is an IVF part, rescore when there are int8 codes.
+    public var knobs: SearchParameters.Knobs {
+        var knobs: SearchParameters.Knobs = [.exact]
+        if ivf != nil { knobs.insert(.nprobe) }
+        if quantized != nil { knobs.insert(.rescore) }
+        return knobs
+    }
 
     /// With a mask (a filter), IVF probes more lists the fewer rows pass (nprobe / selectivity),
     /// and below one row in `FlatIndex.sparseFraction` the allowed rows are scored exactly.
@@ -68,7 +78,7 @@ public final class FolderVectorStore: WritableVectorStore {
                 parameters.nprobe = min(ivf.listCount, Int(scaled.rounded(.up)))
             }
         }
-        let search = parameters.exact ? exactSearch : ivfSearch ?? exactSearch
+        let search = parameters.exact ? exactSearch : approximateSearch ?? exactSearch
         return try search.nearest(queries, k: k, parameters: parameters)
     }
 
@@ -96,7 +106,8 @@ public final class FolderVectorStore: WritableVectorStore {
     public func reopened() throws -> any WritableVectorStore { try FolderVectorStore(opening: index.folder) }
 
     /// Copies the live rows into a new generation (renumbered in order), the IVF lists rebuilt on
-    /// the trained centroids; the deleted rows' bytes go with the old generation's files.
+    /// the trained centroids, the int8 quantizer trained anew on the live rows; the deleted rows'
+    /// bytes go with the old generation's files.
     public func compacted() throws -> any WritableVectorStore { try compacted(retrainingIVF: false) }
 
     /// `compacted()`; the IVF part's centroids are trained anew on the live rows when `retrainingIVF`
@@ -109,6 +120,7 @@ public final class FolderVectorStore: WritableVectorStore {
                 try ivf.relist(in: writer, trainedImbalance: settings[IVFIndex.Setting.trainedImbalance].flatMap(Double.init),
                                retrain: retrainingIVF, tuningTarget: settings[IVFIndex.Setting.tunedTarget].flatMap(Double.init) ?? 0.95)
             }
+            if let quantized { try QuantizedFlatIndex.build(in: writer, rescore: quantized.rescore) }
             try writer.commit()
         } catch {
             writer.abandon()
@@ -153,6 +165,10 @@ public final class FolderVectorStore: WritableVectorStore {
             ("labels", "\(labels.count)"),
             ("parts", m.kinds.joined(separator: ", ")),
         ]
+        if let quantized {
+            lines.append(("codes", "int8, \(m.dimension) bytes a row beside the float32 rows' \(4 * m.dimension); "
+                          + "k x \(quantized.rescore) candidates rescored exactly (`rag query --rescore` to change)"))
+        }
         if let ivf, let balance = ivfBalance {
             var text = String(format: "%d lists, imbalance %.2f", ivf.listCount, balance.now)
             if let trained = balance.trained {
@@ -171,7 +187,7 @@ public final class FolderVectorStore: WritableVectorStore {
     }
 
     /// A write into the folder's next generation. Rows appended also join the IVF lists of their
-    /// nearest centroids at commit (no retraining).
+    /// nearest centroids at commit (no retraining), and are encoded with the stored int8 quantizer.
     final class Write: VectorStoreWrite {
         let store: FolderVectorStore
         let writer: IndexWriter
@@ -198,6 +214,7 @@ public final class FolderVectorStore: WritableVectorStore {
 
         func commit() throws -> any WritableVectorStore {
             if appendingRows, let ivf = store.ivf { try ivf.extend(in: writer) }
+            if appendingRows, let quantized = store.quantized { try quantized.extend(in: writer) }
             try writer.commit()
             return try store.reopened()
         }

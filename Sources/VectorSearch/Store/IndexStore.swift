@@ -133,6 +133,12 @@ public final class IndexStore: Sendable {
     /// The IVF part, mapped and checked (each call maps it anew); `kindMissing` when there is none.
     public func ivf() throws -> IVFIndex { try IVFIndex(store: self) }
 
+    /// How the scan reads the vectors: `int8` when the index has the codes of `rag index build --vectors int8`.
+    public var vectorEncoding: VectorEncoding { manifest.kinds.contains(QuantizedFlatIndex.kind) ? .int8 : .f32 }
+
+    /// The int8 part over the flat rows, mapped and checked; `kindMissing` when there is none.
+    public func quantized() throws -> QuantizedFlatIndex { try QuantizedFlatIndex(store: self) }
+
     /// Maps the file the manifest lists under `role`, checking its size.
     public static func map(_ manifest: Manifest, _ role: String, in folder: URL) throws -> MappedFile {
         guard let entry = manifest.files[role] else { throw StoreError.kindMissing(kind: role) }

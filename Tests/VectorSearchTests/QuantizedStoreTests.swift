@@ -1,0 +1,203 @@
+// QuantizedStoreTests: the int8 part in an index folder: build, reopen mapped, search exact scores, append, delete, compact, damage caught, old indexes unchanged.
+import XCTest
+import Foundation
+import LinearAlgebra
+import VectorSearch
+
+final class QuantizedStoreTests: XCTestCase {
+    var folder: URL!
+    static let d = 24
+    static let all = KMeansTests.clustered(2_560, d, clusters: 12, spread: 0.4, seed: 77)
+    static let rows = all.rows(0..<2_500)
+    static let queries = all.rows(2_500..<2_560)
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("localrag-int8-\(UUID().uuidString)")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A committed index of rows `0..<n` with the int8 part.
+    func buildIndex(rows n: Int = 2_000, rescore: Int = QuantizedFlatIndex.defaultRescore) throws {
+        let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: Self.d)
+        try writer.append(Self.rows.rows(0..<n), documents: IVFStoreTests.documents(0..<n))
+        try QuantizedFlatIndex.build(in: writer, rescore: rescore)
+        try writer.commit()
+    }
+
+    static func codesRole(_ store: IndexStore, segment: Int = 0) -> String {
+        store.manifest.role(QuantizedFlatIndex.Role.codes, of: store.manifest.rowSegments[segment])
+    }
+
+    /// The exact float32 score of stored row `row` for query `q` (the flat kernel's).
+    static func exactScore(_ store: IndexStore, row: Int, query q: Int) -> Float {
+        var score: Float = 0
+        queries.storage.withUnsafeBufferPointer { b in
+            VectorKernels.dotRows(store.flat.row(row), count: 1, dimension: d, query: b.baseAddress! + q * d, into: &score)
+        }
+        return score
+    }
+
+    func testBuildReopenMappedEqualsInMemory() throws {
+        try buildIndex(rescore: 6)
+        let store = try IndexStore(opening: folder)
+        XCTAssertEqual(store.vectorEncoding, .int8)
+        XCTAssertEqual(store.manifest.kinds, ["flat", "int8"])
+        XCTAssertEqual(store.manifest.settings[QuantizedFlatIndex.Setting.rescore], "6")
+        XCTAssertEqual(store.manifest.settings[QuantizedFlatIndex.Setting.trainedRows], "2000")
+        XCTAssertEqual(store.manifest.files[QuantizedFlatIndex.Role.quantizer]?.bytes, 16 + 8 * Self.d)
+        XCTAssertEqual(store.manifest.files[Self.codesRole(store)]?.bytes, 2_000 * Self.d)
+        let mapped = try store.quantized()
+        XCTAssertEqual(mapped.rescore, 6)
+        let inMemory = QuantizedFlatIndex(encoding: FlatIndex(vectors: store.flat.matrix()), rescore: 6)
+        XCTAssertEqual(mapped.quantizer, inMemory.quantizer)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: mapped.codes[0].pointer, count: 2_000 * Self.d)),
+                       Array(UnsafeBufferPointer(start: inMemory.codes[0].pointer, count: 2_000 * Self.d)))
+        for rescore in [nil, 1, 50] {
+            let p = SearchParameters(rescore: rescore)
+            XCTAssertEqual(mapped.search(Self.queries, k: 10, parameters: p), inMemory.search(Self.queries, k: 10, parameters: p))
+        }
+        XCTAssertTrue(try IndexStore.verify(folder: folder).allSatisfy(\.ok))
+        let folderStore = try FolderVectorStore(store)
+        XCTAssertTrue(folderStore.knobs.contains(.rescore))
+        XCTAssertFalse(folderStore.knobs.contains(.nprobe))
+        let codes = try XCTUnwrap(folderStore.describe().lines.first { $0.name == "codes" })
+        XCTAssertEqual(codes.value, "int8, 24 bytes a row beside the float32 rows' 96; k x 6 candidates rescored exactly (`rag query --rescore` to change)")
+    }
+
+    /// The store searches the codes unless `exact`; every score it returns is the float32 one, and
+    /// with enough candidates the rows are the exact search's.
+    func testTheFolderStoreSearchesTheCodesAndReturnsExactScores() throws {
+        try buildIndex()
+        let store = try FolderVectorStore(opening: folder)
+        let approximate = try store.nearest(Self.queries, k: 10, parameters: SearchParameters())
+        let exact = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(exact: true))
+        var same = 0
+        for q in 0..<Self.queries.rows {
+            XCTAssertEqual(approximate[q].count, 10)
+            for hit in approximate[q] {
+                XCTAssertEqual(hit.score, Self.exactScore(store.index, row: hit.document.row, query: q), "query \(q) row \(hit.document.row)")
+            }
+            same += Set(approximate[q].map(\.document.row)).intersection(exact[q].map(\.document.row)).count
+        }
+        XCTAssertGreaterThanOrEqual(Double(same) / Double(10 * Self.queries.rows), 0.95, "recall@10 with 40 candidates")
+        // Every row a candidate: the exact search's rows.
+        let all = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(rescore: 200))
+        XCTAssertEqual(all.map { $0.map(\.document.row) }, exact.map { $0.map(\.document.row) })
+    }
+
+    /// An add encodes its segment with the stored quantizer; the quantizer and the stored codes are carried.
+    func testAddEncodesTheNewSegmentWithTheStoredQuantizer() throws {
+        try buildIndex()
+        let old = try FolderVectorStore(opening: folder)
+        let write = try old.beginWrite(appendingRows: true)
+        try write.append(Self.rows.rows(2_000..<2_500), documents: IVFStoreTests.documents(2_000..<2_500))
+        let store = try XCTUnwrap(try write.commit() as? FolderVectorStore)
+        XCTAssertEqual(store.index.manifest.rowSegments.map(\.rows), [2_000, 500])
+        XCTAssertEqual(store.index.manifest.files[QuantizedFlatIndex.Role.quantizer], old.index.manifest.files[QuantizedFlatIndex.Role.quantizer])
+        XCTAssertEqual(store.index.manifest.files[Self.codesRole(store.index)], old.index.manifest.files[Self.codesRole(old.index)])
+        let quantized = try XCTUnwrap(store.quantized)
+        XCTAssertEqual(quantized.quantizer, old.quantized?.quantizer)
+        XCTAssertEqual(quantized.codes.map(\.count), [2_000, 500])
+        let expected = Self.rows.rows(2_000..<2_500).storage.withUnsafeBufferPointer { quantized.quantizer.encode(rows: $0.baseAddress!, count: 500) }
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: quantized.codes[1].pointer, count: 500 * Self.d)), expected)
+        let all = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(rescore: 250))
+        let exact = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(exact: true))
+        XCTAssertEqual(all.map { $0.map(\.document.row) }, exact.map { $0.map(\.document.row) })
+        XCTAssertTrue(try store.verify().allSatisfy(\.ok))
+    }
+
+    /// Deleted rows never become candidates (k live rows come back); compaction trains the
+    /// quantizer anew on the live rows and keeps the rescore factor.
+    func testDeletedRowsAreNeverReturnedAndCompactionRetrains() throws {
+        try buildIndex(rescore: 3)
+        let old = try FolderVectorStore(opening: folder)
+        // Delete every neighbour the exact search finds for the first queries.
+        let exact = try old.nearest(Self.queries.rows(0..<5), k: 10, parameters: SearchParameters(exact: true))
+        let doomed = Set(exact.flatMap { $0.map(\.document.row) })
+        let write = try old.beginWrite(appendingRows: false)
+        XCTAssertEqual(try write.delete(ids: doomed.map { "row-\($0)" }), [])
+        let store = try XCTUnwrap(try write.commit() as? FolderVectorStore)
+        let found = try store.nearest(Self.queries.rows(0..<5), k: 10, parameters: SearchParameters())
+        for hits in found {
+            XCTAssertEqual(hits.count, 10)
+            XCTAssertTrue(hits.allSatisfy { !doomed.contains($0.document.row) })
+        }
+        let compacted = try store.compacted(retrainingIVF: false)
+        XCTAssertEqual(compacted.index.count, 2_000 - doomed.count)
+        XCTAssertEqual(compacted.index.manifest.rowSegments.count, 1)
+        XCTAssertEqual(compacted.index.manifest.settings[QuantizedFlatIndex.Setting.trainedRows], "\(2_000 - doomed.count)")
+        XCTAssertEqual(compacted.index.manifest.settings[QuantizedFlatIndex.Setting.trainedGeneration], "\(compacted.generation)")
+        let quantized = try XCTUnwrap(compacted.quantized)
+        XCTAssertEqual(quantized.rescore, 3)
+        let flat = compacted.index.flat
+        XCTAssertEqual(quantized.quantizer, ScalarQuantizer.train(rows: flat.segments[0].pointer, count: flat.count, dimension: Self.d))
+        let again = try compacted.nearest(Self.queries, k: 10, parameters: SearchParameters(rescore: 200))
+        let exactAgain = try compacted.nearest(Self.queries, k: 10, parameters: SearchParameters(exact: true))
+        XCTAssertEqual(again.map { $0.map(\.document.text) }, exactAgain.map { $0.map(\.document.text) })
+        XCTAssertTrue(try compacted.verify().allSatisfy(\.ok))
+    }
+
+    func testDamagedCodesAndQuantizerAreCaughtAtOpenAndByVerify() throws {
+        try buildIndex(rows: 300)
+        let store = try IndexStore(opening: folder)
+        let codes = store.manifest.files[Self.codesRole(store)]!
+        let codesURL = folder.appendingPathComponent(codes.name)
+        var data = try Data(contentsOf: codesURL)
+        data[17] ^= 0xFF
+        try data.write(to: codesURL)
+        XCTAssertEqual(try IndexStore.verify(folder: folder).filter { !$0.ok }.map(\.role), [Self.codesRole(store)])
+        try data.prefix(data.count - 1).write(to: codesURL)
+        XCTAssertThrowsError(try FolderVectorStore(opening: folder)) { e in
+            XCTAssertEqual(e as? StoreError, .sizeMismatch(file: codes.name, expected: codes.bytes, actual: codes.bytes - 1))
+        }
+
+        try buildIndex(rows: 300)
+        let fresh = try IndexStore(opening: folder)
+        let entry = fresh.manifest.files[QuantizedFlatIndex.Role.quantizer]!
+        let url = folder.appendingPathComponent(entry.name)
+        let original = try Data(contentsOf: url)
+        let nan = Float.nan.bitPattern
+        for (offset, bytes, expectation) in [(0, [UInt8(ascii: "X")], "bad magic"), (8, [2], "version 2"),
+                                             (12, [25], "dimension 25"),
+                                             (16 + 4 * Self.d, withUnsafeBytes(of: nan.littleEndian) { Array($0) }, "not finite")] {
+            var damaged = original
+            damaged.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
+            try damaged.write(to: url)
+            XCTAssertThrowsError(try FolderVectorStore(opening: folder), expectation) { e in
+                guard case .corrupt(let file, let reason)? = e as? StoreError else { return XCTFail("\(e)") }
+                XCTAssertEqual(file, entry.name)
+                XCTAssertTrue(reason.contains(expectation), reason)
+            }
+            XCTAssertEqual(try IndexStore.verify(folder: folder).filter { !$0.ok }.map(\.role), [QuantizedFlatIndex.Role.quantizer])
+        }
+    }
+
+    /// Rows appended by a writer that did not extend the codes: the manifest is reported, not searched wrongly.
+    func testRowsAddedWithoutCodesAreReported() throws {
+        try buildIndex(rows: 300)
+        let writer = try IndexWriter(updating: try IndexStore(opening: folder), appendingRows: true)
+        try writer.append(Self.rows.rows(300..<310), documents: IVFStoreTests.documents(300..<310))
+        let manifest = try writer.commit()
+        XCTAssertThrowsError(try FolderVectorStore(opening: folder)) { e in
+            guard case .badManifest(_, let reason)? = e as? StoreError else { return XCTFail("\(e)") }
+            XCTAssertEqual(reason, "the int8 part lists no int8_codes@\(manifest.generation) file")
+        }
+    }
+
+    /// An index without the part (today's format) opens and is searched as float32, exactly.
+    func testAnIndexWithoutCodesOpensAsFloat32() throws {
+        let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: Self.d)
+        try writer.append(Self.rows.rows(0..<200), documents: IVFStoreTests.documents(0..<200))
+        try writer.commit()
+        let store = try FolderVectorStore(opening: folder)
+        XCTAssertEqual(store.index.vectorEncoding, .f32)
+        XCTAssertNil(store.quantized)
+        XCTAssertFalse(store.knobs.contains(.rescore))
+        XCTAssertThrowsError(try store.index.quantized()) { XCTAssertEqual($0 as? StoreError, .kindMissing(kind: "int8")) }
+        XCTAssertEqual(try store.nearest(Self.queries, k: 5, parameters: SearchParameters(rescore: 1)).map { $0.map(\.document.row) },
+                       try store.nearest(Self.queries, k: 5, parameters: SearchParameters(exact: true)).map { $0.map(\.document.row) })
+    }
+}
