@@ -86,6 +86,32 @@ final class QuantizedFlatIndexTests: XCTestCase {
         XCTAssertEqual(one.ids, Array(got.ids[0..<10]), "one query (rows split over workers) finds what the batch finds")
     }
 
+    /// A batch (query chunks of 256, groups of four with a partial last one, rows split over the
+    /// workers, a mask) chooses and returns exactly what each query searched alone does: the
+    /// candidates are the global top by integer score, ties to the lower row, however the work is cut.
+    func testABatchEqualsEachQueryAlone() {
+        let before = BLASThreads.count
+        defer { BLASThreads.set(before) }
+        let flat = FlatIndex(vectors: FlatIndexTests.unitRows(3_001, 40, seed: 31))
+        let index = QuantizedFlatIndex(encoding: flat, rescore: 2)
+        let queries = FlatIndexTests.unitRows(QuantizedFlatIndex.queryChunk + 5, 40, seed: 32)
+        var mask = RowMask(count: 3_001, allSet: true)
+        for r in stride(from: 1, to: 3_001, by: 7) { mask.remove(r) }
+        for threads in [1, 2] {
+            BLASThreads.set(threads)
+            for allowed in [nil, mask] {
+                let batch = index.search(queries, k: 10, parameters: SearchParameters(allowed: allowed))
+                for qi in [0, 3, 4, 255, 256, 259, 260] {
+                    let one = index.search(queries.rows(qi..<(qi + 1)), k: 10, parameters: SearchParameters(allowed: allowed))
+                    XCTAssertEqual(Array(batch.ids[(qi * 10)..<(qi * 10 + 10)]), one.ids, "query \(qi) threads \(threads) mask \(allowed != nil)")
+                    XCTAssertEqual(Array(batch.scores[(qi * 10)..<(qi * 10 + 10)]), one.scores)
+                }
+                if let allowed { XCTAssertTrue(batch.ids.allSatisfy { allowed.contains($0) }) }
+                assertExactScores(batch, index: flat, queries: queries)
+            }
+        }
+    }
+
     func testMasksSegmentsAndExactRequestsAreHonoured() {
         let a = FlatIndexTests.unitRows(400, 48, seed: 21), b = FlatIndexTests.unitRows(250, 48, seed: 22)
         let flat = FlatIndex(segments: [VectorStorage(copying: a.storage, count: 400, dimension: 48),

@@ -62,27 +62,23 @@ public struct QuantizedFlatIndex: VectorIndex {
             ids.withUnsafeMutableBufferPointer { idOut in
                 scores.withUnsafeMutableBufferPointer { scoreOut in
                     let idBase = idOut.baseAddress!, scoreBase = scoreOut.baseAddress!
-                    func write(_ found: [(score: Float, id: Int)], query qi: Int) {
-                        for (j, e) in found.enumerated() {
-                            idBase[qi * kk + j] = e.id
-                            scoreBase[qi * kk + j] = e.score
-                        }
-                    }
-                    if nq == 1 {
-                        // One query: its rows split over the workers.
-                        let prepared = quantizer.prepare(query: q)
-                        let chosen = scan([prepared], candidates: candidates, allowed: allowed, parts: count >= 65_536 ? BLASThreads.count : 1)
-                        write(rescored(chosen[0], query: q, k: kk), query: 0)
-                        return
-                    }
-                    // Several: groups of four queries (one pass over the codes each) split over the workers.
-                    let groups = BLASThreads.chunks((nq + 3) / 4, parts: BLASThreads.count)
-                    BLASThreads.parallel(groups.count) { part in
-                        for g in groups[part] {
-                            let members = (g * 4)..<min(nq, g * 4 + 4)
-                            let chosen = scan(members.map { quantizer.prepare(query: q + $0 * dimension) }, candidates: candidates,
-                                              allowed: allowed, parts: 1)
-                            for (qi, rows) in zip(members, chosen) { write(rescored(rows, query: q + qi * dimension, k: kk), query: qi) }
+                    // Queries a chunk at a time: each chunk is one pass over the codes, its rows
+                    // split over the workers (one query alone: only past ~64k rows, where a second
+                    // worker pays for its wake-up), then its candidates rescored, the queries split.
+                    let parts = nq > 1 || count >= 65_536 ? BLASThreads.count : 1
+                    for chunk in stride(from: 0, to: nq, by: Self.queryChunk) {
+                        let members = chunk..<min(nq, chunk + Self.queryChunk)
+                        let chosen = scan(members.map { quantizer.prepare(query: q + $0 * dimension) }, candidates: candidates,
+                                          allowed: allowed, parts: parts)
+                        let split = BLASThreads.chunks(members.count, parts: members.count >= 8 ? BLASThreads.count : 1)
+                        BLASThreads.parallel(split.count) { part in
+                            for j in split[part] {
+                                let qi = chunk + j
+                                for (r, e) in rescored(chosen[j], query: q + qi * dimension, k: kk).enumerated() {
+                                    idBase[qi * kk + r] = e.id
+                                    scoreBase[qi * kk + r] = e.score
+                                }
+                            }
                         }
                     }
                 }
@@ -91,50 +87,80 @@ public struct QuantizedFlatIndex: VectorIndex {
         return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
     }
 
-    /// For each of up to four queries, its `candidates` best approximate scores (allowed rows
-    /// only), ascending by row; the rows split in `parts` ranges, each scanned once for all the queries.
+    /// Queries scanned in one pass over the codes (their int8 values stay in cache beside a block of codes).
+    public static let queryChunk = 256
+
+    /// For each query, the rows of its `candidates` best approximate scores (allowed rows only,
+    /// ties to the lower row), ascending by row. The rows are split in `parts` ranges, one per worker; each worker takes its rows a
+    /// block at a time (a block's codes stay in the core's L2 cache) and scores the block against
+    /// every query, four at a time, so the codes are read from memory once for all the queries.
+    /// Candidates are chosen on the integer dot products (the score is `offset + scale · dot` with
+    /// `scale ≥ 0`, the same order), so no float is computed per row.
     func scan(_ queries: [QuantizedQuery], candidates: Int, allowed: RowMask?, parts: Int) -> [[Int]] {
-        precondition((1...4).contains(queries.count))
+        let nq = queries.count
+        guard nq > 0 else { return [] }
         let ranges = BLASThreads.chunks(count, parts: parts)
-        // Four query rows of codes, the last repeated to fill the group (its values are not read back).
+        let groups = (nq + 3) / 4
+        // Four query rows of codes per group, the last query repeated to fill the last group (its values are not read back).
         var values = [Int8]()
-        values.reserveCapacity(4 * dimension)
-        for j in 0..<4 { values += queries[min(j, queries.count - 1)].values }
-        var heaps = [TopK](repeating: TopK(k: candidates), count: ranges.count * queries.count)
+        values.reserveCapacity(groups * 4 * dimension)
+        for j in 0..<(groups * 4) { values += queries[min(j, nq - 1)].values }
+        let blockRows = max(16, Self.blockBytes / max(1, dimension))
+        var heaps = [TopK](repeating: TopK(k: candidates), count: ranges.count * nq)
         values.withUnsafeBufferPointer { values in
             heaps.withUnsafeMutableBufferPointer { hp in
                 let heapsBase = hp.baseAddress!
                 BLASThreads.parallel(ranges.count) { part in
                     let range = ranges[part]
-                    let block = min(range.count, 4_096)
+                    let block = min(range.count, blockRows)
                     let dots = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, 4 * block))
-                    let approx = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block))
-                    defer { dots.deallocate(); approx.deallocate() }
+                    defer { dots.deallocate() }
                     for run in codeRuns(range) {
                         for b0 in stride(from: 0, to: run.count, by: block) {
                             let bn = min(block, run.count - b0)
                             let codes = run.codes + b0 * dimension
-                            if queries.count == 1 {
-                                VectorKernels.codeDotRows(codes, count: bn, dimension: dimension, query: values.baseAddress!, into: dots)
-                            } else {
-                                VectorKernels.codeDotRows4(codes, count: bn, dimension: dimension, queries: values.baseAddress!, into: dots, ldo: block)
-                            }
-                            for (j, query) in queries.enumerated() {
-                                let d = dots + j * block
-                                for r in 0..<bn { approx[r] = query.score(d[r]) }
-                                FlatIndex.fold(approx, count: bn, firstID: run.first + b0, allowed: allowed,
-                                               into: &heapsBase[part * queries.count + j])
+                            for g in 0..<groups {
+                                let first = g * 4, members = min(4, nq - first)
+                                let groupValues = values.baseAddress! + first * dimension
+                                if members == 1 {
+                                    VectorKernels.codeDotRows(codes, count: bn, dimension: dimension, query: groupValues, into: dots)
+                                } else {
+                                    VectorKernels.codeDotRows4(codes, count: bn, dimension: dimension, queries: groupValues, into: dots, ldo: block)
+                                }
+                                for j in 0..<members {
+                                    Self.fold(dots + j * block, count: bn, firstID: run.first + b0, allowed: allowed,
+                                              into: &heapsBase[part * nq + first + j])
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return queries.indices.map { j in
-            var chosen: [Int] = []
-            chosen.reserveCapacity(candidates * ranges.count)
-            for part in ranges.indices { chosen += heaps[part * queries.count + j].sorted().map(\.id) }
-            return chosen.sorted()
+        // The workers' heaps merged: the same candidates however the rows were split.
+        return (0..<nq).map { j in
+            var merged = heaps[j]
+            for part in ranges.indices.dropFirst() {
+                for e in heaps[part * nq + j].sorted() { merged.push(score: e.score, id: e.id) }
+            }
+            return merged.sorted().map(\.id).sorted()
+        }
+    }
+
+    /// Bytes of codes per block a worker scores against every query (within a core's L2 cache).
+    static let blockBytes = 256 * 1_024
+
+    /// Offers `n` integer dot products of rows `firstID ..< firstID + n` (allowed ones) to `heap`,
+    /// comparing integers against the heap's threshold: only rows that enter are turned into floats.
+    static func fold(_ dots: UnsafePointer<Int32>, count n: Int, firstID: Int, allowed: RowMask?, into heap: inout TopK) {
+        func bar(_ threshold: Float) -> Int32 {
+            threshold == -.infinity ? .min : Int32(clamping: Int64(threshold.rounded(.down)))
+        }
+        var threshold = bar(heap.threshold)
+        for j in 0..<n where dots[j] >= threshold {
+            guard allowed?.contains(firstID + j) ?? true else { continue }
+            heap.push(score: Float(dots[j]), id: firstID + j)
+            threshold = bar(heap.threshold)
         }
     }
 
