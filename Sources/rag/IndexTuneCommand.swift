@@ -1,4 +1,4 @@
-// IndexTuneCommand: `rag index tune --target-recall 0.95`: measure recall@k against flat per nprobe, store the smallest that reaches it.
+// IndexTuneCommand: `rag index tune --target-recall 0.95`: measure recall@k against flat per nprobe (IVF) or rescore factor (int8), store the smallest that reaches it.
 import ArgumentParser
 import Foundation
 import LinearAlgebra
@@ -8,12 +8,15 @@ import VectorSearch
 struct IndexTuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
-        abstract: "Pick the IVF nprobe: the smallest whose recall@k against exact search reaches the target; store it as the default.",
+        abstract: "Pick the IVF nprobe (or the int8 rescore factor): the smallest whose recall@k against exact search reaches the target; store it as the default.",
         discussion: """
         Queries are a seeded sample of stored rows, each leaving itself out of both result lists
         (as held-out rows would be), or the rows of --csv FILE. Recall@k is the share of the exact
         top-k that the IVF search also returns, averaged over the queries. The chosen nprobe is
         written to the manifest (setting ivf.nprobe); `rag query --nprobe N` still overrides it.
+        An index built with --vectors int8 (and no IVF part) has its rescore factor tuned the same
+        way: the candidates kept from the codes per result (setting int8.rescore; `rag query
+        --rescore F` overrides it).
         """
     )
 
@@ -35,7 +38,7 @@ struct IndexTuneCommand: ParsableCommand {
     @Flag(help: "Measure and print only; leave the stored nprobe as it is.")
     var dryRun = false
 
-    @Flag(help: "Train the IVF centroids anew on the live rows first (done anyway when the lists have drifted: see `rag index info`).")
+    @Flag(help: "Train the IVF centroids (or the int8 quantizer) anew on the live rows first (IVF: done anyway when the lists have drifted: see `rag index info`).")
     var retrain = false
 
     @OptionGroup var columns: CSVOptions
@@ -50,6 +53,7 @@ struct IndexTuneCommand: ParsableCommand {
 
     func run() throws {
         var folder = try FolderVectorStore(try index.open(for: "rag index tune"))
+        if folder.ivf == nil, let quantized = folder.quantized { return try tuneRescore(of: quantized, in: folder) }
         guard let balance = folder.ivfBalance else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
         if !dryRun, retrain || IVFIndex.hasDrifted(now: balance.now, trained: balance.trained) {
             let start = Date()
@@ -60,20 +64,7 @@ struct IndexTuneCommand: ParsableCommand {
         }
         guard let ivf = folder.ivf else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
         let store = folder.index
-        let queries: Matrix
-        var excluding: [Int]?
-        if let csv {
-            let embedder = try embedding.make(for: store.manifest)
-            try LocalVectorStore(store).check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
-            let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: nil)
-            var texts: [String] = []
-            try dataset.forEachBatch(256) { batch in texts.append(contentsOf: batch.prefix(sample - texts.count).map(\.text)) }
-            queries = try embedder.embed(texts, as: .query)
-        } else {
-            let picked = IVFIndex.sampleRows(of: store.flat, count: sample, seed: seed, live: store.live)
-            queries = picked.queries
-            excluding = picked.rows
-        }
+        let (queries, excluding) = try sampleQueries(store)
         let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding, live: store.live)
         print("nprobe  recall@\(k)   queries/s   (\(tuned.queries) \(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), \(ivf.listCount) lists)")
         for p in tuned.points {
@@ -85,19 +76,61 @@ struct IndexTuneCommand: ParsableCommand {
                                        targetRecall, tuned.recall, tuned.nprobe))
         }
         guard !dryRun else { return }
-        // Settings only, through the store's own write (the folder's lock keeps a concurrent writer out).
+        try storeSettings(in: folder, [IVFIndex.Setting.nprobe: "\(tuned.nprobe)", IVFIndex.Setting.tunedRecall: String(format: "%.4f", tuned.recall),
+                               IVFIndex.Setting.tunedTarget: "\(targetRecall)", IVFIndex.Setting.tunedSample: "\(tuned.queries)"])
+        print(String(format: "stored nprobe %d (recall@%d %.4f, target %.3f) in %@", tuned.nprobe, k, tuned.recall, targetRecall, index.path))
+    }
+
+    /// An int8 index: the rescore factor, measured and stored as nprobe is.
+    private func tuneRescore(of quantized: QuantizedFlatIndex, in folder: FolderVectorStore) throws {
+        var folder = folder, quantized = quantized
+        if retrain && !dryRun {
+            let start = Date()
+            folder = try folder.compacted(retrainingIVF: false)
+            quantized = folder.quantized!
+            print(String(format: "trained the int8 quantizer anew on %d live rows in %.1f s", folder.count, Date().timeIntervalSince(start)))
+        }
+        let (queries, excluding) = try sampleQueries(folder.index)
+        let tuned = try quantized.tuneRescore(queries: queries, targetRecall: targetRecall, k: k, excluding: excluding, live: folder.index.live)
+        print("rescore  recall@\(k)   queries/s   (\(tuned.queries) \(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), int8 codes)")
+        for p in tuned.points {
+            let mark = p.rescore == tuned.rescore ? "  <- chosen" : ""
+            print(String(format: "%7d  %9.4f  %10.0f", p.rescore, p.recall, p.queriesPerSecond) + mark)
+        }
+        if !tuned.reached {
+            Terminal.printError(String(format: "no rescore factor reached recall %.3f (best %.4f with every row a candidate)", targetRecall, tuned.recall))
+        }
+        guard !dryRun else { return }
+        try storeSettings(in: folder, [QuantizedFlatIndex.Setting.rescore: "\(tuned.rescore)",
+                               QuantizedFlatIndex.Setting.tunedRecall: String(format: "%.4f", tuned.recall),
+                               QuantizedFlatIndex.Setting.tunedTarget: "\(targetRecall)", QuantizedFlatIndex.Setting.tunedSample: "\(tuned.queries)"])
+        print(String(format: "stored rescore %d (recall@%d %.4f, target %.3f) in %@", tuned.rescore, k, tuned.recall, targetRecall, index.path))
+    }
+
+    /// The queries to measure with: the rows of --csv embedded, or a seeded sample of live stored
+    /// rows with the row each came from (left out of both result lists).
+    private func sampleQueries(_ store: IndexStore) throws -> (Matrix, [Int]?) {
+        guard let csv else {
+            let picked = IVFIndex.sampleRows(of: store.flat, count: sample, seed: seed, live: store.live)
+            return (picked.queries, picked.rows)
+        }
+        let embedder = try embedding.make(for: store.manifest)
+        try LocalVectorStore(store).check(embedderIdentifier: embedder.identifier, dimension: embedder.dimension)
+        let dataset = Dataset(url: URL(fileURLWithPath: csv), textColumn: columns.textColumn, labelColumn: nil)
+        var texts: [String] = []
+        try dataset.forEachBatch(256) { batch in texts.append(contentsOf: batch.prefix(sample - texts.count).map(\.text)) }
+        return (try embedder.embed(texts, as: .query), nil)
+    }
+
+    /// Settings only, through the store's own write (the folder's lock keeps a concurrent writer out).
+    private func storeSettings(in folder: FolderVectorStore, _ settings: [String: String]) throws {
         let write = try folder.beginWrite(appendingRows: false)
         do {
-            let settings = write.parts!
-            settings.setSetting(IVFIndex.Setting.nprobe, "\(tuned.nprobe)")
-            settings.setSetting(IVFIndex.Setting.tunedRecall, String(format: "%.4f", tuned.recall))
-            settings.setSetting(IVFIndex.Setting.tunedTarget, "\(targetRecall)")
-            settings.setSetting(IVFIndex.Setting.tunedSample, "\(tuned.queries)")
+            for (key, value) in settings.sorted(by: { $0.key < $1.key }) { write.parts!.setSetting(key, value) }
             _ = try write.commit()
         } catch {
             write.abandon()
             throw error
         }
-        print(String(format: "stored nprobe %d (recall@%d %.4f, target %.3f) in %@", tuned.nprobe, k, tuned.recall, targetRecall, index.path))
     }
 }

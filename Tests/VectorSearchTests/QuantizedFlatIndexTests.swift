@@ -112,6 +112,29 @@ final class QuantizedFlatIndexTests: XCTestCase {
         }
     }
 
+    /// `rag index tune` on int8 codes: the smallest rescore factor reaching the target (the one
+    /// below misses it), recall rising with the factor, every target reachable (at the largest
+    /// factor every row is a candidate), an easy target met at once.
+    func testTunePicksTheSmallestRescoreReachingTheTarget() throws {
+        let flat = FlatIndex(vectors: FlatIndexTests.unitRows(20_000, 32, seed: 41))
+        let index = QuantizedFlatIndex(encoding: flat)
+        let (rows, sample) = IVFIndex.sampleRows(of: flat, count: 100)
+        let tuned = try index.tuneRescore(queries: sample, targetRecall: 1, excluding: rows)
+        XCTAssertTrue(tuned.reached)
+        XCTAssertEqual(tuned.recall, 1)
+        XCTAssertEqual(tuned.queries, 100)
+        XCTAssertEqual(tuned.points.map(\.rescore), tuned.points.map(\.rescore).sorted())
+        for (a, b) in zip(tuned.points, tuned.points.dropFirst()) { XCTAssertLessThanOrEqual(a.recall, b.recall + 1e-12) }
+        XCTAssertGreaterThan(tuned.rescore, 1, "32 random dimensions in 8 bits: one candidate per result misses some")
+        let below = IVFIndex.recall(index.search(sample, k: 11, parameters: SearchParameters(rescore: tuned.rescore - 1)),
+                                    truth: flat.search(sample, k: 11), k: 10, excluding: rows)
+        XCTAssertLessThan(below, 1)
+        let easy = try index.tuneRescore(queries: sample, targetRecall: 0.9, excluding: rows)
+        XCTAssertEqual(easy.points.map(\.rescore), [1])
+        XCTAssertEqual(easy.rescore, 1)
+        XCTAssertThrowsError(try index.tuneRescore(queries: sample, targetRecall: 0)) { XCTAssertEqual($0 as? IVFError, .invalidTarget(0)) }
+    }
+
     func testMasksSegmentsAndExactRequestsAreHonoured() {
         let a = FlatIndexTests.unitRows(400, 48, seed: 21), b = FlatIndexTests.unitRows(250, 48, seed: 22)
         let flat = FlatIndex(segments: [VectorStorage(copying: a.storage, count: 400, dimension: 48),

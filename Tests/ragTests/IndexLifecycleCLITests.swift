@@ -281,6 +281,16 @@ extension IndexLifecycleCLITests {
         XCTAssertEqual(try rows(["--rescore", "200"]), try rows(["--exact"]))
         let verify = try RAGBinary.run(["index", "verify"], in: dir)
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        let tune = try rag(["index", "tune", "--target-recall", "0.99", "--sample", "100"])
+        XCTAssertEqual(tune.status, 0, tune.stderr)
+        XCTAssertTrue(tune.stdout.hasPrefix("rescore  recall@10   queries/s   (100 stored rows, leave-one-out, int8 codes)\n"), tune.stdout)
+        XCTAssertEqual(tune.stdout.components(separatedBy: "  <- chosen\n").count, 2, tune.stdout)
+        let stored = try XCTUnwrap(tune.stdout.split(separator: "\n").last.flatMap { $0.hasPrefix("stored rescore ") ? $0 : nil }, tune.stdout)
+        let tuned = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try RAGBinary.run(["index", "info", "--json"], in: dir).stdout.utf8)) as? [String: Any])
+        let settings = try XCTUnwrap(tuned["settings"] as? [String: String])
+        XCTAssertEqual(settings["int8.tune.target"], "0.99")
+        XCTAssertEqual(settings["int8.tune.sample"], "100")
+        XCTAssertTrue(stored.hasPrefix("stored rescore \(settings["int8.rescore"]!) (recall@10 "), String(stored))
 
         // Refused by name, before anything is embedded.
         let ivf = try rag(["index", "build", "--csv", "train.csv", "--vectors", "int8", "--kind", "ivf", "--index", "other"])

@@ -28,6 +28,10 @@ extension QuantizedFlatIndex {
         public static let trainedRows = "int8.trained-rows"
         /// The generation whose commit trained the quantizer.
         public static let trainedGeneration = "int8.trained.generation"
+        /// What `rag index tune` measured for the stored rescore.
+        public static let tunedRecall = "int8.tune.recall"
+        public static let tunedTarget = "int8.tune.target"
+        public static let tunedSample = "int8.tune.sample"
     }
 
     static let magic = Array("LRSQ8QNT".utf8)

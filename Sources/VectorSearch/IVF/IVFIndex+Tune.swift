@@ -60,8 +60,8 @@ extension IVFIndex {
     }
 
     /// The smallest nprobe whose recall@`k` against `exact` on `queries` (`[nq x d]`) reaches
-    /// `targetRecall`. Recall cannot fall as nprobe grows (more lists, a superset of candidates), so
-    /// nprobe doubles until the target is met, then a binary search finds the smallest.
+    /// `targetRecall` (`RecallTuning`: recall cannot fall as nprobe grows, more lists being a
+    /// superset of candidates).
     /// `excluding`: the stored row each query was taken from, left out of both results; `live`:
     /// the rows both searches may return (nil: every row).
     public func tuneNProbe(queries: Matrix, exact: FlatIndex, targetRecall: Double, k: Int = 10,
@@ -70,32 +70,11 @@ extension IVFIndex {
         precondition(excluding == nil || excluding!.count == queries.rows)
         let fetch = excluding == nil ? k : k + 1
         let truth = exact.search(queries, k: fetch, parameters: SearchParameters(allowed: live))
-        var measured: [Int: TuningPoint] = [:]
-        func measure(_ nprobe: Int) -> Double {
-            if let p = measured[nprobe] { return p.recall }
-            let clock = ContinuousClock()
-            var result: SearchResult?
-            let elapsed = clock.measure { result = search(queries, k: fetch, parameters: SearchParameters(nprobe: nprobe, allowed: live)) }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            let r = Self.recall(result!, truth: truth, k: k, excluding: excluding)
-            measured[nprobe] = TuningPoint(nprobe: nprobe, recall: r,
-                                           queriesPerSecond: Double(queries.rows) / max(seconds, 1e-9))
-            return r
+        let tuned = RecallTuning(limit: listCount, target: targetRecall, k: k, queries: queries.rows, truth: truth, excluding: excluding) { nprobe in
+            search(queries, k: fetch, parameters: SearchParameters(nprobe: nprobe, allowed: live))
         }
-        var lo = 0, hi = 1  // recall(lo) < target (lo = 0: nothing measured), recall(hi) unknown
-        while measure(hi) < targetRecall {
-            lo = hi
-            guard hi < listCount else { break }
-            hi = min(hi * 2, listCount)
-        }
-        let reached = measure(hi) >= targetRecall
-        if reached {
-            while hi - lo > 1 {
-                let mid = (lo + hi) / 2
-                if measure(mid) >= targetRecall { hi = mid } else { lo = mid }
-            }
-        }
-        return TuningResult(nprobe: hi, recall: measure(hi), reached: reached,
-                            points: measured.values.sorted { $0.nprobe < $1.nprobe }, queries: queries.rows)
+        return TuningResult(nprobe: tuned.value, recall: tuned.recall, reached: tuned.reached,
+                            points: tuned.points.map { TuningPoint(nprobe: $0.value, recall: $0.recall, queriesPerSecond: $0.queriesPerSecond) },
+                            queries: queries.rows)
     }
 }

@@ -1,0 +1,52 @@
+// RecallTuning: the smallest value of a search knob (IVF's nprobe, the int8 codes' rescore) whose recall@k against exact search reaches a target.
+import LinearAlgebra
+
+/// A knob whose recall cannot fall as it grows (more lists, more candidates: a superset of rows
+/// considered): the value doubles from 1 until the target is met, then bisection finds the
+/// smallest. Every value tried is measured once (recall, and batch throughput over the sample).
+struct RecallTuning {
+    /// One measured value.
+    struct Point {
+        var value: Int
+        var recall: Double
+        var queriesPerSecond: Double
+    }
+
+    /// The smallest value reaching the target (`limit` when none did), its recall, and every point measured, ascending.
+    var value: Int
+    var recall: Double
+    var reached: Bool
+    var points: [Point]
+
+    /// Tunes a knob in `1...limit`: `search(value)` returns the top `k` (`k + 1` with `excluding`)
+    /// of the sample, scored against `truth` as `IVFIndex.recall` does.
+    init(limit: Int, target: Double, k: Int, queries: Int, truth: SearchResult, excluding: [Int]?, search: (Int) -> SearchResult) {
+        var measured: [Int: Point] = [:]
+        func measure(_ value: Int) -> Double {
+            if let p = measured[value] { return p.recall }
+            let clock = ContinuousClock()
+            var result: SearchResult?
+            let elapsed = clock.measure { result = search(value) }
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let r = IVFIndex.recall(result!, truth: truth, k: k, excluding: excluding)
+            measured[value] = Point(value: value, recall: r, queriesPerSecond: Double(queries) / max(seconds, 1e-9))
+            return r
+        }
+        var lo = 0, hi = 1  // recall(lo) < target (lo = 0: nothing measured), recall(hi) unknown
+        while measure(hi) < target {
+            lo = hi
+            guard hi < limit else { break }
+            hi = min(hi * 2, limit)
+        }
+        reached = measure(hi) >= target
+        if reached {
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if measure(mid) >= target { hi = mid } else { lo = mid }
+            }
+        }
+        value = hi
+        recall = measure(hi)
+        points = measured.values.sorted { $0.value < $1.value }
+    }
+}
