@@ -272,7 +272,7 @@ def main() -> int:
     sizes = [size_of(s) for s in a.sizes.split(",") if s.strip()]
     threads = [int(t) for t in a.threads.split(",") if t.strip()]
     engines = [e for e in a.engines.split(",") if e in ENGINES]
-    binary = C.bench_binary(a.bench_bin) if "localrag" in engines else None
+    binary = C.bench_binary(a.bench_bin) if any(e.startswith("localrag") for e in engines) else None
     A = load_retrieval_anchors(a.shared_anchors)
     ensure_data(a, sizes)
     started = time.strftime("%Y-%m-%d %H:%M")
