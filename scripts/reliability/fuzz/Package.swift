@@ -21,6 +21,7 @@ let package = Package(
             .product(name: "RAG", package: "LocalRAG"),
             .product(name: "TextEmbedding", package: "LocalRAG"),
             .product(name: "VectorSearch", package: "LocalRAG"),
+            .product(name: "LinearAlgebra", package: "LocalRAG"),
         ]),
     ],
     swiftLanguageModes: [.v6]

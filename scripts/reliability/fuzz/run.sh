@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # run.sh: build the libFuzzer harness (ASan + libFuzzer) and fuzz each target for SECONDS (default 600).
-#   scripts/reliability/fuzz/run.sh [SECONDS] [TARGET...]      targets: csv tokenizer safetensors manifest normalize modelfolder filter curve requestbody
+#   scripts/reliability/fuzz/run.sh [SECONDS] [TARGET...]      targets: csv tokenizer safetensors manifest normalize modelfolder filter curve requestbody int8part
 # Not part of CI. New interesting inputs are added to corpus/<target>/ (commit them); crashes and
 # timeouts are written to findings/<target>/ (crash-*, timeout-*, oom-*) and the run stops there.
 # Rerun one finding: LOCALRAG_FUZZ_TARGET=csv .build-fuzz/release/LocalRAGFuzz findings/csv/crash-...
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-600}; shift || true
-targets=${*:-csv tokenizer safetensors manifest normalize modelfolder filter curve requestbody}
+targets=${*:-csv tokenizer safetensors manifest normalize modelfolder filter curve requestbody int8part}
 swift build -c release --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 bin=.build-fuzz/release/LocalRAGFuzz

@@ -1,7 +1,8 @@
-// Fuzz: one libFuzzer entry point for nine targets, chosen by $LOCALRAG_FUZZ_TARGET
-// (csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve, requestbody). Errors thrown are fine; a trap, a sanitizer
+// Fuzz: one libFuzzer entry point for ten targets, chosen by $LOCALRAG_FUZZ_TARGET
+// (csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve, requestbody, int8part). Errors thrown are fine; a trap, a sanitizer
 // report or a timeout is a finding.
 import Foundation
+import LinearAlgebra
 import RAG
 import TextEmbedding
 import VectorSearch
@@ -9,11 +10,11 @@ import LabelNormalizerSource
 import APIMessagesSource
 import FuzzMain
 
-enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve, requestbody }
+enum Target: String { case csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve, requestbody, int8part }
 
 let target: Target = {
     guard let name = ProcessInfo.processInfo.environment["LOCALRAG_FUZZ_TARGET"], let t = Target(rawValue: name) else {
-        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve or requestbody")
+        fatalError("set LOCALRAG_FUZZ_TARGET to csv, tokenizer, safetensors, manifest, normalize, modelfolder, filter, curve, requestbody or int8part")
     }
     return t
 }()
@@ -73,6 +74,21 @@ func hitsKnownSafetensorsBug(_ data: UnsafeRawBufferPointer) -> Bool {
     }
     return false
 }
+
+/// A committed index of 40 rows (d = 6) with the int8 part, built once: the int8part target puts
+/// each input in place of its quantizer file (the manifest given the input's size, as a writer
+/// would have recorded it), so opening reads the input through the quantizer reader.
+let int8Index: (folder: URL, manifest: Manifest, queries: Matrix) = {
+    let folder = scratch.appendingPathComponent("int8")
+    var rng = SplitMix64(seed: 5)
+    let rows = Matrix(rows: 40, cols: 6, storage: (0..<240).map { _ in Float.random(in: -1...1, using: &rng) })
+    do {
+        let writer = try IndexWriter(folder: folder, embedder: "fuzz:v1", dimension: 6)
+        try writer.append(rows, documents: (0..<40).map { Document(sourceRow: $0, text: "row \($0)", label: "l\($0 % 3)", id: "r\($0)") })
+        try QuantizedFlatIndex.build(in: writer, rescore: 1)
+        return (folder, try writer.commit(), rows.rows(0..<5))
+    } catch { fatalError("int8part: cannot build its index: \(error)") }
+}()
 
 func write(_ data: UnsafeRawBufferPointer, to url: URL) {
     _ = FileManager.default.createFile(atPath: url.path, contents: Data(data))
@@ -179,6 +195,29 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             }
             if let counts = try? LearningCurve.examplesPerLabel(parsing: curve.per_label.spelled) {
                 precondition(counts.allSatisfy { $0.map { $0 >= 1 } ?? true }, "a count below 1 accepted")
+            }
+        }
+    case .int8part:
+        // Any bytes as the quantizer: refused with a StoreError, or searched with every returned
+        // score the exact float32 one and k live rows found (a wild quantizer only picks candidates badly).
+        var manifest = int8Index.manifest
+        let entry = manifest.files[QuantizedFlatIndex.Role.quantizer]!
+        manifest.files[QuantizedFlatIndex.Role.quantizer]!.bytes = data.count
+        write(data, to: int8Index.folder.appendingPathComponent(entry.name))
+        _ = FileManager.default.createFile(atPath: int8Index.folder.appendingPathComponent(Manifest.fileName).path, contents: try! manifest.encoded())
+        if let store = try? FolderVectorStore(opening: int8Index.folder), let quantized = store.quantized {
+            let result = quantized.search(int8Index.queries, k: 5, parameters: SearchParameters(rescore: 1))
+            let exact = quantized.exact
+            for q in 0..<result.queryCount {
+                let hits = result.neighbours(of: q)
+                precondition(hits.count == 5 && hits.allSatisfy { $0.id >= 0 && $0.id < 40 }, "fewer than k rows, or a row out of range")
+                for hit in hits {
+                    var score: Float = 0
+                    int8Index.queries.storage.withUnsafeBufferPointer { b in
+                        VectorKernels.dotRows(exact.row(hit.id), count: 1, dimension: 6, query: b.baseAddress! + q * 6, into: &score)
+                    }
+                    precondition(score == hit.score, "a returned score that is not the float32 one")
+                }
             }
         }
     case .normalize:
