@@ -56,37 +56,28 @@ TARGET_AVX2 static void dot_rows_avx2(const float *rows, size_t n, size_t dim, c
     }
 }
 
+/* One row at a time, with four accumulators across its dimensions. Interleaving four rows (one
+ * accumulator each) streamed half as fast on Zen 4 (12 GB/s against 21-23 GB/s for this loop, one
+ * core, 1.5 GB of rows, measured 2026-12-04): the single-query scan is bound by how fast the rows
+ * stream, so the order the bytes are read in is what matters. */
 TARGET_AVX512 static void dot_rows_avx512(const float *rows, size_t n, size_t dim, const float *q, float *out) {
-    size_t vec = dim & ~(size_t)15;
+    size_t vec = dim & ~(size_t)15, vec4 = dim & ~(size_t)63;
     size_t rest = dim - vec;
     __mmask16 tail = (__mmask16)((1u << rest) - 1);
     __m512 qt = _mm512_maskz_loadu_ps(tail, q + vec);
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const float *r0 = rows + i * dim, *r1 = r0 + dim, *r2 = r1 + dim, *r3 = r2 + dim;
-        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-        for (size_t c = 0; c < vec; c += 16) {
-            __m512 qv = _mm512_loadu_ps(q + c);
-            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + c), qv, a0);
-            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + c), qv, a1);
-            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + c), qv, a2);
-            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(r3 + c), qv, a3);
-        }
-        if (rest) {
-            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r0 + vec), qt, a0);
-            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r1 + vec), qt, a1);
-            a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r2 + vec), qt, a2);
-            a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r3 + vec), qt, a3);
-        }
-        out[i] = _mm512_reduce_add_ps(a0); out[i + 1] = _mm512_reduce_add_ps(a1);
-        out[i + 2] = _mm512_reduce_add_ps(a2); out[i + 3] = _mm512_reduce_add_ps(a3);
-    }
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         const float *r = rows + i * dim;
-        __m512 a = _mm512_setzero_ps();
-        for (size_t c = 0; c < vec; c += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(r + c), _mm512_loadu_ps(q + c), a);
-        if (rest) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r + vec), qt, a);
-        out[i] = _mm512_reduce_add_ps(a);
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        size_t c = 0;
+        for (; c < vec4; c += 64) {
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r + c), _mm512_loadu_ps(q + c), a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(r + c + 16), _mm512_loadu_ps(q + c + 16), a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(r + c + 32), _mm512_loadu_ps(q + c + 32), a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(r + c + 48), _mm512_loadu_ps(q + c + 48), a3);
+        }
+        for (; c < vec; c += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r + c), _mm512_loadu_ps(q + c), a0);
+        if (rest) a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r + vec), qt, a1);
+        out[i] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
     }
 }
 #endif

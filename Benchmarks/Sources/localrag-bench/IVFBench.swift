@@ -346,7 +346,7 @@ enum IVFBench {
             for r0 in stride(from: 0, to: n, by: chunk) {
                 let r1 = min(n, r0 + chunk)
                 let m = Matrix(rows: r1 - r0, cols: d, storage: Array(UnsafeBufferPointer(start: base.row(r0), count: (r1 - r0) * d)))
-                try writer.append(m, documents: (r0..<r1).map { Document(row: $0, sourceRow: $0, text: "", label: nil) })
+                try writer.append(m, documents: (r0..<r1).map { Document(row: $0, sourceRow: $0, text: "", label: nil, id: "r\($0)") })
             }
             var cfg = IVFIndex.trainingConfiguration(seed: seed)
             cfg.maxPointsPerCentroid = perList
