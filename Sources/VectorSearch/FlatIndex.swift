@@ -48,6 +48,14 @@ public struct FlatIndex: VectorIndex {
         return segments[s].row(i - bases.starts[s])
     }
 
+    /// Row `i`'s score for `query` (`dimension` floats) with the single-query scan's own kernel:
+    /// the exact float32 score a search returns for that row.
+    public func score(_ i: Int, query: UnsafePointer<Float>) -> Float {
+        var score: Float = 0
+        VectorKernels.dotRows(row(i), count: 1, dimension: dimension, query: query, into: &score)
+        return score
+    }
+
     /// Rows `range` as runs of consecutive rows within one segment: (first row, rows, their vectors).
     func runs(_ range: Range<Int>) -> [(first: Int, count: Int, vectors: UnsafePointer<Float>)] {
         var out: [(first: Int, count: Int, vectors: UnsafePointer<Float>)] = []

@@ -1,22 +1,27 @@
 // RecallTuning: the smallest value of a search knob (IVF's nprobe, the int8 codes' rescore) whose recall@k against exact search reaches a target.
-import LinearAlgebra
+public import LinearAlgebra
 
 /// A knob whose recall cannot fall as it grows (more lists, more candidates: a superset of rows
 /// considered): the value doubles from 1 until the target is met, then bisection finds the
 /// smallest. Every value tried is measured once (recall, and batch throughput over the sample).
-struct RecallTuning {
+/// What `QuantizedFlatIndex.tuneRescore` returns (`IVFIndex.tuneNProbe` names its value nprobe).
+public struct RecallTuning: Sendable {
     /// One measured value.
-    struct Point {
-        var value: Int
-        var recall: Double
-        var queriesPerSecond: Double
+    public struct Point: Sendable, Equatable {
+        public var value: Int
+        /// Mean recall@k against the exact search over the sample.
+        public var recall: Double
+        /// Batch search throughput over the sample (informal: one run).
+        public var queriesPerSecond: Double
     }
 
     /// The smallest value reaching the target (`limit` when none did), its recall, and every point measured, ascending.
-    var value: Int
-    var recall: Double
-    var reached: Bool
-    var points: [Point]
+    public var value: Int
+    public var recall: Double
+    public var reached: Bool
+    public var points: [Point]
+    /// Queries in the sample.
+    public var queries: Int
 
     /// Tunes a knob in `1...limit`: `search(value)` returns the top `k` (`k + 1` with `excluding`)
     /// of the sample, scored against `truth` as `IVFIndex.recall` does.
@@ -47,6 +52,7 @@ struct RecallTuning {
         }
         value = hi
         recall = measure(hi)
+        self.queries = queries
         points = measured.values.sorted { $0.value < $1.value }
     }
 }

@@ -66,11 +66,8 @@ struct IndexTuneCommand: ParsableCommand {
         let store = folder.index
         let (queries, excluding) = try sampleQueries(store)
         let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding, live: store.live)
-        print("nprobe  recall@\(k)   queries/s   (\(tuned.queries) \(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), \(ivf.listCount) lists)")
-        for p in tuned.points {
-            let mark = p.nprobe == tuned.nprobe ? "  <- chosen" : ""
-            print(String(format: "%6d  %9.4f  %10.0f", p.nprobe, p.recall, p.queriesPerSecond) + mark)
-        }
+        printPoints("nprobe", tuned.points.map { ($0.nprobe, $0.recall, $0.queriesPerSecond) }, chosen: tuned.nprobe, queries: tuned.queries,
+                    of: "\(ivf.listCount) lists")
         if !tuned.reached {
             Terminal.printError(String(format: "no nprobe reached recall %.3f (best %.4f at nprobe %d = every list)",
                                        targetRecall, tuned.recall, tuned.nprobe))
@@ -92,19 +89,26 @@ struct IndexTuneCommand: ParsableCommand {
         }
         let (queries, excluding) = try sampleQueries(folder.index)
         let tuned = try quantized.tuneRescore(queries: queries, targetRecall: targetRecall, k: k, excluding: excluding, live: folder.index.live)
-        print("rescore  recall@\(k)   queries/s   (\(tuned.queries) \(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), int8 codes)")
-        for p in tuned.points {
-            let mark = p.rescore == tuned.rescore ? "  <- chosen" : ""
-            print(String(format: "%7d  %9.4f  %10.0f", p.rescore, p.recall, p.queriesPerSecond) + mark)
-        }
+        printPoints("rescore", tuned.points.map { ($0.value, $0.recall, $0.queriesPerSecond) }, chosen: tuned.value, queries: tuned.queries,
+                    of: "int8 codes")
         if !tuned.reached {
             Terminal.printError(String(format: "no rescore factor reached recall %.3f (best %.4f with every row a candidate)", targetRecall, tuned.recall))
         }
         guard !dryRun else { return }
-        try storeSettings(in: folder, [QuantizedFlatIndex.Setting.rescore: "\(tuned.rescore)",
+        try storeSettings(in: folder, [QuantizedFlatIndex.Setting.rescore: "\(tuned.value)",
                                QuantizedFlatIndex.Setting.tunedRecall: String(format: "%.4f", tuned.recall),
                                QuantizedFlatIndex.Setting.tunedTarget: "\(targetRecall)", QuantizedFlatIndex.Setting.tunedSample: "\(tuned.queries)"])
-        print(String(format: "stored rescore %d (recall@%d %.4f, target %.3f) in %@", tuned.rescore, k, tuned.recall, targetRecall, index.path))
+        print(String(format: "stored rescore %d (recall@%d %.4f, target %.3f) in %@", tuned.value, k, tuned.recall, targetRecall, index.path))
+    }
+
+    /// The table of measured values (the knob's name heads the first column), the chosen one marked.
+    private func printPoints(_ knob: String, _ points: [(value: Int, recall: Double, queriesPerSecond: Double)], chosen: Int,
+                             queries: Int, of what: String) {
+        print("\(knob)  recall@\(k)   queries/s   (\(queries) \(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), \(what))")
+        for p in points {
+            let mark = p.value == chosen ? "  <- chosen" : ""
+            print(String(format: "%\(knob.count)d  %9.4f  %10.0f", p.value, p.recall, p.queriesPerSecond) + mark)
+        }
     }
 
     /// The queries to measure with: the rows of --csv embedded, or a seeded sample of live stored

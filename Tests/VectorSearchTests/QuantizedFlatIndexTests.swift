@@ -123,15 +123,15 @@ final class QuantizedFlatIndexTests: XCTestCase {
         XCTAssertTrue(tuned.reached)
         XCTAssertEqual(tuned.recall, 1)
         XCTAssertEqual(tuned.queries, 100)
-        XCTAssertEqual(tuned.points.map(\.rescore), tuned.points.map(\.rescore).sorted())
+        XCTAssertEqual(tuned.points.map(\.value), tuned.points.map(\.value).sorted())
         for (a, b) in zip(tuned.points, tuned.points.dropFirst()) { XCTAssertLessThanOrEqual(a.recall, b.recall + 1e-12) }
-        XCTAssertGreaterThan(tuned.rescore, 1, "32 random dimensions in 8 bits: one candidate per result misses some")
-        let below = IVFIndex.recall(index.search(sample, k: 11, parameters: SearchParameters(rescore: tuned.rescore - 1)),
+        XCTAssertGreaterThan(tuned.value, 1, "32 random dimensions in 8 bits: one candidate per result misses some")
+        let below = IVFIndex.recall(index.search(sample, k: 11, parameters: SearchParameters(rescore: tuned.value - 1)),
                                     truth: flat.search(sample, k: 11), k: 10, excluding: rows)
         XCTAssertLessThan(below, 1)
         let easy = try index.tuneRescore(queries: sample, targetRecall: 0.9, excluding: rows)
-        XCTAssertEqual(easy.points.map(\.rescore), [1])
-        XCTAssertEqual(easy.rescore, 1)
+        XCTAssertEqual(easy.points.map(\.value), [1])
+        XCTAssertEqual(easy.value, 1)
         XCTAssertThrowsError(try index.tuneRescore(queries: sample, targetRecall: 0)) { XCTAssertEqual($0 as? IVFError, .invalidTarget(0)) }
     }
 
@@ -161,10 +161,7 @@ final class QuantizedFlatIndexTests: XCTestCase {
             for j in 0..<result.k {
                 let id = result.ids[qi * result.k + j], score = result.scores[qi * result.k + j]
                 guard id >= 0 else { continue }
-                var want: Float = 0
-                queries.storage.withUnsafeBufferPointer { q in
-                    VectorKernels.dotRows(index.row(id), count: 1, dimension: index.dimension, query: q.baseAddress! + qi * index.dimension, into: &want)
-                }
+                let want = index.score(id, query: queries.row(qi))
                 XCTAssertEqual(score, want, "query \(qi) rank \(j): the float32 score", file: file, line: line)
                 XCTAssertLessThanOrEqual(score, previous, file: file, line: line)
                 previous = score

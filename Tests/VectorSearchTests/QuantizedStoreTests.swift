@@ -31,15 +31,6 @@ final class QuantizedStoreTests: XCTestCase {
         store.manifest.role(QuantizedFlatIndex.Role.codes, of: store.manifest.rowSegments[segment])
     }
 
-    /// The exact float32 score of stored row `row` for query `q` (the flat kernel's).
-    static func exactScore(_ store: IndexStore, row: Int, query q: Int) -> Float {
-        var score: Float = 0
-        queries.storage.withUnsafeBufferPointer { b in
-            VectorKernels.dotRows(store.flat.row(row), count: 1, dimension: d, query: b.baseAddress! + q * d, into: &score)
-        }
-        return score
-    }
-
     func testBuildReopenMappedEqualsInMemory() throws {
         try buildIndex(rescore: 6)
         let store = try IndexStore(opening: folder)
@@ -78,7 +69,7 @@ final class QuantizedStoreTests: XCTestCase {
         for q in 0..<Self.queries.rows {
             XCTAssertEqual(approximate[q].count, 10)
             for hit in approximate[q] {
-                XCTAssertEqual(hit.score, Self.exactScore(store.index, row: hit.document.row, query: q), "query \(q) row \(hit.document.row)")
+                XCTAssertEqual(hit.score, store.index.flat.score(hit.document.row, query: Self.queries.row(q)), "query \(q) row \(hit.document.row)")
             }
             same += Set(approximate[q].map(\.document.row)).intersection(exact[q].map(\.document.row)).count
         }

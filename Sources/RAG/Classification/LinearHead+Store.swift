@@ -29,7 +29,7 @@ extension LinearHead {
     public static func load(from store: any WritableVectorStore) throws -> LinearHead? {
         guard let (file, name) = try store.part(role) else { return nil }
         func corrupt(_ why: String) -> StoreError { .corrupt(file: name, reason: why) }
-        guard file.size >= 20, (0..<8).allSatisfy({ file.bytes.load(fromByteOffset: $0, as: UInt8.self) == magic[$0] }) else {
+        guard file.size >= 20, file.starts(with: magic) else {
             throw corrupt("not a head file")
         }
         let dimension = Int(file.load(UInt32.self, at: 8))

@@ -66,7 +66,7 @@ extension QuantizedFlatIndex {
 
     private static func readQuantizer(_ file: MappedFile, name: String, dimension: Int) throws -> ScalarQuantizer {
         func corrupt(_ reason: String) -> StoreError { .corrupt(file: name, reason: reason) }
-        guard file.size >= headerSize, (0..<8).allSatisfy({ file.bytes.load(fromByteOffset: $0, as: UInt8.self) == magic[$0] }) else {
+        guard file.size >= headerSize, file.starts(with: magic) else {
             throw corrupt("not an int8 quantizer file (bad magic)")
         }
         let version = file.load(UInt32.self, at: 8)

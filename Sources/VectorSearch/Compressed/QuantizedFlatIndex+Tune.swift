@@ -2,43 +2,20 @@
 public import LinearAlgebra
 
 extension QuantizedFlatIndex {
-    /// What `tuneRescore` measured and picked.
-    public struct RescoreTuning: Sendable {
-        /// One measured factor.
-        public struct Point: Sendable, Equatable {
-            public var rescore: Int
-            /// Mean recall@k against the exact search over the sample.
-            public var recall: Double
-            /// Batch search throughput over the sample (informal: one run).
-            public var queriesPerSecond: Double
-        }
-
-        /// The smallest factor whose recall reached the target (every row a candidate if none did).
-        public var rescore: Int
-        public var recall: Double
-        public var reached: Bool
-        /// Every factor measured, ascending.
-        public var points: [Point]
-        public var queries: Int
-    }
-
-    /// The smallest rescore factor whose recall@`k` against the exact float32 search on `queries`
+    /// The smallest rescore factor (the result's `value`) whose recall@`k` against the exact float32 search on `queries`
     /// reaches `targetRecall` (`RecallTuning`: more candidates are a superset of fewer, the
     /// candidates being the top by integer score). `excluding`: the stored row each query was taken
     /// from, left out of both results; `live`: the rows both searches may return.
     public func tuneRescore(queries: Matrix, targetRecall: Double, k: Int = 10, excluding: [Int]? = nil,
-                            live: RowMask? = nil) throws -> RescoreTuning {
+                            live: RowMask? = nil) throws -> RecallTuning {
         guard targetRecall > 0, targetRecall <= 1 else { throw IVFError.invalidTarget(targetRecall) }
         precondition(excluding == nil || excluding!.count == queries.rows)
         let fetch = excluding == nil ? k : k + 1
         let truth = exact.search(queries, k: fetch, parameters: SearchParameters(allowed: live))
         // At `limit`, every row is a candidate: the exact search.
         let limit = max(1, (count + fetch - 1) / fetch)
-        let tuned = RecallTuning(limit: limit, target: targetRecall, k: k, queries: queries.rows, truth: truth, excluding: excluding) { rescore in
+        return RecallTuning(limit: limit, target: targetRecall, k: k, queries: queries.rows, truth: truth, excluding: excluding) { rescore in
             search(queries, k: fetch, parameters: SearchParameters(allowed: live, rescore: rescore))
         }
-        return RescoreTuning(rescore: tuned.value, recall: tuned.recall, reached: tuned.reached,
-                             points: tuned.points.map { RescoreTuning.Point(rescore: $0.value, recall: $0.recall, queriesPerSecond: $0.queriesPerSecond) },
-                             queries: queries.rows)
     }
 }

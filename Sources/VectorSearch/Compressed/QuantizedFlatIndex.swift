@@ -167,11 +167,7 @@ public struct QuantizedFlatIndex: VectorIndex {
     /// The top `k` of `rows` by their exact float32 scores (ties to the lower row).
     func rescored(_ rows: [Int], query: UnsafePointer<Float>, k: Int) -> [(score: Float, id: Int)] {
         var heap = TopK(k: k)
-        var score: Float = 0
-        for r in rows {
-            VectorKernels.dotRows(exact.row(r), count: 1, dimension: dimension, query: query, into: &score)
-            heap.push(score: score, id: r)
-        }
+        for r in rows { heap.push(score: exact.score(r, query: query), id: r) }
         return heap.sorted()
     }
 

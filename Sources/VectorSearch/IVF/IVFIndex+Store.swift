@@ -100,8 +100,7 @@ extension IVFIndex {
         let listsFile = try IndexStore.map(manifest, role, in: folder)
         let name = manifest.files[role]!.name
         func corrupt(_ reason: String) -> StoreError { .corrupt(file: name, reason: reason) }
-        guard listsFile.size >= Self.headerSize,
-              (0..<8).allSatisfy({ listsFile.bytes.load(fromByteOffset: $0, as: UInt8.self) == Self.magic[$0] }) else {
+        guard listsFile.size >= Self.headerSize, listsFile.starts(with: Self.magic) else {
             throw corrupt("not an IVF list file (bad magic)")
         }
         let version = listsFile.load(UInt32.self, at: 8)

@@ -42,6 +42,11 @@ public final class MappedFile: @unchecked Sendable {
         if mapped { munmap(UnsafeMutableRawPointer(mutating: bytes), size) } else { UnsafeMutableRawPointer(mutating: bytes).deallocate() }
     }
 
+    /// Whether the file begins with `magic` (a part file's identifying bytes).
+    public func starts(with magic: [UInt8]) -> Bool {
+        size >= magic.count && magic.indices.allSatisfy { bytes.load(fromByteOffset: $0, as: UInt8.self) == magic[$0] }
+    }
+
     /// Little-endian integer at byte `offset`.
     @inlinable
     public func load<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {

@@ -207,17 +207,11 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         _ = FileManager.default.createFile(atPath: int8Index.folder.appendingPathComponent(Manifest.fileName).path, contents: try! manifest.encoded())
         if let store = try? FolderVectorStore(opening: int8Index.folder), let quantized = store.quantized {
             let result = quantized.search(int8Index.queries, k: 5, parameters: SearchParameters(rescore: 1))
-            let exact = quantized.exact
             for q in 0..<result.queryCount {
                 let hits = result.neighbours(of: q)
                 precondition(hits.count == 5 && hits.allSatisfy { $0.id >= 0 && $0.id < 40 }, "fewer than k rows, or a row out of range")
-                for hit in hits {
-                    var score: Float = 0
-                    int8Index.queries.storage.withUnsafeBufferPointer { b in
-                        VectorKernels.dotRows(exact.row(hit.id), count: 1, dimension: 6, query: b.baseAddress! + q * 6, into: &score)
-                    }
-                    precondition(score == hit.score, "a returned score that is not the float32 one")
-                }
+                let query = int8Index.queries.row(q)
+                precondition(hits.allSatisfy { quantized.exact.score($0.id, query: query) == $0.score }, "a returned score that is not the float32 one")
             }
         }
     case .normalize:
