@@ -43,7 +43,7 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: "IVF lists (default: about 4·sqrt(rows), a power of two, at least 39 rows per list).")
     var nlist: Int?
 
-    @Option(help: "f32 (the scan reads the float32 rows) or int8 (it reads 8-bit codes, then rescores exactly; --kind flat).")
+    @Option(help: "f32 (the scan reads the float32 rows) or int8 (it reads 8-bit codes, of the rows or of the IVF lists, then rescores exactly).")
     var vectors: VectorEncoding = .f32
 
     func validate() throws {
@@ -55,7 +55,6 @@ struct IndexBuildCommand: ParsableCommand {
             guard index.remote == nil else {
                 throw ValidationError("--vectors int8 is for index folders: Milvus stores the vectors its own way (its IVF_SQ8 is not mapped yet)")
             }
-            guard kind == .flat else { throw ValidationError("--vectors int8 needs --kind flat (int8 codes in IVF lists are not built yet)") }
         }
         if index.remote == nil {
             guard kind != .hnsw else { throw ValidationError("--kind hnsw needs --store milvus://… (index folders are flat or ivf)") }

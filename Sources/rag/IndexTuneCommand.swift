@@ -65,9 +65,11 @@ struct IndexTuneCommand: ParsableCommand {
         guard let ivf = folder.ivf else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
         let store = folder.index
         let (queries, excluding) = try sampleQueries(store)
-        let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding, live: store.live)
+        // With codes in the lists, nprobe is tuned on the search queries get: codes scanned, candidates rescored.
+        let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding, live: store.live,
+                                       searching: folder.quantizedIVF)
         printPoints("nprobe", tuned.points.map { ($0.nprobe, $0.recall, $0.queriesPerSecond) }, chosen: tuned.nprobe, queries: tuned.queries,
-                    of: "\(ivf.listCount) lists")
+                    of: "\(ivf.listCount) lists" + (folder.quantizedIVF != nil ? ", int8 codes" : ""))
         if !tuned.reached {
             Terminal.printError(String(format: "no nprobe reached recall %.3f (best %.4f at nprobe %d = every list)",
                                        targetRecall, tuned.recall, tuned.nprobe))

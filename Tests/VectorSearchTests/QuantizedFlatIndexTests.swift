@@ -154,7 +154,10 @@ final class QuantizedFlatIndexTests: XCTestCase {
         XCTAssertEqual(exact.ids, flat.search(queries, k: 4).ids)
         XCTAssertEqual(index.search(Matrix(rows: 0, cols: 48, storage: []), k: 3).ids, [])
     }
+}
 
+extension XCTestCase {
+    /// Every returned row's score is its exact float32 score in `index`, best first.
     func assertExactScores(_ result: SearchResult, index: FlatIndex, queries: Matrix, file: StaticString = #filePath, line: UInt = #line) {
         for qi in 0..<result.queryCount {
             var previous = Float.infinity

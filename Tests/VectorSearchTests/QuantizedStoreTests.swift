@@ -1,4 +1,4 @@
-// QuantizedStoreTests: the int8 part in an index folder: build, reopen mapped, search exact scores, append, delete, compact, damage caught, old indexes unchanged.
+// QuantizedStoreTests: the int8 part in an index folder (codes of the rows, and of the IVF lists): build, reopen mapped, search exact scores, append, delete, compact, damage caught, old indexes unchanged.
 import XCTest
 import Foundation
 import LinearAlgebra
@@ -190,5 +190,116 @@ final class QuantizedStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.index.quantized()) { XCTAssertEqual($0 as? StoreError, .kindMissing(kind: "int8")) }
         XCTAssertEqual(try store.nearest(Self.queries, k: 5, parameters: SearchParameters(rescore: 1)).map { $0.map(\.document.row) },
                        try store.nearest(Self.queries, k: 5, parameters: SearchParameters(exact: true)).map { $0.map(\.document.row) })
+    }
+
+    // MARK: Codes in the IVF lists
+
+    /// A committed index of rows `0..<n` with the int8 part and the IVF part (16 lists), the lists' codes beside them.
+    func buildIVFIndex(rows n: Int = 2_000) throws {
+        let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: Self.d)
+        try writer.append(Self.rows.rows(0..<n), documents: IVFStoreTests.documents(0..<n))
+        let quantizer = try QuantizedFlatIndex.build(in: writer)
+        try IVFIndex.build(in: writer, listCount: 16, targetRecall: nil, codes: quantizer)
+        try writer.commit()
+    }
+
+    static func listCodesRole(_ store: IndexStore, segment: Int = 0) -> String {
+        store.manifest.role(IVFIndex.Role.codes, of: store.manifest.rowSegments[segment])
+    }
+
+    /// The mapped lists' codes are the quantizer's codes of the lists' vectors, part by part, and
+    /// with every probed entry kept the store's search is the float32 IVF search of each query alone.
+    func assertListCodesMatch(_ store: FolderVectorStore, file: StaticString = #filePath, line: UInt = #line) throws {
+        let index = try XCTUnwrap(store.quantizedIVF, file: file, line: line)
+        let ivf = try XCTUnwrap(store.ivf, file: file, line: line)
+        XCTAssertEqual(index.quantizer, store.quantized?.quantizer, file: file, line: line)
+        for (p, part) in ivf.parts.enumerated() {
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: index.codes[p].pointer, count: part.count * Self.d)),
+                           index.quantizer.encode(rows: part.vectors.pointer, count: part.count), "part \(p)", file: file, line: line)
+        }
+        let found = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(nprobe: 4, rescore: 1_000))
+        for q in 0..<Self.queries.rows {
+            let want = ivf.search(Self.queries.rows(q..<(q + 1)), k: 10, parameters: SearchParameters(nprobe: 4, allowed: store.index.live))
+            XCTAssertEqual(found[q].map(\.document.row), want.ids.filter { $0 >= 0 }, "query \(q)", file: file, line: line)
+            XCTAssertEqual(found[q].map(\.score), Array(want.scores.prefix(found[q].count)), "query \(q)", file: file, line: line)
+        }
+    }
+
+    /// `--kind ivf --vectors int8`: each segment's lists carry their codes (`ivf_codes@<segment>`);
+    /// the store searches them with exact scores; an add encodes the new segment's lists with the
+    /// stored quantizer; deleted rows are never returned; compaction writes the lists' codes with
+    /// the quantizer trained anew, with or without new centroids.
+    func testCodesInIVFListsAreBuiltSearchedAddedAndCompacted() throws {
+        try buildIVFIndex()
+        let store = try FolderVectorStore(opening: folder)
+        XCTAssertEqual(Set(store.index.manifest.kinds), ["flat", "int8", "ivf"])
+        XCTAssertEqual(store.index.manifest.files[Self.listCodesRole(store.index)]?.bytes, 2_000 * Self.d)
+        XCTAssertTrue(store.knobs.isSuperset(of: [.exact, .nprobe, .rescore]))
+        try assertListCodesMatch(store)
+        let found = try store.nearest(Self.queries, k: 10, parameters: SearchParameters())
+        for (q, hits) in found.enumerated() {
+            XCTAssertEqual(hits.count, 10)
+            for hit in hits { XCTAssertEqual(hit.score, store.index.flat.score(hit.document.row, query: Self.queries.row(q))) }
+        }
+        let codes = try XCTUnwrap(store.describe().lines.first { $0.name == "codes" })
+        XCTAssertEqual(codes.value, "int8, 24 bytes a row beside the float32 rows' 96 (and beside the IVF lists' vectors, scanned by IVF search); "
+                       + "k x 4 candidates rescored exactly (`rag query --rescore` to change)")
+        XCTAssertTrue(try store.verify().allSatisfy(\.ok))
+
+        let write = try store.beginWrite(appendingRows: true)
+        try write.append(Self.rows.rows(2_000..<2_500), documents: IVFStoreTests.documents(2_000..<2_500))
+        let grown = try XCTUnwrap(try write.commit() as? FolderVectorStore)
+        XCTAssertEqual(grown.quantizedIVF?.codes.map(\.count), [2_000, 500])
+        XCTAssertEqual(grown.index.manifest.files[Self.listCodesRole(grown.index)], store.index.manifest.files[Self.listCodesRole(store.index)])
+        XCTAssertEqual(grown.index.manifest.files[Self.listCodesRole(grown.index, segment: 1)]?.bytes, 500 * Self.d)
+        try assertListCodesMatch(grown)
+
+        let doomed = Set(found.prefix(5).flatMap { $0.map(\.document.row) })
+        let deleting = try grown.beginWrite(appendingRows: false)
+        XCTAssertEqual(try deleting.delete(ids: doomed.map { "row-\($0)" }), [])
+        let deleted = try XCTUnwrap(try deleting.commit() as? FolderVectorStore)
+        for hits in try deleted.nearest(Self.queries.rows(0..<5), k: 10, parameters: SearchParameters()) {
+            XCTAssertTrue(hits.allSatisfy { !doomed.contains($0.document.row) })
+        }
+        try assertListCodesMatch(deleted)
+
+        let compacted = try deleted.compacted(retrainingIVF: false)
+        XCTAssertEqual(compacted.quantizedIVF?.codes.map(\.count), [2_500 - doomed.count])
+        XCTAssertEqual(compacted.index.manifest.settings[QuantizedFlatIndex.Setting.trainedRows], "\(2_500 - doomed.count)")
+        try assertListCodesMatch(compacted)
+        XCTAssertTrue(try compacted.verify().allSatisfy(\.ok))
+        let retrained = try compacted.compacted(retrainingIVF: true)
+        XCTAssertEqual(retrained.index.manifest.settings[IVFIndex.Setting.trainedGeneration], "\(retrained.generation)")
+        try assertListCodesMatch(retrained)
+    }
+
+    /// A damaged list-codes file is caught by verify and at open; rows appended by a writer that
+    /// extended the lists without their codes are reported by name.
+    func testDamagedOrMissingListCodesAreReported() throws {
+        try buildIVFIndex(rows: 400)
+        let store = try IndexStore(opening: folder)
+        let role = Self.listCodesRole(store)
+        let entry = try XCTUnwrap(store.manifest.files[role])
+        let url = folder.appendingPathComponent(entry.name)
+        var data = try Data(contentsOf: url)
+        data[5] ^= 0x40
+        try data.write(to: url)
+        XCTAssertEqual(try IndexStore.verify(folder: folder).filter { !$0.ok }.map(\.role), [role])
+        try data.prefix(data.count - 3).write(to: url)
+        XCTAssertThrowsError(try FolderVectorStore(opening: folder)) { e in
+            XCTAssertEqual(e as? StoreError, .sizeMismatch(file: entry.name, expected: entry.bytes, actual: entry.bytes - 3))
+        }
+
+        try buildIVFIndex(rows: 400)
+        let old = try FolderVectorStore(opening: folder)
+        let writer = try IndexWriter(updating: old.index, appendingRows: true)
+        try writer.append(Self.rows.rows(400..<410), documents: IVFStoreTests.documents(400..<410))
+        try XCTUnwrap(old.ivf).extend(in: writer)
+        try XCTUnwrap(old.quantized).extend(in: writer)
+        let manifest = try writer.commit()
+        XCTAssertThrowsError(try FolderVectorStore(opening: folder)) { e in
+            guard case .badManifest(_, let reason)? = e as? StoreError else { return XCTFail("\(e)") }
+            XCTAssertEqual(reason, "the ivf part lists no ivf_codes@\(manifest.generation) file (an index with the ivf and int8 parts keeps its lists' codes)")
+        }
     }
 }

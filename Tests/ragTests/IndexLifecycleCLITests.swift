@@ -292,10 +292,20 @@ extension IndexLifecycleCLITests {
         XCTAssertEqual(settings["int8.tune.sample"], "100")
         XCTAssertTrue(stored.hasPrefix("stored rescore \(settings["int8.rescore"]!) (recall@10 "), String(stored))
 
+        // With --kind ivf the lists carry codes too: --nprobe and --rescore both apply, tune measures the codes' search.
+        let ivf = try rag(["index", "build", "--csv", "train.csv", "--vectors", "int8", "--kind", "ivf", "--nlist", "8", "--index", "lists"])
+        XCTAssertEqual(ivf.status, 0, ivf.stderr)
+        let listsInfo = try RAGBinary.run(["index", "info", "--index", "lists"], in: dir)
+        XCTAssertTrue(listsInfo.stdout.contains("\ncodes     int8, 384 bytes a row beside the float32 rows' 1536 (and beside the IVF lists' vectors, "
+                                                + "scanned by IVF search); k x 4 candidates rescored exactly (`rag query --rescore` to change)\n"), listsInfo.stdout)
+        XCTAssertEqual(try rows(["--rescore", "200", "--nprobe", "8", "--index", "lists"]), try rows(["--exact", "--index", "lists"]))
+        XCTAssertEqual(try rows(["--nprobe", "2", "--index", "lists"]).count, 5)
+        XCTAssertEqual(try RAGBinary.run(["index", "verify", "--index", "lists"], in: dir).status, 0)
+        let listsTune = try rag(["index", "tune", "--index", "lists", "--sample", "50", "--dry-run"])
+        XCTAssertEqual(listsTune.status, 0, listsTune.stderr)
+        XCTAssertTrue(listsTune.stdout.hasPrefix("nprobe  recall@10   queries/s   (50 stored rows, leave-one-out, 8 lists, int8 codes)\n"), listsTune.stdout)
+
         // Refused by name, before anything is embedded.
-        let ivf = try rag(["index", "build", "--csv", "train.csv", "--vectors", "int8", "--kind", "ivf", "--index", "other"])
-        XCTAssertEqual(ivf.status, 64)
-        XCTAssertTrue(ivf.stderr.hasPrefix("Error: --vectors int8 needs --kind flat (int8 codes in IVF lists are not built yet)\n"), ivf.stderr)
         let f16 = try rag(["index", "build", "--csv", "train.csv", "--vectors", "f16", "--index", "other"])
         XCTAssertEqual(f16.status, 64)
         XCTAssertTrue(f16.stderr.contains("'f16'"), f16.stderr)

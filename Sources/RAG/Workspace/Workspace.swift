@@ -136,14 +136,11 @@ public final class Workspace: Sendable {
 
     /// Embeds every row of `dataset` and writes a new index into `folder` (replacing one there only
     /// once complete), or into a private temporary folder removed with the workspace when `folder` is nil.
-    /// With `vectors: .int8` the scan reads 8-bit codes beside the float32 rows (flat indexes).
+    /// With `vectors: .int8` the scan reads 8-bit codes beside the float32 rows (and beside the IVF
+    /// lists' vectors with `kind: .ivf`), then rescores exactly.
     public static func build(from dataset: Dataset, into folder: URL? = nil, embedder choice: EmbedderChoice = .automatic,
                              kind: Kind = .flat, nlist: Int? = nil, vectors: VectorEncoding = .f32, batchSize: Int = 256,
                              progress: IndexBuilder.Progress? = nil) throws -> Workspace {
-        if vectors == .int8 && kind == .ivf {
-            throw StoreError.unsupported(operation: "int8 codes in IVF lists (--vectors int8 with --kind ivf; --kind flat takes them)",
-                                         store: "an index folder")
-        }
         let (embedder, modelFolder) = try choice.make(for: nil)
         let target = folder ?? TemporaryFolders.shared.make()
         var report: IVFIndex.BuildReport?
@@ -151,10 +148,10 @@ public final class Workspace: Sendable {
         // The IVF part trains on the vectors just written, before the commit: the index appears
         // with both parts or not at all.
         let trainParts: (IndexWriter) throws -> Void = { writer in
-            if vectors == .int8 { try QuantizedFlatIndex.build(in: writer) }
+            let codes = vectors == .int8 ? try QuantizedFlatIndex.build(in: writer) : nil
             guard kind == .ivf else { return }
             let start = Date()
-            report = try IVFIndex.build(in: writer, listCount: nlist)
+            report = try IVFIndex.build(in: writer, listCount: nlist, codes: codes)
             seconds = Date().timeIntervalSince(start)
         }
         do {

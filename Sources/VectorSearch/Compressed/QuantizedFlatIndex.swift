@@ -150,15 +150,17 @@ public struct QuantizedFlatIndex: VectorIndex {
     /// Bytes of codes per block a worker scores against every query (within a core's L2 cache).
     static let blockBytes = 256 * 1_024
 
-    /// Offers `n` integer dot products of rows `firstID ..< firstID + n` (allowed ones) to `heap`,
+    /// Offers `n` integer dot products of ids `firstID ..< firstID + n` (allowed ones) to `heap`,
     /// comparing integers against the heap's threshold: only rows that enter are turned into floats.
-    static func fold(_ dots: UnsafePointer<Int32>, count n: Int, firstID: Int, allowed: RowMask?, into heap: inout TopK) {
+    /// The mask is read at the same ids, or at `rowIDs[j]` when given (IVF entries, whose ids are list positions).
+    static func fold(_ dots: UnsafePointer<Int32>, count n: Int, firstID: Int, rowIDs: UnsafePointer<UInt32>? = nil,
+                     allowed: RowMask?, into heap: inout TopK) {
         func bar(_ threshold: Float) -> Int32 {
             threshold == -.infinity ? .min : Int32(clamping: Int64(threshold.rounded(.down)))
         }
         var threshold = bar(heap.threshold)
         for j in 0..<n where dots[j] >= threshold {
-            guard allowed?.contains(firstID + j) ?? true else { continue }
+            if let allowed, !allowed.contains(rowIDs.map { Int($0[j]) } ?? firstID + j) { continue }
             heap.push(score: Float(dots[j]), id: firstID + j)
             threshold = bar(heap.threshold)
         }

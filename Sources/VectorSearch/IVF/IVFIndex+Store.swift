@@ -12,6 +12,9 @@ import LinearAlgebra
 /// - `ivf_vectors.<gen>.f32` (role `ivf_vectors@<segment>`): `[count x d]` Float32, the
 ///   segment's vectors in list order (entry `e` is row `ids[e]`), so each list of a segment is
 ///   one contiguous sgemm operand.
+/// - `ivf_codes.<gen>.u8` (role `ivf_codes@<segment>`), only in an index with the int8 part as
+///   well (`--kind ivf --vectors int8`): `[count x d]` bytes, the same entries' codes by the int8
+///   part's quantizer (`QuantizedIVFIndex` scans them and rescores against `ivf_vectors`).
 ///
 /// An index without a segment list has one segment and the roles without `@`. All files are
 /// memory-mapped on open. A search touches the centroids, the probed lists' ids and vectors, and
@@ -24,6 +27,7 @@ extension IVFIndex {
         public static let centroids = "ivf_centroids"
         public static let lists = "ivf_lists"
         public static let vectors = "ivf_vectors"
+        public static let codes = "ivf_codes"
     }
     /// Manifest settings.
     public enum Setting {
@@ -140,11 +144,12 @@ extension IVFIndex {
     /// `rag index build --kind ivf`: trains k-means on the rows written so far (mapped back from
     /// the new generation's vectors file), puts every row in its list, and writes the part into
     /// the writer's generation. With `targetRecall`, the default nprobe is tuned as `rag index
-    /// tune` does, on `buildTuningSample` stored rows. Nothing is visible until the writer commits.
+    /// tune` does, on `buildTuningSample` stored rows. With `codes`, the lists' entries are also
+    /// written as its int8 codes (`ivf_codes`). Nothing is visible until the writer commits.
     @discardableResult
     public static func build(in writer: IndexWriter, listCount: Int? = nil,
                              configuration: KMeans.Configuration = trainingConfiguration(),
-                             targetRecall: Double? = 0.95) throws -> BuildReport {
+                             targetRecall: Double? = 0.95, codes: ScalarQuantizer? = nil) throws -> BuildReport {
         let source = try writer.writtenVectors()
         precondition(writer.segmentBase == 0, "an IVF part is built on a fresh index's rows")
         guard source.count > 0 else { throw IVFError.noRows }
@@ -152,7 +157,7 @@ extension IVFIndex {
         let (quantizer, kmeans) = try trainQuantizer(on: source, listCount: nlist, configuration: configuration)
         let labels = assign(source.pointer, count: source.count, to: quantizer)
         let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: nlist)
-        try writeParts(in: writer, centroids: quantizer.storage, offsets: offsets, ids: ids, source: source)
+        try writeParts(in: writer, centroids: quantizer.storage, offsets: offsets, ids: ids, source: source, codes: codes)
         let sizes = (0..<nlist).map { offsets[$0 + 1] - offsets[$0] }
         var settings = [Setting.nlist: "\(nlist)", Setting.seed: "\(configuration.seed)", Setting.trainedRows: "\(source.count)",
                         Setting.trainedImbalance: String(format: "%.4f", imbalance(sizes: sizes)), Setting.trainedGeneration: "\(writer.generation)"]
@@ -165,9 +170,15 @@ extension IVFIndex {
                 offsets: offsets, rowIDs: RowIDs(copying: ids),
                 vectors: try VectorStorage(mapped: try MappedFile(url, expectedSize: ids.count * source.dimension * 4),
                                            count: ids.count, dimension: source.dimension)))
+            // With codes, the search tuned is the one queries get: the lists' codes scanned, candidates rescored.
+            let searching = try codes.map { codes in
+                QuantizedIVFIndex(ivf: written, quantizer: codes, codes: [try CodeStorage(
+                    mapped: try MappedFile(writer.fileURL(Role.codes, "u8"), expectedSize: ids.count * source.dimension),
+                    count: ids.count, dimension: source.dimension)])
+            }
             let (rows, queries) = sampleRows(of: FlatIndex(storage: source), count: buildTuningSample)
             let tuned = try written.tuneNProbe(queries: queries, exact: FlatIndex(storage: source),
-                                               targetRecall: targetRecall, excluding: rows)
+                                               targetRecall: targetRecall, excluding: rows, searching: searching)
             nprobe = tuned.nprobe
             tuning = tuned
             settings[Setting.tunedRecall] = String(format: "%.4f", tuned.recall)
@@ -185,11 +196,13 @@ extension IVFIndex {
     /// store `self` came from, then given the new rows) holds a new segment of rows from
     /// `self.count` on; they go to the list of their nearest centroid, without retraining, in list
     /// files of the new segment (the stored segments' lists and the centroids are carried as they
-    /// are). Returns the rows added.
+    /// are), with their int8 codes by `codes` when the index has them. Returns the rows added.
     @discardableResult
-    public func extend(in writer: IndexWriter) throws -> Int {
+    public func extend(in writer: IndexWriter, codes: ScalarQuantizer? = nil) throws -> Int {
         precondition(writer.segmentBase == count, "the IVF part covers \(count) rows, the new segment starts at \(writer.segmentBase)")
-        return try listSegment(in: writer)
+        let source = try writer.writtenVectors()
+        try writeSegmentLists(in: writer, source: source, labels: Self.assign(source.pointer, count: source.count, to: quantizer), codes: codes)
+        return source.count
     }
 
     /// What compaction did to the IVF part.
@@ -205,9 +218,10 @@ extension IVFIndex {
     /// Compaction: the writer's one segment of (renumbered) rows goes to the lists of their
     /// nearest centroids, the centroids kept as trained, unless the lists have drifted from
     /// `trainedImbalance` (`hasDrifted`) or `retrain` asks: then k-means runs again on the rows.
+    /// With `codes`, the entries' int8 codes are written too.
     @discardableResult
     public func relist(in writer: IndexWriter, trainedImbalance: Double?, retrain: Bool = false,
-                       tuningTarget: Double? = 0.95) throws -> RelistReport {
+                       tuningTarget: Double? = 0.95, codes: ScalarQuantizer? = nil) throws -> RelistReport {
         precondition(writer.segmentBase == 0, "relisting is for a compacted index's one segment")
         let source = try writer.writtenVectors()
         let labels = Self.assign(source.pointer, count: source.count, to: quantizer)
@@ -215,31 +229,25 @@ extension IVFIndex {
         for l in labels { sizes[Int(l)] += 1 }
         let now = Self.imbalance(sizes: sizes)
         guard retrain || Self.hasDrifted(now: now, trained: trainedImbalance), source.count >= listCount else {
-            try writeSegmentLists(in: writer, source: source, labels: labels)
+            try writeSegmentLists(in: writer, source: source, labels: labels, codes: codes)
             return RelistReport(imbalance: now, retrained: false, trained: trainedImbalance)
         }
-        try Self.build(in: writer, listCount: listCount, targetRecall: tuningTarget)
+        try Self.build(in: writer, listCount: listCount, targetRecall: tuningTarget, codes: codes)
         return RelistReport(imbalance: now, retrained: true, trained: trainedImbalance)
     }
 
-    private func listSegment(in writer: IndexWriter) throws -> Int {
-        let source = try writer.writtenVectors()
-        try writeSegmentLists(in: writer, source: source, labels: Self.assign(source.pointer, count: source.count, to: quantizer))
-        return source.count
-    }
-
     /// The writer's segment's lists for rows `source` assigned to `labels` (the centroids carried).
-    private func writeSegmentLists(in writer: IndexWriter, source: VectorStorage, labels: [Int32]) throws {
+    private func writeSegmentLists(in writer: IndexWriter, source: VectorStorage, labels: [Int32], codes: ScalarQuantizer?) throws {
         guard writer.count <= Int(UInt32.max) else { throw IVFError.tooManyRows(writer.count) }
         let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: listCount, firstRow: writer.segmentBase)
-        try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source)
+        try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source, codes: codes)
     }
 
     /// Writes the writer's segment's list file and list-ordered vectors (gathered from `source`,
     /// the segment's rows, by row id less the segment's first row), and the centroids unless nil
-    /// (kept from the previous generation).
+    /// (kept from the previous generation), and the same entries' codes by `codes` unless nil.
     static func writeParts(in writer: IndexWriter, centroids: VectorStorage?, offsets: [Int], ids: [UInt32],
-                           source: VectorStorage) throws {
+                           source: VectorStorage, codes: ScalarQuantizer?) throws {
         let d = source.dimension
         if let centroids {
             try writer.writePartFile(role: Role.centroids, ext: "f32") { w in
@@ -261,6 +269,19 @@ extension IVFIndex {
         try writer.writePartFile(role: writer.segmentRole(Role.vectors), ext: "f32", name: Role.vectors) { w in
             for id in ids {
                 try w.write(floats: UnsafeBufferPointer(start: source.row(Int(id) - writer.segmentBase), count: d))
+            }
+        }
+        guard let codes else { return }
+        try writer.writePartFile(role: writer.segmentRole(Role.codes), ext: "u8", name: Role.codes) { w in
+            for first in stride(from: 0, to: ids.count, by: QuantizedFlatIndex.encodeChunk) {
+                let chunk = ids[first..<min(ids.count, first + QuantizedFlatIndex.encodeChunk)]
+                var bytes = [UInt8](repeating: 0, count: chunk.count * d)
+                bytes.withUnsafeMutableBufferPointer { out in
+                    for (j, id) in chunk.enumerated() {
+                        codes.encode(rows: source.row(Int(id) - writer.segmentBase), count: 1, into: out.baseAddress! + j * d)
+                    }
+                }
+                try w.write(bytes)
             }
         }
     }

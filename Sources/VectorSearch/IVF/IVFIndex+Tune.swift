@@ -63,15 +63,17 @@ extension IVFIndex {
     /// `targetRecall` (`RecallTuning`: recall cannot fall as nprobe grows, more lists being a
     /// superset of candidates).
     /// `excluding`: the stored row each query was taken from, left out of both results; `live`:
-    /// the rows both searches may return (nil: every row).
+    /// the rows both searches may return (nil: every row); `searching`: the search measured, when
+    /// not this index's own (the same lists scanned on their int8 codes).
     public func tuneNProbe(queries: Matrix, exact: FlatIndex, targetRecall: Double, k: Int = 10,
-                           excluding: [Int]? = nil, live: RowMask? = nil) throws -> TuningResult {
+                           excluding: [Int]? = nil, live: RowMask? = nil, searching: QuantizedIVFIndex? = nil) throws -> TuningResult {
         guard targetRecall > 0, targetRecall <= 1 else { throw IVFError.invalidTarget(targetRecall) }
         precondition(excluding == nil || excluding!.count == queries.rows)
         let fetch = excluding == nil ? k : k + 1
         let truth = exact.search(queries, k: fetch, parameters: SearchParameters(allowed: live))
         let tuned = RecallTuning(limit: listCount, target: targetRecall, k: k, queries: queries.rows, truth: truth, excluding: excluding) { nprobe in
-            search(queries, k: fetch, parameters: SearchParameters(nprobe: nprobe, allowed: live))
+            let parameters = SearchParameters(nprobe: nprobe, allowed: live)
+            return searching?.search(queries, k: fetch, parameters: parameters) ?? search(queries, k: fetch, parameters: parameters)
         }
         return TuningResult(nprobe: tuned.value, recall: tuned.recall, reached: tuned.reached,
                             points: tuned.points.map { TuningPoint(nprobe: $0.value, recall: $0.recall, queriesPerSecond: $0.queriesPerSecond) },

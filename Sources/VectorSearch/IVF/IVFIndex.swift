@@ -1,6 +1,5 @@
 // IVFIndex: inverted-file search: a FlatIndex of centroids picks nprobe lists, whose vectors are scored with BLAS.
 public import LinearAlgebra
-import Dispatch
 
 /// faiss's `IndexIVFFlat` for inner products: `quantizer` holds the `listCount` unit centroids
 /// (k-means on the rows); every row sits in the list of its nearest centroid. A query scores the
@@ -137,69 +136,21 @@ public struct IVFIndex: VectorIndex {
         return heap
     }
 
-    /// Many queries: invert (query → lists) into (list → queries), then one sgemm per list (and
-    /// chunk) against all the queries that probe it. With more than one BLAS thread allowed, the
-    /// lists are shared among workers by work, each with heaps of its own, merged at the end.
+    /// Many queries: the probes turned list by list (`ProbeGroups`), then one sgemm per list (and
+    /// chunk) against all the queries that probe it, the lists shared among workers by work (`byList`).
     private func scanGrouped(_ queries: Matrix, coarse: SearchResult, k: Int, allowed: RowMask?) -> [TopK] {
-        let nq = queries.rows, np = coarse.k, nlist = listCount
-        // CSR of the queries probing each list, in query order.
-        var start = [Int](repeating: 0, count: nlist + 1)
-        for l in coarse.ids where l >= 0 { start[l + 1] += 1 }
-        for l in 0..<nlist { start[l + 1] += start[l] }
-        var members = [Int32](repeating: 0, count: start[nlist])
-        var cursor = Array(start.dropLast())
-        for q in 0..<nq {
-            for j in 0..<np {
-                let l = coarse.ids[q * np + j]
-                guard l >= 0 else { continue }
-                members[cursor[l]] = Int32(q)
-                cursor[l] += 1
+        let groups = ProbeGroups(coarse, queryCount: queries.rows, listCount: listCount)
+        return queries.storage.withUnsafeBufferPointer { q in
+            byList(groups, queryCount: queries.rows) { range in
+                scanLists(range, queries: q.baseAddress!, queryCount: queries.rows, groups: groups, k: k, allowed: allowed)
             }
         }
-        // Split the lists into contiguous ranges of about equal work (queries x rows).
-        var work = [Int](repeating: 0, count: nlist)
-        var total = 0
-        for l in 0..<nlist {
-            work[l] = (start[l + 1] - start[l]) * parts.reduce(0) { $0 + $1.size(of: l) }
-            total += work[l]
-        }
-        let workers = total * dimension < Self.parallelWork ? 1 : max(1, min(BLASThreads.count, 8, nlist))
-        var bounds = [0]
-        var acc = 0
-        for l in 0..<nlist {
-            acc += work[l]
-            if bounds.count < workers && acc * workers >= total * bounds.count { bounds.append(l + 1) }
-        }
-        while bounds.count <= workers { bounds.append(nlist) }
-        bounds[workers] = nlist
-
-        let partial = UnsafeMutablePointer<[TopK]>.allocate(capacity: workers)
-        partial.initialize(repeating: [], count: workers)
-        defer { partial.deinitialize(count: workers); partial.deallocate() }
-        queries.storage.withUnsafeBufferPointer { qbuf in
-            members.withUnsafeBufferPointer { mem in
-                // Worker w writes only partial[w]; the buffers are read-only while the workers run.
-                nonisolated(unsafe) let out = partial, q = qbuf.baseAddress!, m = mem.baseAddress!
-                let bounds = bounds, start = start
-                let body: @Sendable (Int) -> Void = { w in
-                    out[w] = self.scanLists(bounds[w]..<bounds[w + 1], queries: q, queryCount: nq,
-                                            start: start, members: m, k: k, allowed: allowed)
-                }
-                if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
-            }
-        }
-        var heaps = partial[0]
-        for w in 1..<workers {
-            for q in 0..<nq {
-                for e in partial[w][q].sorted() { heaps[q].push(score: e.score, id: e.id) }
-            }
-        }
-        return heaps
     }
 
     /// Scores the lists in `range` against their queries; returns one heap per query (most empty).
     private func scanLists(_ range: Range<Int>, queries: UnsafePointer<Float>, queryCount nq: Int,
-                           start: [Int], members: UnsafePointer<Int32>, k: Int, allowed: RowMask?) -> [TopK] {
+                           groups: ProbeGroups, k: Int, allowed: RowMask?) -> [TopK] {
+        let start = groups.start, members = groups.members
         var heaps = [TopK](repeating: TopK(k: k), count: nq)
         var maxQueries = 0, maxRows = 0
         for l in range {

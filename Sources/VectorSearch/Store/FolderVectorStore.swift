@@ -13,8 +13,10 @@ public final class FolderVectorStore: WritableVectorStore {
     public let ivf: IVFIndex?
     /// The int8 codes over the flat rows, when the index has them (`--vectors int8`).
     public let quantized: QuantizedFlatIndex?
+    /// The IVF lists' int8 codes, when the index has both parts (`--kind ivf --vectors int8`).
+    public let quantizedIVF: QuantizedIVFIndex?
     private let exactSearch: LocalVectorStore
-    /// The approximate search: through the IVF lists, or the int8 codes with exact rescoring.
+    /// The approximate search: through the IVF lists (their codes, rescored, when there are codes), or the int8 codes with exact rescoring.
     private let approximateSearch: LocalVectorStore?
     /// The last filter searched with and its rows: a classification asks the same one batch after batch.
     private let lastFilter = Mutex<(FilterExpression, RowMask)?>(nil)
@@ -23,8 +25,13 @@ public final class FolderVectorStore: WritableVectorStore {
         self.index = index
         ivf = index.hasIVF ? try index.ivf() : nil
         quantized = index.vectorEncoding == .int8 ? try index.quantized() : nil
+        if let ivf, let quantized {
+            quantizedIVF = try QuantizedIVFIndex(ivf: ivf, quantized: quantized, store: index)
+        } else {
+            quantizedIVF = nil
+        }
         exactSearch = LocalVectorStore(index)
-        let approximate: (any VectorIndex)? = ivf ?? quantized
+        let approximate: (any VectorIndex)? = quantizedIVF ?? ivf ?? quantized
         approximateSearch = approximate.map { LocalVectorStore(index, index: $0) }
     }
 
@@ -115,12 +122,14 @@ public final class FolderVectorStore: WritableVectorStore {
     public func compacted(retrainingIVF: Bool) throws -> FolderVectorStore {
         let writer = try IndexWriter(updating: index, appendingRows: true, droppingDeleted: true)
         do {
+            // The quantizer first: the IVF lists' codes are written with the one trained anew.
+            let codes = try quantized.map { try QuantizedFlatIndex.build(in: writer, rescore: $0.rescore) }
             if let ivf {
                 let settings = index.manifest.settings
                 try ivf.relist(in: writer, trainedImbalance: settings[IVFIndex.Setting.trainedImbalance].flatMap(Double.init),
-                               retrain: retrainingIVF, tuningTarget: settings[IVFIndex.Setting.tunedTarget].flatMap(Double.init) ?? 0.95)
+                               retrain: retrainingIVF, tuningTarget: settings[IVFIndex.Setting.tunedTarget].flatMap(Double.init) ?? 0.95,
+                               codes: codes)
             }
-            if let quantized { try QuantizedFlatIndex.build(in: writer, rescore: quantized.rescore) }
             try writer.commit()
         } catch {
             writer.abandon()
@@ -166,7 +175,8 @@ public final class FolderVectorStore: WritableVectorStore {
             ("parts", m.kinds.joined(separator: ", ")),
         ]
         if let quantized {
-            lines.append(("codes", "int8, \(m.dimension) bytes a row beside the float32 rows' \(4 * m.dimension); "
+            lines.append(("codes", "int8, \(m.dimension) bytes a row beside the float32 rows' \(4 * m.dimension)"
+                          + (quantizedIVF != nil ? " (and beside the IVF lists' vectors, scanned by IVF search); " : "; ")
                           + "k x \(quantized.rescore) candidates rescored exactly (`rag query --rescore` to change)"))
         }
         if let ivf, let balance = ivfBalance {
@@ -213,7 +223,7 @@ public final class FolderVectorStore: WritableVectorStore {
         }
 
         func commit() throws -> any WritableVectorStore {
-            if appendingRows, let ivf = store.ivf { try ivf.extend(in: writer) }
+            if appendingRows, let ivf = store.ivf { try ivf.extend(in: writer, codes: store.quantized?.quantizer) }
             if appendingRows, let quantized = store.quantized { try quantized.extend(in: writer) }
             try writer.commit()
             return try store.reopened()

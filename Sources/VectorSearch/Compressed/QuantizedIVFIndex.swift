@@ -1,0 +1,155 @@
+// QuantizedIVFIndex: IVF search on 8-bit codes: the probed lists scanned in integers, the best entries rescored exactly against the lists' float32 vectors.
+public import LinearAlgebra
+
+/// An `IVFIndex` whose lists also hold their entries' int8 codes (`ScalarQuantizer`, faiss's
+/// SQ8), entry for entry. A query probes the same lists as the float32 IVF search; their codes
+/// (a quarter of the bytes) are scanned with integer dot products, the `k · rescore` best entries
+/// are kept, and those are rescored exactly against the lists' float32 vectors: every score
+/// returned is the exact float32 score, and with every probed entry kept the result is the
+/// float32 IVF search's. Batches go list by list as `IVFIndex` does, four queries of a list per
+/// pass over its codes.
+public struct QuantizedIVFIndex: VectorIndex {
+    public let ivf: IVFIndex
+    public let quantizer: ScalarQuantizer
+    /// The codes of each part of `ivf`, in list order: entry `e` of part `p` is `codes[p].row(e)`.
+    public let codes: [CodeStorage]
+    /// Candidates kept per result when a search does not say (`SearchParameters.rescore`).
+    public let rescore: Int
+    /// The first entry of each part when the parts' entries are numbered one after the other
+    /// (candidates are entries until rescored), then the total.
+    private let partStarts: [Int]
+
+    public var dimension: Int { ivf.dimension }
+    public var count: Int { ivf.count }
+
+    public init(ivf: IVFIndex, quantizer: ScalarQuantizer, codes: [CodeStorage], rescore: Int = QuantizedFlatIndex.defaultRescore) {
+        precondition(codes.count == ivf.parts.count && zip(codes, ivf.parts).allSatisfy { $0.count == $1.count && $0.dimension == $1.dimension },
+                     "one block of codes per part of the lists, entry for entry")
+        precondition(quantizer.dimension == ivf.dimension && rescore >= 1)
+        self.ivf = ivf
+        self.quantizer = quantizer
+        self.codes = codes
+        self.rescore = rescore
+        var starts = [0]
+        for part in ivf.parts { starts.append(starts.last! + part.count) }
+        partStarts = starts
+    }
+
+    /// Encodes the lists' vectors with `quantizer` (trained on them when nil), in memory.
+    public init(encoding ivf: IVFIndex, quantizer: ScalarQuantizer? = nil, rescore: Int = QuantizedFlatIndex.defaultRescore) {
+        let quantizer = quantizer ?? ScalarQuantizer.train(blocks: ivf.parts.map { ($0.vectors.pointer, $0.count) }, dimension: ivf.dimension)
+        let codes = ivf.parts.map { part in
+            CodeStorage(copying: quantizer.encode(rows: part.vectors.pointer, count: part.count), count: part.count, dimension: part.dimension)
+        }
+        self.init(ivf: ivf, quantizer: quantizer, codes: codes, rescore: rescore)
+    }
+
+    /// Top-`k` as `IVFIndex.search` (same probes, same padding of short results), the candidates
+    /// chosen on the codes and rescored exactly.
+    public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) -> SearchResult {
+        precondition(queries.cols == dimension || queries.rows == 0,
+                     "query dimension \(queries.cols) differs from index dimension \(dimension)")
+        let kk = max(0, min(k, count))
+        let nq = queries.rows
+        var ids = [Int](repeating: -1, count: nq * kk)
+        var scores = [Float](repeating: -.infinity, count: nq * kk)
+        guard nq > 0, kk > 0 else { return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores) }
+        let np = ivf.nprobe(for: parameters)
+        let candidates = min(count, kk * max(1, parameters.rescore ?? rescore))
+        for q0 in stride(from: 0, to: nq, by: IVFIndex.searchBlock) {
+            let block = nq <= IVFIndex.searchBlock ? queries : queries.rows(q0..<min(nq, q0 + IVFIndex.searchBlock))
+            let chosen = scan(block, coarse: ivf.quantizer.search(block, k: np), candidates: candidates, allowed: parameters.allowed)
+            let split = BLASThreads.chunks(block.rows, parts: block.rows >= 8 ? BLASThreads.count : 1)
+            block.storage.withUnsafeBufferPointer { q in
+                ids.withUnsafeMutableBufferPointer { idOut in
+                    scores.withUnsafeMutableBufferPointer { scoreOut in
+                        BLASThreads.parallel(split.count) { part in
+                            for j in split[part] {
+                                for (r, e) in rescored(chosen[j], query: q.baseAddress! + j * dimension, k: kk).enumerated() {
+                                    idOut[(q0 + j) * kk + r] = e.id
+                                    scoreOut[(q0 + j) * kk + r] = e.score
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
+    }
+
+    /// For each query, its `candidates` best entries of its probed lists by integer score
+    /// (allowed rows only; ties to the lower entry), the lists shared among workers by work.
+    func scan(_ queries: Matrix, coarse: SearchResult, candidates: Int, allowed: RowMask?) -> [TopK] {
+        let nq = queries.rows, d = dimension
+        let groups = IVFIndex.ProbeGroups(coarse, queryCount: nq, listCount: ivf.listCount)
+        var values = [Int8]()
+        values.reserveCapacity(nq * d)
+        queries.storage.withUnsafeBufferPointer { q in
+            for j in 0..<nq { values += quantizer.prepare(query: q.baseAddress! + j * d).values }
+        }
+        return values.withUnsafeBufferPointer { v in
+            ivf.byList(groups, queryCount: nq) { range in
+                scanLists(range, values: v.baseAddress!, queryCount: nq, groups: groups, candidates: candidates, allowed: allowed)
+            }
+        }
+    }
+
+    /// Scans the codes of the lists in `range` against their queries' values (`[nq x d]`), a block
+    /// of entries at a time against four queries per kernel call; one heap of entries per query.
+    private func scanLists(_ range: Range<Int>, values: UnsafePointer<Int8>, queryCount nq: Int, groups: IVFIndex.ProbeGroups,
+                           candidates: Int, allowed: RowMask?) -> [TopK] {
+        var heaps = [TopK](repeating: TopK(k: candidates), count: nq)
+        let d = dimension
+        let block = max(16, QuantizedFlatIndex.blockBytes / max(1, d))
+        let dots = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * block)
+        let four = UnsafeMutablePointer<Int8>.allocate(capacity: 4 * d)
+        defer { dots.deallocate(); four.deallocate() }
+        heaps.withUnsafeMutableBufferPointer { hp in
+            for l in range {
+                let probing = groups.queries(of: l)
+                guard !probing.isEmpty else { continue }
+                for (p, lists) in ivf.parts.enumerated() {
+                    let size = lists.size(of: l)
+                    guard size > 0 else { continue }
+                    let first = lists.offsets[l]
+                    let listCodes = codes[p].row(first), rowIDs = lists.ids(of: l).baseAddress!
+                    for v0 in stride(from: 0, to: size, by: block) {
+                        let n = min(block, size - v0)
+                        for g0 in stride(from: probing.lowerBound, to: probing.upperBound, by: 4) {
+                            let members = min(4, probing.upperBound - g0)
+                            if members == 1 {
+                                VectorKernels.codeDotRows(listCodes + v0 * d, count: n, dimension: d,
+                                                          query: values + Int(groups.members[g0]) * d, into: dots)
+                            } else {
+                                // The group's values one after the other, the last repeated to fill four (not read back).
+                                for j in 0..<4 {
+                                    (four + j * d).update(from: values + Int(groups.members[g0 + min(j, members - 1)]) * d, count: d)
+                                }
+                                VectorKernels.codeDotRows4(listCodes + v0 * d, count: n, dimension: d, queries: four, into: dots, ldo: block)
+                            }
+                            for j in 0..<members {
+                                QuantizedFlatIndex.fold(dots + j * block, count: n, firstID: partStarts[p] + first + v0, rowIDs: rowIDs + v0,
+                                                        allowed: allowed, into: &hp[Int(groups.members[g0 + j])])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return heaps
+    }
+
+    /// The top `k` of the candidate entries by their exact float32 scores, as row ids (ties to the lower row).
+    func rescored(_ candidates: TopK, query: UnsafePointer<Float>, k: Int) -> [(score: Float, id: Int)] {
+        var top = TopK(k: k)
+        for e in candidates.sorted() {
+            let p = partStarts.lastIndex { $0 <= e.id }!
+            let lists = ivf.parts[p], entry = e.id - partStarts[p]
+            var score: Float = 0
+            VectorKernels.dotRows(lists.vectors.row(entry), count: 1, dimension: dimension, query: query, into: &score)
+            top.push(score: score, id: lists.rowID(at: entry))
+        }
+        return top.sorted()
+    }
+}
