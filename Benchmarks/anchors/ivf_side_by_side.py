@@ -129,7 +129,10 @@ def worker_faiss(a) -> int:
 
     rss0 = status_bytes("VmRSS")
     quantizer = faiss.IndexFlatIP(A.D)
-    index = faiss.IndexIVFFlat(quantizer, A.D, nlist, faiss.METRIC_INNER_PRODUCT)
+    if a.faiss_index == "ivfsq8":    # 8-bit scalar quantizer codes, on the residuals (faiss's default)
+        index = faiss.IndexIVFScalarQuantizer(quantizer, A.D, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    else:
+        index = faiss.IndexIVFFlat(quantizer, A.D, nlist, faiss.METRIC_INNER_PRODUCT)
     s0 = A._cpu_sample()
     t0 = time.perf_counter()
     index.train(xt)
@@ -145,7 +148,7 @@ def worker_faiss(a) -> int:
     rss1t = status_bytes("VmRSS")
     invl = index.invlists
     sizes = np.array([invl.list_size(i) for i in range(nlist)])
-    out = {"bench": "ivf", "engine": "faiss", "faiss_version": faiss.__version__, "n": n, "dimension": A.D,
+    out = {"bench": "ivf", "engine": "faiss", "faiss_index": a.faiss_index, "faiss_version": faiss.__version__, "n": n, "dimension": A.D,
            "queries": nq, "k": k, "nlist": nlist, "ntrain": ntrain, "threads": t, "reps": a.reps, "singles": ns,
            "load": load,
            "train": {"wall_s": t1 - t0, "cpu_s": s1[3] - s0[3], "others_cores": A._foreign_load(s0, s1)[0],
@@ -309,11 +312,13 @@ def run_one(a, engine: str, spec: dict, threads: int, binary: Path, write_index:
         common += ["--singles", str(a.singles)]
     if engine == "faiss":
         argv = [sys.executable, os.path.abspath(__file__), "--worker", "faiss", "--data-dir", spec["data_dir"],
-                "--n", str(spec["n"])] + common
+                "--n", str(spec["n"]), "--faiss-index", a.faiss_index] + common
         if a.shared_anchors:
             argv += ["--shared-anchors", a.shared_anchors]
     else:
         argv = [str(binary), "ivf"] + spec["localrag_data"] + common
+        if a.localrag_vectors == "int8":
+            argv += ["--codes", "int8", "--rescore", str(a.rescore)]
         if write_index:
             argv += ["--write-index", os.path.join(a.index_tmp, f"ivf-index-{spec['name']}")]
     quiet = wait_quiet(a)
@@ -470,7 +475,10 @@ def at_target(f: dict, l: dict) -> dict:
 
 def render(summary: list[dict], meta: dict) -> str:
     fx, fm = C.fixed, C.fmt
-    lines = [f"IVF search, LocalRAG IVFIndex beside faiss {meta.get('faiss_version', '')} IndexIVFFlat ({meta['started']}; "
+    ours = (f"LocalRAG IVFIndex scanning its lists' int8 codes (QuantizedIVFIndex, k x {meta['rescore']} candidates rescored exactly)"
+            if meta.get("localrag_vectors") == "int8" else "LocalRAG IVFIndex")
+    theirs = "IndexIVFScalarQuantizer (QT_8bit, by residual)" if meta.get("faiss_index") == "ivfsq8" else "IndexIVFFlat"
+    lines = [f"IVF search, {ours} beside faiss {meta.get('faiss_version', '')} {theirs} ({meta['started']}; "
              f"alternating fresh processes, {meta['inner_reps']} timed repetition(s) of each measurement inside each; "
              "medians). Ratios are LocalRAG ÷ faiss speed (> 1: LocalRAG faster): batch = QPS ratio, single = faiss p50 "
              "÷ LocalRAG p50. `others` = cores other processes used during the measurement (max); read 2-thread "
@@ -589,15 +597,15 @@ def report(a) -> int:
         threads = sorted(set(threads) | set(res["threads"]))
         sources.append({"file": path, "command": res["command"], "started": res["started"], "datasets": ds,
                         "machine": res.get("machine"), "data_sha256": res.get("data_sha256"), "minilm": res.get("minilm")})
-        meta = {"inner_reps": res["inner_reps"], "faiss_version": res.get("faiss_version", "")}
+        meta = {"inner_reps": res["inner_reps"], "faiss_version": res.get("faiss_version", ""),
+                **{k: res[k] for k in ("faiss_index", "localrag_vectors", "rescore") if k in res}}
     all_runs = [r for d in order for r in runs[d]]
     summary = summarize(all_runs, order, threads)
     used = [(s, [d for d in s["datasets"] if owner[d] == i]) for i, s in enumerate(sources)]
     used = [(s, ds) for s, ds in used if ds]
     started = ", ".join(f"{s['started']}: {' and '.join(ds)}" for s, ds in used)
     cmds = "` then `".join(s["command"] for s, _ in used)
-    md = render(summary, {"started": started, "inner_reps": meta["inner_reps"], "faiss_version": meta["faiss_version"],
-                          "command": cmds})
+    md = render(summary, {**meta, "started": started, "command": cmds})
     results = {"report_of": sources, "datasets": order, "threads": threads, "runs": all_runs, "summary": summary}
     C.write_outputs(Path(a.out), results, md)
     print(md)
@@ -614,6 +622,11 @@ def main() -> int:
     ap.add_argument("--nprobes", default="1,2,4,8,16,32,64")
     ap.add_argument("--singles", type=int, default=None, help="single queries per pass (1000 at <= 100k, 300 above)")
     ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--faiss-index", choices=["ivfflat", "ivfsq8"], default="ivfflat",
+                    help="faiss's side: IndexIVFFlat, or IndexIVFScalarQuantizer with 8-bit codes")
+    ap.add_argument("--localrag-vectors", choices=["f32", "int8"], default="f32",
+                    help="LocalRAG's side: the float32 lists, or their int8 codes with exact rescoring")
+    ap.add_argument("--rescore", type=int, default=4, help="with --localrag-vectors int8: candidates kept per result / k")
     ap.add_argument("--data-dir", default=os.environ.get("LOCALRAG_BENCH_DATA", "/tmp/anchors-data"))
     ap.add_argument("--minilm-dir", default="/tmp/ivf-minilm", help="where the MiniLM set is (or is written)")
     ap.add_argument("--minilm-f32", default=None, help="existing embeddings of corpus_large.csv (rows x 384 float32)")
@@ -655,6 +668,7 @@ def main() -> int:
     results = {"started": started, "command": " ".join([Path(sys.executable).name] + sys.argv),
                "machine": C.machine_info(), "datasets": [s["name"] for s in specs], "threads": threads,
                "rounds": a.reps, "rounds_1m": a.reps_1m, "inner_reps": a.inner_reps, "nprobes": a.nprobes,
+               "faiss_index": a.faiss_index, "localrag_vectors": a.localrag_vectors, "rescore": a.rescore,
                "minilm": minilm_meta, "runs": []}
     try:
         import faiss
@@ -691,7 +705,8 @@ def main() -> int:
     results["total_s"] = time.perf_counter() - t_all
     results["summary"] = summarize(results["runs"], [s["name"] for s in specs], threads)
     md = render(results["summary"], {"started": started, "inner_reps": a.inner_reps, "command": results["command"],
-                                     "faiss_version": results.get("faiss_version", ""),
+                                     "faiss_version": results.get("faiss_version", ""), "faiss_index": a.faiss_index,
+                                     "localrag_vectors": a.localrag_vectors, "rescore": a.rescore,
                                      "machine": results.get("machine"), "runs": results["runs"]})
     C.write_outputs(Path(a.out), results, md)
     partial = Path(a.out).with_suffix(".partial.json")

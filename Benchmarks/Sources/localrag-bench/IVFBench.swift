@@ -1,4 +1,4 @@
-// IVFBench: `localrag-bench ivf`: an IVFIndex trained and filled as the anchors drive faiss's IndexIVFFlat, then an nprobe sweep (recall@10, batch QPS, single-query latency) with RAM and disk bytes per vector.
+// IVFBench: `localrag-bench ivf`: an IVFIndex (its lists' int8 codes with --codes int8) trained and filled as the anchors drive faiss's IndexIVFFlat, then an nprobe sweep (recall@10, batch QPS, single-query latency) with RAM and disk bytes per vector.
 import BenchSupport
 import Foundation
 import LinearAlgebra
@@ -15,13 +15,13 @@ enum IVFBench {
     static let switches: Set<String> = ["copy", "no-single", "help"]
     static let known: Set<String> = ["n", "data", "vectors", "queries", "gt", "holdout", "dim", "nlist", "threads", "reps",
                                      "nprobes", "train-size", "train-per-list", "singles", "k", "seed", "copy", "no-single",
-                                     "write-index", "help"]
+                                     "write-index", "codes", "rescore", "help"]
 
     static let usage = """
     usage: localrag-bench ivf (--n 100k|1m|N [--data DIR] | --vectors FILE.f32 [--queries FILE.f32 [--gt FILE.i32]]
                                 [--holdout 1000] [--dim 384])
            [--nlist L] [--threads T] [--reps R] [--nprobes 1,2,4,8,16,32,64] [--train-size S | --train-per-list 40]
-           [--singles S] [--k 10] [--seed 1234] [--copy] [--no-single] [--write-index DIR]
+           [--singles S] [--k 10] [--seed 1234] [--copy] [--no-single] [--write-index DIR] [--codes int8 [--rescore 4]]
 
       Data: the shared anchors' synthetic set (--n, files in DIR or $LOCALRAG_BENCH_DATA or /tmp/anchors-data,
       ground truth gt_<N>.i32), or any little-endian float32 file of unit rows (--vectors): with --queries the
@@ -34,6 +34,9 @@ enum IVFBench {
       pass, median over R passes). Memory: RSS growth from build over the raw vectors (made resident first),
       per vector; peak RSS (VmHWM). Disk: the IVF part's bytes per vector from the on-disk format, and with
       --write-index the real index folder (IndexWriter + IVFIndex.build, same nlist and sample size).
+      --codes int8: the lists also get their int8 codes (a quantizer trained on every row, as `rag index build
+      --kind ivf --vectors int8` does; timed apart as "encode") and the sweep searches them (QuantizedIVFIndex:
+      the probed lists' codes scanned, k x rescore candidates rescored against the float32 list vectors).
     """
 
     /// The anchors' `nlist_for`: the power of two nearest 4·√n on a log scale.
@@ -74,6 +77,10 @@ enum IVFBench {
         guard nlist >= 1, nlist <= ntrain else { throw BenchError.usage("nlist \(nlist) needs at least as many training rows (\(ntrain))") }
         let nprobes = try parseList(f.string("nprobes") ?? "1,2,4,8,16,32,64").filter { $0 >= 1 && $0 <= nlist }
         let singles = f.has("no-single") ? 0 : min(nq, max(0, try f.int("singles", default: n <= 100_000 ? 1000 : 300)))
+        let codes = f.string("codes")
+        guard codes == nil || codes == "int8" else { throw BenchError.usage("--codes takes int8") }
+        let rescore = try f.int("rescore", default: QuantizedFlatIndex.defaultRescore)
+        guard rescore >= 1 else { throw BenchError.usage("--rescore must be at least 1") }
 
         // The raw vectors are resident before the baseline, as the NumPy copy faiss adds from is.
         let (_, touch) = measure { touchPages(base) }
@@ -91,6 +98,9 @@ enum IVFBench {
         let rssTrained = memoryStatus()
         // Add: every row to the list of its nearest centroid (faiss's `add`).
         let (index, add) = measure { IVFIndex(quantizer: quantizer, vectors: base) }
+        // With codes: the quantizer trained on every row and the lists encoded (what the index build adds).
+        let (quantized, encode) = measure { codes == nil ? nil : QuantizedIVFIndex(encoding: index, rescore: rescore) }
+        let searched: any VectorIndex = quantized ?? index
         let rss1 = memoryStatus()
         // What of the growth is free heap glibc kept (k-means' working buffers) rather than the index.
         let trimmed = mallocTrim() ? memoryStatus().current : nil
@@ -98,20 +108,21 @@ enum IVFBench {
         let sizes = index.lists.sizes
         let sumSq = sizes.reduce(0.0) { $0 + Double($1) * Double($1) }
         let imbalance = Double(nlist) * sumSq / (Double(n) * Double(n))   // faiss imbalance_factor
-        let indexBytes = n * d * 4 + n * 4 + (nlist + 1) * 8 + nlist * d * 4
-        let diskIVF = nlist * d * 4 + (32 + 8 * (nlist + 1) + 4 * n) + n * d * 4
+        let codeBytes = codes == nil ? 0 : n * d + 16 + 8 * d
+        let indexBytes = n * d * 4 + n * 4 + (nlist + 1) * 8 + nlist * d * 4 + codeBytes
+        let diskIVF = nlist * d * 4 + (32 + 8 * (nlist + 1) + 4 * n) + n * d * 4 + codeBytes
 
         var sweep: [[String: Any]] = []
         let singleQueries = (0..<singles).map { queries.rows($0..<($0 + 1)) }
         for np in nprobes {
             let params = SearchParameters(nprobe: np)
-            let (warm, warmM) = measure { index.search(queries, k: k, parameters: params) }
+            let (warm, warmM) = measure { searched.search(queries, k: k, parameters: params) }
             let coarse = quantizer.search(queries, k: np)
             let scanned = coarse.ids.reduce(0) { $0 + ($1 >= 0 ? sizes[$1] : 0) }
             var times: [Double] = [], others: [Double] = [], cpu: [Double] = [], cpuSeconds: [Double] = []
             var last = warm
             for _ in 0..<reps {
-                let (r, m) = measure { index.search(queries, k: k, parameters: params) }
+                let (r, m) = measure { searched.search(queries, k: k, parameters: params) }
                 last = r
                 times.append(m.seconds)
                 others.append(m.othersCores)
@@ -130,7 +141,7 @@ enum IVFBench {
             var recall: [String: Any] = ["batch": recallAtK(found: last.ids, foundK: last.k, truth: data.truth,
                                                             truthK: data.truthK, queries: nq, k: 10)]
             if singles > 0 {
-                for q in singleQueries.prefix(10) { _ = index.search(q, k: k, parameters: params) }
+                for q in singleQueries.prefix(10) { _ = searched.search(q, k: k, parameters: params) }
                 var p50s: [Double] = [], p99s: [Double] = [], qps: [Double] = [], sOthers: [Double] = [], sCPU = 0.0
                 var ids: [Int] = []
                 var foundK = k
@@ -141,7 +152,7 @@ enum IVFBench {
                     let (_, m) = measure {
                         for (i, q) in singleQueries.enumerated() {
                             let t0 = now()
-                            let r = index.search(q, k: k, parameters: params)
+                            let r = searched.search(q, k: k, parameters: params)
                             lat[i] = now() - t0
                             passIDs.append(contentsOf: r.ids)
                             foundK = r.k
@@ -184,6 +195,7 @@ enum IVFBench {
                 "empty_clusters": km.emptyClusters, "under_trained": km.underTrained,
             ]) { a, _ in a },
             "add": add.json,
+            "codes": codes.map { ["kind": $0, "rescore": rescore, "encode": encode.json, "bytes_per_vector_scanned": d] as [String: Any] } ?? NSNull(),
             "lists": ["imbalance": imbalance, "empty": sizes.filter { $0 == 0 }.count, "largest": sizes.max() ?? 0] as [String: Any],
             "memory": [
                 "raw_bytes_per_vector": raw,
@@ -197,7 +209,7 @@ enum IVFBench {
             "disk": [
                 "ivf_part_bytes_per_vector": Double(diskIVF) / Double(n),
                 "ivf_part_ratio_to_raw": Double(diskIVF) / Double(n) / raw,
-                "note": "ivf_centroids + ivf_lists + ivf_vectors as IVFIndex+Store writes them; an index folder also keeps the flat vectors file and the documents",
+                "note": "ivf_centroids + ivf_lists + ivf_vectors (+ ivf_codes and the int8 quantizer with --codes) as the store writes them; an index folder also keeps the flat vectors file and the documents",
             ] as [String: Any],
             "sweep": sweep,
         ]
@@ -207,7 +219,8 @@ enum IVFBench {
             out["disk"] = (out["disk"] as! [String: Any]).merging(
                 ["written": try writeIndex(base: base, queries: queries, truth: data.truth, truthK: data.truthK,
                                            folder: URL(fileURLWithPath: folder), nlist: nlist,
-                                           perList: max(1, ntrain / nlist), seed: seed, nprobes: nprobes, k: k)]) { a, _ in a }
+                                           perList: max(1, ntrain / nlist), seed: seed, nprobes: nprobes, k: k,
+                                           codes: codes != nil)]) { a, _ in a }
         }
         addProcessInfo(&out)
         printJSON(out)
@@ -336,7 +349,7 @@ enum IVFBench {
     /// nlist and about the same sample size, a seeded sample rather than the first rows), reopens it
     /// mapped, and reports each file's bytes and the reopened index's recall per nprobe.
     static func writeIndex(base: VectorStorage, queries: Matrix, truth: [Int32], truthK: Int, folder: URL,
-                           nlist: Int, perList: Int, seed: UInt64, nprobes: [Int], k: Int) throws -> [String: Any] {
+                           nlist: Int, perList: Int, seed: UInt64, nprobes: [Int], k: Int, codes: Bool) throws -> [String: Any] {
         let fm = FileManager.default
         if fm.fileExists(atPath: folder.path) { try fm.removeItem(at: folder) }
         let n = base.count, d = base.dimension
@@ -350,7 +363,8 @@ enum IVFBench {
             }
             var cfg = IVFIndex.trainingConfiguration(seed: seed)
             cfg.maxPointsPerCentroid = perList
-            try IVFIndex.build(in: writer, listCount: nlist, configuration: cfg, targetRecall: nil)
+            let quantizer = codes ? try QuantizedFlatIndex.build(in: writer) : nil
+            try IVFIndex.build(in: writer, listCount: nlist, configuration: cfg, targetRecall: nil, codes: quantizer)
             return try writer.commit()
         }
         var files: [String: Any] = [:]
@@ -358,10 +372,10 @@ enum IVFBench {
         for (role, e) in manifest.files {
             files[role] = e.bytes
             total += e.bytes
-            if role.hasPrefix(IVFIndex.kind) { ivf += e.bytes }
+            if role.hasPrefix(IVFIndex.kind) || role.hasPrefix(QuantizedFlatIndex.Role.quantizer) { ivf += e.bytes }
         }
-        let store = try IndexStore(opening: folder)
-        let mapped = try store.ivf()
+        let opened = try FolderVectorStore(opening: folder)
+        let mapped: any VectorIndex = opened.quantizedIVF ?? opened.ivf!
         var recall: [String: Double] = [:]
         for np in nprobes {
             let r = mapped.search(queries, k: k, parameters: SearchParameters(nprobe: np))

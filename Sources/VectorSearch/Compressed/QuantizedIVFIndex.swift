@@ -18,6 +18,11 @@ public struct QuantizedIVFIndex: VectorIndex {
     /// The first entry of each part when the parts' entries are numbered one after the other
     /// (candidates are entries until rescored), then the total.
     private let partStarts: [Int]
+    /// The centroids' own int8 codes, for one query's coarse step (a quarter of the bytes of the
+    /// float32 centroids, which a lone query reads whole): `coarseRescore · nprobe` centroids
+    /// chosen on them, rescored exactly, so the lists probed are the float32 search's.
+    private let coarseCodes: QuantizedFlatIndex
+    static let coarseRescore = 4
 
     public var dimension: Int { ivf.dimension }
     public var count: Int { ivf.count }
@@ -33,6 +38,7 @@ public struct QuantizedIVFIndex: VectorIndex {
         var starts = [0]
         for part in ivf.parts { starts.append(starts.last! + part.count) }
         partStarts = starts
+        coarseCodes = QuantizedFlatIndex(encoding: ivf.quantizer, rescore: Self.coarseRescore)
     }
 
     /// Encodes the lists' vectors with `quantizer` (trained on them when nil), in memory.
@@ -58,7 +64,8 @@ public struct QuantizedIVFIndex: VectorIndex {
         let candidates = min(count, kk * max(1, parameters.rescore ?? rescore))
         for q0 in stride(from: 0, to: nq, by: IVFIndex.searchBlock) {
             let block = nq <= IVFIndex.searchBlock ? queries : queries.rows(q0..<min(nq, q0 + IVFIndex.searchBlock))
-            let chosen = scan(block, coarse: ivf.quantizer.search(block, k: np), candidates: candidates, allowed: parameters.allowed)
+            let coarse = block.rows == 1 ? coarseCodes.search(block, k: np) : ivf.quantizer.search(block, k: np)
+            let chosen = scan(block, coarse: coarse, candidates: candidates, allowed: parameters.allowed)
             let split = BLASThreads.chunks(block.rows, parts: block.rows >= 8 ? BLASThreads.count : 1)
             block.storage.withUnsafeBufferPointer { q in
                 ids.withUnsafeMutableBufferPointer { idOut in
@@ -79,9 +86,16 @@ public struct QuantizedIVFIndex: VectorIndex {
     }
 
     /// For each query, its `candidates` best entries of its probed lists by integer score
-    /// (allowed rows only; ties to the lower entry), the lists shared among workers by work.
+    /// (allowed rows only; ties to the lower entry), the lists shared among workers by work. One
+    /// query goes straight through its probes (no list-by-list table over every list).
     func scan(_ queries: Matrix, coarse: SearchResult, candidates: Int, allowed: RowMask?) -> [TopK] {
         let nq = queries.rows, d = dimension
+        if nq == 1 {
+            let values = queries.storage.withUnsafeBufferPointer { quantizer.prepare(query: $0.baseAddress!).values }
+            return values.withUnsafeBufferPointer { v in
+                [scanProbes(coarse.ids.filter { $0 >= 0 }, values: v.baseAddress!, candidates: candidates, allowed: allowed)]
+            }
+        }
         let groups = IVFIndex.ProbeGroups(coarse, queryCount: nq, listCount: ivf.listCount)
         var values = [Int8]()
         values.reserveCapacity(nq * d)
@@ -138,6 +152,26 @@ public struct QuantizedIVFIndex: VectorIndex {
             }
         }
         return heaps
+    }
+
+    /// One query's `candidates` best entries of the lists `probes`.
+    private func scanProbes(_ probes: [Int], values: UnsafePointer<Int8>, candidates: Int, allowed: RowMask?) -> TopK {
+        var heap = TopK(k: candidates)
+        let longest = probes.lazy.map { l in self.ivf.parts.map { $0.size(of: l) }.max() ?? 0 }.max() ?? 0
+        guard longest > 0 else { return heap }
+        let dots = UnsafeMutablePointer<Int32>.allocate(capacity: longest)
+        defer { dots.deallocate() }
+        for l in probes {
+            for (p, lists) in ivf.parts.enumerated() {
+                let size = lists.size(of: l)
+                guard size > 0 else { continue }
+                let first = lists.offsets[l]
+                VectorKernels.codeDotRows(codes[p].row(first), count: size, dimension: dimension, query: values, into: dots)
+                QuantizedFlatIndex.fold(dots, count: size, firstID: partStarts[p] + first, rowIDs: lists.ids(of: l).baseAddress!,
+                                        allowed: allowed, into: &heap)
+            }
+        }
+        return heap
     }
 
     /// The top `k` of the candidate entries by their exact float32 scores, as row ids (ties to the lower row).
