@@ -78,12 +78,9 @@ public struct FlatIndex: VectorIndex {
     }
 
     public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) -> SearchResult {
-        precondition(queries.cols == dimension || queries.rows == 0,
-                     "query dimension \(queries.cols) differs from index dimension \(dimension)")
-        let kk = max(0, min(k, count))
-        let nq = queries.rows
-        var ids = [Int](repeating: -1, count: nq * kk)
-        var scores = [Float](repeating: -.infinity, count: nq * kk)
+        let blank = blankResult(for: queries, k: k)
+        let kk = blank.k, nq = queries.rows
+        var ids = blank.ids, scores = blank.scores
         guard nq > 0, kk > 0 else { return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores) }
         let allowed = parameters.allowed
         precondition(allowed == nil || allowed!.count == count, "a mask over \(allowed!.count) rows for \(count)")

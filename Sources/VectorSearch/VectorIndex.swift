@@ -15,4 +15,13 @@ extension VectorIndex {
     public func search(_ queries: Matrix, k: Int) -> SearchResult {
         search(queries, k: k, parameters: SearchParameters())
     }
+
+    /// A search's start: `queries` checked against the index's dimension, the result's `k`
+    /// (`min(k, count)`), and ids and scores of the result's shape all padding (−1, −∞).
+    func blankResult(for queries: Matrix, k: Int) -> (k: Int, ids: [Int], scores: [Float]) {
+        precondition(queries.cols == dimension || queries.rows == 0,
+                     "query dimension \(queries.cols) differs from index dimension \(dimension)")
+        let kk = max(0, min(k, count))
+        return (kk, [Int](repeating: -1, count: queries.rows * kk), [Float](repeating: -.infinity, count: queries.rows * kk))
+    }
 }

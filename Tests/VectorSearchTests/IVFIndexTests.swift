@@ -104,8 +104,9 @@ final class IVFIndexTests: XCTestCase {
         }
     }
 
-    func testEmptyListsAndKBeyondTheProbedRows() throws {
-        // Four centroids, rows only near the first two: lists 2 and 3 stay empty.
+    /// Four centroids (d = 8), twelve rows only near the first two: lists 2 and 3 stay empty. And
+    /// two queries: one nearest the empty list 2, one nearest list 0.
+    static func twoEmptyLists() -> (ivf: IVFIndex, queries: Matrix) {
         let d = 8
         var centroids = Matrix(rows: 4, cols: d)
         for j in 0..<4 { centroids[j, j] = 1 }
@@ -116,13 +117,16 @@ final class IVFIndexTests: XCTestCase {
             rows.append(v)
         }
         let vectors = Normalization.normalizedRows(Matrix(stacking: rows))
-        let ivf = IVFIndex(quantizer: FlatIndex(vectors: centroids),
-                           vectors: VectorStorage(copying: vectors.storage, count: 12, dimension: d))
-        XCTAssertEqual(ivf.lists.sizes, [6, 6, 0, 0])
-        // A query nearest the empty list 2: with nprobe 1 it finds nothing, padded.
         var q = Matrix(rows: 2, cols: d)
         q[0, 2] = 1
         q[1, 0] = 1
+        return (IVFIndex(quantizer: FlatIndex(vectors: centroids), vectors: VectorStorage(copying: vectors.storage, count: 12, dimension: d)), q)
+    }
+
+    func testEmptyListsAndKBeyondTheProbedRows() throws {
+        let (ivf, q) = Self.twoEmptyLists()
+        XCTAssertEqual(ivf.lists.sizes, [6, 6, 0, 0])
+        // A query nearest the empty list 2: with nprobe 1 it finds nothing, padded.
         let r = ivf.search(q, k: 8, parameters: SearchParameters(nprobe: 1))
         XCTAssertEqual(r.k, 8)
         XCTAssertEqual(r.ids[0..<8], ArraySlice([Int](repeating: -1, count: 8)))

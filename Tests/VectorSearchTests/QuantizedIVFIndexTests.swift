@@ -93,22 +93,9 @@ final class QuantizedIVFIndexTests: XCTestCase {
 
     /// Empty lists probed, and k beyond the probed rows: padded with −1 and −∞ as the float32 search pads.
     func testEmptyListsAndKBeyondTheProbedRows() {
-        let d = 8
-        var centroids = Matrix(rows: 4, cols: d)
-        for j in 0..<4 { centroids[j, j] = 1 }
-        var rows: [[Float]] = []
-        for i in 0..<12 {
-            var v = [Float](repeating: 0.05 * Float(i % 5), count: d)
-            v[i % 2] = 1
-            rows.append(v)
-        }
-        let vectors = Normalization.normalizedRows(Matrix(stacking: rows))
-        let ivf = IVFIndex(quantizer: FlatIndex(vectors: centroids), vectors: VectorStorage(copying: vectors.storage, count: 12, dimension: d))
+        let (ivf, q) = IVFIndexTests.twoEmptyLists()
         XCTAssertEqual(ivf.lists.sizes, [6, 6, 0, 0])
         let index = QuantizedIVFIndex(encoding: ivf, rescore: 1)
-        var q = Matrix(rows: 2, cols: d)
-        q[0, 2] = 1
-        q[1, 0] = 1
         let r = index.search(q, k: 8, parameters: SearchParameters(nprobe: 1))
         XCTAssertEqual(r.ids, ivf.search(q, k: 8, parameters: SearchParameters(nprobe: 1)).ids)
         XCTAssertEqual(r.ids[0..<8], ArraySlice([Int](repeating: -1, count: 8)))
@@ -118,7 +105,7 @@ final class QuantizedIVFIndexTests: XCTestCase {
         let all = index.search(q, k: 50, parameters: SearchParameters(nprobe: 4))
         XCTAssertEqual(all.k, 12)
         XCTAssertEqual(Set(all.ids[0..<12]), Set(0..<12))
-        XCTAssertEqual(index.search(Matrix(rows: 0, cols: d), k: 5).queryCount, 0)
+        XCTAssertEqual(index.search(Matrix(rows: 0, cols: 8), k: 5).queryCount, 0)
     }
 
     /// nprobe tuned on the codes' search: its recall is the one measured through the quantized lists.

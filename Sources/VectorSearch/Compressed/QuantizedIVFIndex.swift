@@ -53,12 +53,9 @@ public struct QuantizedIVFIndex: VectorIndex {
     /// Top-`k` as `IVFIndex.search` (same probes, same padding of short results), the candidates
     /// chosen on the codes and rescored exactly.
     public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) -> SearchResult {
-        precondition(queries.cols == dimension || queries.rows == 0,
-                     "query dimension \(queries.cols) differs from index dimension \(dimension)")
-        let kk = max(0, min(k, count))
-        let nq = queries.rows
-        var ids = [Int](repeating: -1, count: nq * kk)
-        var scores = [Float](repeating: -.infinity, count: nq * kk)
+        let blank = blankResult(for: queries, k: k)
+        let kk = blank.k, nq = queries.rows
+        var ids = blank.ids, scores = blank.scores
         guard nq > 0, kk > 0 else { return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores) }
         let np = ivf.nprobe(for: parameters)
         let candidates = min(count, kk * max(1, parameters.rescore ?? rescore))

@@ -70,17 +70,11 @@ public struct IVFIndex: VectorIndex {
     /// `k` of the result is `min(k, count)`; a query whose probed lists hold fewer rows gets the
     /// rest of its row padded with id −1 and score −∞. Ties go to the lower row.
     public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) -> SearchResult {
-        precondition(queries.cols == dimension || queries.rows == 0,
-                     "query dimension \(queries.cols) differs from index dimension \(dimension)")
-        let kk = max(0, min(k, count))
-        let nq = queries.rows
-        guard nq > 0, kk > 0 else {
-            return SearchResult(queryCount: nq, k: kk, ids: [Int](repeating: -1, count: nq * kk),
-                                scores: [Float](repeating: -.infinity, count: nq * kk))
-        }
+        let blank = blankResult(for: queries, k: k)
+        let kk = blank.k, nq = queries.rows
+        var ids = blank.ids, scores = blank.scores
+        guard nq > 0, kk > 0 else { return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores) }
         let np = nprobe(for: parameters)
-        var ids = [Int](repeating: -1, count: nq * kk)
-        var scores = [Float](repeating: -.infinity, count: nq * kk)
         // Blocks of queries bound the coarse result and the list → queries table (16 bytes per
         // query and probe) whatever the batch size.
         for q0 in stride(from: 0, to: nq, by: Self.searchBlock) {
