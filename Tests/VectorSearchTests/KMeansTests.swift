@@ -39,6 +39,20 @@ final class KMeansTests: XCTestCase {
         }
     }
 
+    /// The phases' seconds are measured (the assignment runs every iteration) and together fit in the training's wall time.
+    func testPhaseSecondsAreMeasuredWithinTheWallTime() throws {
+        let data = Self.clustered(3_000, 32, clusters: 12, spread: 0.6, seed: 9)
+        let start = ContinuousClock.now
+        let result = try KMeans(clusters: 64, configuration: KMeans.Configuration(iterations: 5, seed: 3)).train(data)
+        let wall = (ContinuousClock.now - start).components
+        let phases = result.seconds
+        XCTAssertGreaterThan(phases.assignment, 0)
+        XCTAssertGreaterThan(phases.update, 0)
+        XCTAssertLessThanOrEqual(phases.initialization + phases.assignment + phases.update + phases.split,
+                                 Double(wall.seconds) + Double(wall.attoseconds) * 1e-18)
+        XCTAssertEqual(try KMeans(clusters: 64, configuration: KMeans.Configuration(iterations: 0, seed: 3)).train(data).seconds.assignment, 0)
+    }
+
     func testEmptyClustersAreSplitAndTheObjectiveStillNeverRises() throws {
         // 60 distinct rows, each 5 times: a sampled start picks duplicates, whose clusters come out
         // empty (ties go to the lower centroid) and must be split from the largest.

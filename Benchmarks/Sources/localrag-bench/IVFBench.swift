@@ -193,6 +193,8 @@ enum IVFBench {
                 "sample_copy_s": copySeconds, "iterations": km.iterations, "spherical": true,
                 "objective": km.objective, "training_points": km.trainingPoints, "splits": km.splits,
                 "empty_clusters": km.emptyClusters, "under_trained": km.underTrained,
+                "phases_s": ["initialization": km.seconds.initialization, "assignment": km.seconds.assignment,
+                             "update": km.seconds.update, "split": km.seconds.split],
             ]) { a, _ in a },
             "add": add.json,
             "codes": codes.map { ["kind": $0, "rescore": rescore, "encode": encode.json, "bytes_per_vector_scanned": d] as [String: Any] } ?? NSNull(),

@@ -68,6 +68,19 @@ public struct KMeans: Sendable {
         public var emptyClusters: Int
         /// Fewer than `minPointsPerCentroid` training rows per cluster.
         public var underTrained: Bool
+        /// Wall seconds of each phase over all iterations (the profile of a training).
+        public var seconds: Phases = Phases()
+    }
+
+    /// Where a training's time goes: the assignment step (sgemm of rows x centroids and the arg-max
+    /// of each row), the mean update (with the objective when recorded), the empty-cluster splits,
+    /// and the initial centroids.
+    public struct Phases: Sendable, Equatable {
+        public var initialization = 0.0
+        public var assignment = 0.0
+        public var update = 0.0
+        public var split = 0.0
+        public init() {}
     }
 
     public let clusters: Int
@@ -118,22 +131,31 @@ public struct KMeans: Sendable {
     private func run(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, rng: inout SplitMix64) -> Result {
         let k = clusters
         let spherical = configuration.spherical
-        var centroids = initialCentroids(x, rows: n, dimension: d, rng: &rng)
+        let clock = ContinuousClock()
+        var seconds = Phases()
+        func timed<T>(_ phase: WritableKeyPath<Phases, Double>, _ body: () -> T) -> T {
+            let start = clock.now
+            let value = body()
+            let elapsed = (clock.now - start).components
+            seconds[keyPath: phase] += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+            return value
+        }
+        var centroids = timed(\.initialization) { initialCentroids(x, rows: n, dimension: d, rng: &rng) }
         var labels = [Int32](repeating: 0, count: n)
         var scores = [Float](repeating: 0, count: n)
         var objective: [Double] = []
         var splits = 0
         var empty = 0
         for _ in 0..<configuration.iterations {
-            Self.assign(x, rows: n, dimension: d, to: centroids, spherical: spherical, labels: &labels, scores: &scores)
-            var (counts, sse) = update(&centroids, x, rows: n, labels: labels, objective: configuration.recordObjective)
+            timed(\.assignment) { Self.assign(x, rows: n, dimension: d, to: centroids, spherical: spherical, labels: &labels, scores: &scores) }
+            var (counts, sse) = timed(\.update) { update(&centroids, x, rows: n, labels: labels, objective: configuration.recordObjective) }
             if let sse { objective.append(sse) }
-            let s = splitEmpty(&centroids, &counts, &labels, x, rows: n)
+            let s = timed(\.split) { splitEmpty(&centroids, &counts, &labels, x, rows: n) }
             splits += s.splits
             empty = s.empty
         }
         return Result(centroids: centroids, objective: objective, iterations: configuration.iterations, trainingPoints: n, splits: splits,
-                      emptyClusters: empty, underTrained: n < k * configuration.minPointsPerCentroid)
+                      emptyClusters: empty, underTrained: n < k * configuration.minPointsPerCentroid, seconds: seconds)
     }
 
     /// `count` distinct indices of `0..<n`, seeded (a partial Fisher–Yates shuffle).
