@@ -26,7 +26,8 @@ struct IndexBuildCommand: ParsableCommand {
 
         --vectors int8 also stores each row as 8-bit codes (one byte a dimension, ranges trained on
         the rows): a search scans the codes, keeps k x 4 candidates (`rag query --rescore`) and
-        rescores them against the float32 rows, so the scores returned are exact. Flat indexes only.
+        rescores them against the float32 rows, so the scores returned are exact. With --kind ivf the
+        IVF lists carry their rows' codes too: a query scans its probed lists' codes, then rescores.
         """
     )
 

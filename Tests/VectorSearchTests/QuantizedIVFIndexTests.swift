@@ -26,7 +26,8 @@ final class QuantizedIVFIndexTests: XCTestCase {
         let index = QuantizedIVFIndex(encoding: Self.ivf)
         XCTAssertEqual(index.codes.map(\.count), [3_000])
         for nprobe in [1, 4, 48] {
-            let result = index.search(Self.queries, k: 10, parameters: SearchParameters(nprobe: nprobe, rescore: 3_000))
+            // Any factor is valid (a request's): past the rows it keeps every entry.
+            let result = index.search(Self.queries, k: 10, parameters: SearchParameters(nprobe: nprobe, rescore: nprobe == 48 ? .max : 3_000))
             assertEqualsFloatSingles(result, Self.ivf, queries: Self.queries, nprobe: nprobe)
         }
     }
@@ -82,9 +83,10 @@ final class QuantizedIVFIndexTests: XCTestCase {
                 InvertedLists(offsets: offsets, ids: ids, gathering: $0.baseAddress!, dimension: Self.d)
             }
         }
-        let parted = IVFIndex(quantizer: Self.ivf.quantizer, parts: [part(0..<2_200), part(2_200..<3_000)])
+        // An empty part between the two (a segment whose rows were all in another list set).
+        let parted = IVFIndex(quantizer: Self.ivf.quantizer, parts: [part(0..<2_200), part(2_200..<2_200), part(2_200..<3_000)])
         let index = QuantizedIVFIndex(encoding: parted)
-        XCTAssertEqual(index.codes.map(\.count), [2_200, 800])
+        XCTAssertEqual(index.codes.map(\.count), [2_200, 0, 800])
         let result = index.search(Self.queries, k: 10, parameters: SearchParameters(nprobe: 5, rescore: 3_000))
         assertEqualsFloatSingles(result, parted, queries: Self.queries, nprobe: 5)
         assertExactScores(index.search(Self.queries, k: 10, parameters: SearchParameters(nprobe: 5)),
@@ -102,10 +104,35 @@ final class QuantizedIVFIndexTests: XCTestCase {
         XCTAssertTrue(r.scores[0..<8].allSatisfy { $0 == -.infinity })
         XCTAssertEqual(Set(r.ids[8..<14]), Set([0, 2, 4, 6, 8, 10]))
         XCTAssertEqual(r.ids[14..<16], [-1, -1])
+        // One query alone (its own path): the same rows and padding.
+        let single = index.search(q.rows(1..<2), k: 8, parameters: SearchParameters(nprobe: 1))
+        XCTAssertEqual(single.ids, Array(r.ids[8..<16]))
+        XCTAssertEqual(index.search(q.rows(0..<1), k: 8, parameters: SearchParameters(nprobe: 1)).ids, [Int](repeating: -1, count: 8))
         let all = index.search(q, k: 50, parameters: SearchParameters(nprobe: 4))
         XCTAssertEqual(all.k, 12)
         XCTAssertEqual(Set(all.ids[0..<12]), Set(0..<12))
         XCTAssertEqual(index.search(Matrix(rows: 0, cols: 8), k: 5).queryCount, 0)
+    }
+
+    /// Lists longer than one block of the scan (4,096 entries at d = 64): every entry kept, the
+    /// float32 search's rows, a batch and each query alone alike.
+    func testListsLongerThanOneBlock() {
+        let d = 64
+        let rows = FlatIndexTests.unitRows(9_000, d, seed: 41)
+        let queries = FlatIndexTests.unitRows(9, d, seed: 42)
+        var centroids = Matrix(rows: 2, cols: d)
+        centroids[0, 0] = 1
+        centroids[1, 0] = -1
+        let ivf = IVFIndex(quantizer: FlatIndex(vectors: centroids), vectors: VectorStorage(copying: rows.storage, count: 9_000, dimension: d))
+        XCTAssertGreaterThan(ivf.lists.sizes.max()!, 4_096)
+        let index = QuantizedIVFIndex(encoding: ivf)
+        let result = index.search(queries, k: 10, parameters: SearchParameters(nprobe: 2, rescore: 900))
+        assertEqualsFloatSingles(result, ivf, queries: queries, nprobe: 2)
+        let batch = index.search(queries, k: 10, parameters: SearchParameters(nprobe: 1))
+        for q in 0..<queries.rows {
+            XCTAssertEqual(Array(batch.ids[(q * 10)..<(q * 10 + 10)]),
+                           index.search(queries.rows(q..<(q + 1)), k: 10, parameters: SearchParameters(nprobe: 1)).ids, "query \(q)")
+        }
     }
 
     /// nprobe tuned on the codes' search: its recall is the one measured through the quantized lists.

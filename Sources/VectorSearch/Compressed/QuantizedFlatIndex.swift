@@ -55,7 +55,8 @@ public struct QuantizedFlatIndex: VectorIndex {
         var ids = [Int](repeating: -1, count: nq * kk)
         var scores = [Float](repeating: -.infinity, count: nq * kk)
         guard nq > 0, kk > 0 else { return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores) }
-        let candidates = min(count, kk * max(1, parameters.rescore ?? rescore))
+        // The factor clamped to the rows first: any factor asked (a request's) is a valid one, and k x it cannot overflow.
+        let candidates = min(count, kk * min(count, max(1, parameters.rescore ?? rescore)))
 
         queries.storage.withUnsafeBufferPointer { qbuf in
             let q = qbuf.baseAddress!
@@ -153,6 +154,8 @@ public struct QuantizedFlatIndex: VectorIndex {
     /// Offers `n` integer dot products of ids `firstID ..< firstID + n` (allowed ones) to `heap`,
     /// comparing integers against the heap's threshold: only rows that enter are turned into floats.
     /// The mask is read at the same ids, or at `rowIDs[j]` when given (IVF entries, whose ids are list positions).
+    /// The heap holds the dots as Float: exact up to 2²⁴, so past d ≈ 518 (255 · 127 · d) near-equal
+    /// dots may tie in the heap and go to the lower id; only the choice among near-equal candidates moves.
     static func fold(_ dots: UnsafePointer<Int32>, count n: Int, firstID: Int, rowIDs: UnsafePointer<UInt32>? = nil,
                      allowed: RowMask?, into heap: inout TopK) {
         func bar(_ threshold: Float) -> Int32 {

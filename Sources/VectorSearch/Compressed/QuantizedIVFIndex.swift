@@ -19,10 +19,13 @@ public struct QuantizedIVFIndex: VectorIndex {
     /// (candidates are entries until rescored), then the total.
     private let partStarts: [Int]
     /// The centroids' own int8 codes, for one query's coarse step (a quarter of the bytes of the
-    /// float32 centroids, which a lone query reads whole): `coarseRescore · nprobe` centroids
-    /// chosen on them, rescored exactly, so the lists probed are the float32 search's.
+    /// float32 centroids, which a lone query reads whole): at least `coarseCandidates` and
+    /// `4 · nprobe` centroids chosen on them and rescored exactly. The lists probed are the
+    /// float32 search's unless one of its best nprobe ranks below all those on the codes (a
+    /// batch picks on the float32 centroids with sgemm), so a query alone and in a batch probe
+    /// the same lists in all but such near-ties.
     private let coarseCodes: QuantizedFlatIndex
-    static let coarseRescore = 4
+    static let coarseCandidates = 64
 
     public var dimension: Int { ivf.dimension }
     public var count: Int { ivf.count }
@@ -38,7 +41,7 @@ public struct QuantizedIVFIndex: VectorIndex {
         var starts = [0]
         for part in ivf.parts { starts.append(starts.last! + part.count) }
         partStarts = starts
-        coarseCodes = QuantizedFlatIndex(encoding: ivf.quantizer, rescore: Self.coarseRescore)
+        coarseCodes = QuantizedFlatIndex(encoding: ivf.quantizer)
     }
 
     /// Encodes the lists' vectors with `quantizer` (trained on them when nil), in memory.
@@ -58,10 +61,12 @@ public struct QuantizedIVFIndex: VectorIndex {
         var ids = blank.ids, scores = blank.scores
         guard nq > 0, kk > 0 else { return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores) }
         let np = ivf.nprobe(for: parameters)
-        let candidates = min(count, kk * max(1, parameters.rescore ?? rescore))
+        let candidates = min(count, kk * min(count, max(1, parameters.rescore ?? rescore)))
         for q0 in stride(from: 0, to: nq, by: IVFIndex.searchBlock) {
             let block = nq <= IVFIndex.searchBlock ? queries : queries.rows(q0..<min(nq, q0 + IVFIndex.searchBlock))
-            let coarse = block.rows == 1 ? coarseCodes.search(block, k: np) : ivf.quantizer.search(block, k: np)
+            let coarse = block.rows == 1
+                ? coarseCodes.search(block, k: np, parameters: SearchParameters(rescore: max(4, (Self.coarseCandidates + np - 1) / np)))
+                : ivf.quantizer.search(block, k: np)
             let chosen = scan(block, coarse: coarse, candidates: candidates, allowed: parameters.allowed)
             let split = BLASThreads.chunks(block.rows, parts: block.rows >= 8 ? BLASThreads.count : 1)
             block.storage.withUnsafeBufferPointer { q in

@@ -145,11 +145,13 @@ extension IVFIndex {
     /// the new generation's vectors file), puts every row in its list, and writes the part into
     /// the writer's generation. With `targetRecall`, the default nprobe is tuned as `rag index
     /// tune` does, on `buildTuningSample` stored rows. With `codes`, the lists' entries are also
-    /// written as its int8 codes (`ivf_codes`). Nothing is visible until the writer commits.
+    /// written as its int8 codes (`ivf_codes`), and nprobe is tuned on their search with `rescore`
+    /// (the int8 part's factor). Nothing is visible until the writer commits.
     @discardableResult
     public static func build(in writer: IndexWriter, listCount: Int? = nil,
                              configuration: KMeans.Configuration = trainingConfiguration(),
-                             targetRecall: Double? = 0.95, codes: ScalarQuantizer? = nil) throws -> BuildReport {
+                             targetRecall: Double? = 0.95, codes: ScalarQuantizer? = nil,
+                             rescore: Int = QuantizedFlatIndex.defaultRescore) throws -> BuildReport {
         let source = try writer.writtenVectors()
         precondition(writer.segmentBase == 0, "an IVF part is built on a fresh index's rows")
         guard source.count > 0 else { throw IVFError.noRows }
@@ -174,7 +176,7 @@ extension IVFIndex {
             let searching = try codes.map { codes in
                 QuantizedIVFIndex(ivf: written, quantizer: codes, codes: [try CodeStorage(
                     mapped: try MappedFile(writer.fileURL(Role.codes, "u8"), expectedSize: ids.count * source.dimension),
-                    count: ids.count, dimension: source.dimension)])
+                    count: ids.count, dimension: source.dimension)], rescore: rescore)
             }
             let (rows, queries) = sampleRows(of: FlatIndex(storage: source), count: buildTuningSample)
             let tuned = try written.tuneNProbe(queries: queries, exact: FlatIndex(storage: source),
@@ -218,10 +220,11 @@ extension IVFIndex {
     /// Compaction: the writer's one segment of (renumbered) rows goes to the lists of their
     /// nearest centroids, the centroids kept as trained, unless the lists have drifted from
     /// `trainedImbalance` (`hasDrifted`) or `retrain` asks: then k-means runs again on the rows.
-    /// With `codes`, the entries' int8 codes are written too.
+    /// With `codes`, the entries' int8 codes are written too (`rescore`: the int8 part's factor, for the tuning).
     @discardableResult
     public func relist(in writer: IndexWriter, trainedImbalance: Double?, retrain: Bool = false,
-                       tuningTarget: Double? = 0.95, codes: ScalarQuantizer? = nil) throws -> RelistReport {
+                       tuningTarget: Double? = 0.95, codes: ScalarQuantizer? = nil,
+                       rescore: Int = QuantizedFlatIndex.defaultRescore) throws -> RelistReport {
         precondition(writer.segmentBase == 0, "relisting is for a compacted index's one segment")
         let source = try writer.writtenVectors()
         let labels = Self.assign(source.pointer, count: source.count, to: quantizer)
@@ -232,7 +235,7 @@ extension IVFIndex {
             try writeSegmentLists(in: writer, source: source, labels: labels, codes: codes)
             return RelistReport(imbalance: now, retrained: false, trained: trainedImbalance)
         }
-        try Self.build(in: writer, listCount: listCount, targetRecall: tuningTarget, codes: codes)
+        try Self.build(in: writer, listCount: listCount, targetRecall: tuningTarget, codes: codes, rescore: rescore)
         return RelistReport(imbalance: now, retrained: true, trained: trainedImbalance)
     }
 

@@ -61,7 +61,9 @@ extension IVFIndex {
 
     /// The smallest nprobe whose recall@`k` against `exact` on `queries` (`[nq x d]`) reaches
     /// `targetRecall` (`RecallTuning`: recall cannot fall as nprobe grows, more lists being a
-    /// superset of candidates).
+    /// superset of candidates; searched on int8 codes, where k x rescore candidates are kept
+    /// whatever the lists, it can dip slightly, and the value found reaches the target but may not
+    /// be the smallest that does).
     /// `excluding`: the stored row each query was taken from, left out of both results; `live`:
     /// the rows both searches may return (nil: every row); `searching`: the search measured, when
     /// not this index's own (the same lists scanned on their int8 codes).

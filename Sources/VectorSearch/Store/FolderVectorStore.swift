@@ -128,7 +128,7 @@ public final class FolderVectorStore: WritableVectorStore {
                 let settings = index.manifest.settings
                 try ivf.relist(in: writer, trainedImbalance: settings[IVFIndex.Setting.trainedImbalance].flatMap(Double.init),
                                retrain: retrainingIVF, tuningTarget: settings[IVFIndex.Setting.tunedTarget].flatMap(Double.init) ?? 0.95,
-                               codes: codes)
+                               codes: codes, rescore: quantized?.rescore ?? QuantizedFlatIndex.defaultRescore)
             }
             try writer.commit()
         } catch {
