@@ -102,7 +102,7 @@ extension QuantizedFlatIndex {
             try w.write(floats: quantizer.minimum)
             try w.write(floats: quantizer.step)
         }
-        try writeCodes(in: writer, source: source, quantizer: quantizer)
+        try writeCodes(in: writer, role: writer.segmentRole(Role.codes), name: Role.codes, source: source, quantizer: quantizer)
         writer.setKind(kind, present: true, settings: [Setting.rescore: "\(rescore)", Setting.trainedRows: "\(source.count)",
                                                        Setting.trainedGeneration: "\(writer.generation)"])
         return quantizer
@@ -115,13 +115,15 @@ extension QuantizedFlatIndex {
     public func extend(in writer: IndexWriter) throws -> Int {
         precondition(writer.segmentBase == count, "the int8 part covers \(count) rows, the new segment starts at \(writer.segmentBase)")
         let source = try writer.writtenVectors()
-        try Self.writeCodes(in: writer, source: source, quantizer: quantizer)
+        try Self.writeCodes(in: writer, role: writer.segmentRole(Role.codes), name: Role.codes, source: source, quantizer: quantizer)
         return source.count
     }
 
-    /// The codes of `source` (the writer's segment) into its `int8_codes@<generation>` file, a chunk of rows at a time.
-    private static func writeCodes(in writer: IndexWriter, source: VectorStorage, quantizer: ScalarQuantizer) throws {
-        try writer.writePartFile(role: writer.segmentRole(Role.codes), ext: "u8", name: Role.codes) { w in
+    /// The codes of `source`'s rows, in its order, into the writer's part file `role` (named
+    /// `name.<generation>.u8`), a chunk of rows at a time: the int8 part's `int8_codes@<segment>`
+    /// (the segment's rows) and the IVF part's `ivf_codes@<segment>` (its list-ordered vectors).
+    static func writeCodes(in writer: IndexWriter, role: String, name: String, source: VectorStorage, quantizer: ScalarQuantizer) throws {
+        try writer.writePartFile(role: role, ext: "u8", name: name) { w in
             for first in stride(from: 0, to: source.count, by: encodeChunk) {
                 let n = min(encodeChunk, source.count - first)
                 try w.write(quantizer.encode(rows: source.row(first), count: n))

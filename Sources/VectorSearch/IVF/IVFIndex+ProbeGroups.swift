@@ -44,6 +44,7 @@ extension IVFIndex {
             total += work[l]
         }
         let workers = total * dimension < Self.parallelWork ? 1 : max(1, min(BLASThreads.count, 8, nlist))
+        guard workers > 1 else { return scan(0..<nlist) }
         var bounds = [0]
         var acc = 0
         for l in 0..<nlist {
@@ -52,7 +53,6 @@ extension IVFIndex {
         }
         while bounds.count <= workers { bounds.append(nlist) }
         bounds[workers] = nlist
-        guard workers > 1 else { return scan(0..<nlist) }
 
         var partial = [[TopK]](repeating: [], count: workers)
         partial.withUnsafeMutableBufferPointer { out in

@@ -159,7 +159,7 @@ extension IVFIndex {
         let (quantizer, kmeans) = try trainQuantizer(on: source, listCount: nlist, configuration: configuration)
         let labels = assign(source.pointer, count: source.count, to: quantizer)
         let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: nlist)
-        try writeParts(in: writer, centroids: quantizer.storage, offsets: offsets, ids: ids, source: source, codes: codes)
+        let written = try writeParts(in: writer, centroids: quantizer.storage, offsets: offsets, ids: ids, source: source, codes: codes)
         let sizes = (0..<nlist).map { offsets[$0 + 1] - offsets[$0] }
         var settings = [Setting.nlist: "\(nlist)", Setting.seed: "\(configuration.seed)", Setting.trainedRows: "\(source.count)",
                         Setting.trainedImbalance: String(format: "%.4f", imbalance(sizes: sizes)), Setting.trainedGeneration: "\(writer.generation)"]
@@ -167,20 +167,12 @@ extension IVFIndex {
         var tuning: TuningResult?
         if let targetRecall {
             // Tune on the list-ordered vectors just written (mapped), so nothing is held twice.
-            let url = writer.fileURL(Role.vectors, "f32")   // the segment's list-ordered vectors, just written
-            let written = IVFIndex(quantizer: quantizer, lists: InvertedLists(
-                offsets: offsets, rowIDs: RowIDs(copying: ids),
-                vectors: try VectorStorage(mapped: try MappedFile(url, expectedSize: ids.count * source.dimension * 4),
-                                           count: ids.count, dimension: source.dimension)))
+            let index = IVFIndex(quantizer: quantizer, lists: InvertedLists(offsets: offsets, rowIDs: RowIDs(copying: ids), vectors: written.vectors))
             // With codes, the search tuned is the one queries get: the lists' codes scanned, candidates rescored.
-            let searching = try codes.map { codes in
-                QuantizedIVFIndex(ivf: written, quantizer: codes, codes: [try CodeStorage(
-                    mapped: try MappedFile(writer.fileURL(Role.codes, "u8"), expectedSize: ids.count * source.dimension),
-                    count: ids.count, dimension: source.dimension)], rescore: rescore)
-            }
+            let searching = codes.flatMap { q in written.codes.map { QuantizedIVFIndex(ivf: index, quantizer: q, codes: [$0], rescore: rescore) } }
             let (rows, queries) = sampleRows(of: FlatIndex(storage: source), count: buildTuningSample)
-            let tuned = try written.tuneNProbe(queries: queries, exact: FlatIndex(storage: source),
-                                               targetRecall: targetRecall, excluding: rows, searching: searching)
+            let tuned = try index.tuneNProbe(queries: queries, exact: FlatIndex(storage: source),
+                                             targetRecall: targetRecall, excluding: rows, searching: searching)
             nprobe = tuned.nprobe
             tuning = tuned
             settings[Setting.tunedRecall] = String(format: "%.4f", tuned.recall)
@@ -248,9 +240,11 @@ extension IVFIndex {
 
     /// Writes the writer's segment's list file and list-ordered vectors (gathered from `source`,
     /// the segment's rows, by row id less the segment's first row), and the centroids unless nil
-    /// (kept from the previous generation), and the same entries' codes by `codes` unless nil.
+    /// (kept from the previous generation), and the same entries' codes by `codes` unless nil
+    /// (encoded from the list-ordered vectors just written). Returns those two files mapped.
+    @discardableResult
     static func writeParts(in writer: IndexWriter, centroids: VectorStorage?, offsets: [Int], ids: [UInt32],
-                           source: VectorStorage, codes: ScalarQuantizer?) throws {
+                           source: VectorStorage, codes: ScalarQuantizer?) throws -> (vectors: VectorStorage, codes: CodeStorage?) {
         let d = source.dimension
         if let centroids {
             try writer.writePartFile(role: Role.centroids, ext: "f32") { w in
@@ -274,18 +268,12 @@ extension IVFIndex {
                 try w.write(floats: UnsafeBufferPointer(start: source.row(Int(id) - writer.segmentBase), count: d))
             }
         }
-        guard let codes else { return }
-        try writer.writePartFile(role: writer.segmentRole(Role.codes), ext: "u8", name: Role.codes) { w in
-            for first in stride(from: 0, to: ids.count, by: QuantizedFlatIndex.encodeChunk) {
-                let chunk = ids[first..<min(ids.count, first + QuantizedFlatIndex.encodeChunk)]
-                var bytes = [UInt8](repeating: 0, count: chunk.count * d)
-                bytes.withUnsafeMutableBufferPointer { out in
-                    for (j, id) in chunk.enumerated() {
-                        codes.encode(rows: source.row(Int(id) - writer.segmentBase), count: 1, into: out.baseAddress! + j * d)
-                    }
-                }
-                try w.write(bytes)
-            }
-        }
+        let vectors = try VectorStorage(mapped: try MappedFile(writer.fileURL(Role.vectors, "f32"), expectedSize: ids.count * d * 4),
+                                        count: ids.count, dimension: d)
+        guard let codes else { return (vectors, nil) }
+        try QuantizedFlatIndex.writeCodes(in: writer, role: writer.segmentRole(Role.codes), name: Role.codes, source: vectors, quantizer: codes)
+        let written = try CodeStorage(mapped: try MappedFile(writer.fileURL(Role.codes, "u8"), expectedSize: ids.count * d),
+                                      count: ids.count, dimension: d)
+        return (vectors, written)
     }
 }

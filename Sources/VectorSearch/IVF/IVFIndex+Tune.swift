@@ -66,9 +66,9 @@ extension IVFIndex {
     /// be the smallest that does).
     /// `excluding`: the stored row each query was taken from, left out of both results; `live`:
     /// the rows both searches may return (nil: every row); `searching`: the search measured, when
-    /// not this index's own (the same lists scanned on their int8 codes).
+    /// not this index's own (`QuantizedIVFIndex`: the same lists scanned on their int8 codes).
     public func tuneNProbe(queries: Matrix, exact: FlatIndex, targetRecall: Double, k: Int = 10,
-                           excluding: [Int]? = nil, live: RowMask? = nil, searching: QuantizedIVFIndex? = nil) throws -> TuningResult {
+                           excluding: [Int]? = nil, live: RowMask? = nil, searching: (any VectorIndex)? = nil) throws -> TuningResult {
         guard targetRecall > 0, targetRecall <= 1 else { throw IVFError.invalidTarget(targetRecall) }
         precondition(excluding == nil || excluding!.count == queries.rows)
         let fetch = excluding == nil ? k : k + 1
