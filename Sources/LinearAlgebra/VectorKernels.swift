@@ -67,12 +67,14 @@ public enum VectorKernels {
 
     /// For each of `rows` rows of `s` (`cols` values, rows `ld` apart): the index of its largest
     /// value (the first on ties) and that value; -1 and -∞ for a row with nothing above -∞ (NaN never wins).
+    /// `second`, when given, gets the runner-up: the largest value at any other index (the maximum
+    /// again on a tie; -∞ for fewer than two columns); a NaN may raise it, never lower it.
     @inline(__always)
     public static func argmaxRows(_ s: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int,
                                   index: UnsafeMutablePointer<Int32>, value: UnsafeMutablePointer<Float>,
-                                  path: SIMDPath = .current) {
+                                  second: UnsafeMutablePointer<Float>? = nil, path: SIMDPath = .current) {
         guard rows > 0 else { return }
-        lr_argmax_rows(path.rawValue, s, rows, cols, ld, index, value)
+        lr_argmax_rows(path.rawValue, s, rows, cols, ld, index, value, second)
     }
 
     /// `x[r, :] = LayerNorm(x[r, :] + bias + residual[r, :]) * gamma + beta` per row (biased

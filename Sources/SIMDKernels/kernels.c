@@ -291,67 +291,91 @@ void lr_attention_head(int path, const float *q, const float *k, const float *v,
     attention_plain(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
 }
 
-// ---- arg max of each row ------------------------------------------------------------------------
-// Per lane a running maximum and the index where it was first reached (strict >, so each lane keeps
-// its earliest); then the largest lane value and, among the lanes holding it, the smallest index.
+// ---- arg max of each row, and the runner-up ----------------------------------------------------
+// Per lane a running maximum, the index where it was first reached (strict >, so each lane keeps
+// its earliest) and the largest value seen besides it (max(second, min(v, best)): the value a new
+// maximum displaces, or v itself); then the largest lane value and, among the lanes holding it, the
+// smallest index; the runner-up is the largest of the other lanes' maxima and every lane's second.
 
-static void argmax_plain(const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value) {
+static void argmax_plain(const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value, float *second) {
     for (size_t r = 0; r < m; r++) {
         const float *row = s + r * ld;
-        float best = -__builtin_inff();
+        float best = -__builtin_inff(), next = -__builtin_inff();
         int32_t at = -1;
-        for (size_t j = 0; j < n; j++)
-            if (row[j] > best) { best = row[j]; at = (int32_t)j; }
+        for (size_t j = 0; j < n; j++) {
+            if (row[j] > best) { next = best; best = row[j]; at = (int32_t)j; }
+            else if (row[j] > next) next = row[j];
+        }
         index[r] = at;
         value[r] = best;
+        if (second) second[r] = next;
     }
 }
 
+// The runner-up from per-lane maxima `lanes` (winner at lane `w`, or none when w < 0) and seconds.
+static float runner_up(const float *lanes, const float *seconds, int count, int w) {
+    float next = -__builtin_inff();
+    for (int l = 0; l < count; l++) {
+        if (l != w && lanes[l] > next) next = lanes[l];
+        if (seconds[l] > next) next = seconds[l];
+    }
+    return next;
+}
+
 #if LR_X86
-TARGET_AVX2 static void argmax_avx2(const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value) {
+TARGET_AVX2 static void argmax_avx2(const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value, float *second) {
     const size_t vec = n & ~(size_t)7;
     for (size_t r = 0; r < m; r++) {
         const float *row = s + r * ld;
         __m256 best = _mm256_set1_ps(-__builtin_inff());
+        __m256 next = best;
         __m256i at = _mm256_set1_epi32(-1);
         __m256i j = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         const __m256i step = _mm256_set1_epi32(8);
         for (size_t c = 0; c < vec; c += 8) {
             __m256 v = _mm256_loadu_ps(row + c);
             __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+            if (second) next = _mm256_max_ps(next, _mm256_min_ps(v, best));
             best = _mm256_blendv_ps(best, v, gt);
             at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(at), _mm256_castsi256_ps(j), gt));
             j = _mm256_add_epi32(j, step);
         }
-        float lanes[8];
+        float lanes[8], seconds[8];
         int32_t idx[8];
         _mm256_storeu_ps(lanes, best);
+        _mm256_storeu_ps(seconds, next);
         _mm256_storeu_si256((__m256i *)idx, at);
         float b = -__builtin_inff();
         int32_t a = -1;
+        int w = -1;
         for (int l = 0; l < 8; l++)
-            if (idx[l] >= 0 && (lanes[l] > b || (lanes[l] == b && idx[l] < a))) { b = lanes[l]; a = idx[l]; }
-        for (size_t c = vec; c < n; c++)
-            if (row[c] > b) { b = row[c]; a = (int32_t)c; }
+            if (idx[l] >= 0 && (lanes[l] > b || (lanes[l] == b && idx[l] < a))) { b = lanes[l]; a = idx[l]; w = l; }
+        float following = second ? runner_up(lanes, seconds, 8, w) : 0;
+        for (size_t c = vec; c < n; c++) {
+            if (row[c] > b) { following = b; b = row[c]; a = (int32_t)c; }
+            else if (row[c] > following) following = row[c];
+        }
         index[r] = a;
         value[r] = b;
+        if (second) second[r] = following;
     }
 }
 
-TARGET_AVX512 static void argmax_avx512(const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value) {
+TARGET_AVX512 static void argmax_avx512(const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value, float *second) {
     const size_t vec = n & ~(size_t)15;
     const size_t rest = n - vec;
     const __mmask16 tail = (__mmask16)((1u << rest) - 1);
     const __m512 minus_inf = _mm512_set1_ps(-__builtin_inff());
     for (size_t r = 0; r < m; r++) {
         const float *row = s + r * ld;
-        __m512 best = minus_inf;
+        __m512 best = minus_inf, next = minus_inf;
         __m512i at = _mm512_set1_epi32(-1);
         __m512i j = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         const __m512i step = _mm512_set1_epi32(16);
         for (size_t c = 0; c < vec; c += 16) {
             __m512 v = _mm512_loadu_ps(row + c);
             __mmask16 gt = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+            if (second) next = _mm512_max_ps(next, _mm512_min_ps(v, best));
             best = _mm512_mask_mov_ps(best, gt, v);
             at = _mm512_mask_mov_epi32(at, gt, j);
             j = _mm512_add_epi32(j, step);
@@ -359,6 +383,7 @@ TARGET_AVX512 static void argmax_avx512(const float *s, size_t m, size_t n, size
         if (rest) {
             __m512 v = _mm512_mask_loadu_ps(minus_inf, tail, row + vec);
             __mmask16 gt = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+            if (second) next = _mm512_max_ps(next, _mm512_min_ps(v, best));
             best = _mm512_mask_mov_ps(best, gt, v);
             at = _mm512_mask_mov_epi32(at, gt, j);
         }
@@ -368,14 +393,24 @@ TARGET_AVX512 static void argmax_avx512(const float *s, size_t m, size_t n, size
         int32_t a = holds ? _mm512_mask_reduce_min_epi32(holds, at) : -1;
         index[r] = a;
         value[r] = a >= 0 ? b : -__builtin_inff();
+        if (second) {
+            float lanes[16], seconds[16];
+            int32_t idx[16];
+            _mm512_storeu_ps(lanes, best);
+            _mm512_storeu_ps(seconds, next);
+            _mm512_storeu_si512(idx, at);
+            int w = -1;
+            for (int l = 0; l < 16 && a >= 0; l++) if (idx[l] == a) { w = l; break; }
+            second[r] = runner_up(lanes, seconds, 16, w);
+        }
     }
 }
 #endif
 
-void lr_argmax_rows(int path, const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value) {
+void lr_argmax_rows(int path, const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value, float *second) {
 #if LR_X86
-    if (path >= LR_PATH_AVX512) { argmax_avx512(s, m, n, ld, index, value); return; }
-    if (path >= LR_PATH_AVX2) { argmax_avx2(s, m, n, ld, index, value); return; }
+    if (path >= LR_PATH_AVX512) { argmax_avx512(s, m, n, ld, index, value, second); return; }
+    if (path >= LR_PATH_AVX2) { argmax_avx2(s, m, n, ld, index, value, second); return; }
 #endif
-    argmax_plain(s, m, n, ld, index, value);
+    argmax_plain(s, m, n, ld, index, value, second);
 }

@@ -154,7 +154,7 @@ final class VectorKernelsTests: XCTestCase {
         }
     }
 
-    func testArgmaxRowsMatchesALoopWithTiesAndNaN() {
+    func testArgmaxRowsAndRunnerUpMatchALoopWithTiesAndNaN() {
         for path in SIMDPath.supported {
             for cols in [0, 1, 5, 15, 16, 17, 33, 1024, 1031] {
                 let rows = 7, ld = cols + 3
@@ -168,12 +168,27 @@ final class VectorKernelsTests: XCTestCase {
                     for c in 0..<cols { s[4 * ld + c] = -.infinity }
                 }
                 var index = [Int32](repeating: 99, count: rows), value = [Float](repeating: 99, count: rows)
+                var second = [Float](repeating: 99, count: rows)
                 VectorKernels.argmaxRows(s, rows: rows, cols: cols, ld: ld, index: &index, value: &value, path: path)
+                var withSecond = [Int32](repeating: 99, count: rows), secondValue = [Float](repeating: 99, count: rows)
+                VectorKernels.argmaxRows(s, rows: rows, cols: cols, ld: ld, index: &withSecond, value: &secondValue,
+                                         second: &second, path: path)
                 for r in 0..<rows {
                     var best = -Float.infinity, at: Int32 = -1
                     for c in 0..<cols where s[r * ld + c] > best { best = s[r * ld + c]; at = Int32(c) }
                     XCTAssertEqual(index[r], at, "\(path) cols \(cols) row \(r)")
                     XCTAssertEqual(value[r], best, "\(path) cols \(cols) row \(r)")
+                    XCTAssertEqual(withSecond[r], at, "\(path) cols \(cols) row \(r): asking the runner-up changes the winner")
+                    XCTAssertEqual(secondValue[r], best)
+                    // The runner-up: the largest value at any index but the winner's (NaN skipped here;
+                    // the kernel may let a NaN raise it, as row 2 allows).
+                    var runnerUp = -Float.infinity
+                    for c in 0..<cols where Int32(c) != at && s[r * ld + c] > runnerUp { runnerUp = s[r * ld + c] }
+                    if r == 2 && cols > 3 {
+                        XCTAssertGreaterThanOrEqual(second[r], runnerUp, "\(path) cols \(cols): NaN row")
+                    } else {
+                        XCTAssertEqual(second[r], runnerUp, "\(path) cols \(cols) row \(r)")
+                    }
                 }
             }
         }

@@ -96,8 +96,7 @@ final class KMeansTests: XCTestCase {
             .train(data)
         XCTAssertLessThanOrEqual(result.objective.last!, truth * 1.001 + 1e-3)
         // Every row's nearest centroid is shared exactly with its own cluster.
-        let labels = IVFIndex.assign(data.storage.withUnsafeBufferPointer { $0.baseAddress! }, count: 800,
-                                     to: FlatIndex(vectors: result.centroids))
+        let labels = data.storage.withUnsafeBufferPointer { IVFIndex.assign($0.baseAddress!, count: 800, to: FlatIndex(vectors: result.centroids)) }
         for i in 0..<800 { XCTAssertEqual(labels[i], labels[i % 8], "row \(i)") }
         XCTAssertEqual(Set(labels).count, 8)
     }
@@ -200,6 +199,72 @@ final class KMeansTests: XCTestCase {
                 XCTAssertEqual(Int(labels[i]), reference.ids[i], "augment \(augment) row \(i)")
                 XCTAssertEqual(scores[i], reference.scores[i], accuracy: 1e-4)
             }
+        }
+    }
+
+    /// Step by step beside the full assignment: after moving a random part of the centroids (a
+    /// little, a lot, or not at all), scoring only the moved ones (and every one where the bound
+    /// asks) gives the full assignment's labels and scores, and the bound holds every other
+    /// centroid's score; 1,500 centroids make two centroid blocks, 5,000 rows two row blocks.
+    func testScoringOnlyMovedCentroidsGivesTheFullAssignment() {
+        let n = 5_000, d = 20, k = 1_500
+        let data = Self.clustered(n, d, clusters: 40, spread: 0.4, seed: 31, normalized: false)
+        var rng = SplitMix64(seed: 5)
+        for spherical in [true, false] {
+            var centroids = Self.clustered(k, d, clusters: k, spread: 0, seed: 32, normalized: true)
+            var state = KMeans.Assignment(rows: n)
+            data.storage.withUnsafeBufferPointer { x in
+                state.assignAll(x.baseAddress!, dimension: d, scoring: KMeans.scoring(centroids, spherical: spherical), augment: !spherical)
+            }
+            for (step, (share, size)) in [(0.5, Float(0.05)), (0.1, 0.3), (0.02, 1), (0, 0), (1, 0.01)].enumerated() {
+                let before = centroids
+                for j in 0..<k where Double.random(in: 0..<1, using: &rng) < share {
+                    for c in 0..<d { centroids[j, c] += size * Float.random(in: -1...1, using: &rng) }
+                }
+                let moved = KMeans.Assignment.moved(from: before, to: centroids)
+                XCTAssertEqual(moved.count, (0..<k).filter { before.row($0) != centroids.row($0) }.count)
+                var labels = [Int32](repeating: 0, count: n), scores = [Float](repeating: 0, count: n)
+                data.storage.withUnsafeBufferPointer { x in
+                    state.reassign(x.baseAddress!, dimension: d, scoring: KMeans.scoring(centroids, spherical: spherical),
+                                   augment: !spherical, moved: moved)
+                    KMeans.assign(x.baseAddress!, rows: n, dimension: d, to: centroids, spherical: spherical, labels: &labels, scores: &scores)
+                }
+                let context = "spherical \(spherical) step \(step), \(moved.count) moved"
+                XCTAssertEqual(state.labels, labels, context)
+                XCTAssertEqual(state.best, scores, context)
+                let scoring = KMeans.scoring(centroids, spherical: spherical)
+                for i in stride(from: 0, to: n, by: 97) {
+                    let row = data.row(i) + (spherical ? [] : [1])
+                    for j in 0..<k where j != Int(labels[i]) {
+                        let s = zip(row, scoring.row(j)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                        XCTAssertLessThanOrEqual(s, state.others[i] + 1e-4, "\(context): row \(i) centroid \(j) over the bound")
+                    }
+                }
+            }
+            XCTAssertLessThan(state.scored, state.fullWork, "spherical \(spherical): the steps with few moved centroids scored less")
+        }
+    }
+
+    /// Training that scores only the moved centroids ends where scoring every centroid ends (same
+    /// centroids, same objective), with less scoring; with splits too.
+    func testTrainingScoringOnlyMovedCentroidsEqualsTheFullOne() throws {
+        let data = Self.clustered(6_000, 16, clusters: 30, spread: 0.5, seed: 41)
+        let raw = Self.clustered(6_000, 16, clusters: 30, spread: 0.5, seed: 42, normalized: false)
+        var duplicated: [[Float]] = []
+        for _ in 0..<5 { for i in 0..<200 { duplicated.append(data.row(i)) } }
+        let cases: [(String, Matrix, Int, Bool)] = [("spherical", data, 300, true), ("L2", raw, 300, false),
+                                                     ("duplicates", Matrix(stacking: duplicated), 150, true)]
+        for (name, rows, clusters, spherical) in cases {
+            var config = KMeans.Configuration(iterations: 12, spherical: spherical, seed: 3, recordObjective: true)
+            let fast = try KMeans(clusters: clusters, configuration: config).train(rows)
+            config.scoresMovedCentroidsOnly = false
+            let full = try KMeans(clusters: clusters, configuration: config).train(rows)
+            XCTAssertEqual(fast.centroids, full.centroids, name)
+            XCTAssertEqual(fast.objective, full.objective, name)
+            XCTAssertEqual(fast.splits, full.splits, name)
+            XCTAssertEqual(full.scoredShare, 1, name)
+            XCTAssertLessThan(fast.scoredShare, 0.95, name)
+            if name == "duplicates" { XCTAssertGreaterThan(fast.splits, 0) }
         }
     }
 }

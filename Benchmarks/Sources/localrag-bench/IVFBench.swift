@@ -12,16 +12,17 @@ import Glibc
 /// min(N, 40·nlist) base rows, every row added to its list; then for each nprobe the 1000-query
 /// batch (one `search` call, after one warm-up call) and single queries one call each.
 enum IVFBench {
-    static let switches: Set<String> = ["copy", "no-single", "help"]
+    static let switches: Set<String> = ["copy", "no-single", "kmeans-every-centroid", "help"]
     static let known: Set<String> = ["n", "data", "vectors", "queries", "gt", "holdout", "dim", "nlist", "threads", "reps",
                                      "nprobes", "train-size", "train-per-list", "singles", "k", "seed", "copy", "no-single",
-                                     "write-index", "codes", "rescore", "help"]
+                                     "write-index", "codes", "rescore", "kmeans-every-centroid", "help"]
 
     static let usage = """
     usage: localrag-bench ivf (--n 100k|1m|N [--data DIR] | --vectors FILE.f32 [--queries FILE.f32 [--gt FILE.i32]]
                                 [--holdout 1000] [--dim 384])
            [--nlist L] [--threads T] [--reps R] [--nprobes 1,2,4,8,16,32,64] [--train-size S | --train-per-list 40]
            [--singles S] [--k 10] [--seed 1234] [--copy] [--no-single] [--write-index DIR] [--codes int8 [--rescore 4]]
+           [--kmeans-every-centroid]
 
       Data: the shared anchors' synthetic set (--n, files in DIR or $LOCALRAG_BENCH_DATA or /tmp/anchors-data,
       ground truth gt_<N>.i32), or any little-endian float32 file of unit rows (--vectors): with --queries the
@@ -37,6 +38,8 @@ enum IVFBench {
       --codes int8: the lists also get their int8 codes (a quantizer trained on every row, as `rag index build
       --kind ivf --vectors int8` does; timed apart as "encode") and the sweep searches them (QuantizedIVFIndex:
       the probed lists' codes scanned, k x rescore candidates rescored against the float32 list vectors).
+      --kmeans-every-centroid: every k-means assignment step scores every centroid (faiss's way) instead of
+      only those the last update moved (the same centroids; train.scored_share says how much was scored).
     """
 
     /// The anchors' `nlist_for`: the power of two nearest 4·√n on a log scale.
@@ -92,7 +95,9 @@ enum IVFBench {
             let t0 = now()
             let sample = Matrix(rows: ntrain, cols: d, storage: Array(UnsafeBufferPointer(start: base.pointer, count: ntrain * d)))
             let copied = now() - t0
-            let r = try KMeans(clusters: nlist, configuration: IVFIndex.trainingConfiguration(seed: seed)).train(sample)
+            var configuration = IVFIndex.trainingConfiguration(seed: seed)
+            configuration.scoresMovedCentroidsOnly = !f.has("kmeans-every-centroid")
+            let r = try KMeans(clusters: nlist, configuration: configuration).train(sample)
             return (FlatIndex(vectors: r.centroids), r, copied)
         }
         let rssTrained = memoryStatus()
@@ -195,6 +200,7 @@ enum IVFBench {
                 "empty_clusters": km.emptyClusters, "under_trained": km.underTrained,
                 "phases_s": ["initialization": km.seconds.initialization, "assignment": km.seconds.assignment,
                              "update": km.seconds.update, "split": km.seconds.split],
+                "scored_share": km.scoredShare, "scores_moved_centroids_only": !f.has("kmeans-every-centroid"),
             ]) { a, _ in a },
             "add": add.json,
             "codes": codes.map { ["kind": $0, "rescore": rescore, "encode": encode.json, "bytes_per_vector_scanned": d] as [String: Any] } ?? NSNull(),

@@ -80,8 +80,9 @@ void lr_exp(int path, float *x, size_t n);
 
 /// For each of `m` rows of `s` (`n` values, rows `ld` floats apart): the index of its largest
 /// value, the first one on ties, and that value; -1 and -inf for a row with no value above -inf
-/// (NaN never wins).
-void lr_argmax_rows(int path, const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value);
+/// (NaN never wins). `second`, when not NULL, gets the largest value at any other index (the
+/// maximum again on ties; -inf for fewer than two columns); a NaN may raise it, never lower it.
+void lr_argmax_rows(int path, const float *s, size_t m, size_t n, size_t ld, int32_t *index, float *value, float *second);
 
 /// Output columns per panel of packed weights.
 #define LR_PACK_PANEL 16

@@ -1,4 +1,4 @@
-// KMeans+Lloyd: one Lloyd iteration's parts: FlatIndex assignment, mean update with the objective, empty-cluster split.
+// KMeans+Lloyd: one Lloyd iteration's parts: the sgemm assignment (best and runner-up), mean update with the objective, empty-cluster split.
 import LinearAlgebra
 
 extension KMeans {
@@ -10,75 +10,100 @@ extension KMeans {
 
     /// Nearest centroid of each of the `n` rows at `x` (`[n x d]`) into `labels`, and its inner
     /// product into `scores`, by `nearest` (sgemm and arg-max) over the centroids, block by block.
-    /// Not spherical: rows get a trailing 1 and centroids a trailing −‖c‖²/2, so the inner product
-    /// `x·c − ‖c‖²/2` ranks centroids by L2 distance and the search stays an inner-product one.
+    /// Not spherical: rows get a trailing 1 and centroids a trailing −‖c‖²/2 (`scoring`), so the
+    /// inner product `x·c − ‖c‖²/2` ranks centroids by L2 distance and the search stays an inner-product one.
     package static func assign(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, to centroids: Matrix,
                        spherical: Bool, labels: inout [Int32], scores: inout [Float]) {
         precondition(labels.count == n && scores.count == n && centroids.cols == d)
-        let width = spherical ? d : d + 1
-        let quantizer: FlatIndex
-        if spherical {
-            quantizer = FlatIndex(vectors: centroids)
-        } else {
-            var aug = Matrix(rows: centroids.rows, cols: width)
-            for j in 0..<centroids.rows {
-                var norm: Float = 0
-                for c in 0..<d {
-                    aug[j, c] = centroids[j, c]
-                    norm += centroids[j, c] * centroids[j, c]
-                }
-                aug[j, d] = -norm / 2
-            }
-            quantizer = FlatIndex(vectors: aug)
-        }
-        nearest(x, rows: n, dimension: d, in: quantizer, augment: !spherical, labels: &labels, scores: &scores)
+        nearest(x, rows: n, dimension: d, in: FlatIndex(vectors: scoring(centroids, spherical: spherical)),
+                augment: !spherical, labels: &labels, scores: &scores)
     }
 
-    /// Top-1 of each of the `n` rows at `x` (`[n x d]`) in `quantizer`: blocks of at most
-    /// `assignBlock` rows against blocks of at most `centroidBlock` centroids (faiss's blocking),
-    /// one sgemm each, then the SIMD arg-max of each row folded into the row's best so far (a
-    /// later block must be strictly better, so ties go to the lower centroid, as a `FlatIndex`
-    /// search gives). `augment` appends the constant 1 column the L2 trick needs (the block is
-    /// copied only then).
+    /// The centroids as the assignment scores them: themselves when spherical, else each with a
+    /// trailing −‖c‖²/2 (against rows with a trailing 1).
+    package static func scoring(_ centroids: Matrix, spherical: Bool) -> Matrix {
+        if spherical { return centroids }
+        let d = centroids.cols
+        var aug = Matrix(rows: centroids.rows, cols: d + 1)
+        for j in 0..<centroids.rows {
+            var norm: Float = 0
+            for c in 0..<d {
+                aug[j, c] = centroids[j, c]
+                norm += centroids[j, c] * centroids[j, c]
+            }
+            aug[j, d] = -norm / 2
+        }
+        return aug
+    }
+
+    /// Top-1 of each of the `n` rows at `x` (`[n x d]`) in `quantizer` (see `scan`). `augment`
+    /// appends the constant 1 column the L2 trick needs.
     package static func nearest(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, in quantizer: FlatIndex,
                         augment: Bool, labels: inout [Int32], scores: inout [Float]) {
         precondition(labels.count == n && scores.count == n && quantizer.dimension == (augment ? d + 1 : d))
-        let width = quantizer.dimension, k = quantizer.count
+        guard n > 0, quantizer.count > 0 else { return }
+        labels.withUnsafeMutableBufferPointer { lp in
+            scores.withUnsafeMutableBufferPointer { sp in
+                scan(x, dimension: d, rows: n, picking: nil, centroids: quantizer.storage.row(0), count: quantizer.count,
+                     augment: augment, labels: lp.baseAddress!, scores: sp.baseAddress!, second: nil)
+            }
+        }
+    }
+
+    /// The best of `k` centroids (`[k x width]` at `centroids`, width `d + 1` when `augment`) for
+    /// `n` rows of `x` (`[· x d]`): rows `picking[0..<n]` when given, else rows `0..<n`. Result `i`
+    /// (the `i`-th row scanned) goes to `labels[i]` and `scores[i]`, and the runner-up's score (the
+    /// best of the other centroids) to `second[i]` when given. Blocks of at most `assignBlock`
+    /// rows against blocks of at most `centroidBlock` centroids (faiss's blocking), one sgemm
+    /// each, then the SIMD arg-max of each row folded into the row's best so far (a later block
+    /// must be strictly better, so ties go to the lower centroid, as a `FlatIndex` search gives).
+    /// Rows are copied only when picked or augmented.
+    static func scan(_ x: UnsafePointer<Float>, dimension d: Int, rows n: Int, picking: UnsafePointer<Int32>?,
+                     centroids: UnsafePointer<Float>, count k: Int, augment: Bool,
+                     labels: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>,
+                     second: UnsafeMutablePointer<Float>?) {
         guard n > 0, k > 0 else { return }
+        let width = augment ? d + 1 : d
         let block = min(assignBlock, n), cBlock = min(centroidBlock, k)
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: block * cBlock)
         let blockIndex = UnsafeMutablePointer<Int32>.allocate(capacity: block)
         let blockValue = UnsafeMutablePointer<Float>.allocate(capacity: block)
-        let copy = augment ? UnsafeMutablePointer<Float>.allocate(capacity: block * width) : nil
-        defer { tile.deallocate(); blockIndex.deallocate(); blockValue.deallocate(); copy?.deallocate() }
-        labels.withUnsafeMutableBufferPointer { lp in
-            scores.withUnsafeMutableBufferPointer { sp in
-                nonisolated(unsafe) let labelsBase = lp.baseAddress!, scoresBase = sp.baseAddress!
-                for b0 in stride(from: 0, to: n, by: block) {
-                    let bn = min(block, n - b0)
-                    var q = x + b0 * d
-                    if let copy {
-                        for r in 0..<bn {
-                            (copy + r * width).update(from: x + (b0 + r) * d, count: d)
-                            copy[r * width + d] = 1
-                        }
-                        q = UnsafePointer(copy)
-                    }
-                    for c0 in stride(from: 0, to: k, by: cBlock) {
-                        let cn = min(cBlock, k - c0)
-                        GEMM.multiplyTransposed(m: bn, n: cn, k: width, a: q, b: quantizer.storage.row(c0), c: tile, ldc: cn)
-                        let parts = BLASThreads.chunks(bn, parts: bn * cn >= 1 << 20 ? BLASThreads.count : 1)
-                        BLASThreads.parallel(parts.count) { p in
-                            let r = parts[p]
-                            VectorKernels.argmaxRows(tile + r.lowerBound * cn, rows: r.count, cols: cn, ld: cn,
-                                                     index: blockIndex + r.lowerBound, value: blockValue + r.lowerBound)
-                            for i in r {
-                                let out = b0 + i
-                                if c0 == 0 || blockValue[i] > scoresBase[out] {
-                                    labelsBase[out] = blockIndex[i] < 0 ? -1 : blockIndex[i] + Int32(c0)
-                                    scoresBase[out] = blockValue[i]
-                                }
-                            }
+        let blockSecond = second == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: block)
+        let copy = augment || picking != nil ? UnsafeMutablePointer<Float>.allocate(capacity: block * width) : nil
+        defer { tile.deallocate(); blockIndex.deallocate(); blockValue.deallocate(); blockSecond?.deallocate(); copy?.deallocate() }
+        nonisolated(unsafe) let labelsBase = labels, scoresBase = scores, secondBase = second
+        for b0 in stride(from: 0, to: n, by: block) {
+            let bn = min(block, n - b0)
+            var q = x + b0 * d
+            if let copy {
+                for r in 0..<bn {
+                    let source = picking.map { x + Int($0[b0 + r]) * d } ?? x + (b0 + r) * d
+                    (copy + r * width).update(from: source, count: d)
+                    if augment { copy[r * width + d] = 1 }
+                }
+                q = UnsafePointer(copy)
+            }
+            for c0 in stride(from: 0, to: k, by: cBlock) {
+                let cn = min(cBlock, k - c0)
+                GEMM.multiplyTransposed(m: bn, n: cn, k: width, a: q, b: centroids + c0 * width, c: tile, ldc: cn)
+                let parts = BLASThreads.chunks(bn, parts: bn * cn >= 1 << 20 ? BLASThreads.count : 1)
+                BLASThreads.parallel(parts.count) { p in
+                    let r = parts[p]
+                    VectorKernels.argmaxRows(tile + r.lowerBound * cn, rows: r.count, cols: cn, ld: cn,
+                                             index: blockIndex + r.lowerBound, value: blockValue + r.lowerBound,
+                                             second: blockSecond.map { $0 + r.lowerBound })
+                    for i in r {
+                        let out = b0 + i
+                        if c0 == 0 {
+                            labelsBase[out] = blockIndex[i] < 0 ? -1 : blockIndex[i] + Int32(c0)
+                            scoresBase[out] = blockValue[i]
+                            if let secondBase, let blockSecond { secondBase[out] = blockSecond[i] }
+                        } else if blockValue[i] > scoresBase[out] {
+                            if let secondBase, let blockSecond { secondBase[out] = max(scoresBase[out], blockSecond[i]) }
+                            labelsBase[out] = blockIndex[i] < 0 ? -1 : blockIndex[i] + Int32(c0)
+                            scoresBase[out] = blockValue[i]
+                        } else if let secondBase {
+                            secondBase[out] = max(secondBase[out], blockValue[i])
                         }
                     }
                 }
@@ -155,10 +180,12 @@ extension KMeans {
     /// partitioning that cluster's rows at their mean along the direction to its farthest row, and
     /// giving each part its own optimal centroid, so the objective cannot rise. A cluster whose rows
     /// are all equal cannot be split; with no splittable cluster left, the rest stay empty.
+    /// `relabeled`: the clusters split and filled (ascending), whose rows changed labels.
     func splitEmpty(_ centroids: inout Matrix, _ counts: inout [Int], _ labels: inout [Int32],
-                    _ x: UnsafePointer<Float>, rows n: Int) -> (splits: Int, empty: Int) {
+                    _ x: UnsafePointer<Float>, rows n: Int) -> (splits: Int, empty: Int, relabeled: [Int32]) {
         let d = centroids.cols
         var splits = 0
+        var relabeled = Set<Int32>()
         var unsplittable = Set<Int>()
         for e in 0..<clusters where counts[e] == 0 {
             while true {
@@ -198,9 +225,10 @@ extension KMeans {
                     setCentroid(&centroids, j, sum: sum[...], count: part.count)
                 }
                 splits += 1
+                relabeled.formUnion([Int32(big), Int32(e)])
                 break
             }
         }
-        return (splits, counts.filter { $0 == 0 }.count)
+        return (splits, counts.filter { $0 == 0 }.count, relabeled.sorted())
     }
 }

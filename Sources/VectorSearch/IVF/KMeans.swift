@@ -3,8 +3,9 @@ public import LinearAlgebra
 
 /// k-means as faiss's `Clustering` runs it: a seeded initialisation, then Lloyd iterations whose
 /// assignment step is a `FlatIndex` search of the training rows against the current centroids
-/// (one sgemm per block), a mean update, and a split of the largest cluster for every cluster
-/// left empty. At most `maxPointsPerCentroid * clusters` rows are used (a seeded sample), as faiss
+/// (one sgemm per block; after the first step, only against the centroids that moved, with the
+/// same labels: `Configuration.scoresMovedCentroidsOnly`), a mean update, and a split of the
+/// largest cluster for every cluster left empty. At most `maxPointsPerCentroid * clusters` rows are used (a seeded sample), as faiss
 /// does, because more add time and little quality.
 ///
 /// The objective, when `recordObjective` asks for it (it costs a pass over the rows each
@@ -38,10 +39,15 @@ public struct KMeans: Sendable {
         public var minPointsPerCentroid: Int
         /// Measure the objective at every iteration (`Result.objective`); off, it stays empty.
         public var recordObjective: Bool
+        /// After the first assignment step, score the rows only against the centroids the last
+        /// update moved, and against all of them only where a bound says an unmoved one could win
+        /// (`KMeans.Assignment`): the labels of scoring every centroid, for less work. Off, every
+        /// step scores every centroid (faiss's way; the reference in the tests).
+        public var scoresMovedCentroidsOnly: Bool
 
         public init(iterations: Int = 25, spherical: Bool = false, initialization: Initialization = .sampled,
                     seed: UInt64 = 1234, maxPointsPerCentroid: Int = 256, minPointsPerCentroid: Int = 39,
-                    recordObjective: Bool = false) {
+                    recordObjective: Bool = false, scoresMovedCentroidsOnly: Bool = true) {
             self.iterations = iterations
             self.spherical = spherical
             self.initialization = initialization
@@ -49,6 +55,7 @@ public struct KMeans: Sendable {
             self.maxPointsPerCentroid = maxPointsPerCentroid
             self.minPointsPerCentroid = minPointsPerCentroid
             self.recordObjective = recordObjective
+            self.scoresMovedCentroidsOnly = scoresMovedCentroidsOnly
         }
     }
 
@@ -70,6 +77,9 @@ public struct KMeans: Sendable {
         public var underTrained: Bool
         /// Wall seconds of each phase over all iterations (the profile of a training).
         public var seconds: Phases = Phases()
+        /// Row x centroid scores the assignment steps computed, as a share of what scoring every
+        /// centroid at every step computes (1 without `scoresMovedCentroidsOnly`; 0 for no iterations).
+        public var scoredShare: Double = 0
     }
 
     /// Where a training's time goes: the assignment step (sgemm of rows x centroids and the arg-max
@@ -141,21 +151,35 @@ public struct KMeans: Sendable {
             return value
         }
         var centroids = timed(\.initialization) { initialCentroids(x, rows: n, dimension: d, rng: &rng) }
-        var labels = [Int32](repeating: 0, count: n)
-        var scores = [Float](repeating: 0, count: n)
+        var assignment = Assignment(rows: n)
+        // The centroids the last step scored, while the next may score only those moved since, and
+        // the clusters whose rows a split relabeled (scored again as if moved, whatever their centroids).
+        var scored: Matrix? = nil
+        var relabeled: [Int32] = []
         var objective: [Double] = []
         var splits = 0
         var empty = 0
         for _ in 0..<configuration.iterations {
-            timed(\.assignment) { Self.assign(x, rows: n, dimension: d, to: centroids, spherical: spherical, labels: &labels, scores: &scores) }
-            var (counts, sse) = timed(\.update) { update(&centroids, x, rows: n, labels: labels, objective: configuration.recordObjective) }
+            timed(\.assignment) {
+                let scoring = Self.scoring(centroids, spherical: spherical)
+                if let scored {
+                    let moved = Set(Assignment.moved(from: scored, to: centroids)).union(relabeled).sorted()
+                    assignment.reassign(x, dimension: d, scoring: scoring, augment: !spherical, moved: moved)
+                } else {
+                    assignment.assignAll(x, dimension: d, scoring: scoring, augment: !spherical)
+                }
+            }
+            if configuration.scoresMovedCentroidsOnly { scored = centroids }
+            var (counts, sse) = timed(\.update) { update(&centroids, x, rows: n, labels: assignment.labels, objective: configuration.recordObjective) }
             if let sse { objective.append(sse) }
-            let s = timed(\.split) { splitEmpty(&centroids, &counts, &labels, x, rows: n) }
+            let s = timed(\.split) { splitEmpty(&centroids, &counts, &assignment.labels, x, rows: n) }
+            relabeled = s.relabeled
             splits += s.splits
             empty = s.empty
         }
         return Result(centroids: centroids, objective: objective, iterations: configuration.iterations, trainingPoints: n, splits: splits,
-                      emptyClusters: empty, underTrained: n < k * configuration.minPointsPerCentroid, seconds: seconds)
+                      emptyClusters: empty, underTrained: n < k * configuration.minPointsPerCentroid, seconds: seconds,
+                      scoredShare: assignment.fullWork > 0 ? Double(assignment.scored) / Double(assignment.fullWork) : 0)
     }
 
     /// `count` distinct indices of `0..<n`, seeded (a partial Fisher–Yates shuffle).
