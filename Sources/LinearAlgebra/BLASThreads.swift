@@ -12,9 +12,16 @@ import Glibc
 /// BLAS threads and the encoder's own parallel loops made both slower (oversubscription).
 public enum BLASThreads {
     private static let configured = Atomic<Int>(0)
+    /// Set (non-nil) on a thread inside `onOneThread`.
+    private static let oneThreadKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key left")
+        return key
+    }()
 
-    /// Threads in use (default: the machine's cores).
+    /// Threads in use (default: the machine's cores); 1 inside `onOneThread`.
     public static var count: Int {
+        if pthread_getspecific(oneThreadKey) != nil { return 1 }
         let n = configured.load(ordering: .relaxed)
         if n > 0 { return n }
         set(System.cores)
@@ -25,6 +32,16 @@ public enum BLASThreads {
     public static func set(_ n: Int) {
         openblas_set_num_threads(1)
         configured.store(max(1, n), ordering: .relaxed)
+    }
+
+    /// Runs `body` with `count` reading 1 on the calling thread, so the products and loops it
+    /// starts stay on that thread: for work that is already one of several parallel parts (whole
+    /// batches side by side rather than each batch split over every thread).
+    public static func onOneThread<T>(_ body: () throws -> T) rethrows -> T {
+        let before = pthread_getspecific(oneThreadKey)
+        pthread_setspecific(oneThreadKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(oneThreadKey, before) }
+        return try body()
     }
 
     /// Runs `body(part)` for `part` in `0..<parts`, concurrently when `parts > 1`.

@@ -51,27 +51,59 @@ public struct SentenceEncoder: Embedder {
 
     /// The pooled vectors of `texts` with the role's prompt, L2-normalised when `normalized` (a
     /// fine-tuned softmax head reads them unnormalised, as it was trained).
+    ///
+    /// With at least two batches per thread, whole batches run side by side, each on one thread
+    /// (`BLASThreads.onOneThread`: no product or loop inside a batch is split, so no layer waits
+    /// on a join, and each batch is computed exactly as at one thread); with fewer (a query, a
+    /// small request) the batches run one after another, each one's products and loops split
+    /// over the threads.
     public func encode(_ texts: [String], as role: EmbeddingRole, normalized: Bool) throws -> Matrix {
         let width = dimension
         var out = Matrix(rows: texts.count, cols: width)
         guard !texts.isEmpty else { return out }
         let ids = prompts.apply(role, to: texts).map { tokenizer.encode($0) }
-        let order = ids.indices.sorted { ids[$0].count > ids[$1].count }
+        let batches = Self.batches(lengths: ids.map(\.count), tokenBudget: tokenBudget)
+        let workers = BLASThreads.count
+        var pooled = [[Float]](repeating: [], count: batches.count)
+        pooled.withUnsafeMutableBufferPointer { results in
+            // Each batch writes only its own slot.
+            nonisolated(unsafe) let slots = results.baseAddress!
+            if workers > 1 && batches.count >= 2 * workers {
+                BLASThreads.parallel(workers) { w in
+                    BLASThreads.onOneThread {
+                        for b in stride(from: w, to: batches.count, by: workers) {
+                            slots[b] = forward(batches[b].map { ids[$0] }, normalized: normalized)
+                        }
+                    }
+                }
+            } else {
+                for b in batches.indices { slots[b] = forward(batches[b].map { ids[$0] }, normalized: normalized) }
+            }
+        }
+        for (batch, vectors) in zip(batches, pooled) {
+            for (j, row) in batch.enumerated() {
+                for c in 0..<width { out[row, c] = vectors[j * width + c] }
+            }
+        }
+        return out
+    }
+
+    /// The texts (by index) cut into batches: longest first, each batch as many as fit in
+    /// `tokenBudget` tokens (at least one).
+    package static func batches(lengths: [Int], tokenBudget: Int) -> [[Int]] {
+        let order = lengths.indices.sorted { lengths[$0] > lengths[$1] }
+        var batches: [[Int]] = []
         var start = 0
         while start < order.count {
             var end = start, tokens = 0
-            while end < order.count && (end == start || tokens + ids[order[end]].count <= tokenBudget) {
-                tokens += ids[order[end]].count
+            while end < order.count && (end == start || tokens + lengths[order[end]] <= tokenBudget) {
+                tokens += lengths[order[end]]
                 end += 1
             }
-            let batch = Array(order[start..<end])
-            let pooled = forward(batch.map { ids[$0] }, normalized: normalized)
-            for (j, row) in batch.enumerated() {
-                for c in 0..<width { out[row, c] = pooled[j * width + c] }
-            }
+            batches.append(Array(order[start..<end]))
             start = end
         }
-        return out
+        return batches
     }
 
     /// Runs the encoder on `sequences` (token ids with [CLS]/[SEP]) and returns the pooled,

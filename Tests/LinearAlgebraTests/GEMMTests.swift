@@ -1,5 +1,6 @@
 // GEMMTests: the sgemm path against the scalar reference over many shapes.
 import XCTest
+import Foundation
 import LinearAlgebra
 
 final class GEMMTests: XCTestCase {
@@ -46,4 +47,36 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(BLASThreads.count, 1, "clamped to at least one")
         BLASThreads.set(before)
     }
+
+    /// Inside `onOneThread` the calling thread reads one thread (nested too, and back after);
+    /// another thread meanwhile reads the set count.
+    func testOnOneThreadHoldsForTheCallingThreadOnly() {
+        let before = BLASThreads.count
+        defer { BLASThreads.set(before) }
+        BLASThreads.set(2)
+        let elsewhere = UncheckedSendable(Box())
+        BLASThreads.onOneThread {
+            XCTAssertEqual(BLASThreads.count, 1)
+            BLASThreads.onOneThread { XCTAssertEqual(BLASThreads.count, 1) }
+            XCTAssertEqual(BLASThreads.count, 1, "the inner call restores what the outer set")
+            let done = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                elsewhere.value.count = BLASThreads.count
+                done.signal()
+            }
+            thread.start()
+            done.wait()
+        }
+        XCTAssertEqual(elsewhere.value.count, 2)
+        XCTAssertEqual(BLASThreads.count, 2)
+        // A product run inside it equals the split one.
+        let a = Matrix(rows: 300, cols: 64, storage: (0..<(300 * 64)).map { Float(($0 * 37) % 101) / 101 - 0.5 })
+        let b = Matrix(rows: 200, cols: 64, storage: (0..<(200 * 64)).map { Float(($0 * 53) % 97) / 97 - 0.5 })
+        let split = GEMM.multiplyTransposed(a, b)
+        let alone = BLASThreads.onOneThread { GEMM.multiplyTransposed(a, b) }
+        let diff = zip(split.storage, alone.storage).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(diff, 1e-4)
+    }
+
+    final class Box { var count = 0 }
 }

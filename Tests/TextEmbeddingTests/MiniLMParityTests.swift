@@ -83,10 +83,16 @@ final class MiniLMParityTests: XCTestCase {
             BLASThreads.set(threads)
             try check(encoder, fixtures, "batch, \(threads) thread(s)")
         }
-        // A tiny token budget forces many batches; rows must still come back in input order.
+        // A tiny token budget forces many batches; rows must still come back in input order. At 2
+        // threads the batches run side by side, each on one thread: the very bits of one thread.
         var small = encoder
         small.tokenBudget = 64
-        try check(small, fixtures, "budget 64")
+        XCTAssertGreaterThanOrEqual(SentenceEncoder.batches(lengths: fixtures.map(\.input_ids.count), tokenBudget: 64).count, 4)
+        BLASThreads.set(1)
+        let one = try small.embed(fixtures.map(\.text))
+        BLASThreads.set(2)
+        try check(small, fixtures, "budget 64, 2 threads")
+        XCTAssertEqual(try small.embed(fixtures.map(\.text)), one, "batches side by side differ from one thread")
     }
 
     func testInputIDsMatchForEveryFixture() throws {
