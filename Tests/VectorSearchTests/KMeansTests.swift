@@ -204,8 +204,10 @@ final class KMeansTests: XCTestCase {
 
     /// Step by step beside the full assignment: after moving a random part of the centroids (a
     /// little, a lot, or not at all), scoring only the moved ones (and every one where the bound
-    /// asks) gives the full assignment's labels and scores, and the bound holds every other
-    /// centroid's score; 1,500 centroids make two centroid blocks, 5,000 rows two row blocks.
+    /// asks) gives the full assignment's labels and scores, up to rounding (sgemm may round a
+    /// score by an ulp differently in a product of another shape: a label may differ only where
+    /// the two centroids score within 1e-5), and the bound holds every other centroid's score;
+    /// 1,500 centroids make two centroid blocks, 5,000 rows two row blocks.
     func testScoringOnlyMovedCentroidsGivesTheFullAssignment() {
         let n = 5_000, d = 20, k = 1_500
         let data = Self.clustered(n, d, clusters: 40, spread: 0.4, seed: 31, normalized: false)
@@ -230,9 +232,19 @@ final class KMeansTests: XCTestCase {
                     KMeans.assign(x.baseAddress!, rows: n, dimension: d, to: centroids, spherical: spherical, labels: &labels, scores: &scores)
                 }
                 let context = "spherical \(spherical) step \(step), \(moved.count) moved"
-                XCTAssertEqual(state.labels, labels, context)
-                XCTAssertEqual(state.best, scores, context)
                 let scoring = KMeans.scoring(centroids, spherical: spherical)
+                func exact(_ i: Int, _ j: Int) -> Double {
+                    zip(data.row(i) + (spherical ? [] : [1]), scoring.row(j)).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                }
+                var differing = 0
+                for i in 0..<n {
+                    XCTAssertEqual(state.best[i], scores[i], accuracy: 1e-5, "\(context): row \(i)'s score")
+                    guard state.labels[i] != labels[i] else { continue }
+                    differing += 1
+                    XCTAssertEqual(exact(i, Int(state.labels[i])), exact(i, Int(labels[i])), accuracy: 1e-5,
+                                   "\(context): row \(i) took centroid \(state.labels[i]), the full step \(labels[i]), not a near-tie")
+                }
+                XCTAssertLessThanOrEqual(differing, 5, context)
                 for i in stride(from: 0, to: n, by: 97) {
                     let row = data.row(i) + (spherical ? [] : [1])
                     for j in 0..<k where j != Int(labels[i]) {
@@ -246,7 +258,8 @@ final class KMeansTests: XCTestCase {
     }
 
     /// Training that scores only the moved centroids ends where scoring every centroid ends (same
-    /// centroids, same objective), with less scoring; with splits too.
+    /// objective at every iteration, the same centroids but for rounding's near-ties), with less
+    /// scoring; with splits too.
     func testTrainingScoringOnlyMovedCentroidsEqualsTheFullOne() throws {
         let data = Self.clustered(6_000, 16, clusters: 30, spread: 0.5, seed: 41)
         let raw = Self.clustered(6_000, 16, clusters: 30, spread: 0.5, seed: 42, normalized: false)
@@ -259,12 +272,15 @@ final class KMeansTests: XCTestCase {
             let fast = try KMeans(clusters: clusters, configuration: config).train(rows)
             config.scoresMovedCentroidsOnly = false
             let full = try KMeans(clusters: clusters, configuration: config).train(rows)
-            XCTAssertEqual(fast.centroids, full.centroids, name)
-            XCTAssertEqual(fast.objective, full.objective, name)
-            XCTAssertEqual(fast.splits, full.splits, name)
+            // A near-tie decided the other way by rounding moves one row between two clusters: a
+            // few centroids may differ, the objective only within rounding.
+            let changed = (0..<clusters).filter { j in zip(fast.centroids.row(j), full.centroids.row(j)).contains { abs($0 - $1) > 1e-5 } }
+            XCTAssertLessThanOrEqual(changed.count, clusters / 50, "\(name): centroids \(changed) differ")
+            XCTAssertEqual(fast.objective.count, full.objective.count, name)
+            for (a, b) in zip(fast.objective, full.objective) { XCTAssertEqual(a, b, accuracy: 1e-4 * b + 1e-6, name) }
             XCTAssertEqual(full.scoredShare, 1, name)
             XCTAssertLessThan(fast.scoredShare, 0.95, name)
-            if name == "duplicates" { XCTAssertGreaterThan(fast.splits, 0) }
+            if name == "duplicates" { XCTAssertGreaterThan(fast.splits, 0); XCTAssertGreaterThan(full.splits, 0) }
         }
     }
 }

@@ -139,6 +139,7 @@ extension KMeans {
                                 var sse = 0.0
                                 for i in ranges[w] {
                                     let l = Int(lab[i])
+                                    guard l >= 0 else { continue }  // a row with no finite score (NaN)
                                     count[l] += 1
                                     let row = x + i * d, acc = sum + l * d
                                     for j in 0..<d { acc[j] += Double(row[j]) }
