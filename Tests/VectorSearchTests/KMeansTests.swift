@@ -131,11 +131,11 @@ final class KMeansTests: XCTestCase {
     func testL2AssignmentMatchesBruteForce() {
         let data = Self.clustered(300, 10, clusters: 3, spread: 1, seed: 12, normalized: false)
         let centroids = Self.clustered(7, 10, clusters: 7, spread: 0.5, seed: 13, normalized: false)
-        var labels = [Int32](repeating: 0, count: 300)
-        var scores = [Float](repeating: 0, count: 300)
+        var state = KMeans.Assignment(rows: 300)
         data.storage.withUnsafeBufferPointer {
-            KMeans.assign($0.baseAddress!, rows: 300, dimension: 10, to: centroids, spherical: false, labels: &labels, scores: &scores)
+            state.assignAll($0.baseAddress!, dimension: 10, scoring: KMeans.scoring(centroids, spherical: false), augment: true)
         }
+        let labels = state.labels
         for i in 0..<300 {
             let distances = (0..<7).map { j in (0..<10).reduce(Float(0)) { $0 + (data[i, $1] - centroids[j, $1]) * (data[i, $1] - centroids[j, $1]) } }
             let best = distances.indices.min { distances[$0] < distances[$1] }!
@@ -229,7 +229,8 @@ final class KMeansTests: XCTestCase {
                 data.storage.withUnsafeBufferPointer { x in
                     state.reassign(x.baseAddress!, dimension: d, scoring: KMeans.scoring(centroids, spherical: spherical),
                                    augment: !spherical, moved: moved)
-                    KMeans.assign(x.baseAddress!, rows: n, dimension: d, to: centroids, spherical: spherical, labels: &labels, scores: &scores)
+                    KMeans.nearest(x.baseAddress!, rows: n, dimension: d, in: FlatIndex(vectors: KMeans.scoring(centroids, spherical: spherical)),
+                                   augment: !spherical, labels: &labels, scores: &scores)
                 }
                 let context = "spherical \(spherical) step \(step), \(moved.count) moved"
                 let scoring = KMeans.scoring(centroids, spherical: spherical)

@@ -41,16 +41,7 @@ extension KMeans {
             let n = labels.count, k = scoring.rows
             fullWork += n * k
             scored += n * k
-            scoring.storage.withUnsafeBufferPointer { c in
-                labels.withUnsafeMutableBufferPointer { l in
-                    best.withUnsafeMutableBufferPointer { b in
-                        others.withUnsafeMutableBufferPointer { o in
-                            KMeans.scan(x, dimension: d, rows: n, picking: nil, centroids: c.baseAddress!, count: k, augment: augment,
-                                        labels: l.baseAddress!, scores: b.baseAddress!, second: o.baseAddress!)
-                        }
-                    }
-                }
-            }
+            (labels, best, others) = KMeans.topTwo(x, dimension: d, rows: n, centroids: scoring.storage, count: k, augment: augment)
         }
 
         /// The step after an update that changed only the centroids `moved` (ascending) of
@@ -75,18 +66,7 @@ extension KMeans {
                 for c in 0..<width { movedScoring[i * width + c] = scoring[Int(j), c] }
             }
             // Best and runner-up of each row among the moved centroids.
-            var top = [Int32](repeating: 0, count: n), first = [Float](repeating: 0, count: n)
-            var runnerUp = [Float](repeating: 0, count: n)
-            movedScoring.withUnsafeBufferPointer { c in
-                top.withUnsafeMutableBufferPointer { t in
-                    first.withUnsafeMutableBufferPointer { f in
-                        runnerUp.withUnsafeMutableBufferPointer { r in
-                            KMeans.scan(x, dimension: d, rows: n, picking: nil, centroids: c.baseAddress!, count: moved.count,
-                                        augment: augment, labels: t.baseAddress!, scores: f.baseAddress!, second: r.baseAddress!)
-                        }
-                    }
-                }
-            }
+            let (top, first, runnerUp) = KMeans.topTwo(x, dimension: d, rows: n, centroids: movedScoring, count: moved.count, augment: augment)
             scored += n * moved.count
             var again: [Int32] = []
             for i in 0..<n {
@@ -113,20 +93,7 @@ extension KMeans {
             guard !again.isEmpty else { return }
             // Rows whose own centroid moved below the bound: every centroid again.
             let m = again.count
-            var label = [Int32](repeating: 0, count: m), score = [Float](repeating: 0, count: m)
-            var second = [Float](repeating: 0, count: m)
-            scoring.storage.withUnsafeBufferPointer { c in
-                again.withUnsafeBufferPointer { rows in
-                    label.withUnsafeMutableBufferPointer { l in
-                        score.withUnsafeMutableBufferPointer { s in
-                            second.withUnsafeMutableBufferPointer { o in
-                                KMeans.scan(x, dimension: d, rows: m, picking: rows.baseAddress!, centroids: c.baseAddress!, count: k,
-                                            augment: augment, labels: l.baseAddress!, scores: s.baseAddress!, second: o.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
+            let (label, score, second) = KMeans.topTwo(x, dimension: d, rows: m, picking: again, centroids: scoring.storage, count: k, augment: augment)
             scored += m * k
             for (r, i) in again.enumerated() {
                 labels[Int(i)] = label[r]

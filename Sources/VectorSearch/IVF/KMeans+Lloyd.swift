@@ -8,19 +8,9 @@ extension KMeans {
     /// Additions (rows x dimension) of an update below which one thread does it all.
     static let parallelUpdateWork = 1 << 20
 
-    /// Nearest centroid of each of the `n` rows at `x` (`[n x d]`) into `labels`, and its inner
-    /// product into `scores`, by `nearest` (sgemm and arg-max) over the centroids, block by block.
-    /// Not spherical: rows get a trailing 1 and centroids a trailing −‖c‖²/2 (`scoring`), so the
-    /// inner product `x·c − ‖c‖²/2` ranks centroids by L2 distance and the search stays an inner-product one.
-    package static func assign(_ x: UnsafePointer<Float>, rows n: Int, dimension d: Int, to centroids: Matrix,
-                       spherical: Bool, labels: inout [Int32], scores: inout [Float]) {
-        precondition(labels.count == n && scores.count == n && centroids.cols == d)
-        nearest(x, rows: n, dimension: d, in: FlatIndex(vectors: scoring(centroids, spherical: spherical)),
-                augment: !spherical, labels: &labels, scores: &scores)
-    }
-
     /// The centroids as the assignment scores them: themselves when spherical, else each with a
-    /// trailing −‖c‖²/2 (against rows with a trailing 1).
+    /// trailing −‖c‖²/2 (against rows with a trailing 1, `augment`), so the inner product
+    /// `x·c − ‖c‖²/2` ranks centroids by L2 distance and the search stays an inner-product one.
     package static func scoring(_ centroids: Matrix, spherical: Bool) -> Matrix {
         if spherical { return centroids }
         let d = centroids.cols
@@ -48,6 +38,26 @@ extension KMeans {
                      augment: augment, labels: lp.baseAddress!, scores: sp.baseAddress!, second: nil)
             }
         }
+    }
+
+    /// `scan` into new arrays: for each of `n` rows (rows `picking` when given) its best centroid,
+    /// that score, and the runner-up's score.
+    static func topTwo(_ x: UnsafePointer<Float>, dimension d: Int, rows n: Int, picking: [Int32]? = nil,
+                       centroids: [Float], count k: Int, augment: Bool) -> (labels: [Int32], scores: [Float], second: [Float]) {
+        var labels = [Int32](repeating: 0, count: n), scores = [Float](repeating: 0, count: n), second = [Float](repeating: 0, count: n)
+        labels.withUnsafeMutableBufferPointer { l in
+            scores.withUnsafeMutableBufferPointer { s in
+                second.withUnsafeMutableBufferPointer { o in
+                    centroids.withUnsafeBufferPointer { c in
+                        (picking ?? []).withUnsafeBufferPointer { p in
+                            scan(x, dimension: d, rows: n, picking: picking == nil ? nil : p.baseAddress, centroids: c.baseAddress!,
+                                 count: k, augment: augment, labels: l.baseAddress!, scores: s.baseAddress!, second: o.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        return (labels, scores, second)
     }
 
     /// The best of `k` centroids (`[k x width]` at `centroids`, width `d + 1` when `augment`) for
