@@ -1,4 +1,4 @@
-// IndexTuneCommand: `rag index tune --target-recall 0.95`: measure recall@k against flat per nprobe (IVF) or rescore factor (int8), store the smallest that reaches it.
+// IndexTuneCommand: `rag index tune --target-recall 0.95`: measure recall@k against flat per nprobe (IVF), rescore factor (int8) or both, store the cheapest that reaches it.
 import ArgumentParser
 import Foundation
 import LinearAlgebra
@@ -8,7 +8,7 @@ import VectorSearch
 struct IndexTuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
-        abstract: "Pick the IVF nprobe (or the int8 rescore factor): the smallest whose recall@k against exact search reaches the target; store it as the default.",
+        abstract: "Pick the IVF nprobe (or the int8 rescore factor, or both): the cheapest whose recall@k against exact search reaches the target; store it as the default.",
         discussion: """
         Queries are a seeded sample of stored rows, each leaving itself out of both result lists
         (as held-out rows would be), or the rows of --csv FILE. Recall@k is the share of the exact
@@ -16,7 +16,9 @@ struct IndexTuneCommand: ParsableCommand {
         written to the manifest (setting ivf.nprobe); `rag query --nprobe N` still overrides it.
         An index built with --vectors int8 (and no IVF part) has its rescore factor tuned the same
         way: the candidates kept from the codes per result (setting int8.rescore; `rag query
-        --rescore F` overrides it).
+        --rescore F` overrides it). With both (--kind ivf --vectors int8), the two are tuned
+        together: the smallest rescore factor reaching the target at the float32 lists' smallest
+        nprobe, at 1.5x and at 2x it, and the fastest of those pairs on the sample is stored.
         """
     )
 
@@ -65,19 +67,44 @@ struct IndexTuneCommand: ParsableCommand {
         guard let ivf = folder.ivf else { throw StoreError.kindMissing(kind: IVFIndex.kind) }
         let store = folder.index
         let (queries, excluding) = try sampleQueries(store)
-        // With codes in the lists, nprobe is tuned on the search queries get: codes scanned, candidates rescored.
-        let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding, live: store.live,
-                                       searching: folder.quantizedIVF)
-        printPoints("nprobe", tuned.points.map { ($0.nprobe, $0.recall, $0.queriesPerSecond) }, chosen: tuned.nprobe, queries: tuned.queries,
-                    of: "\(ivf.listCount) lists" + (folder.quantizedIVF != nil ? ", int8 codes" : ""))
+        if let quantizedIVF = folder.quantizedIVF { return try tunePair(of: quantizedIVF, in: folder, queries: queries, excluding: excluding) }
+        let tuned = try ivf.tuneNProbe(queries: queries, exact: store.flat, targetRecall: targetRecall, k: k, excluding: excluding, live: store.live)
+        printPoints(["nprobe"], tuned.points.map { ([$0.nprobe], $0.recall, $0.queriesPerSecond) }, chosen: [tuned.nprobe], queries: tuned.queries,
+                    of: "\(ivf.listCount) lists")
         if !tuned.reached {
             Terminal.printError(String(format: "no nprobe reached recall %.3f (best %.4f at nprobe %d = every list)",
                                        targetRecall, tuned.recall, tuned.nprobe))
         }
         guard !dryRun else { return }
-        try storeSettings(in: folder, [IVFIndex.Setting.nprobe: "\(tuned.nprobe)", IVFIndex.Setting.tunedRecall: String(format: "%.4f", tuned.recall),
-                               IVFIndex.Setting.tunedTarget: "\(targetRecall)", IVFIndex.Setting.tunedSample: "\(tuned.queries)"])
+        try storeSettings(in: folder, nprobeSettings(tuned.nprobe, recall: tuned.recall, queries: tuned.queries))
         print(String(format: "stored nprobe %d (recall@%d %.4f, target %.3f) in %@", tuned.nprobe, k, tuned.recall, targetRecall, index.path))
+    }
+
+    /// An IVF index with int8 codes in its lists: nprobe and the rescore factor together, both stored.
+    private func tunePair(of quantizedIVF: QuantizedIVFIndex, in folder: FolderVectorStore, queries: Matrix, excluding: [Int]?) throws {
+        let tuned = try quantizedIVF.tune(queries: queries, exact: folder.index.flat, targetRecall: targetRecall, k: k,
+                                          excluding: excluding, live: folder.index.live)
+        printPoints(["nprobe", "rescore"], tuned.points.map { ([$0.nprobe, $0.rescore], $0.recall, $0.queriesPerSecond) },
+                    chosen: [tuned.nprobe, tuned.rescore], queries: tuned.queries, of: "\(quantizedIVF.ivf.listCount) lists, int8 codes")
+        if !tuned.reached {
+            Terminal.printError(String(format: "no nprobe and rescore reached recall %.3f (best %.4f with every list and every entry a candidate)",
+                                       targetRecall, tuned.recall))
+        }
+        guard !dryRun else { return }
+        try storeSettings(in: folder, nprobeSettings(tuned.nprobe, recall: tuned.recall, queries: tuned.queries)
+                            .merging(rescoreSettings(tuned.rescore, recall: tuned.recall, queries: tuned.queries)) { $1 })
+        print(String(format: "stored nprobe %d and rescore %d (recall@%d %.4f, target %.3f) in %@", tuned.nprobe, tuned.rescore, k, tuned.recall,
+                     targetRecall, index.path))
+    }
+
+    private func nprobeSettings(_ nprobe: Int, recall: Double, queries: Int) -> [String: String] {
+        [IVFIndex.Setting.nprobe: "\(nprobe)", IVFIndex.Setting.tunedRecall: String(format: "%.4f", recall),
+         IVFIndex.Setting.tunedTarget: "\(targetRecall)", IVFIndex.Setting.tunedSample: "\(queries)"]
+    }
+
+    private func rescoreSettings(_ rescore: Int, recall: Double, queries: Int) -> [String: String] {
+        [QuantizedFlatIndex.Setting.rescore: "\(rescore)", QuantizedFlatIndex.Setting.tunedRecall: String(format: "%.4f", recall),
+         QuantizedFlatIndex.Setting.tunedTarget: "\(targetRecall)", QuantizedFlatIndex.Setting.tunedSample: "\(queries)"]
     }
 
     /// An int8 index: the rescore factor, measured and stored as nprobe is.
@@ -91,25 +118,25 @@ struct IndexTuneCommand: ParsableCommand {
         }
         let (queries, excluding) = try sampleQueries(folder.index)
         let tuned = try quantized.tuneRescore(queries: queries, targetRecall: targetRecall, k: k, excluding: excluding, live: folder.index.live)
-        printPoints("rescore", tuned.points.map { ($0.value, $0.recall, $0.queriesPerSecond) }, chosen: tuned.value, queries: tuned.queries,
+        printPoints(["rescore"], tuned.points.map { ([$0.value], $0.recall, $0.queriesPerSecond) }, chosen: [tuned.value], queries: tuned.queries,
                     of: "int8 codes")
         if !tuned.reached {
             Terminal.printError(String(format: "no rescore factor reached recall %.3f (best %.4f with every row a candidate)", targetRecall, tuned.recall))
         }
         guard !dryRun else { return }
-        try storeSettings(in: folder, [QuantizedFlatIndex.Setting.rescore: "\(tuned.value)",
-                               QuantizedFlatIndex.Setting.tunedRecall: String(format: "%.4f", tuned.recall),
-                               QuantizedFlatIndex.Setting.tunedTarget: "\(targetRecall)", QuantizedFlatIndex.Setting.tunedSample: "\(tuned.queries)"])
+        try storeSettings(in: folder, rescoreSettings(tuned.value, recall: tuned.recall, queries: tuned.queries))
         print(String(format: "stored rescore %d (recall@%d %.4f, target %.3f) in %@", tuned.value, k, tuned.recall, targetRecall, index.path))
     }
 
-    /// The table of measured values (the knob's name heads the first column), the chosen one marked.
-    private func printPoints(_ knob: String, _ points: [(value: Int, recall: Double, queriesPerSecond: Double)], chosen: Int,
+    /// The table of measured values (the knobs' names head the first columns), the chosen one marked.
+    private func printPoints(_ knobs: [String], _ points: [(values: [Int], recall: Double, queriesPerSecond: Double)], chosen: [Int],
                              queries: Int, of what: String) {
-        print("\(knob)  recall@\(k)   queries/s   (\(queries) \(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), \(what))")
+        print(knobs.joined(separator: "  ") + "  recall@\(k)   queries/s   (\(queries) "
+              + "\(csv == nil ? "stored rows, leave-one-out" : "queries from \(csv!)"), \(what))")
         for p in points {
-            let mark = p.value == chosen ? "  <- chosen" : ""
-            print(String(format: "%\(knob.count)d  %9.4f  %10.0f", p.value, p.recall, p.queriesPerSecond) + mark)
+            let mark = p.values == chosen ? "  <- chosen" : ""
+            let values = zip(knobs, p.values).map { String(format: "%\($0.0.count)d", $0.1) }.joined(separator: "  ")
+            print(values + String(format: "  %9.4f  %10.0f", p.recall, p.queriesPerSecond) + mark)
         }
     }
 

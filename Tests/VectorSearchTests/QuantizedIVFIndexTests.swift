@@ -144,4 +144,33 @@ final class QuantizedIVFIndexTests: XCTestCase {
         XCTAssertEqual(tuned.recall, measured, accuracy: 1e-12)
         XCTAssertGreaterThanOrEqual(tuned.recall, 0.9)
     }
+
+    /// nprobe and rescore tuned together: the pair's recall, measured again, reaches the target;
+    /// its nprobe is between the float32 lists' smallest and twice it; one candidate fewer falls
+    /// short; at each nprobe recall does not fall as the factor grows.
+    func testTuningThePairStartsAtTheFloatListsNProbe() throws {
+        let index = QuantizedIVFIndex(encoding: Self.ivf)
+        let tuned = try index.tune(queries: Self.queries, exact: Self.flat, targetRecall: 0.9)
+        XCTAssertTrue(tuned.reached)
+        XCTAssertEqual(tuned.queries, Self.queries.rows)
+        let floor = try Self.ivf.tuneNProbe(queries: Self.queries, exact: Self.flat, targetRecall: 0.9)
+        XCTAssertGreaterThanOrEqual(tuned.nprobe, floor.nprobe)
+        XCTAssertLessThanOrEqual(tuned.nprobe, 2 * floor.nprobe)
+        let truth = Self.flat.search(Self.queries, k: 10)
+        func recall(_ nprobe: Int, _ rescore: Int) -> Double {
+            IVFIndex.recall(index.search(Self.queries, k: 10, parameters: SearchParameters(nprobe: nprobe, rescore: rescore)), truth: truth, k: 10)
+        }
+        XCTAssertEqual(tuned.recall, recall(tuned.nprobe, tuned.rescore), accuracy: 1e-12)
+        XCTAssertGreaterThanOrEqual(tuned.recall, 0.9)
+        if tuned.rescore > 1 { XCTAssertLessThan(recall(tuned.nprobe, tuned.rescore - 1), 0.9) }
+        XCTAssertTrue(tuned.points.contains { $0.nprobe == tuned.nprobe && $0.rescore == tuned.rescore && $0.recall == tuned.recall })
+        for nprobe in Set(tuned.points.map(\.nprobe)) {
+            let line = tuned.points.filter { $0.nprobe == nprobe }
+            XCTAssertEqual(line.map(\.rescore), line.map(\.rescore).sorted())
+            for (a, b) in zip(line, line.dropFirst()) { XCTAssertLessThanOrEqual(a.recall, b.recall, "nprobe \(nprobe)") }
+        }
+        XCTAssertThrowsError(try index.tune(queries: Self.queries, exact: Self.flat, targetRecall: 0)) {
+            XCTAssertEqual($0 as? IVFError, .invalidTarget(0))
+        }
+    }
 }

@@ -301,9 +301,17 @@ extension IndexLifecycleCLITests {
         XCTAssertEqual(try rows(["--rescore", "200", "--nprobe", "8", "--index", "lists"]), try rows(["--exact", "--index", "lists"]))
         XCTAssertEqual(try rows(["--nprobe", "2", "--index", "lists"]).count, 5)
         XCTAssertEqual(try RAGBinary.run(["index", "verify", "--index", "lists"], in: dir).status, 0)
-        let listsTune = try rag(["index", "tune", "--index", "lists", "--sample", "50", "--dry-run"])
+        // nprobe and rescore tuned together, both stored.
+        let listsTune = try rag(["index", "tune", "--index", "lists", "--sample", "50"])
         XCTAssertEqual(listsTune.status, 0, listsTune.stderr)
-        XCTAssertTrue(listsTune.stdout.hasPrefix("nprobe  recall@10   queries/s   (50 stored rows, leave-one-out, 8 lists, int8 codes)\n"), listsTune.stdout)
+        XCTAssertTrue(listsTune.stdout.hasPrefix("nprobe  rescore  recall@10   queries/s   (50 stored rows, leave-one-out, 8 lists, int8 codes)\n"),
+                      listsTune.stdout)
+        XCTAssertEqual(listsTune.stdout.components(separatedBy: "  <- chosen\n").count, 2, listsTune.stdout)
+        let pair = try XCTUnwrap(listsTune.stdout.split(separator: "\n").last.flatMap { $0.hasPrefix("stored nprobe ") ? $0 : nil }, listsTune.stdout)
+        let listsSettings = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(try RAGBinary.run(["index", "info", "--json", "--index", "lists"],
+                                                                                                       in: dir).stdout.utf8)) as? [String: Any])?["settings"] as? [String: String])
+        XCTAssertTrue(pair.hasPrefix("stored nprobe \(listsSettings["ivf.nprobe"]!) and rescore \(listsSettings["int8.rescore"]!) (recall@10 "), String(pair))
+        XCTAssertEqual(listsSettings["ivf.tune.recall"], listsSettings["int8.tune.recall"])
 
         // Refused by name, before anything is embedded.
         let f16 = try rag(["index", "build", "--csv", "train.csv", "--vectors", "f16", "--index", "other"])
