@@ -36,6 +36,27 @@ public enum VectorKernels {
     /// The widest rows `codeDotRows` sums exactly: 255 · 127 · 66,000 < 2³¹.
     public static let maxCodeDimension = 66_000
 
+    /// `out[i] = Σ_c decode(codes[i, c]) · query[c]` in float for `i` in `0..<n`: 16-bit float
+    /// codes (`HalfFormat`) `[n x dim]` row-major against a float32 query (the compressed scan).
+    /// The paths sum in different orders, so they agree up to rounding.
+    @inline(__always)
+    public static func halfDotRows(_ codes: UnsafePointer<UInt16>, format: HalfFormat, count n: Int, dimension dim: Int,
+                                   query q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, path: SIMDPath = HalfFormat.path) {
+        guard n > 0 else { return }
+        lr_half_dot_rows(path.rawValue, format.rawValue, codes, n, dim, q, out)
+    }
+
+    /// `halfDotRows` for four queries at once (`queries` holds them one after the other, `dim`
+    /// floats each): query `j`'s values go to `out[j · ldo ..< j · ldo + n]`.
+    @inline(__always)
+    public static func halfDotRows4(_ codes: UnsafePointer<UInt16>, format: HalfFormat, count n: Int, dimension dim: Int,
+                                    queries: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, ldo: Int,
+                                    path: SIMDPath = HalfFormat.path) {
+        guard n > 0 else { return }
+        precondition(ldo >= n, "\(n) rows in \(ldo)")
+        lr_half_dot_rows_x4(path.rawValue, format.rawValue, codes, n, dim, queries, out, ldo)
+    }
+
     /// `x[r, :] = GELU(x[r, :] + bias)` (exact erf GELU) over `rows x cols`; no bias when nil.
     @inline(__always)
     public static func biasGELU(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bias: UnsafePointer<Float>?,

@@ -40,7 +40,7 @@ package struct SearchRequest: Decodable {
     package var exact: Bool?
     /// Only rows matching this filter expression (`rag query --where`'s language).
     package var filter: String?
-    /// Candidates per result kept from the int8 codes for the exact rescoring (`rag query --rescore`).
+    /// Candidates per result kept from the codes (int8, f16, bf16) for the exact rescoring (`rag query --rescore`).
     package var rescore: Int?
 }
 

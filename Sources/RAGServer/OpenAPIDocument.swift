@@ -627,7 +627,7 @@ package enum OpenAPIDocument {
          "rescore": {
           "type": "integer",
           "minimum": 1,
-          "description": "An index built with --vectors int8: candidates per result kept from the 8-bit codes (k x rescore) and rescored exactly; default the stored value"
+          "description": "An index built with --vectors int8, f16 or bf16: candidates per result kept from the codes (k x rescore) and rescored exactly; default the stored value"
          }
         }
        },

@@ -27,6 +27,7 @@ lr_cpu_features lr_cpu_detect(void) {
     if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
     int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
     f.fma = (c >> 12) & 1;
+    f.f16c = (c >> 29) & 1;
     if (!osxsave || !avx) return f;
     unsigned long long xcr0 = lr_xgetbv(0);
     int ymm = (xcr0 & 0x6) == 0x6;            // SSE and AVX state

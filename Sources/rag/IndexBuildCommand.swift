@@ -1,4 +1,4 @@
-// IndexBuildCommand: `rag index build --csv FILE [--kind ivf] [--vectors int8]`: embed every row and write the index folder atomically.
+// IndexBuildCommand: `rag index build --csv FILE [--kind ivf] [--vectors int8|f16|bf16]`: embed every row and write the index folder atomically.
 import ArgumentParser
 import Foundation
 import RAG
@@ -28,6 +28,8 @@ struct IndexBuildCommand: ParsableCommand {
         the rows): a search scans the codes, keeps k x 4 candidates (`rag query --rescore`) and
         rescores them against the float32 rows, so the scores returned are exact. With --kind ivf the
         IVF lists carry their rows' codes too: a query scans its probed lists' codes, then rescores.
+        --vectors f16 (IEEE half precision) or bf16 (bfloat16) stores two bytes a dimension instead:
+        half the bytes of float32 to scan, candidates chosen on nearly exact scores.
         """
     )
 
@@ -44,7 +46,7 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: "IVF lists (default: about 4·sqrt(rows), a power of two, at least 39 rows per list).")
     var nlist: Int?
 
-    @Option(help: "f32 (the scan reads the float32 rows) or int8 (it reads 8-bit codes, of the rows or of the IVF lists, then rescores exactly).")
+    @Option(help: "f32 (the scan reads the float32 rows), int8 (it reads 8-bit codes, of the rows or of the IVF lists, then rescores exactly), f16 or bf16 (16-bit floats, the same way).")
     var vectors: VectorEncoding = .f32
 
     func validate() throws {
@@ -52,9 +54,9 @@ struct IndexBuildCommand: ParsableCommand {
             guard kind == .ivf else { throw ValidationError("--nlist needs --kind ivf") }
             guard nlist >= 1 else { throw ValidationError("--nlist must be at least 1") }
         }
-        if vectors == .int8 {
+        if vectors != .f32 {
             guard index.remote == nil else {
-                throw ValidationError("--vectors int8 is for index folders: Milvus stores the vectors its own way (its IVF_SQ8 is not mapped yet)")
+                throw ValidationError("--vectors \(vectors.rawValue) is for index folders: Milvus stores the vectors its own way (its IVF_SQ8 is not mapped yet)")
             }
         }
         if index.remote == nil {
@@ -98,8 +100,8 @@ struct IndexBuildCommand: ParsableCommand {
         let s = workspace.snapshot
         print(String(format: "indexed %d rows (%d labels) from %@ into %@ in %.1f s with %@",
                      s.count, s.labels.count, csv, index.path, seconds, workspace.embedder.identifier))
-        if vectors == .int8 {
-            print("int8: \(s.store.dimension) bytes a row scanned (the float32 rows kept for the exact rescoring); k x \(QuantizedFlatIndex.defaultRescore) candidates")
+        if vectors != .f32 {
+            print("\(vectors.rawValue): \(vectors.bytesPerDimension * s.store.dimension) bytes a row scanned (the float32 rows kept for the exact rescoring); k x \(QuantizedFlatIndex.defaultRescore) candidates")
         }
         if let r = workspace.ivfBuildReport {
             print(String(format: "ivf: %d lists (k-means, %d iterations on %d rows), list sizes up to %d, %d empty; "

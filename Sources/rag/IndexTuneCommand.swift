@@ -8,15 +8,16 @@ import VectorSearch
 struct IndexTuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
-        abstract: "Pick the IVF nprobe (or the int8 rescore factor, or both): the cheapest whose recall@k against exact search reaches the target; store it as the default.",
+        abstract: "Pick the IVF nprobe (or the codes' rescore factor, or both): the cheapest whose recall@k against exact search reaches the target; store it as the default.",
         discussion: """
         Queries are a seeded sample of stored rows, each leaving itself out of both result lists
         (as held-out rows would be), or the rows of --csv FILE. Recall@k is the share of the exact
         top-k that the IVF search also returns, averaged over the queries. The chosen nprobe is
         written to the manifest (setting ivf.nprobe); `rag query --nprobe N` still overrides it.
-        An index built with --vectors int8 (and no IVF part) has its rescore factor tuned the same
-        way: the candidates kept from the codes per result (setting int8.rescore; `rag query
-        --rescore F` overrides it). With both (--kind ivf --vectors int8), the two are tuned
+        An index built with --vectors int8, f16 or bf16 (and no IVF part) has its rescore factor
+        tuned the same way: the candidates kept from the codes per result (setting int8.rescore,
+        f16.rescore, ...; `rag query --rescore F` overrides it). With both (--kind ivf --vectors
+        int8), the two are tuned
         together: the smallest rescore factor reaching the target at the float32 lists' smallest
         nprobe, at 1.5x and at 2x it, and the fastest of those pairs on the sample is stored.
         """
@@ -80,19 +81,19 @@ struct IndexTuneCommand: ParsableCommand {
         print(String(format: "stored nprobe %d (recall@%d %.4f, target %.3f) in %@", tuned.nprobe, k, tuned.recall, targetRecall, index.path))
     }
 
-    /// An IVF index with int8 codes in its lists: nprobe and the rescore factor together, both stored.
+    /// An IVF index with codes in its lists: nprobe and the rescore factor together, both stored.
     private func tunePair(of quantizedIVF: QuantizedIVFIndex, in folder: FolderVectorStore, queries: Matrix, excluding: [Int]?) throws {
         let tuned = try quantizedIVF.tune(queries: queries, exact: folder.index.flat, targetRecall: targetRecall, k: k,
                                           excluding: excluding, live: folder.index.live)
         printPoints(["nprobe", "rescore"], tuned.points.map { ([$0.nprobe, $0.rescore], $0.recall, $0.queriesPerSecond) },
-                    chosen: [tuned.nprobe, tuned.rescore], queries: tuned.queries, of: "\(quantizedIVF.ivf.listCount) lists, int8 codes")
+                    chosen: [tuned.nprobe, tuned.rescore], queries: tuned.queries, of: "\(quantizedIVF.ivf.listCount) lists, \(quantizedIVF.format.encoding.rawValue) codes")
         if !tuned.reached {
             Terminal.printError(String(format: "no nprobe and rescore reached recall %.3f (best %.4f with every list and every entry a candidate)",
                                        targetRecall, tuned.recall))
         }
         guard !dryRun else { return }
         try storeSettings(in: folder, nprobeSettings(tuned.nprobe, recall: tuned.recall, queries: tuned.queries)
-                            .merging(rescoreSettings(tuned.rescore, recall: tuned.recall, queries: tuned.queries)) { $1 })
+                            .merging(rescoreSettings(tuned.rescore, of: quantizedIVF.format.encoding, recall: tuned.recall, queries: tuned.queries)) { $1 })
         print(String(format: "stored nprobe %d and rescore %d (recall@%d %.4f, target %.3f) in %@", tuned.nprobe, tuned.rescore, k, tuned.recall,
                      targetRecall, index.path))
     }
@@ -102,29 +103,31 @@ struct IndexTuneCommand: ParsableCommand {
          IVFIndex.Setting.tunedTarget: "\(targetRecall)", IVFIndex.Setting.tunedSample: "\(queries)"]
     }
 
-    private func rescoreSettings(_ rescore: Int, recall: Double, queries: Int) -> [String: String] {
-        [QuantizedFlatIndex.Setting.rescore: "\(rescore)", QuantizedFlatIndex.Setting.tunedRecall: String(format: "%.4f", recall),
-         QuantizedFlatIndex.Setting.tunedTarget: "\(targetRecall)", QuantizedFlatIndex.Setting.tunedSample: "\(queries)"]
+    private func rescoreSettings(_ rescore: Int, of encoding: VectorEncoding, recall: Double, queries: Int) -> [String: String] {
+        [QuantizedFlatIndex.Setting.rescore(encoding): "\(rescore)", QuantizedFlatIndex.Setting.tunedRecall(encoding): String(format: "%.4f", recall),
+         QuantizedFlatIndex.Setting.tunedTarget(encoding): "\(targetRecall)", QuantizedFlatIndex.Setting.tunedSample(encoding): "\(queries)"]
     }
 
-    /// An int8 index: the rescore factor, measured and stored as nprobe is.
+    /// An index with codes: the rescore factor, measured and stored as nprobe is.
     private func tuneRescore(of quantized: QuantizedFlatIndex, in folder: FolderVectorStore) throws {
         var folder = folder, quantized = quantized
         if retrain && !dryRun {
             let start = Date()
             folder = try folder.compacted(retrainingIVF: false)
             quantized = folder.quantized!
-            print(String(format: "trained the int8 quantizer anew on %d live rows in %.1f s", folder.count, Date().timeIntervalSince(start)))
+            print(String(format: "%@ anew on %d live rows in %.1f s",
+                         quantized.quantizer != nil ? "trained the int8 quantizer" : "encoded the \(quantized.format.encoding.rawValue) codes",
+                         folder.count, Date().timeIntervalSince(start)))
         }
         let (queries, excluding) = try sampleQueries(folder.index)
         let tuned = try quantized.tuneRescore(queries: queries, targetRecall: targetRecall, k: k, excluding: excluding, live: folder.index.live)
         printPoints(["rescore"], tuned.points.map { ([$0.value], $0.recall, $0.queriesPerSecond) }, chosen: [tuned.value], queries: tuned.queries,
-                    of: "int8 codes")
+                    of: "\(quantized.format.encoding.rawValue) codes")
         if !tuned.reached {
             Terminal.printError(String(format: "no rescore factor reached recall %.3f (best %.4f with every row a candidate)", targetRecall, tuned.recall))
         }
         guard !dryRun else { return }
-        try storeSettings(in: folder, rescoreSettings(tuned.value, recall: tuned.recall, queries: tuned.queries))
+        try storeSettings(in: folder, rescoreSettings(tuned.value, of: quantized.format.encoding, recall: tuned.recall, queries: tuned.queries))
         print(String(format: "stored rescore %d (recall@%d %.4f, target %.3f) in %@", tuned.value, k, tuned.recall, targetRecall, index.path))
     }
 

@@ -43,7 +43,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "HNSW candidates per query (a --store built with --kind hnsw; default: the larger of -k and 64).")
     var ef: Int?
 
-    @Option(help: "Candidates per result the int8 codes keep for the exact rescoring: k x F (an index built with --vectors int8; default: the stored value, 4).")
+    @Option(help: "Candidates per result the codes keep for the exact rescoring: k x F (an index built with --vectors int8, f16 or bf16; default: the stored value, 4).")
     var rescore: Int?
 
     @OptionGroup var filter: FilterOptions
@@ -70,7 +70,7 @@ struct QueryCommand: ParsableCommand {
             Terminal.printError("note: --nprobe is ignored: \(exact ? "--exact searches" : "this index has no IVF part, so it searches") every row")
         }
         if rescore != nil && (exact || !knobs.contains(.rescore)) {
-            Terminal.printError("note: --rescore is ignored: \(exact ? "--exact searches every row" : "this index has no int8 codes (--vectors int8 builds them)")")
+            Terminal.printError("note: --rescore is ignored: \(exact ? "--exact searches every row" : "this index has no codes (--vectors int8, f16 or bf16 builds them)")")
         }
         let options = Workspace.SearchOptions(nprobe: nprobe, exact: exact, excludeSelf: excludeSelf, ef: ef, filter: try filter.filter(),
                                               rescore: rescore)

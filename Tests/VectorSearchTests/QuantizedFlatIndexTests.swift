@@ -52,26 +52,28 @@ final class QuantizedFlatIndexTests: XCTestCase {
     /// search scores with sgemm, the rescoring with the dot kernel: where two rows score within
     /// rounding of each other, as OpenBLAS's Haswell kernels make them, their order may differ.)
     func testWithEveryRowACandidateTheSearchIsTheExactOne() {
-        let before = BLASThreads.count
-        defer { BLASThreads.set(before) }
-        for (n, d) in [(1, 384), (37, 33), (700, 384)] {
-            let flat = FlatIndex(vectors: FlatIndexTests.unitRows(n, d, seed: UInt64(n)))
-            let index = QuantizedFlatIndex(encoding: flat)
-            for nq in [1, 5] {
-                let queries = FlatIndexTests.unitRows(nq, d, seed: UInt64(n + nq))
-                for k in [1, 10, n + 3] {
-                    for threads in [1, 2] {
-                        BLASThreads.set(threads)
-                        // Any factor is a valid one (a request's): past the rows it is every row.
-                        let got = index.search(queries, k: k, parameters: SearchParameters(rescore: threads == 1 ? n : .max))
-                        let want = flat.search(queries, k: k, parameters: SearchParameters())
-                        XCTAssertEqual(got.ids.count, want.ids.count)
-                        for i in got.ids.indices where got.ids[i] != want.ids[i] {
-                            XCTAssertEqual(got.scores[i], want.scores[i], accuracy: 1e-6,
-                                           "n \(n) d \(d) nq \(nq) k \(k) threads \(threads) at \(i): \(got.ids[i]) for \(want.ids[i]), not a near-tie")
+        for encoding in QuantizedFlatIndex.encodings {
+            let before = BLASThreads.count
+            defer { BLASThreads.set(before) }
+            for (n, d) in [(1, 384), (37, 33), (700, 384)] {
+                let flat = FlatIndex(vectors: FlatIndexTests.unitRows(n, d, seed: UInt64(n)))
+                let index = QuantizedFlatIndex(encoding: flat, as: encoding)
+                for nq in [1, 5] {
+                    let queries = FlatIndexTests.unitRows(nq, d, seed: UInt64(n + nq))
+                    for k in [1, 10, n + 3] {
+                        for threads in [1, 2] {
+                            BLASThreads.set(threads)
+                            // Any factor is a valid one (a request's): past the rows it is every row.
+                            let got = index.search(queries, k: k, parameters: SearchParameters(rescore: threads == 1 ? n : .max))
+                            let want = flat.search(queries, k: k, parameters: SearchParameters())
+                            XCTAssertEqual(got.ids.count, want.ids.count)
+                            for i in got.ids.indices where got.ids[i] != want.ids[i] {
+                                XCTAssertEqual(got.scores[i], want.scores[i], accuracy: 1e-6,
+                                               "\(encoding) n \(n) d \(d) nq \(nq) k \(k) threads \(threads) at \(i): \(got.ids[i]) for \(want.ids[i]), not a near-tie")
+                            }
+                            XCTAssertEqual(got.k, min(k, n))
+                            assertExactScores(got, index: flat, queries: queries)
                         }
-                        XCTAssertEqual(got.k, min(k, n))
-                        assertExactScores(got, index: flat, queries: queries)
                     }
                 }
             }
@@ -97,25 +99,53 @@ final class QuantizedFlatIndexTests: XCTestCase {
     /// workers, a mask) chooses and returns exactly what each query searched alone does: the
     /// candidates are the global top by integer score, ties to the lower row, however the work is cut.
     func testABatchEqualsEachQueryAlone() {
-        let before = BLASThreads.count
-        defer { BLASThreads.set(before) }
-        let flat = FlatIndex(vectors: FlatIndexTests.unitRows(3_001, 40, seed: 31))
-        let index = QuantizedFlatIndex(encoding: flat, rescore: 2)
-        let queries = FlatIndexTests.unitRows(QuantizedFlatIndex.queryChunk + 5, 40, seed: 32)
-        var mask = RowMask(count: 3_001, allSet: true)
-        for r in stride(from: 1, to: 3_001, by: 7) { mask.remove(r) }
-        for threads in [1, 2] {
-            BLASThreads.set(threads)
-            for allowed in [nil, mask] {
-                let batch = index.search(queries, k: 10, parameters: SearchParameters(allowed: allowed))
-                for qi in [0, 3, 4, 255, 256, 259, 260] {
-                    let one = index.search(queries.rows(qi..<(qi + 1)), k: 10, parameters: SearchParameters(allowed: allowed))
-                    XCTAssertEqual(Array(batch.ids[(qi * 10)..<(qi * 10 + 10)]), one.ids, "query \(qi) threads \(threads) mask \(allowed != nil)")
-                    XCTAssertEqual(Array(batch.scores[(qi * 10)..<(qi * 10 + 10)]), one.scores)
+        for encoding in QuantizedFlatIndex.encodings {
+            let before = BLASThreads.count
+            defer { BLASThreads.set(before) }
+            let flat = FlatIndex(vectors: FlatIndexTests.unitRows(3_001, 40, seed: 31))
+            let index = QuantizedFlatIndex(encoding: flat, as: encoding, rescore: 2)
+            let queries = FlatIndexTests.unitRows(QuantizedFlatIndex.queryChunk + 5, 40, seed: 32)
+            var mask = RowMask(count: 3_001, allSet: true)
+            for r in stride(from: 1, to: 3_001, by: 7) { mask.remove(r) }
+            for threads in [1, 2] {
+                BLASThreads.set(threads)
+                for allowed in [nil, mask] {
+                    let batch = index.search(queries, k: 10, parameters: SearchParameters(allowed: allowed))
+                    for qi in [0, 3, 4, 255, 256, 259, 260] {
+                        let one = index.search(queries.rows(qi..<(qi + 1)), k: 10, parameters: SearchParameters(allowed: allowed))
+                        XCTAssertEqual(Array(batch.ids[(qi * 10)..<(qi * 10 + 10)]), one.ids, "\(encoding) query \(qi) threads \(threads) mask \(allowed != nil)")
+                        XCTAssertEqual(Array(batch.scores[(qi * 10)..<(qi * 10 + 10)]), one.scores)
+                    }
+                    if let allowed { XCTAssertTrue(batch.ids.allSatisfy { allowed.contains($0) }) }
+                    assertExactScores(batch, index: flat, queries: queries)
                 }
-                if let allowed { XCTAssertTrue(batch.ids.allSatisfy { allowed.contains($0) }) }
-                assertExactScores(batch, index: flat, queries: queries)
             }
+        }
+    }
+
+    /// 16-bit float codes: two bytes a row's dimension, decoded exactly, and candidates chosen on
+    /// scores within the format's rounding of the exact ones, so one candidate per result already
+    /// finds nearly all of the exact top 10 (float16 more than bfloat16); scores returned exact.
+    func testHalfCodesChooseNearlyTheExactCandidates() {
+        let rows = FlatIndexTests.unitRows(20_000, 96, seed: 51)
+        let flat = FlatIndex(vectors: rows)
+        let queries = FlatIndexTests.unitRows(50, 96, seed: 52)
+        let want = flat.search(queries, k: 10)
+        for (encoding, floor) in [(VectorEncoding.f16, 0.99), (.bf16, 0.95)] {
+            let index = QuantizedFlatIndex(encoding: flat, as: encoding, rescore: 1)
+            XCTAssertNil(index.quantizer)
+            XCTAssertEqual(index.codes[0].dimension, 96 * 2)
+            guard case .half(let format) = index.format else { return XCTFail("\(encoding) has half codes") }
+            for r in [0, 777, 19_999] {
+                for d in 0..<96 {
+                    let code = UnsafeRawPointer(index.codes[0].row(r)).assumingMemoryBound(to: UInt16.self)[d]
+                    let back = format.decode(code), value = rows[r, d]
+                    XCTAssertEqual(back, value, accuracy: abs(value) * (encoding == .f16 ? 1.0 / 2048 : 1.0 / 256) + 1e-7, "\(encoding) row \(r) dimension \(d)")
+                }
+            }
+            let got = index.search(queries, k: 10)
+            assertExactScores(got, index: flat, queries: queries)
+            XCTAssertGreaterThanOrEqual(IVFIndex.recall(got, truth: want, k: 10), floor, "\(encoding) recall@10 with k candidates")
         }
     }
 
@@ -143,23 +173,25 @@ final class QuantizedFlatIndexTests: XCTestCase {
     }
 
     func testMasksSegmentsAndExactRequestsAreHonoured() {
-        let a = FlatIndexTests.unitRows(400, 48, seed: 21), b = FlatIndexTests.unitRows(250, 48, seed: 22)
-        let flat = FlatIndex(segments: [VectorStorage(copying: a.storage, count: 400, dimension: 48),
-                                        VectorStorage(copying: b.storage, count: 250, dimension: 48)])
-        let index = QuantizedFlatIndex(encoding: flat, rescore: 650)
-        let queries = FlatIndexTests.unitRows(3, 48, seed: 23)
-        XCTAssertEqual(index.search(queries, k: 10).ids, flat.search(queries, k: 10).ids, "rows in two segments")
-        var mask = RowMask(count: 650, allSet: false)
-        for r in stride(from: 0, to: 650, by: 3) { mask.insert(r) }  // dense: scanned as codes
-        let masked = index.search(queries, k: 10, parameters: SearchParameters(allowed: mask, rescore: 1))
-        XCTAssertTrue(masked.ids.allSatisfy { $0 >= 0 && mask.contains($0) }, "k allowed rows, however few candidates")
-        var sparse = RowMask(count: 650, allSet: false)
-        for r in [3, 400, 649] { sparse.insert(r) }
-        let few = index.search(queries, k: 5, parameters: SearchParameters(allowed: sparse))
-        XCTAssertEqual(few.ids, flat.search(queries, k: 5, parameters: SearchParameters(allowed: sparse)).ids)
-        let exact = index.search(queries, k: 4, parameters: SearchParameters(exact: true, rescore: 1))
-        XCTAssertEqual(exact.ids, flat.search(queries, k: 4).ids)
-        XCTAssertEqual(index.search(Matrix(rows: 0, cols: 48, storage: []), k: 3).ids, [])
+        for encoding in QuantizedFlatIndex.encodings {
+            let a = FlatIndexTests.unitRows(400, 48, seed: 21), b = FlatIndexTests.unitRows(250, 48, seed: 22)
+            let flat = FlatIndex(segments: [VectorStorage(copying: a.storage, count: 400, dimension: 48),
+                                            VectorStorage(copying: b.storage, count: 250, dimension: 48)])
+            let index = QuantizedFlatIndex(encoding: flat, as: encoding, rescore: 650)
+            let queries = FlatIndexTests.unitRows(3, 48, seed: 23)
+            XCTAssertEqual(index.search(queries, k: 10).ids, flat.search(queries, k: 10).ids, "rows in two segments")
+            var mask = RowMask(count: 650, allSet: false)
+            for r in stride(from: 0, to: 650, by: 3) { mask.insert(r) }  // dense: scanned as codes
+            let masked = index.search(queries, k: 10, parameters: SearchParameters(allowed: mask, rescore: 1))
+            XCTAssertTrue(masked.ids.allSatisfy { $0 >= 0 && mask.contains($0) }, "k allowed rows, however few candidates")
+            var sparse = RowMask(count: 650, allSet: false)
+            for r in [3, 400, 649] { sparse.insert(r) }
+            let few = index.search(queries, k: 5, parameters: SearchParameters(allowed: sparse))
+            XCTAssertEqual(few.ids, flat.search(queries, k: 5, parameters: SearchParameters(allowed: sparse)).ids)
+            let exact = index.search(queries, k: 4, parameters: SearchParameters(exact: true, rescore: 1))
+            XCTAssertEqual(exact.ids, flat.search(queries, k: 4).ids)
+            XCTAssertEqual(index.search(Matrix(rows: 0, cols: 48, storage: []), k: 3).ids, [])
+        }
     }
 }
 

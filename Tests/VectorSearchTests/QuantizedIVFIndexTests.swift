@@ -11,6 +11,11 @@ final class QuantizedIVFIndexTests: XCTestCase {
     static let ivf = try! IVFIndex.train(on: data, listCount: 48)
     static let flat = FlatIndex(vectors: data)
 
+    /// The codes of `encoding` for the lists of `ivf` (int8: trained on them).
+    static func format(_ encoding: VectorEncoding, _ ivf: IVFIndex) -> CodeFormat {
+        .trained(encoding, blocks: ivf.parts.map { ($0.vectors.pointer, $0.count) }, dimension: ivf.dimension)
+    }
+
     /// `index`'s results for `queries`, query by query, equal the float32 IVF search of each query alone
     /// (one query: the same dot-product kernel as the rescoring).
     func assertEqualsFloatSingles(_ result: SearchResult, _ ivf: IVFIndex, queries: Matrix, nprobe: Int, allowed: RowMask? = nil,
@@ -23,12 +28,14 @@ final class QuantizedIVFIndexTests: XCTestCase {
     }
 
     func testEveryProbedEntryKeptEqualsTheFloatSearch() {
-        let index = QuantizedIVFIndex(encoding: Self.ivf)
-        XCTAssertEqual(index.codes.map(\.count), [3_000])
-        for nprobe in [1, 4, 48] {
-            // Any factor is valid (a request's): past the rows it keeps every entry.
-            let result = index.search(Self.queries, k: 10, parameters: SearchParameters(nprobe: nprobe, rescore: nprobe == 48 ? .max : 3_000))
-            assertEqualsFloatSingles(result, Self.ivf, queries: Self.queries, nprobe: nprobe)
+        for encoding in QuantizedFlatIndex.encodings {
+            let index = QuantizedIVFIndex(encoding: Self.ivf, format: Self.format(encoding, Self.ivf))
+            XCTAssertEqual(index.codes.map(\.count), [3_000])
+            for nprobe in [1, 4, 48] {
+                // Any factor is valid (a request's): past the rows it keeps every entry.
+                let result = index.search(Self.queries, k: 10, parameters: SearchParameters(nprobe: nprobe, rescore: nprobe == 48 ? .max : 3_000))
+                assertEqualsFloatSingles(result, Self.ivf, queries: Self.queries, nprobe: nprobe)
+            }
         }
     }
 
@@ -49,23 +56,25 @@ final class QuantizedIVFIndexTests: XCTestCase {
     /// A batch (lists shared among workers, four queries per pass, a partial last group, a mask)
     /// returns exactly what each query searched alone does.
     func testABatchEqualsEachQueryAlone() {
-        let before = BLASThreads.count
-        defer { BLASThreads.set(before) }
-        let index = QuantizedIVFIndex(encoding: Self.ivf, rescore: 2)
-        var mask = RowMask(count: 3_000, allSet: true)
-        for r in stride(from: 2, to: 3_000, by: 5) { mask.remove(r) }
-        for threads in [1, 2] {
-            BLASThreads.set(threads)
-            for allowed in [nil, mask] {
-                let parameters = SearchParameters(nprobe: 8, allowed: allowed)
-                let batch = index.search(Self.queries, k: 10, parameters: parameters)
-                for q in [0, 1, 2, 3, 4, 150, 299] {
-                    let one = index.search(Self.queries.rows(q..<(q + 1)), k: 10, parameters: parameters)
-                    XCTAssertEqual(Array(batch.ids[(q * 10)..<(q * 10 + 10)]), one.ids, "query \(q) threads \(threads) mask \(allowed != nil)")
-                    XCTAssertEqual(Array(batch.scores[(q * 10)..<(q * 10 + 10)]), one.scores)
+        for encoding in QuantizedFlatIndex.encodings {
+            let before = BLASThreads.count
+            defer { BLASThreads.set(before) }
+            let index = QuantizedIVFIndex(encoding: Self.ivf, format: Self.format(encoding, Self.ivf), rescore: 2)
+            var mask = RowMask(count: 3_000, allSet: true)
+            for r in stride(from: 2, to: 3_000, by: 5) { mask.remove(r) }
+            for threads in [1, 2] {
+                BLASThreads.set(threads)
+                for allowed in [nil, mask] {
+                    let parameters = SearchParameters(nprobe: 8, allowed: allowed)
+                    let batch = index.search(Self.queries, k: 10, parameters: parameters)
+                    for q in [0, 1, 2, 3, 4, 150, 299] {
+                        let one = index.search(Self.queries.rows(q..<(q + 1)), k: 10, parameters: parameters)
+                        XCTAssertEqual(Array(batch.ids[(q * 10)..<(q * 10 + 10)]), one.ids, "query \(q) threads \(threads) mask \(allowed != nil)")
+                        XCTAssertEqual(Array(batch.scores[(q * 10)..<(q * 10 + 10)]), one.scores)
+                    }
+                    if let allowed { XCTAssertTrue(batch.ids.allSatisfy { $0 >= 0 && allowed.contains($0) }) }
+                    assertExactScores(batch, index: Self.flat, queries: Self.queries)
                 }
-                if let allowed { XCTAssertTrue(batch.ids.allSatisfy { $0 >= 0 && allowed.contains($0) }) }
-                assertExactScores(batch, index: Self.flat, queries: Self.queries)
             }
         }
     }

@@ -1,4 +1,4 @@
-// QuantizedStoreTests: the int8 part in an index folder (codes of the rows, and of the IVF lists): build, reopen mapped, search exact scores, append, delete, compact, damage caught, old indexes unchanged.
+// QuantizedStoreTests: the codes part (int8, f16, bf16) in an index folder (codes of the rows, and of the IVF lists): build, reopen mapped, search exact scores, append, delete, compact, damage caught, old indexes unchanged.
 import XCTest
 import Foundation
 import LinearAlgebra
@@ -20,15 +20,15 @@ final class QuantizedStoreTests: XCTestCase {
     }
 
     /// A committed index of rows `0..<n` with the int8 part.
-    func buildIndex(rows n: Int = 2_000, rescore: Int = QuantizedFlatIndex.defaultRescore) throws {
+    func buildIndex(rows n: Int = 2_000, encoding: VectorEncoding = .int8, rescore: Int = QuantizedFlatIndex.defaultRescore) throws {
         let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: Self.d)
         try writer.append(Self.rows.rows(0..<n), documents: IVFStoreTests.documents(0..<n))
-        try QuantizedFlatIndex.build(in: writer, rescore: rescore)
+        try QuantizedFlatIndex.build(in: writer, encoding: encoding, rescore: rescore)
         try writer.commit()
     }
 
-    static func codesRole(_ store: IndexStore, segment: Int = 0) -> String {
-        store.manifest.role(QuantizedFlatIndex.Role.codes, of: store.manifest.rowSegments[segment])
+    static func codesRole(_ store: IndexStore, segment: Int = 0, encoding: VectorEncoding = .int8) -> String {
+        store.manifest.role(QuantizedFlatIndex.Role.codes(encoding), of: store.manifest.rowSegments[segment])
     }
 
     func testBuildReopenMappedEqualsInMemory() throws {
@@ -36,7 +36,7 @@ final class QuantizedStoreTests: XCTestCase {
         let store = try IndexStore(opening: folder)
         XCTAssertEqual(store.vectorEncoding, .int8)
         XCTAssertEqual(store.manifest.kinds, ["flat", "int8"])
-        XCTAssertEqual(store.manifest.settings[QuantizedFlatIndex.Setting.rescore], "6")
+        XCTAssertEqual(store.manifest.settings[QuantizedFlatIndex.Setting.rescore(.int8)], "6")
         XCTAssertEqual(store.manifest.settings[QuantizedFlatIndex.Setting.trainedRows], "2000")
         XCTAssertEqual(store.manifest.files[QuantizedFlatIndex.Role.quantizer]?.bytes, 16 + 8 * Self.d)
         XCTAssertEqual(store.manifest.files[Self.codesRole(store)]?.bytes, 2_000 * Self.d)
@@ -92,7 +92,7 @@ final class QuantizedStoreTests: XCTestCase {
         let quantized = try XCTUnwrap(store.quantized)
         XCTAssertEqual(quantized.quantizer, old.quantized?.quantizer)
         XCTAssertEqual(quantized.codes.map(\.count), [2_000, 500])
-        let expected = Self.rows.rows(2_000..<2_500).storage.withUnsafeBufferPointer { quantized.quantizer.encode(rows: $0.baseAddress!, count: 500) }
+        let expected = Self.rows.rows(2_000..<2_500).storage.withUnsafeBufferPointer { quantized.quantizer!.encode(rows: $0.baseAddress!, count: 500) }
         XCTAssertEqual(Array(UnsafeBufferPointer(start: quantized.codes[1].pointer, count: 500 * Self.d)), expected)
         let all = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(rescore: 250))
         let exact = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(exact: true))
@@ -166,6 +166,69 @@ final class QuantizedStoreTests: XCTestCase {
         }
     }
 
+    /// `--vectors f16|bf16`: the part is named by its encoding, holds no quantizer, two bytes a
+    /// dimension per row; reopened mapped it equals the in-memory codes; an add encodes the new
+    /// segment, a compaction encodes the live rows anew, the IVF lists carry the same codes; every
+    /// score is exact and every row a candidate gives the exact rows; a flipped byte is caught.
+    func testHalfCodesAreBuiltAddedCompactedAndVerified() throws {
+        for encoding in [VectorEncoding.f16, .bf16] {
+            try? FileManager.default.removeItem(at: folder)
+            try buildIndex(encoding: encoding, rescore: 5)
+            let index = try IndexStore(opening: folder)
+            XCTAssertEqual(index.vectorEncoding, encoding)
+            XCTAssertEqual(Set(index.manifest.kinds), ["flat", encoding.rawValue])
+            XCTAssertEqual(index.manifest.settings[QuantizedFlatIndex.Setting.rescore(encoding)], "5")
+            XCTAssertNil(index.manifest.files[QuantizedFlatIndex.Role.quantizer])
+            XCTAssertNil(index.manifest.settings[QuantizedFlatIndex.Setting.trainedRows])
+            let role = Self.codesRole(index, encoding: encoding)
+            XCTAssertEqual(index.manifest.files[role]?.bytes, 2_000 * Self.d * 2)
+            XCTAssertTrue(index.manifest.files[role]!.name.hasSuffix(".u16"), index.manifest.files[role]!.name)
+            let mapped = try index.quantized()
+            let inMemory = QuantizedFlatIndex(encoding: FlatIndex(vectors: index.flat.matrix()), as: encoding, rescore: 5)
+            XCTAssertEqual(mapped.format, inMemory.format)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: mapped.codes[0].pointer, count: 2_000 * Self.d * 2)),
+                           Array(UnsafeBufferPointer(start: inMemory.codes[0].pointer, count: 2_000 * Self.d * 2)))
+            XCTAssertEqual(mapped.search(Self.queries, k: 10), inMemory.search(Self.queries, k: 10))
+
+            let old = try FolderVectorStore(index)
+            let codes = try XCTUnwrap(old.describe().lines.first { $0.name == "codes" })
+            XCTAssertEqual(codes.value, "\(encoding.rawValue), 48 bytes a row beside the float32 rows' 96; k x 5 candidates rescored exactly (`rag query --rescore` to change)")
+            let write = try old.beginWrite(appendingRows: true)
+            try write.append(Self.rows.rows(2_000..<2_500), documents: IVFStoreTests.documents(2_000..<2_500))
+            let added = try XCTUnwrap(try write.commit() as? FolderVectorStore)
+            let quantized = try XCTUnwrap(added.quantized)
+            XCTAssertEqual(quantized.codes.map(\.count), [2_000, 500])
+            let expected = Self.rows.rows(2_000..<2_500).storage.withUnsafeBufferPointer { quantized.format.encode(rows: $0.baseAddress!, count: 500, dimension: Self.d) }
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: quantized.codes[1].pointer, count: 500 * Self.d * 2)), expected)
+            let exact = try added.nearest(Self.queries, k: 10, parameters: SearchParameters(exact: true))
+            XCTAssertEqual(try added.nearest(Self.queries, k: 10, parameters: SearchParameters(rescore: 250)).map { $0.map(\.document.row) },
+                           exact.map { $0.map(\.document.row) })
+            for (q, hits) in try added.nearest(Self.queries, k: 10, parameters: SearchParameters(rescore: 1)).enumerated() {
+                for hit in hits { XCTAssertEqual(hit.score, added.index.flat.score(hit.document.row, query: Self.queries.row(q))) }
+            }
+            let compacted = try added.compacted(retrainingIVF: false)
+            XCTAssertEqual(compacted.quantized?.codes.map(\.count), [2_500])
+            XCTAssertEqual(compacted.quantized?.rescore, 5)
+            XCTAssertTrue(try compacted.verify().allSatisfy(\.ok))
+
+            // The IVF lists carry the same format's codes.
+            try? FileManager.default.removeItem(at: folder)
+            try buildIVFIndex(encoding: encoding)
+            let lists = try FolderVectorStore(opening: folder)
+            XCTAssertEqual(Set(lists.index.manifest.kinds), ["flat", encoding.rawValue, "ivf"])
+            XCTAssertEqual(lists.index.manifest.files[Self.listCodesRole(lists.index)]?.bytes, 2_000 * Self.d * 2)
+            try assertListCodesMatch(lists)
+
+            // A flipped byte of the codes is caught by verify.
+            let entry = lists.index.manifest.files[Self.codesRole(lists.index, encoding: encoding)]!
+            let url = folder.appendingPathComponent(entry.name)
+            var data = try Data(contentsOf: url)
+            data[33] ^= 0xFF
+            try data.write(to: url)
+            XCTAssertEqual(try IndexStore.verify(folder: folder).filter { !$0.ok }.map(\.role), [Self.codesRole(lists.index, encoding: encoding)])
+        }
+    }
+
     /// Rows appended by a writer that did not extend the codes: the manifest is reported, not searched wrongly.
     func testRowsAddedWithoutCodesAreReported() throws {
         try buildIndex(rows: 300)
@@ -195,11 +258,11 @@ final class QuantizedStoreTests: XCTestCase {
     // MARK: Codes in the IVF lists
 
     /// A committed index of rows `0..<n` with the int8 part and the IVF part (16 lists), the lists' codes beside them.
-    func buildIVFIndex(rows n: Int = 2_000) throws {
+    func buildIVFIndex(rows n: Int = 2_000, encoding: VectorEncoding = .int8) throws {
         let writer = try IndexWriter(folder: folder, embedder: "test:v1", dimension: Self.d)
         try writer.append(Self.rows.rows(0..<n), documents: IVFStoreTests.documents(0..<n))
-        let quantizer = try QuantizedFlatIndex.build(in: writer)
-        try IVFIndex.build(in: writer, listCount: 16, targetRecall: nil, codes: quantizer)
+        let format = try QuantizedFlatIndex.build(in: writer, encoding: encoding)
+        try IVFIndex.build(in: writer, listCount: 16, targetRecall: nil, codes: format)
         try writer.commit()
     }
 
@@ -213,8 +276,8 @@ final class QuantizedStoreTests: XCTestCase {
         let index = try XCTUnwrap(store.quantizedIVF, file: file, line: line)
         let ivf = try XCTUnwrap(store.ivf, file: file, line: line)
         for (p, part) in ivf.parts.enumerated() {
-            XCTAssertEqual(Array(UnsafeBufferPointer(start: index.codes[p].pointer, count: part.count * Self.d)),
-                           index.quantizer.encode(rows: part.vectors.pointer, count: part.count), "part \(p)", file: file, line: line)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: index.codes[p].pointer, count: part.count * Self.d * index.format.bytesPerDimension)),
+                           index.format.encode(rows: part.vectors.pointer, count: part.count, dimension: Self.d), "part \(p)", file: file, line: line)
         }
         let found = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(nprobe: 4, rescore: 1_000))
         for q in 0..<Self.queries.rows {

@@ -313,16 +313,28 @@ extension IndexLifecycleCLITests {
         XCTAssertTrue(pair.hasPrefix("stored nprobe \(listsSettings["ivf.nprobe"]!) and rescore \(listsSettings["int8.rescore"]!) (recall@10 "), String(pair))
         XCTAssertEqual(listsSettings["ivf.tune.recall"], listsSettings["int8.tune.recall"])
 
+        // 16-bit float codes: two bytes a dimension, searched and verified the same way.
+        for encoding in ["f16", "bf16"] {
+            let half = try rag(["index", "build", "--csv", "train.csv", "--vectors", encoding, "--index", encoding])
+            XCTAssertEqual(half.status, 0, half.stderr)
+            XCTAssertTrue(half.stdout.hasSuffix("\n\(encoding): 768 bytes a row scanned (the float32 rows kept for the exact rescoring); k x 4 candidates\n"),
+                          half.stdout)
+            let halfInfo = try RAGBinary.run(["index", "info", "--index", encoding], in: dir)
+            XCTAssertTrue(halfInfo.stdout.contains("\ncodes     \(encoding), 768 bytes a row beside the float32 rows' 1536; k x 4 candidates rescored exactly"),
+                          halfInfo.stdout)
+            XCTAssertEqual(try rows(["--rescore", "200", "--index", encoding]), try rows(["--exact", "--index", encoding]))
+            XCTAssertEqual(try RAGBinary.run(["index", "verify", "--index", encoding], in: dir).status, 0)
+        }
         // Refused by name, before anything is embedded.
-        let f16 = try rag(["index", "build", "--csv", "train.csv", "--vectors", "f16", "--index", "other"])
-        XCTAssertEqual(f16.status, 64)
-        XCTAssertTrue(f16.stderr.contains("'f16'"), f16.stderr)
+        let unknown = try rag(["index", "build", "--csv", "train.csv", "--vectors", "f8", "--index", "other"])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("'f8'"), unknown.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("other").path))
 
         // An index without codes: --rescore is noted and ignored.
         XCTAssertEqual(try rag(["index", "build", "--csv", "train.csv", "--index", "plain"]).status, 0)
         let plain = try rag(["query", "card", "--rescore", "2", "--index", "plain"])
         XCTAssertEqual(plain.status, 0)
-        XCTAssertEqual(plain.stderr, "note: --rescore is ignored: this index has no int8 codes (--vectors int8 builds them)\n")
+        XCTAssertEqual(plain.stderr, "note: --rescore is ignored: this index has no codes (--vectors int8, f16 or bf16 builds them)\n")
     }
 }

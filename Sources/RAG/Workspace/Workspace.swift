@@ -136,8 +136,8 @@ public final class Workspace: Sendable {
 
     /// Embeds every row of `dataset` and writes a new index into `folder` (replacing one there only
     /// once complete), or into a private temporary folder removed with the workspace when `folder` is nil.
-    /// With `vectors: .int8` the scan reads 8-bit codes beside the float32 rows (and beside the IVF
-    /// lists' vectors with `kind: .ivf`), then rescores exactly.
+    /// With `vectors: .int8` (or `.f16`, `.bf16`) the scan reads 8-bit codes (16-bit floats)
+    /// beside the float32 rows (and beside the IVF lists' vectors with `kind: .ivf`), then rescores exactly.
     public static func build(from dataset: Dataset, into folder: URL? = nil, embedder choice: EmbedderChoice = .automatic,
                              kind: Kind = .flat, nlist: Int? = nil, vectors: VectorEncoding = .f32, batchSize: Int = 256,
                              progress: IndexBuilder.Progress? = nil) throws -> Workspace {
@@ -148,7 +148,7 @@ public final class Workspace: Sendable {
         // The IVF part trains on the vectors just written, before the commit: the index appears
         // with both parts or not at all.
         let trainParts: (IndexWriter) throws -> Void = { writer in
-            let codes = vectors == .int8 ? try QuantizedFlatIndex.build(in: writer) : nil
+            let codes = vectors == .f32 ? nil : try QuantizedFlatIndex.build(in: writer, encoding: vectors)
             guard kind == .ivf else { return }
             let start = Date()
             report = try IVFIndex.build(in: writer, listCount: nlist, codes: codes)
@@ -269,7 +269,7 @@ public final class Workspace: Sendable {
         public var ef: Int?
         /// Only rows matching this (`bucket < 3 and src = "a"`): the top k among them, not fewer.
         public var filter: FilterExpression?
-        /// Candidates per result kept from the int8 codes before the exact rescoring (int8 indexes only; nil: the stored value).
+        /// Candidates per result kept from the codes before the exact rescoring (indexes with codes only; nil: the stored value).
         public var rescore: Int?
 
         public init(nprobe: Int? = nil, exact: Bool = false, excludeSelf: Bool = false, ef: Int? = nil, filter: FilterExpression? = nil,

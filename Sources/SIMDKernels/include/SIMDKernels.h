@@ -18,6 +18,7 @@ typedef struct {
     int fma;           ///< FMA3
     int avx512;        ///< AVX-512 F, CD, BW, DQ and VL, and the OS saves the ZMM state
     int avx512_vnni;   ///< AVX-512 VNNI (vpdpbusd) on top of `avx512`
+    int f16c;          ///< F16C (float16 conversions), with AVX
 } lr_cpu_features;
 
 /// The features of the CPU this process runs on.
@@ -55,6 +56,27 @@ void lr_u8_dot_rows(int path, const uint8_t *codes, size_t n, size_t dim, const 
 /// is `lr_u8_dot_rows`'s value for query `j` and row `i`. VNNI loads each chunk of codes once for
 /// the four; the other paths run the one-query kernel four times. Same integers on every path.
 void lr_u8_dot_rows_x4(int path, const uint8_t *codes, size_t n, size_t dim, const int8_t *q, int32_t *out, size_t ldo);
+
+/// The 16-bit float code formats: IEEE half precision, bfloat16 (float32's upper half).
+enum { LR_HALF_F16 = 0, LR_HALF_BF16 = 1 };
+
+/// `n` floats to 16-bit codes of `format`, rounded to nearest even (overflow to infinity, NaN kept).
+void lr_half_encode(int format, const float *src, size_t n, uint16_t *dst);
+
+/// The float32 a code stands for (exact).
+float lr_half_decode(int format, uint16_t code);
+
+/// The path the 16-bit code kernels take: `lr_simd_path()`, but plain on an AVX2 CPU without F16C.
+int lr_half_path(void);
+
+/// `out[i] = Σ_c decode(codes[i, c]) · q[c]` in float for `i` in `0..<n`: 16-bit codes of `format`
+/// `[n x dim]` row-major against a float32 query. The paths sum in different orders (4, 8 or 16
+/// partial sums), so their results differ by rounding.
+void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out);
+
+/// Four queries at once (`q` holds them one after the other, `dim` floats each): `out[j * ldo + i]`
+/// is query `j`'s value for row `i`. AVX-512 converts each row's codes once for the four.
+void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo);
 
 /// `out[i] = dot(rows[i, :], q)` for `i` in `0..<n`; `rows` is `[n x dim]` row-major.
 /// Accumulates in float with 16 (AVX-512), 8 (AVX2) or 4 (plain) partial sums per row.

@@ -1,4 +1,5 @@
-// CodeStorage: the 8-bit codes of a compressed scan, row-major, mapped or owned (a RowStorage of bytes).
+// CodeStorage: the codes of a compressed scan, row-major bytes, mapped or owned (a RowStorage of bytes).
 
-/// Row-major `[count x dimension]` 8-bit codes (`ScalarQuantizer`'s), one block per segment.
+/// Row-major codes (`CodeFormat`'s), one block per segment: its `dimension` is a row's bytes
+/// (the vectors' dimension times the format's bytes a dimension).
 public typealias CodeStorage = RowStorage<UInt8>

@@ -1,44 +1,50 @@
-// QuantizedFlatIndex: exact top-k from 8-bit codes: an integer scan picks k x rescore candidates, the float32 rows rescore them.
+// QuantizedFlatIndex: exact top-k from compressed codes (int8, float16, bfloat16): a scan of the codes picks k x rescore candidates, the float32 rows rescore them.
 public import LinearAlgebra
 
-/// Flat search over a quarter of the bytes. Every query is turned into 8-bit integers
-/// (`ScalarQuantizer.prepare`), every row's code is scored with the integer kernel
-/// (`VectorKernels.codeDotRows`: AVX-512 VNNI, AVX-512, AVX2 or plain), the `k · rescore` best
-/// approximate scores are kept, and those candidates are scored again against their float32
-/// rows: the scores returned are exact (the same kernel as `FlatIndex`'s single-query scan), only
-/// the choice of candidates is approximate. Rows a mask excludes never become candidates, so a
-/// search returns `k` allowed rows whenever there are `k`.
+/// Flat search over a quarter (int8) or half (16-bit floats) of the bytes. Every row's code is
+/// scored against the query (`CodeFormat.int8`: the query turned into 8-bit integers by
+/// `ScalarQuantizer.prepare`, the integer kernel `VectorKernels.codeDotRows`, AVX-512 VNNI,
+/// AVX-512, AVX2 or plain; `CodeFormat.half`: the float32 query against the decoded codes,
+/// `VectorKernels.halfDotRows`), the `k · rescore` best approximate scores are kept, and those
+/// candidates are scored again against their float32 rows: the scores returned are exact (the
+/// same kernel as `FlatIndex`'s single-query scan), only the choice of candidates is
+/// approximate. Rows a mask excludes never become candidates, so a search returns `k` allowed
+/// rows whenever there are `k`.
 public struct QuantizedFlatIndex: VectorIndex {
     /// The float32 rows, for rescoring (and the exact search when asked).
     public let exact: FlatIndex
-    public let quantizer: ScalarQuantizer
-    /// The codes, one block per segment of `exact`, row for row.
+    public let format: CodeFormat
+    /// The codes, one block per segment of `exact`, row for row (`dimension · format.bytesPerDimension` bytes a row).
     public let codes: [CodeStorage]
     /// Candidates kept per result when a search does not say (`SearchParameters.rescore`).
     public let rescore: Int
     public var dimension: Int { exact.dimension }
     public var count: Int { exact.count }
+    /// The int8 format's quantizer (nil for 16-bit floats).
+    public var quantizer: ScalarQuantizer? { format.quantizer }
 
     /// Candidates per result by default (recall against it measured in BENCHMARKS.md).
     public static let defaultRescore = 4
 
-    public init(exact: FlatIndex, quantizer: ScalarQuantizer, codes: [CodeStorage], rescore: Int = defaultRescore) {
-        precondition(codes.count == exact.segments.count && zip(codes, exact.segments).allSatisfy { $0.count == $1.count && $0.dimension == $1.dimension },
+    public init(exact: FlatIndex, format: CodeFormat, codes: [CodeStorage], rescore: Int = defaultRescore) {
+        let rowBytes = exact.dimension * format.bytesPerDimension
+        precondition(codes.count == exact.segments.count && zip(codes, exact.segments).allSatisfy { $0.count == $1.count && $0.dimension == rowBytes },
                      "one block of codes per segment, row for row")
-        precondition(quantizer.dimension == exact.dimension && rescore >= 1)
+        precondition(format.quantizer.map { $0.dimension == exact.dimension } ?? true && rescore >= 1)
         self.exact = exact
-        self.quantizer = quantizer
+        self.format = format
         self.codes = codes
         self.rescore = rescore
     }
 
-    /// Trains a quantizer on `exact`'s rows and encodes them (in memory).
-    public init(encoding exact: FlatIndex, rescore: Int = defaultRescore) {
-        let quantizer = ScalarQuantizer.train(blocks: exact.segments.map { ($0.pointer, $0.count) }, dimension: exact.dimension)
+    /// Encodes `exact`'s rows as `encoding` (an int8 quantizer trained on them), in memory.
+    public init(encoding exact: FlatIndex, as encoding: VectorEncoding = .int8, rescore: Int = defaultRescore) {
+        let d = exact.dimension
+        let format = CodeFormat.trained(encoding, blocks: exact.segments.map { ($0.pointer, $0.count) }, dimension: d)
         let codes = exact.segments.map { s in
-            CodeStorage(copying: quantizer.encode(rows: s.pointer, count: s.count), count: s.count, dimension: s.dimension)
+            CodeStorage(copying: format.encode(rows: s.pointer, count: s.count, dimension: d), count: s.count, dimension: d * format.bytesPerDimension)
         }
-        self.init(exact: exact, quantizer: quantizer, codes: codes, rescore: rescore)
+        self.init(exact: exact, format: format, codes: codes, rescore: rescore)
     }
 
     public func search(_ queries: Matrix, k: Int, parameters: SearchParameters) -> SearchResult {
@@ -69,8 +75,8 @@ public struct QuantizedFlatIndex: VectorIndex {
                     let parts = nq > 1 || count >= 65_536 ? BLASThreads.count : 1
                     for chunk in stride(from: 0, to: nq, by: Self.queryChunk) {
                         let members = chunk..<min(nq, chunk + Self.queryChunk)
-                        let chosen = scan(members.map { quantizer.prepare(query: q + $0 * dimension) }, candidates: candidates,
-                                          allowed: allowed, parts: parts)
+                        let chosen = scan(CodeScan(format: format, queries: q + chunk * dimension, count: members.count, dimension: dimension),
+                                          candidates: candidates, allowed: allowed, parts: parts)
                         let split = BLASThreads.chunks(members.count, parts: members.count >= 8 ? BLASThreads.count : 1)
                         BLASThreads.parallel(split.count) { part in
                             for j in split[part] {
@@ -88,51 +94,35 @@ public struct QuantizedFlatIndex: VectorIndex {
         return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
     }
 
-    /// Queries scanned in one pass over the codes (their int8 values stay in cache beside a block of codes).
+    /// Queries scanned in one pass over the codes (their prepared values stay in cache beside a block of codes).
     public static let queryChunk = 256
 
-    /// For each query, the rows of its `candidates` best approximate scores (allowed rows only,
-    /// ties to the lower row), ascending by row. The rows are split in `parts` ranges, one per worker; each worker takes its rows a
-    /// block at a time (a block's codes stay in the core's L2 cache) and scores the block against
-    /// every query, four at a time, so the codes are read from memory once for all the queries.
-    /// Candidates are chosen on the integer dot products (the score is `offset + scale · dot` with
-    /// `scale ≥ 0`, the same order), so no float is computed per row.
-    func scan(_ queries: [QuantizedQuery], candidates: Int, allowed: RowMask?, parts: Int) -> [[Int]] {
+    /// For each prepared query, the rows of its `candidates` best approximate scores (allowed rows
+    /// only, ties to the lower row), ascending by row. The rows are split in `parts` ranges, one
+    /// per worker; each worker takes its rows a block at a time (a block's codes stay in the
+    /// core's L2 cache) and scores the block against every query, four at a time, so the codes are
+    /// read from memory once for all the queries. int8 candidates are chosen on the integer dot
+    /// products (the score is `offset + scale · dot` with `scale ≥ 0`, the same order), so no
+    /// float is computed per row.
+    func scan(_ queries: CodeScan, candidates: Int, allowed: RowMask?, parts: Int) -> [[Int]] {
         let nq = queries.count
         guard nq > 0 else { return [] }
         let ranges = BLASThreads.chunks(count, parts: parts)
-        let groups = (nq + 3) / 4
-        // Four query rows of codes per group, the last query repeated to fill the last group (its values are not read back).
-        var values = [Int8]()
-        values.reserveCapacity(groups * 4 * dimension)
-        for j in 0..<(groups * 4) { values += queries[min(j, nq - 1)].values }
-        let blockRows = max(16, Self.blockBytes / max(1, dimension))
+        let rowBytes = dimension * format.bytesPerDimension
+        let blockRows = max(16, Self.blockBytes / max(1, rowBytes))
         var heaps = [TopK](repeating: TopK(k: candidates), count: ranges.count * nq)
-        values.withUnsafeBufferPointer { values in
-            heaps.withUnsafeMutableBufferPointer { hp in
-                let heapsBase = hp.baseAddress!
-                BLASThreads.parallel(ranges.count) { part in
-                    let range = ranges[part]
-                    let block = min(range.count, blockRows)
-                    let dots = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, 4 * block))
-                    defer { dots.deallocate() }
-                    for run in codeRuns(range) {
-                        for b0 in stride(from: 0, to: run.count, by: block) {
-                            let bn = min(block, run.count - b0)
-                            let codes = run.codes + b0 * dimension
-                            for g in 0..<groups {
-                                let first = g * 4, members = min(4, nq - first)
-                                let groupValues = values.baseAddress! + first * dimension
-                                if members == 1 {
-                                    VectorKernels.codeDotRows(codes, count: bn, dimension: dimension, query: groupValues, into: dots)
-                                } else {
-                                    VectorKernels.codeDotRows4(codes, count: bn, dimension: dimension, queries: groupValues, into: dots, ldo: block)
-                                }
-                                for j in 0..<members {
-                                    Self.fold(dots + j * block, count: bn, firstID: run.first + b0, allowed: allowed,
-                                              into: &heapsBase[part * nq + first + j])
-                                }
-                            }
+        heaps.withUnsafeMutableBufferPointer { hp in
+            let heapsBase = hp.baseAddress!
+            BLASThreads.parallel(ranges.count) { part in
+                let range = ranges[part]
+                let scratch = CodeScan.Scratch(block: min(range.count, blockRows), dimension: dimension)
+                for run in codeRuns(range) {
+                    for b0 in stride(from: 0, to: run.count, by: scratch.block) {
+                        let bn = min(scratch.block, run.count - b0)
+                        for first in stride(from: 0, to: nq, by: 4) {
+                            queries.scoreAndFold(run.codes + b0 * rowBytes, count: bn, members: min(4, nq - first), query: { first + $0 },
+                                                 scratch: scratch, firstID: run.first + b0, allowed: allowed,
+                                                 heap: { heapsBase + part * nq + first + $0 })
                         }
                     }
                 }
@@ -166,6 +156,17 @@ public struct QuantizedFlatIndex: VectorIndex {
             if let allowed, !allowed.contains(rowIDs.map { Int($0[j]) } ?? firstID + j) { continue }
             heap.push(score: Float(dots[j]), id: firstID + j)
             threshold = bar(heap.threshold)
+        }
+    }
+
+    /// `fold` for float scores (16-bit float codes): offered where they reach the heap's threshold.
+    static func fold(_ scores: UnsafePointer<Float>, count n: Int, firstID: Int, rowIDs: UnsafePointer<UInt32>? = nil,
+                     allowed: RowMask?, into heap: inout TopK) {
+        var threshold = heap.threshold
+        for j in 0..<n where scores[j] >= threshold {
+            if let allowed, !allowed.contains(rowIDs.map { Int($0[j]) } ?? firstID + j) { continue }
+            heap.push(score: scores[j], id: firstID + j)
+            threshold = heap.threshold
         }
     }
 

@@ -1,16 +1,16 @@
-// QuantizedIVFIndex: IVF search on 8-bit codes: the probed lists scanned in integers, the best entries rescored exactly against the lists' float32 vectors.
+// QuantizedIVFIndex: IVF search on compressed codes (int8, float16, bfloat16): the probed lists' codes scanned, the best entries rescored exactly against the lists' float32 vectors.
 public import LinearAlgebra
 
-/// An `IVFIndex` whose lists also hold their entries' int8 codes (`ScalarQuantizer`, faiss's
-/// SQ8), entry for entry. A query probes the same lists as the float32 IVF search; their codes
-/// (a quarter of the bytes) are scanned with integer dot products, the `k · rescore` best entries
+/// An `IVFIndex` whose lists also hold their entries' codes (`CodeFormat`: int8 as faiss's SQ8,
+/// or 16-bit floats), entry for entry. A query probes the same lists as the float32 IVF search;
+/// their codes (a quarter or half of the bytes) are scanned, the `k · rescore` best entries
 /// are kept, and those are rescored exactly against the lists' float32 vectors: every score
 /// returned is the exact float32 score, and with every probed entry kept the result is the
 /// float32 IVF search's. Batches go list by list as `IVFIndex` does, four queries of a list per
 /// pass over its codes.
 public struct QuantizedIVFIndex: VectorIndex {
     public let ivf: IVFIndex
-    public let quantizer: ScalarQuantizer
+    public let format: CodeFormat
     /// The codes of each part of `ivf`, in list order: entry `e` of part `p` is `codes[p].row(e)`.
     public let codes: [CodeStorage]
     /// Candidates kept per result when a search does not say (`SearchParameters.rescore`).
@@ -30,12 +30,16 @@ public struct QuantizedIVFIndex: VectorIndex {
     public var dimension: Int { ivf.dimension }
     public var count: Int { ivf.count }
 
-    public init(ivf: IVFIndex, quantizer: ScalarQuantizer, codes: [CodeStorage], rescore: Int = QuantizedFlatIndex.defaultRescore) {
-        precondition(codes.count == ivf.parts.count && zip(codes, ivf.parts).allSatisfy { $0.count == $1.count && $0.dimension == $1.dimension },
+    /// The int8 format's quantizer (nil for 16-bit floats).
+    public var quantizer: ScalarQuantizer? { format.quantizer }
+
+    public init(ivf: IVFIndex, format: CodeFormat, codes: [CodeStorage], rescore: Int = QuantizedFlatIndex.defaultRescore) {
+        let rowBytes = ivf.dimension * format.bytesPerDimension
+        precondition(codes.count == ivf.parts.count && zip(codes, ivf.parts).allSatisfy { $0.count == $1.count && $0.dimension == rowBytes },
                      "one block of codes per part of the lists, entry for entry")
-        precondition(quantizer.dimension == ivf.dimension && rescore >= 1)
+        precondition(format.quantizer.map { $0.dimension == ivf.dimension } ?? true && rescore >= 1)
         self.ivf = ivf
-        self.quantizer = quantizer
+        self.format = format
         self.codes = codes
         self.rescore = rescore
         var starts = [0]
@@ -44,13 +48,15 @@ public struct QuantizedIVFIndex: VectorIndex {
         coarseCodes = QuantizedFlatIndex(encoding: ivf.quantizer)
     }
 
-    /// Encodes the lists' vectors with `quantizer` (trained on them when nil), in memory.
-    public init(encoding ivf: IVFIndex, quantizer: ScalarQuantizer? = nil, rescore: Int = QuantizedFlatIndex.defaultRescore) {
-        let quantizer = quantizer ?? ScalarQuantizer.train(blocks: ivf.parts.map { ($0.vectors.pointer, $0.count) }, dimension: ivf.dimension)
+    /// Encodes the lists' vectors as `format` (int8 codes trained on them when nil), in memory.
+    public init(encoding ivf: IVFIndex, format: CodeFormat? = nil, rescore: Int = QuantizedFlatIndex.defaultRescore) {
+        let d = ivf.dimension
+        let format = format ?? .trained(.int8, blocks: ivf.parts.map { ($0.vectors.pointer, $0.count) }, dimension: d)
         let codes = ivf.parts.map { part in
-            CodeStorage(copying: quantizer.encode(rows: part.vectors.pointer, count: part.count), count: part.count, dimension: part.dimension)
+            CodeStorage(copying: format.encode(rows: part.vectors.pointer, count: part.count, dimension: d), count: part.count,
+                        dimension: d * format.bytesPerDimension)
         }
-        self.init(ivf: ivf, quantizer: quantizer, codes: codes, rescore: rescore)
+        self.init(ivf: ivf, format: format, codes: codes, rescore: rescore)
     }
 
     /// Top-`k` as `IVFIndex.search` (same probes, same padding of short results), the candidates
@@ -87,40 +93,28 @@ public struct QuantizedIVFIndex: VectorIndex {
         return SearchResult(queryCount: nq, k: kk, ids: ids, scores: scores)
     }
 
-    /// For each query, its `candidates` best entries of its probed lists by integer score
+    /// For each query, its `candidates` best entries of its probed lists by approximate score
     /// (allowed rows only; ties to the lower entry), the lists shared among workers by work. One
     /// query goes straight through its probes (no list-by-list table over every list).
     func scan(_ queries: Matrix, coarse: SearchResult, candidates: Int, allowed: RowMask?) -> [TopK] {
-        let nq = queries.rows, d = dimension
+        let nq = queries.rows
+        let prepared = queries.storage.withUnsafeBufferPointer { CodeScan(format: format, queries: $0.baseAddress!, count: nq, dimension: dimension) }
         if nq == 1 {
-            let values = queries.storage.withUnsafeBufferPointer { quantizer.prepare(query: $0.baseAddress!).values }
-            return values.withUnsafeBufferPointer { v in
-                [scanProbes(coarse.ids.filter { $0 >= 0 }, values: v.baseAddress!, candidates: candidates, allowed: allowed)]
-            }
+            return [scanProbes(coarse.ids.filter { $0 >= 0 }, query: prepared, candidates: candidates, allowed: allowed)]
         }
         let groups = IVFIndex.ProbeGroups(coarse, queryCount: nq, listCount: ivf.listCount)
-        var values = [Int8]()
-        values.reserveCapacity(nq * d)
-        queries.storage.withUnsafeBufferPointer { q in
-            for j in 0..<nq { values += quantizer.prepare(query: q.baseAddress! + j * d).values }
-        }
-        return values.withUnsafeBufferPointer { v in
-            ivf.byList(groups, queryCount: nq) { range in
-                scanLists(range, values: v.baseAddress!, queryCount: nq, groups: groups, candidates: candidates, allowed: allowed)
-            }
+        return ivf.byList(groups, queryCount: nq) { range in
+            scanLists(range, queries: prepared, groups: groups, candidates: candidates, allowed: allowed)
         }
     }
 
-    /// Scans the codes of the lists in `range` against their queries' values (`[nq x d]`), a block
-    /// of entries at a time against four queries per kernel call; one heap of entries per query.
-    private func scanLists(_ range: Range<Int>, values: UnsafePointer<Int8>, queryCount nq: Int, groups: IVFIndex.ProbeGroups,
+    /// Scans the codes of the lists in `range` against their queries, a block of entries at a
+    /// time against four queries per kernel call; one heap of entries per query.
+    private func scanLists(_ range: Range<Int>, queries: CodeScan, groups: IVFIndex.ProbeGroups,
                            candidates: Int, allowed: RowMask?) -> [TopK] {
-        var heaps = [TopK](repeating: TopK(k: candidates), count: nq)
-        let d = dimension
-        let block = max(16, QuantizedFlatIndex.blockBytes / max(1, d))
-        let dots = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * block)
-        let four = UnsafeMutablePointer<Int8>.allocate(capacity: 4 * d)
-        defer { dots.deallocate(); four.deallocate() }
+        var heaps = [TopK](repeating: TopK(k: candidates), count: queries.count)
+        let rowBytes = dimension * format.bytesPerDimension
+        let scratch = CodeScan.Scratch(block: max(16, QuantizedFlatIndex.blockBytes / max(1, rowBytes)), dimension: dimension)
         heaps.withUnsafeMutableBufferPointer { hp in
             for l in range {
                 let probing = groups.queries(of: l)
@@ -130,24 +124,12 @@ public struct QuantizedIVFIndex: VectorIndex {
                     guard size > 0 else { continue }
                     let first = lists.offsets[l]
                     let listCodes = codes[p].row(first), rowIDs = lists.ids(of: l).baseAddress!
-                    for v0 in stride(from: 0, to: size, by: block) {
-                        let n = min(block, size - v0)
+                    for v0 in stride(from: 0, to: size, by: scratch.block) {
                         for g0 in stride(from: probing.lowerBound, to: probing.upperBound, by: 4) {
-                            let members = min(4, probing.upperBound - g0)
-                            if members == 1 {
-                                VectorKernels.codeDotRows(listCodes + v0 * d, count: n, dimension: d,
-                                                          query: values + Int(groups.members[g0]) * d, into: dots)
-                            } else {
-                                // The group's values one after the other, the last repeated to fill four (not read back).
-                                for j in 0..<4 {
-                                    (four + j * d).update(from: values + Int(groups.members[g0 + min(j, members - 1)]) * d, count: d)
-                                }
-                                VectorKernels.codeDotRows4(listCodes + v0 * d, count: n, dimension: d, queries: four, into: dots, ldo: block)
-                            }
-                            for j in 0..<members {
-                                QuantizedFlatIndex.fold(dots + j * block, count: n, firstID: partStarts[p] + first + v0, rowIDs: rowIDs + v0,
-                                                        allowed: allowed, into: &hp[Int(groups.members[g0 + j])])
-                            }
+                            queries.scoreAndFold(listCodes + v0 * rowBytes, count: min(scratch.block, size - v0), members: min(4, probing.upperBound - g0),
+                                                 query: { Int(groups.members[g0 + $0]) }, scratch: scratch,
+                                                 firstID: partStarts[p] + first + v0, rowIDs: rowIDs + v0, allowed: allowed,
+                                                 heap: { hp.baseAddress! + Int(groups.members[g0 + $0]) })
                         }
                     }
                 }
@@ -157,20 +139,20 @@ public struct QuantizedIVFIndex: VectorIndex {
     }
 
     /// One query's `candidates` best entries of the lists `probes`.
-    private func scanProbes(_ probes: [Int], values: UnsafePointer<Int8>, candidates: Int, allowed: RowMask?) -> TopK {
+    private func scanProbes(_ probes: [Int], query: CodeScan, candidates: Int, allowed: RowMask?) -> TopK {
         var heap = TopK(k: candidates)
         let longest = probes.lazy.map { l in self.ivf.parts.map { $0.size(of: l) }.max() ?? 0 }.max() ?? 0
         guard longest > 0 else { return heap }
-        let dots = UnsafeMutablePointer<Int32>.allocate(capacity: longest)
-        defer { dots.deallocate() }
-        for l in probes {
-            for (p, lists) in ivf.parts.enumerated() {
-                let size = lists.size(of: l)
-                guard size > 0 else { continue }
-                let first = lists.offsets[l]
-                VectorKernels.codeDotRows(codes[p].row(first), count: size, dimension: dimension, query: values, into: dots)
-                QuantizedFlatIndex.fold(dots, count: size, firstID: partStarts[p] + first, rowIDs: lists.ids(of: l).baseAddress!,
-                                        allowed: allowed, into: &heap)
+        let scratch = CodeScan.Scratch(block: longest, dimension: dimension)
+        withUnsafeMutablePointer(to: &heap) { h in
+            for l in probes {
+                for (p, lists) in ivf.parts.enumerated() {
+                    let size = lists.size(of: l)
+                    guard size > 0 else { continue }
+                    let first = lists.offsets[l]
+                    query.scoreAndFold(codes[p].row(first), count: size, members: 1, query: { _ in 0 }, scratch: scratch,
+                                       firstID: partStarts[p] + first, rowIDs: lists.ids(of: l).baseAddress!, allowed: allowed, heap: { _ in h })
+                }
             }
         }
         return heap

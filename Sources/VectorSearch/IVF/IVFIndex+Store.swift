@@ -12,9 +12,9 @@ import LinearAlgebra
 /// - `ivf_vectors.<gen>.f32` (role `ivf_vectors@<segment>`): `[count x d]` Float32, the
 ///   segment's vectors in list order (entry `e` is row `ids[e]`), so each list of a segment is
 ///   one contiguous sgemm operand.
-/// - `ivf_codes.<gen>.u8` (role `ivf_codes@<segment>`), only in an index with the int8 part as
-///   well (`--kind ivf --vectors int8`): `[count x d]` bytes, the same entries' codes by the int8
-///   part's quantizer (`QuantizedIVFIndex` scans them and rescores against `ivf_vectors`).
+/// - `ivf_codes.<gen>.u8` or `.u16` (role `ivf_codes@<segment>`), only in an index with a codes
+///   part as well (`--kind ivf --vectors int8|f16|bf16`): `[count x d]` codes of that part's
+///   format, the same entries' (`QuantizedIVFIndex` scans them and rescores against `ivf_vectors`).
 ///
 /// An index without a segment list has one segment and the roles without `@`. All files are
 /// memory-mapped on open. A search touches the centroids, the probed lists' ids and vectors, and
@@ -145,12 +145,12 @@ extension IVFIndex {
     /// the new generation's vectors file), puts every row in its list, and writes the part into
     /// the writer's generation. With `targetRecall`, the default nprobe is tuned as `rag index
     /// tune` does, on `buildTuningSample` stored rows. With `codes`, the lists' entries are also
-    /// written as its int8 codes (`ivf_codes`), and nprobe is tuned on their search with `rescore`
-    /// (the int8 part's factor). Nothing is visible until the writer commits.
+    /// written as its codes (`ivf_codes`), and nprobe is tuned on their search with `rescore`
+    /// (the codes part's factor). Nothing is visible until the writer commits.
     @discardableResult
     public static func build(in writer: IndexWriter, listCount: Int? = nil,
                              configuration: KMeans.Configuration = trainingConfiguration(),
-                             targetRecall: Double? = 0.95, codes: ScalarQuantizer? = nil,
+                             targetRecall: Double? = 0.95, codes: CodeFormat? = nil,
                              rescore: Int = QuantizedFlatIndex.defaultRescore) throws -> BuildReport {
         let source = try writer.writtenVectors()
         precondition(writer.segmentBase == 0, "an IVF part is built on a fresh index's rows")
@@ -169,7 +169,7 @@ extension IVFIndex {
             // Tune on the list-ordered vectors just written (mapped), so nothing is held twice.
             let index = IVFIndex(quantizer: quantizer, lists: InvertedLists(offsets: offsets, rowIDs: RowIDs(copying: ids), vectors: written.vectors))
             // With codes, the search tuned is the one queries get: the lists' codes scanned, candidates rescored.
-            let searching = codes.flatMap { q in written.codes.map { QuantizedIVFIndex(ivf: index, quantizer: q, codes: [$0], rescore: rescore) } }
+            let searching = codes.flatMap { q in written.codes.map { QuantizedIVFIndex(ivf: index, format: q, codes: [$0], rescore: rescore) } }
             let (rows, queries) = sampleRows(of: FlatIndex(storage: source), count: buildTuningSample)
             let tuned = try index.tuneNProbe(queries: queries, exact: FlatIndex(storage: source),
                                              targetRecall: targetRecall, excluding: rows, searching: searching)
@@ -190,9 +190,9 @@ extension IVFIndex {
     /// store `self` came from, then given the new rows) holds a new segment of rows from
     /// `self.count` on; they go to the list of their nearest centroid, without retraining, in list
     /// files of the new segment (the stored segments' lists and the centroids are carried as they
-    /// are), with their int8 codes by `codes` when the index has them. Returns the rows added.
+    /// are), with their codes as `codes` when the index has them. Returns the rows added.
     @discardableResult
-    public func extend(in writer: IndexWriter, codes: ScalarQuantizer? = nil) throws -> Int {
+    public func extend(in writer: IndexWriter, codes: CodeFormat? = nil) throws -> Int {
         precondition(writer.segmentBase == count, "the IVF part covers \(count) rows, the new segment starts at \(writer.segmentBase)")
         let source = try writer.writtenVectors()
         try writeSegmentLists(in: writer, source: source, labels: Self.assign(source.pointer, count: source.count, to: quantizer), codes: codes)
@@ -212,10 +212,10 @@ extension IVFIndex {
     /// Compaction: the writer's one segment of (renumbered) rows goes to the lists of their
     /// nearest centroids, the centroids kept as trained, unless the lists have drifted from
     /// `trainedImbalance` (`hasDrifted`) or `retrain` asks: then k-means runs again on the rows.
-    /// With `codes`, the entries' int8 codes are written too (`rescore`: the int8 part's factor, for the tuning).
+    /// With `codes`, the entries' codes are written too (`rescore`: the codes part's factor, for the tuning).
     @discardableResult
     public func relist(in writer: IndexWriter, trainedImbalance: Double?, retrain: Bool = false,
-                       tuningTarget: Double? = 0.95, codes: ScalarQuantizer? = nil,
+                       tuningTarget: Double? = 0.95, codes: CodeFormat? = nil,
                        rescore: Int = QuantizedFlatIndex.defaultRescore) throws -> RelistReport {
         precondition(writer.segmentBase == 0, "relisting is for a compacted index's one segment")
         let source = try writer.writtenVectors()
@@ -232,7 +232,7 @@ extension IVFIndex {
     }
 
     /// The writer's segment's lists for rows `source` assigned to `labels` (the centroids carried).
-    private func writeSegmentLists(in writer: IndexWriter, source: VectorStorage, labels: [Int32], codes: ScalarQuantizer?) throws {
+    private func writeSegmentLists(in writer: IndexWriter, source: VectorStorage, labels: [Int32], codes: CodeFormat?) throws {
         guard writer.count <= Int(UInt32.max) else { throw IVFError.tooManyRows(writer.count) }
         let (offsets, ids) = InvertedLists.layout(labels: labels, listCount: listCount, firstRow: writer.segmentBase)
         try Self.writeParts(in: writer, centroids: nil, offsets: offsets, ids: ids, source: source, codes: codes)
@@ -244,7 +244,7 @@ extension IVFIndex {
     /// (encoded from the list-ordered vectors just written). Returns those two files mapped.
     @discardableResult
     static func writeParts(in writer: IndexWriter, centroids: VectorStorage?, offsets: [Int], ids: [UInt32],
-                           source: VectorStorage, codes: ScalarQuantizer?) throws -> (vectors: VectorStorage, codes: CodeStorage?) {
+                           source: VectorStorage, codes: CodeFormat?) throws -> (vectors: VectorStorage, codes: CodeStorage?) {
         let d = source.dimension
         if let centroids {
             try writer.writePartFile(role: Role.centroids, ext: "f32") { w in
@@ -271,9 +271,10 @@ extension IVFIndex {
         let vectors = try VectorStorage(mapped: try MappedFile(writer.fileURL(Role.vectors, "f32"), expectedSize: ids.count * d * 4),
                                         count: ids.count, dimension: d)
         guard let codes else { return (vectors, nil) }
-        try QuantizedFlatIndex.writeCodes(in: writer, role: writer.segmentRole(Role.codes), name: Role.codes, source: vectors, quantizer: codes)
-        let written = try CodeStorage(mapped: try MappedFile(writer.fileURL(Role.codes, "u8"), expectedSize: ids.count * d),
-                                      count: ids.count, dimension: d)
+        try QuantizedFlatIndex.writeCodes(in: writer, role: writer.segmentRole(Role.codes), name: Role.codes, source: vectors, format: codes)
+        let rowBytes = d * codes.bytesPerDimension
+        let written = try CodeStorage(mapped: try MappedFile(writer.fileURL(Role.codes, rowBytes == d ? "u8" : "u16"), expectedSize: ids.count * rowBytes),
+                                      count: ids.count, dimension: rowBytes)
         return (vectors, written)
     }
 }

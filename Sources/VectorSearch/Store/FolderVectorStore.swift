@@ -24,7 +24,7 @@ public final class FolderVectorStore: WritableVectorStore {
     public init(_ index: IndexStore) throws {
         self.index = index
         ivf = index.hasIVF ? try index.ivf() : nil
-        quantized = index.vectorEncoding == .int8 ? try index.quantized() : nil
+        quantized = index.vectorEncoding == .f32 ? nil : try index.quantized()
         if let ivf, let quantized {
             quantizedIVF = try QuantizedIVFIndex(ivf: ivf, quantized: quantized, store: index)
         } else {
@@ -123,7 +123,7 @@ public final class FolderVectorStore: WritableVectorStore {
         let writer = try IndexWriter(updating: index, appendingRows: true, droppingDeleted: true)
         do {
             // The quantizer first: the IVF lists' codes are written with the one trained anew.
-            let codes = try quantized.map { try QuantizedFlatIndex.build(in: writer, rescore: $0.rescore) }
+            let codes = try quantized.map { try QuantizedFlatIndex.build(in: writer, encoding: $0.format.encoding, rescore: $0.rescore) }
             if let ivf {
                 let settings = index.manifest.settings
                 try ivf.relist(in: writer, trainedImbalance: settings[IVFIndex.Setting.trainedImbalance].flatMap(Double.init),
@@ -175,7 +175,8 @@ public final class FolderVectorStore: WritableVectorStore {
             ("parts", m.kinds.joined(separator: ", ")),
         ]
         if let quantized {
-            lines.append(("codes", "int8, \(m.dimension) bytes a row beside the float32 rows' \(4 * m.dimension)"
+            let encoding = quantized.format.encoding
+            lines.append(("codes", "\(encoding.rawValue), \(encoding.bytesPerDimension * m.dimension) bytes a row beside the float32 rows' \(4 * m.dimension)"
                           + (quantizedIVF != nil ? " (and beside the IVF lists' vectors, scanned by IVF search); " : "; ")
                           + "k x \(quantized.rescore) candidates rescored exactly (`rag query --rescore` to change)"))
         }
@@ -223,7 +224,7 @@ public final class FolderVectorStore: WritableVectorStore {
         }
 
         func commit() throws -> any WritableVectorStore {
-            if appendingRows, let ivf = store.ivf { try ivf.extend(in: writer, codes: store.quantized?.quantizer) }
+            if appendingRows, let ivf = store.ivf { try ivf.extend(in: writer, codes: store.quantized?.format) }
             if appendingRows, let quantized = store.quantized { try quantized.extend(in: writer) }
             try writer.commit()
             return try store.reopened()

@@ -133,10 +133,10 @@ public final class IndexStore: Sendable {
     /// The IVF part, mapped and checked (each call maps it anew); `kindMissing` when there is none.
     public func ivf() throws -> IVFIndex { try IVFIndex(store: self) }
 
-    /// How the scan reads the vectors: `int8` when the index has the codes of `rag index build --vectors int8`.
-    public var vectorEncoding: VectorEncoding { manifest.kinds.contains(QuantizedFlatIndex.kind) ? .int8 : .f32 }
+    /// How the scan reads the vectors: the codes part's encoding (`rag index build --vectors int8|f16|bf16`), else `f32`.
+    public var vectorEncoding: VectorEncoding { QuantizedFlatIndex.encoding(of: manifest) ?? .f32 }
 
-    /// The int8 part over the flat rows, mapped and checked; `kindMissing` when there is none.
+    /// The codes part over the flat rows, mapped and checked; `kindMissing` when there is none.
     public func quantized() throws -> QuantizedFlatIndex { try QuantizedFlatIndex(store: self) }
 
     /// Maps the file the manifest lists under `role`, checking its size.

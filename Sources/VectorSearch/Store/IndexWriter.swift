@@ -47,9 +47,9 @@ public final class IndexWriter {
     private var committed = false
     /// Rows copied per step when compaction copies the live rows.
     static let copyChunk = 4_096
-    /// Files of one segment: rows, their vectors and texts, and the parts' per-segment files (IVF lists, int8 codes).
-    static let segmentKinds = ["vectors", "rows", "texts", "meta", "ids", IVFIndex.Role.lists, IVFIndex.Role.vectors, IVFIndex.Role.codes,
-                               QuantizedFlatIndex.Role.codes]
+    /// Files of one segment: rows, their vectors and texts, and the parts' per-segment files (IVF lists, codes).
+    static let segmentKinds = ["vectors", "rows", "texts", "meta", "ids", IVFIndex.Role.lists, IVFIndex.Role.vectors, IVFIndex.Role.codes]
+        + QuantizedFlatIndex.encodings.map(QuantizedFlatIndex.Role.codes)
     /// The metadata columns and types (the stored ones, and any an append brings).
     public private(set) var metadataSchema: [String: MetadataValue.Kind] = [:]
     /// The new segment's metadata values by column, one entry per appended row.

@@ -1,0 +1,95 @@
+// CodeScan: queries prepared for one code format's kernel, and a block of code rows scored against up to four of them and offered to their heaps.
+import LinearAlgebra
+
+/// The scan step shared by the flat and the IVF compressed searches. int8 codes: each query as
+/// 8-bit integers (`ScalarQuantizer.prepare`), scored in exact int32 (`VectorKernels.codeDotRows`);
+/// 16-bit float codes: the float32 queries, scored in float (`VectorKernels.halfDotRows`).
+struct CodeScan {
+    let format: CodeFormat
+    let dimension: Int
+    /// Queries prepared.
+    let count: Int
+    /// The queries' int8 values (int8 codes), `dimension` a query.
+    private let values: [Int8]
+    /// The float32 queries (16-bit float codes), `dimension` a query.
+    private let floats: [Float]
+
+    init(format: CodeFormat, queries: UnsafePointer<Float>, count: Int, dimension: Int) {
+        self.format = format
+        self.dimension = dimension
+        self.count = count
+        switch format {
+        case .int8(let quantizer):
+            var values = [Int8]()
+            values.reserveCapacity(count * dimension)
+            for j in 0..<count { values += quantizer.prepare(query: queries + j * dimension).values }
+            self.values = values
+            floats = []
+        case .half:
+            values = []
+            floats = Array(UnsafeBufferPointer(start: queries, count: count * dimension))
+        }
+    }
+
+    /// One worker's buffers: the scores of a block of rows for four queries, and four queries' values side by side.
+    final class Scratch {
+        let block: Int
+        let dots: UnsafeMutablePointer<Int32>
+        let scores: UnsafeMutablePointer<Float>
+        let four: UnsafeMutablePointer<Int8>
+        let fourFloats: UnsafeMutablePointer<Float>
+
+        init(block: Int, dimension: Int) {
+            self.block = block
+            dots = .allocate(capacity: max(1, 4 * block))
+            scores = .allocate(capacity: max(1, 4 * block))
+            four = .allocate(capacity: max(1, 4 * dimension))
+            fourFloats = .allocate(capacity: max(1, 4 * dimension))
+        }
+
+        deinit {
+            dots.deallocate()
+            scores.deallocate()
+            four.deallocate()
+            fourFloats.deallocate()
+        }
+    }
+
+    /// Scores `n` rows of codes (at most `scratch.block`) against `members` (1 to 4) of the
+    /// prepared queries, `query(j)` being member `j`'s index, four per kernel call, and offers
+    /// member `j`'s scores of the allowed rows to `heap(j)` (`QuantizedFlatIndex.fold`: ids from
+    /// `firstID`, the mask read at `rowIDs` when given).
+    func scoreAndFold(_ codes: UnsafePointer<UInt8>, count n: Int, members: Int, query: (Int) -> Int, scratch: Scratch,
+                      firstID: Int, rowIDs: UnsafePointer<UInt32>? = nil, allowed: RowMask?, heap: (Int) -> UnsafeMutablePointer<TopK>) {
+        let d = dimension, ldo = scratch.block
+        precondition(n <= ldo && (1...4).contains(members))
+        switch format {
+        case .int8:
+            values.withUnsafeBufferPointer { v in
+                if members == 1 {
+                    VectorKernels.codeDotRows(codes, count: n, dimension: d, query: v.baseAddress! + query(0) * d, into: scratch.dots)
+                } else {
+                    // The group's values one after the other, the last repeated to fill four (not read back).
+                    for j in 0..<4 { (scratch.four + j * d).update(from: v.baseAddress! + query(min(j, members - 1)) * d, count: d) }
+                    VectorKernels.codeDotRows4(codes, count: n, dimension: d, queries: scratch.four, into: scratch.dots, ldo: ldo)
+                }
+            }
+            for j in 0..<members {
+                QuantizedFlatIndex.fold(scratch.dots + j * ldo, count: n, firstID: firstID, rowIDs: rowIDs, allowed: allowed, into: &heap(j).pointee)
+            }
+        case .half(let h):
+            let halves = UnsafeRawPointer(codes).assumingMemoryBound(to: UInt16.self)
+            floats.withUnsafeBufferPointer { v in
+                if members == 1 {
+                    VectorKernels.halfDotRows(halves, format: h, count: n, dimension: d, query: v.baseAddress! + query(0) * d, into: scratch.scores)
+                } else {
+                    for j in 0..<4 { (scratch.fourFloats + j * d).update(from: v.baseAddress! + query(min(j, members - 1)) * d, count: d) }
+                    VectorKernels.halfDotRows4(halves, format: h, count: n, dimension: d, queries: scratch.fourFloats, into: scratch.scores, ldo: ldo)
+                }
+            }
+            for j in 0..<members {
+                QuantizedFlatIndex.fold(scratch.scores + j * ldo, count: n, firstID: firstID, rowIDs: rowIDs, allowed: allowed, into: &heap(j).pointee)
+            }
+        }
+    }
+}
