@@ -33,10 +33,10 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 
-ENGINES = ("faiss", "faiss-sq8", "faiss-sqfp16", "localrag", "localrag-int8")
+ENGINES = ("faiss", "faiss-sq8", "faiss-sqfp16", "localrag", "localrag-int8", "localrag-f16", "localrag-bf16")
 # faiss's index for each faiss engine, LocalRAG's --vectors for each of ours.
 FAISS_KINDS = {"faiss": "flat", "faiss-sq8": "sq8", "faiss-sqfp16": "sqfp16"}
-LOCALRAG_VECTORS = {"localrag": "f32", "localrag-int8": "int8"}
+LOCALRAG_VECTORS = {"localrag": "f32", "localrag-int8": "int8", "localrag-f16": "f16", "localrag-bf16": "bf16"}
 
 
 def size_of(s: str) -> int:
@@ -157,7 +157,7 @@ def run_one(a, engine: str, n: int, threads: int, binary: Path) -> dict:
             argv += ["--shared-anchors", a.shared_anchors]
     else:
         argv = [str(binary), "flat", "--data", a.data_dir, "--vectors", LOCALRAG_VECTORS[engine]] + common
-        if engine == "localrag-int8" and a.rescore:
+        if engine != "localrag" and a.rescore:
             argv += ["--rescore", str(a.rescore)]
         if a.copy:
             argv.append("--copy")
@@ -199,7 +199,7 @@ def summarize(runs: list[dict]) -> list[dict]:
                 s["recall_single_min"] = min(r["recall_at_10"].get("single", 1.0) for r in rs)
             row[e] = s
         # Ratios of ours against each faiss index: batch QPS ours / theirs, single p50 theirs / ours.
-        for ours in ("localrag", "localrag-int8"):
+        for ours in LOCALRAG_VECTORS:
             for theirs in FAISS_KINDS:
                 f, l = row.get(theirs), row.get(ours)
                 if not (f and l):
@@ -259,7 +259,7 @@ def main() -> int:
     ap.add_argument("--quiet-cores", type=float, default=0.3)
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--out", default=str(C.BENCH_ROOT / "results" / "flat_side_by_side.json"))
-    ap.add_argument("--rescore", type=int, default=None, help="localrag-int8: candidates per result (default: the index's)")
+    ap.add_argument("--rescore", type=int, default=None, help="localrag-int8, -f16, -bf16: candidates per result (default: the index's)")
     ap.add_argument("--worker", choices=["faiss"], help=argparse.SUPPRESS)
     ap.add_argument("--faiss-index", choices=["flat", "sq8", "sqfp16"], default="flat", help=argparse.SUPPRESS)
     ap.add_argument("--n", help=argparse.SUPPRESS)

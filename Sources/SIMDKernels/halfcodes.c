@@ -80,9 +80,11 @@ static void half_dot_rows_plain(int format, const uint16_t *codes, size_t n, siz
 #if LR_X86
 #define TARGET_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
 
-TARGET_AVX2_F16C INLINE __m256 load8(int format, const uint16_t *p) {
-    __m128i h = _mm_loadu_si128((const __m128i *)p);
-    return format == LR_HALF_BF16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) : _mm256_cvtph_ps(h);
+// Each kernel body takes the format as a constant (`bf`: bfloat16) and is instantiated once per
+// format, so the conversion is chosen at compile time, not per load.
+
+TARGET_AVX2_F16C INLINE __m256 cvt8(int bf, __m128i h) {
+    return bf ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) : _mm256_cvtph_ps(h);
 }
 
 TARGET_AVX2_F16C INLINE float hsum256(__m256 v) {
@@ -92,88 +94,128 @@ TARGET_AVX2_F16C INLINE float hsum256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-TARGET_AVX2_F16C static void half_dot_rows_avx2(int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
-    size_t vec = dim & ~(size_t)7;
+// One row at a time, four accumulators across its dimensions (32 a step), as dot_rows_avx2.
+TARGET_AVX2_F16C INLINE void half_dot_rows_avx2_body(int bf, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    size_t vec = dim & ~(size_t)7, vec4 = dim & ~(size_t)31;
     for (size_t i = 0; i < n; i++) {
         const uint16_t *r = codes + i * dim;
-        __m256 a = _mm256_setzero_ps();
-        for (size_t c = 0; c < vec; c += 8) a = _mm256_fmadd_ps(load8(format, r + c), _mm256_loadu_ps(q + c), a);
-        float s = hsum256(a);
-        for (size_t c = vec; c < dim; c++) s += lr_half_decode(format, r[c]) * q[c];
-        out[i] = s;
-    }
-}
-
-TARGET_AVX512 INLINE __m512 load16(int format, __mmask16 m, const uint16_t *p) {
-    __m256i h = _mm256_maskz_loadu_epi16(m, p);
-    return format == LR_HALF_BF16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)) : _mm512_cvtph_ps(h);
-}
-
-// Two rows at a time against one query, 16 dimensions a step, the last step masked.
-TARGET_AVX512 static void half_dot_rows_avx512(int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
-    size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-        const uint16_t *r0 = codes + i * dim, *r1 = r0 + dim;
-        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-        for (size_t c = 0; c < dim; c += 16) {
-            __mmask16 m = dim - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (dim - c)) - 1);
-            __m512 qv = _mm512_maskz_loadu_ps(m, q + c);
-            a0 = _mm512_fmadd_ps(load16(format, m, r0 + c), qv, a0);
-            a1 = _mm512_fmadd_ps(load16(format, m, r1 + c), qv, a1);
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        size_t c = 0;
+        for (; c < vec4; c += 32) {
+            a0 = _mm256_fmadd_ps(cvt8(bf, _mm_loadu_si128((const __m128i *)(r + c))), _mm256_loadu_ps(q + c), a0);
+            a1 = _mm256_fmadd_ps(cvt8(bf, _mm_loadu_si128((const __m128i *)(r + c + 8))), _mm256_loadu_ps(q + c + 8), a1);
+            a2 = _mm256_fmadd_ps(cvt8(bf, _mm_loadu_si128((const __m128i *)(r + c + 16))), _mm256_loadu_ps(q + c + 16), a2);
+            a3 = _mm256_fmadd_ps(cvt8(bf, _mm_loadu_si128((const __m128i *)(r + c + 24))), _mm256_loadu_ps(q + c + 24), a3);
         }
-        out[i] = _mm512_reduce_add_ps(a0);
-        out[i + 1] = _mm512_reduce_add_ps(a1);
+        for (; c < vec; c += 8) a0 = _mm256_fmadd_ps(cvt8(bf, _mm_loadu_si128((const __m128i *)(r + c))), _mm256_loadu_ps(q + c), a0);
+        float t = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+        for (; c < dim; c++) t += lr_half_decode(bf ? LR_HALF_BF16 : LR_HALF_F16, r[c]) * q[c];
+        out[i] = t;
     }
-    for (; i < n; i++) {
+}
+
+TARGET_AVX2_F16C static void half_dot_rows_avx2_f16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    half_dot_rows_avx2_body(0, codes, n, dim, q, out);
+}
+
+TARGET_AVX2_F16C static void half_dot_rows_avx2_bf16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    half_dot_rows_avx2_body(1, codes, n, dim, q, out);
+}
+
+TARGET_AVX512 INLINE __m512 cvt16(int bf, __m256i h) {
+    return bf ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)) : _mm512_cvtph_ps(h);
+}
+
+#define LOAD16(p) _mm256_loadu_si256((const __m256i *)(p))
+
+// One row at a time, four accumulators across its dimensions (64 a step), then the rest 16 at a
+// time into the first, the masked tail into the second: the order dot_rows_avx512 sums in.
+TARGET_AVX512 INLINE void half_dot_rows_avx512_body(int bf, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    size_t vec = dim & ~(size_t)15, vec4 = dim & ~(size_t)63, rest = dim - vec;
+    __mmask16 tail = (__mmask16)((1u << rest) - 1);
+    __m512 qt = _mm512_maskz_loadu_ps(tail, q + vec);
+    for (size_t i = 0; i < n; i++) {
         const uint16_t *r = codes + i * dim;
-        __m512 a = _mm512_setzero_ps();
-        for (size_t c = 0; c < dim; c += 16) {
-            __mmask16 m = dim - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (dim - c)) - 1);
-            a = _mm512_fmadd_ps(load16(format, m, r + c), _mm512_maskz_loadu_ps(m, q + c), a);
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        size_t c = 0;
+        for (; c < vec4; c += 64) {
+            a0 = _mm512_fmadd_ps(cvt16(bf, LOAD16(r + c)), _mm512_loadu_ps(q + c), a0);
+            a1 = _mm512_fmadd_ps(cvt16(bf, LOAD16(r + c + 16)), _mm512_loadu_ps(q + c + 16), a1);
+            a2 = _mm512_fmadd_ps(cvt16(bf, LOAD16(r + c + 32)), _mm512_loadu_ps(q + c + 32), a2);
+            a3 = _mm512_fmadd_ps(cvt16(bf, LOAD16(r + c + 48)), _mm512_loadu_ps(q + c + 48), a3);
         }
-        out[i] = _mm512_reduce_add_ps(a);
+        for (; c < vec; c += 16) a0 = _mm512_fmadd_ps(cvt16(bf, LOAD16(r + c)), _mm512_loadu_ps(q + c), a0);
+        if (rest) a1 = _mm512_fmadd_ps(cvt16(bf, _mm256_maskz_loadu_epi16(tail, r + vec)), qt, a1);
+        out[i] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
     }
 }
 
-// Four queries against each row: a row's codes are converted once for the four.
-TARGET_AVX512 static void half_dot_rows_x4_avx512(int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
-    const float *q0 = q, *q1 = q + dim, *q2 = q1 + dim, *q3 = q2 + dim;
-    size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-        const uint16_t *r0 = codes + i * dim, *r1 = r0 + dim;
-        __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        for (size_t c = 0; c < dim; c += 16) {
-            __mmask16 m = dim - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (dim - c)) - 1);
-            __m512 c0 = load16(format, m, r0 + c), c1 = load16(format, m, r1 + c);
-            __m512 v0 = _mm512_maskz_loadu_ps(m, q0 + c), v1 = _mm512_maskz_loadu_ps(m, q1 + c);
-            __m512 v2 = _mm512_maskz_loadu_ps(m, q2 + c), v3 = _mm512_maskz_loadu_ps(m, q3 + c);
-            a00 = _mm512_fmadd_ps(c0, v0, a00); a01 = _mm512_fmadd_ps(c0, v1, a01);
-            a02 = _mm512_fmadd_ps(c0, v2, a02); a03 = _mm512_fmadd_ps(c0, v3, a03);
-            a10 = _mm512_fmadd_ps(c1, v0, a10); a11 = _mm512_fmadd_ps(c1, v1, a11);
-            a12 = _mm512_fmadd_ps(c1, v2, a12); a13 = _mm512_fmadd_ps(c1, v3, a13);
+// Four queries against each row, summed in exactly the one-query order (so a batch chooses what
+// each query alone does): a row's codes are loaded and converted once for the four.
+TARGET_AVX512 INLINE void half_dot_rows_x4_avx512_body(int bf, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
+    size_t vec = dim & ~(size_t)15, vec4 = dim & ~(size_t)63, rest = dim - vec;
+    __mmask16 tail = (__mmask16)((1u << rest) - 1);
+    for (size_t i = 0; i < n; i++) {
+        const uint16_t *r = codes + i * dim;
+        __m512 a[4][4];
+        for (int j = 0; j < 4; j++) for (int l = 0; l < 4; l++) a[j][l] = _mm512_setzero_ps();
+        size_t c = 0;
+        for (; c < vec4; c += 64) {
+            __m512 x0 = cvt16(bf, LOAD16(r + c)), x1 = cvt16(bf, LOAD16(r + c + 16));
+            __m512 x2 = cvt16(bf, LOAD16(r + c + 32)), x3 = cvt16(bf, LOAD16(r + c + 48));
+            for (int j = 0; j < 4; j++) {
+                const float *qj = q + j * dim + c;
+                a[j][0] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(qj), a[j][0]);
+                a[j][1] = _mm512_fmadd_ps(x1, _mm512_loadu_ps(qj + 16), a[j][1]);
+                a[j][2] = _mm512_fmadd_ps(x2, _mm512_loadu_ps(qj + 32), a[j][2]);
+                a[j][3] = _mm512_fmadd_ps(x3, _mm512_loadu_ps(qj + 48), a[j][3]);
+            }
         }
-        out[i] = _mm512_reduce_add_ps(a00); out[ldo + i] = _mm512_reduce_add_ps(a01);
-        out[2 * ldo + i] = _mm512_reduce_add_ps(a02); out[3 * ldo + i] = _mm512_reduce_add_ps(a03);
-        out[i + 1] = _mm512_reduce_add_ps(a10); out[ldo + i + 1] = _mm512_reduce_add_ps(a11);
-        out[2 * ldo + i + 1] = _mm512_reduce_add_ps(a12); out[3 * ldo + i + 1] = _mm512_reduce_add_ps(a13);
+        for (; c < vec; c += 16) {
+            __m512 x = cvt16(bf, LOAD16(r + c));
+            for (int j = 0; j < 4; j++) a[j][0] = _mm512_fmadd_ps(x, _mm512_loadu_ps(q + j * dim + c), a[j][0]);
+        }
+        if (rest) {
+            __m512 x = cvt16(bf, _mm256_maskz_loadu_epi16(tail, r + vec));
+            for (int j = 0; j < 4; j++) a[j][1] = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, q + j * dim + vec), a[j][1]);
+        }
+        for (int j = 0; j < 4; j++)
+            out[j * ldo + i] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[j][0], a[j][1]), _mm512_add_ps(a[j][2], a[j][3])));
     }
-    if (i < n) {
-        for (int j = 0; j < 4; j++) half_dot_rows_avx512(format, codes + i * dim, n - i, dim, q + j * dim, out + j * ldo + i);
-    }
+}
+
+TARGET_AVX512 static void half_dot_rows_avx512_f16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    half_dot_rows_avx512_body(0, codes, n, dim, q, out);
+}
+
+TARGET_AVX512 static void half_dot_rows_avx512_bf16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    half_dot_rows_avx512_body(1, codes, n, dim, q, out);
+}
+
+TARGET_AVX512 static void half_dot_rows_x4_avx512_f16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
+    half_dot_rows_x4_avx512_body(0, codes, n, dim, q, out, ldo);
+}
+
+TARGET_AVX512 static void half_dot_rows_x4_avx512_bf16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
+    half_dot_rows_x4_avx512_body(1, codes, n, dim, q, out, ldo);
 }
 #endif
 
 void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    int bf = format == LR_HALF_BF16;
 #if LR_X86
-    if (path >= LR_PATH_AVX512) { half_dot_rows_avx512(format, codes, n, dim, q, out); return; }
-    if (path >= LR_PATH_AVX2) { half_dot_rows_avx2(format, codes, n, dim, q, out); return; }
+    if (path >= LR_PATH_AVX512) { (bf ? half_dot_rows_avx512_bf16 : half_dot_rows_avx512_f16)(codes, n, dim, q, out); return; }
+    if (path >= LR_PATH_AVX2) { (bf ? half_dot_rows_avx2_bf16 : half_dot_rows_avx2_f16)(codes, n, dim, q, out); return; }
 #endif
     half_dot_rows_plain(format, codes, n, dim, q, out);
 }
 
 void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
 #if LR_X86
-    if (path >= LR_PATH_AVX512) { half_dot_rows_x4_avx512(format, codes, n, dim, q, out, ldo); return; }
+    if (path >= LR_PATH_AVX512) {
+        (format == LR_HALF_BF16 ? half_dot_rows_x4_avx512_bf16 : half_dot_rows_x4_avx512_f16)(codes, n, dim, q, out, ldo);
+        return;
+    }
 #endif
     for (int j = 0; j < 4; j++) lr_half_dot_rows(path, format, codes, n, dim, q + j * dim, out + j * ldo);
 }

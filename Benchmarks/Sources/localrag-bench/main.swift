@@ -11,13 +11,13 @@ let usage = """
 usage: localrag-bench <command> [options]
 
   flat   --n 100k|1m|N [--threads T] [--reps R] [--singles S] [--k K] [--data DIR] [--copy]
-         [--vectors f32|int8] [--rescore F] [--no-single] [--no-recall-check]
+         [--vectors f32|int8|f16|bf16] [--rescore F] [--no-single] [--no-recall-check]
          Exact search of the shared anchors' synthetic set (DIR or $LOCALRAG_BENCH_DATA or
          /tmp/anchors-data): the 1000-query batch and S single queries (default 300 at N <= 100k,
          100 above), R repetitions after a warm-up; recall@10 against gt_<N>.i32. With
          --vectors int8 the scan reads 8-bit codes (trained and encoded in the process, timed as
-         "encode") and rescores k x F candidates (default 4) against the float32 rows.
-         Exit status 2 when recall@10 is below 1 (below 0.99 with int8).
+         "encode"; f16, bf16: 16-bit floats) and rescores k x F candidates (default 4) against the
+         float32 rows. Exit status 2 when recall@10 is below 1 (below 0.99 with codes).
   embed  [--threads T] [--reps R] [--csv FILE] [--column text] [--limit N] [--model-dir DIR]
          [--latency-queries FILE.json] [--latency-count 200] [--no-latency] [--token-budget B]
          [--save-embeddings FILE.f32]
@@ -55,17 +55,17 @@ func runFlat(_ f: Flags) throws -> Int32 {
     BLASThreads.set(threads)
     let (data, load) = try measure { try FlatData(n: n, folder: folder, mapped: !f.has("copy")) }
     let vectors = f.string("vectors") ?? "f32"
-    guard ["f32", "int8"].contains(vectors) else { throw BenchError.usage("--vectors is f32 or int8, not \(vectors)") }
+    guard let encoding = VectorEncoding(rawValue: vectors) else { throw BenchError.usage("--vectors is f32, f16, bf16 or int8, not \(vectors)") }
     let rescore = try f.int("rescore", default: QuantizedFlatIndex.defaultRescore)
     let flat = FlatIndex(storage: data.storage)
     var index: any VectorIndex = flat
     var encode: BenchSupport.Measurement?
-    if vectors == "int8" {
-        let (quantized, m) = measure { QuantizedFlatIndex(encoding: flat, rescore: rescore) }
+    if encoding != .f32 {
+        let (quantized, m) = measure { QuantizedFlatIndex(encoding: flat, as: encoding, rescore: rescore) }
         index = quantized
         encode = m
     }
-    let recallFloor = vectors == "int8" ? 0.99 : 1.0
+    let recallFloor = encoding == .f32 ? 1.0 : 0.99
     let singleQueries = (0..<singles).map { data.query($0) }
 
     // Warm-up as the anchors do (a 400-query batch; it also faults in every page of a mapped base).
@@ -107,7 +107,7 @@ func runFlat(_ f: Flags) throws -> Int32 {
         "bench": "flat", "engine": "localrag", "n": n, "label": data.label, "k": k,
         "threads": threads, "blas_threads": BLASThreads.count, "reps": reps,
         "base": f.has("copy") ? "copied" : "mmap", "load": load.json, "vectors": vectors,
-        "bytes_per_vector": vectors == "int8" ? data.storage.dimension : data.storage.dimension * 4,
+        "bytes_per_vector": data.storage.dimension * encoding.bytesPerDimension,
         "batch": [
             "queries": data.queries.rows, "times_s": batchTimes, "median_s": median(batchTimes),
             "min_s": batchTimes.min() ?? 0, "qps": Double(data.queries.rows) / median(batchTimes),

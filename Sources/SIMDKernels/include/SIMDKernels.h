@@ -75,7 +75,8 @@ int lr_half_path(void);
 void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out);
 
 /// Four queries at once (`q` holds them one after the other, `dim` floats each): `out[j * ldo + i]`
-/// is query `j`'s value for row `i`. AVX-512 converts each row's codes once for the four.
+/// is `lr_half_dot_rows`'s value for query `j` and row `i`, bit for bit (the same order of sums).
+/// AVX-512 converts each row's codes once for the four.
 void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo);
 
 /// `out[i] = dot(rows[i, :], q)` for `i` in `0..<n`; `rows` is `[n x dim]` row-major.
