@@ -1,4 +1,4 @@
-// HalfFormat: the 16-bit float formats of compressed vectors (IEEE float16, bfloat16): conversion from float32 and the path their scan kernels take.
+// HalfFormat: the 16-bit float formats of compressed vectors (IEEE float16, bfloat16) and their conversion from float32.
 internal import SIMDKernels
 
 /// A float32 stored in 16 bits, rounded to nearest even: float16 keeps 11 significant bits over
@@ -7,9 +7,6 @@ internal import SIMDKernels
 public enum HalfFormat: Int32, Sendable, CaseIterable {
     case float16 = 0
     case bfloat16 = 1
-
-    /// The path the 16-bit code kernels take: `SIMDPath.current`, but plain on an AVX2 CPU without F16C.
-    public static let path: SIMDPath = SIMDPath(rawValue: lr_half_path()) ?? .plain
 
     /// `count` floats of `source` as codes into `codes`.
     public func encode(_ source: UnsafePointer<Float>, count: Int, into codes: UnsafeMutablePointer<UInt16>) {

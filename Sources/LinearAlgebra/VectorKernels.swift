@@ -38,10 +38,11 @@ public enum VectorKernels {
 
     /// `out[i] = Σ_c decode(codes[i, c]) · query[c]` in float for `i` in `0..<n`: 16-bit float
     /// codes (`HalfFormat`) `[n x dim]` row-major against a float32 query (the compressed scan).
-    /// The paths sum in different orders, so they agree up to rounding.
+    /// The paths sum in different orders, so they agree up to rounding (`HalfPath.avx512BF16`
+    /// rounds the query to bfloat16 for bfloat16 codes: an approximate score, rescored anyway).
     @inline(__always)
     public static func halfDotRows(_ codes: UnsafePointer<UInt16>, format: HalfFormat, count n: Int, dimension dim: Int,
-                                   query q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, path: SIMDPath = HalfFormat.path) {
+                                   query q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, path: HalfPath = .current) {
         guard n > 0 else { return }
         lr_half_dot_rows(path.rawValue, format.rawValue, codes, n, dim, q, out)
     }
@@ -51,7 +52,7 @@ public enum VectorKernels {
     @inline(__always)
     public static func halfDotRows4(_ codes: UnsafePointer<UInt16>, format: HalfFormat, count n: Int, dimension dim: Int,
                                     queries: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, ldo: Int,
-                                    path: SIMDPath = HalfFormat.path) {
+                                    path: HalfPath = .current) {
         guard n > 0 else { return }
         precondition(ldo >= n, "\(n) rows in \(ldo)")
         lr_half_dot_rows_x4(path.rawValue, format.rawValue, codes, n, dim, queries, out, ldo)

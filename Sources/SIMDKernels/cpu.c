@@ -39,6 +39,10 @@ lr_cpu_features lr_cpu_detect(void) {
     int avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
     f.avx512 = zmm && avx512f && avx512dq && avx512cd && avx512bw && avx512vl;
     f.avx512_vnni = f.avx512 && ((c >> 11) & 1);
+    if (a >= 1) {                             // leaf 7's highest subleaf
+        __cpuid_count(7, 1, a, b, c, d);
+        f.avx512_bf16 = f.avx512 && ((a >> 5) & 1);
+    }
     return f;
 }
 
@@ -93,6 +97,22 @@ int lr_int8_path(void) {
         if (!(forced && strcmp(forced, "avx512-novnni") == 0)) return LR_INT8_PATH_AVX512_VNNI;
     }
     return path;
+}
+
+int lr_half_best_path(void) {
+    lr_cpu_features f = lr_cpu_detect();
+    int path = lr_simd_best_path();
+    if (path == LR_PATH_AVX512 && f.avx512_bf16) return LR_HALF_PATH_AVX512_BF16;
+    return path == LR_PATH_AVX2 && !f.f16c ? LR_PATH_PLAIN : path;
+}
+
+int lr_half_path(void) {
+    int path = lr_simd_path(), best = lr_half_best_path();
+    if (path == LR_PATH_AVX512 && best == LR_HALF_PATH_AVX512_BF16) {
+        const char *forced = getenv("LOCALRAG_SIMD");
+        if (!(forced && strcmp(forced, "avx512-novnni") == 0)) return LR_HALF_PATH_AVX512_BF16;
+    }
+    return path > best ? best : path;
 }
 
 int lr_simd_path(void) {

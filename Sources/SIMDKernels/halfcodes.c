@@ -1,4 +1,4 @@
-// halfcodes.c: 16-bit float codes (IEEE float16 or bfloat16) of float32 rows, and their dot products with a float32 query (the compressed scan), plain, AVX2+F16C and AVX-512.
+// halfcodes.c: 16-bit float codes (IEEE float16 or bfloat16) of float32 rows, and their dot products with a float32 query (the compressed scan), plain, AVX2+F16C, AVX-512 and AVX-512 BF16.
 #include "SIMDKernels.h"
 
 #include <string.h>
@@ -199,11 +199,81 @@ TARGET_AVX512 static void half_dot_rows_x4_avx512_f16(const uint16_t *codes, siz
 TARGET_AVX512 static void half_dot_rows_x4_avx512_bf16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
     half_dot_rows_x4_avx512_body(1, codes, n, dim, q, out, ldo);
 }
+
+// AVX-512 BF16: vdpbf16ps multiplies 32 bfloat16 codes by 32 bfloat16 query values and adds each
+// pair into a float32 lane (twice the products of an FMA, and the codes need no conversion). The
+// query is rounded to bfloat16 first; the scores only choose candidates, rescored exactly.
+#define TARGET_AVX512_BF16 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512bf16,avx2,fma")))
+#define BH(v) ((__m512bh)(v))
+#define LOAD32(p) _mm512_loadu_si512((const void *)(p))
+
+// One row at a time, four accumulators across its dimensions (128 a step), the rest 32 at a time
+// into the first, the masked tail into the second.
+TARGET_AVX512_BF16 static void bf16_dp_rows(const uint16_t *codes, size_t n, size_t dim, const uint16_t *qb, float *out) {
+    size_t vec = dim & ~(size_t)31, vec4 = dim & ~(size_t)127, rest = dim - vec;
+    __mmask32 tail = (__mmask32)((1ull << rest) - 1);
+    __m512i qt = _mm512_maskz_loadu_epi16(tail, qb + vec);
+    for (size_t i = 0; i < n; i++) {
+        const uint16_t *r = codes + i * dim;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        size_t c = 0;
+        for (; c < vec4; c += 128) {
+            a0 = _mm512_dpbf16_ps(a0, BH(LOAD32(r + c)), BH(LOAD32(qb + c)));
+            a1 = _mm512_dpbf16_ps(a1, BH(LOAD32(r + c + 32)), BH(LOAD32(qb + c + 32)));
+            a2 = _mm512_dpbf16_ps(a2, BH(LOAD32(r + c + 64)), BH(LOAD32(qb + c + 64)));
+            a3 = _mm512_dpbf16_ps(a3, BH(LOAD32(r + c + 96)), BH(LOAD32(qb + c + 96)));
+        }
+        for (; c < vec; c += 32) a0 = _mm512_dpbf16_ps(a0, BH(LOAD32(r + c)), BH(LOAD32(qb + c)));
+        if (rest) a1 = _mm512_dpbf16_ps(a1, BH(_mm512_maskz_loadu_epi16(tail, r + vec)), BH(qt));
+        out[i] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    }
+}
+
+// Four queries against each row, in the one-query order: a row's codes are loaded once for the four.
+TARGET_AVX512_BF16 static void bf16_dp_rows_x4(const uint16_t *codes, size_t n, size_t dim, const uint16_t *qb, float *out, size_t ldo) {
+    size_t vec = dim & ~(size_t)31, vec4 = dim & ~(size_t)127, rest = dim - vec;
+    __mmask32 tail = (__mmask32)((1ull << rest) - 1);
+    for (size_t i = 0; i < n; i++) {
+        const uint16_t *r = codes + i * dim;
+        __m512 a[4][4];
+        for (int j = 0; j < 4; j++) for (int l = 0; l < 4; l++) a[j][l] = _mm512_setzero_ps();
+        size_t c = 0;
+        for (; c < vec4; c += 128) {
+            __m512i x0 = LOAD32(r + c), x1 = LOAD32(r + c + 32), x2 = LOAD32(r + c + 64), x3 = LOAD32(r + c + 96);
+            for (int j = 0; j < 4; j++) {
+                const uint16_t *qj = qb + j * dim + c;
+                a[j][0] = _mm512_dpbf16_ps(a[j][0], BH(x0), BH(LOAD32(qj)));
+                a[j][1] = _mm512_dpbf16_ps(a[j][1], BH(x1), BH(LOAD32(qj + 32)));
+                a[j][2] = _mm512_dpbf16_ps(a[j][2], BH(x2), BH(LOAD32(qj + 64)));
+                a[j][3] = _mm512_dpbf16_ps(a[j][3], BH(x3), BH(LOAD32(qj + 96)));
+            }
+        }
+        for (; c < vec; c += 32) {
+            __m512i x = LOAD32(r + c);
+            for (int j = 0; j < 4; j++) a[j][0] = _mm512_dpbf16_ps(a[j][0], BH(x), BH(LOAD32(qb + j * dim + c)));
+        }
+        if (rest) {
+            __m512i x = _mm512_maskz_loadu_epi16(tail, r + vec);
+            for (int j = 0; j < 4; j++) a[j][1] = _mm512_dpbf16_ps(a[j][1], BH(x), BH(_mm512_maskz_loadu_epi16(tail, qb + j * dim + vec)));
+        }
+        for (int j = 0; j < 4; j++)
+            out[j * ldo + i] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[j][0], a[j][1]), _mm512_add_ps(a[j][2], a[j][3])));
+    }
+}
 #endif
+
+// The query (or four) rounded to bfloat16 for the BF16 path, on the stack up to this many values.
+#define BF16_QUERY_STACK 16384
 
 void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
     int bf = format == LR_HALF_BF16;
 #if LR_X86
+    if (path >= LR_HALF_PATH_AVX512_BF16 && bf && dim <= BF16_QUERY_STACK) {
+        uint16_t qb[BF16_QUERY_STACK];
+        lr_half_encode(LR_HALF_BF16, q, dim, qb);
+        bf16_dp_rows(codes, n, dim, qb, out);
+        return;
+    }
     if (path >= LR_PATH_AVX512) { (bf ? half_dot_rows_avx512_bf16 : half_dot_rows_avx512_f16)(codes, n, dim, q, out); return; }
     if (path >= LR_PATH_AVX2) { (bf ? half_dot_rows_avx2_bf16 : half_dot_rows_avx2_f16)(codes, n, dim, q, out); return; }
 #endif
@@ -212,15 +282,20 @@ void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, siz
 
 void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
 #if LR_X86
+    if (path >= LR_HALF_PATH_AVX512_BF16 && format == LR_HALF_BF16 && 4 * dim <= BF16_QUERY_STACK) {
+        uint16_t qb[BF16_QUERY_STACK];
+        lr_half_encode(LR_HALF_BF16, q, 4 * dim, qb);
+        bf16_dp_rows_x4(codes, n, dim, qb, out, ldo);
+        return;
+    }
+    if (path >= LR_HALF_PATH_AVX512_BF16 && format == LR_HALF_BF16) {
+        for (int j = 0; j < 4; j++) lr_half_dot_rows(path, format, codes, n, dim, q + j * dim, out + j * ldo);
+        return;
+    }
     if (path >= LR_PATH_AVX512) {
         (format == LR_HALF_BF16 ? half_dot_rows_x4_avx512_bf16 : half_dot_rows_x4_avx512_f16)(codes, n, dim, q, out, ldo);
         return;
     }
 #endif
     for (int j = 0; j < 4; j++) lr_half_dot_rows(path, format, codes, n, dim, q + j * dim, out + j * ldo);
-}
-
-int lr_half_path(void) {
-    int path = lr_simd_path();
-    return path == LR_PATH_AVX2 && !lr_cpu_detect().f16c ? LR_PATH_PLAIN : path;
 }

@@ -64,11 +64,23 @@ final class HalfKernelsTests: XCTestCase {
         (0..<n).map { i in (0..<dim).reduce(0.0) { $0 + Double(format.decode(codes[i * dim + $1])) * Double(query[$1]) } }
     }
 
+    static func roundedToBFloat16(_ values: [Float]) -> [Float] {
+        var codes = [UInt16](repeating: 0, count: values.count)
+        HalfFormat.bfloat16.encode(values, count: values.count, into: &codes)
+        return codes.map { HalfFormat.bfloat16.decode($0) }
+    }
+
+    func testEveryPathIsReportedAndOrdered() {
+        XCTAssertEqual(HalfPath.supported.first, .plain)
+        XCTAssertTrue(HalfPath.supported.contains(HalfPath.current))
+        XCTAssertEqual(HalfPath.best.rawValue >= HalfPath.avx512.rawValue, SIMDPath.best == .avx512, "AVX-512 paths only where AVX-512 is")
+    }
+
     func testHalfDotRowsEqualsTheDoubleLoopOnEveryPath() {
         var rng = SplitMix64(seed: 3)
         for format in HalfFormat.allCases {
-            for path in SIMDPath.supported where path.rawValue <= HalfFormat.path.rawValue {
-                for dim in [1, 3, 7, 8, 9, 15, 16, 17, 33, 384, 385] {
+            for path in HalfPath.supported {
+                for dim in [1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 127, 128, 129, 384, 385] {
                     for n in [0, 1, 2, 3, 5] {
                         let rows = (0..<(n * dim)).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 }
                         let query = (0..<dim).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 }
@@ -76,7 +88,9 @@ final class HalfKernelsTests: XCTestCase {
                         format.encode(rows, count: rows.count, into: &codes)
                         var out = [Float](repeating: 12345, count: n + 1)
                         VectorKernels.halfDotRows(codes, format: format, count: n, dimension: dim, query: query, into: &out, path: path)
-                        let want = query.withUnsafeBufferPointer { Self.reference(codes, format, n: n, dim: dim, query: $0.baseAddress!) }
+                        // The BF16 path scores bfloat16 codes against the query rounded to bfloat16.
+                        let rounded = format == .bfloat16 && path == .avx512BF16 ? Self.roundedToBFloat16(query) : query
+                        let want = rounded.withUnsafeBufferPointer { Self.reference(codes, format, n: n, dim: dim, query: $0.baseAddress!) }
                         for i in 0..<n {
                             XCTAssertEqual(Double(out[i]), want[i], accuracy: 1e-5 * Double(dim), "\(format) \(path) dim \(dim) n \(n) row \(i)")
                         }
@@ -90,8 +104,8 @@ final class HalfKernelsTests: XCTestCase {
     func testFourQueriesAtOnceEqualFourSingleScansBitForBit() {
         var rng = SplitMix64(seed: 4)
         for format in HalfFormat.allCases {
-            for path in SIMDPath.supported where path.rawValue <= HalfFormat.path.rawValue {
-                for dim in [1, 15, 16, 17, 384, 385] {
+            for path in HalfPath.supported {
+                for dim in [1, 15, 16, 17, 31, 33, 128, 384, 385] {
                     for n in [1, 2, 3, 8, 9] {
                         let rows = (0..<(n * dim)).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 }
                         let queries = (0..<(4 * dim)).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 }

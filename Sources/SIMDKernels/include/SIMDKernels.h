@@ -19,6 +19,7 @@ typedef struct {
     int avx512;        ///< AVX-512 F, CD, BW, DQ and VL, and the OS saves the ZMM state
     int avx512_vnni;   ///< AVX-512 VNNI (vpdpbusd) on top of `avx512`
     int f16c;          ///< F16C (float16 conversions), with AVX
+    int avx512_bf16;   ///< AVX-512 BF16 (vdpbf16ps) on top of `avx512`
 } lr_cpu_features;
 
 /// The features of the CPU this process runs on.
@@ -41,7 +42,7 @@ int lr_simd_best_path(void);
 enum { LR_INT8_PATH_PLAIN = 0, LR_INT8_PATH_AVX2 = 1, LR_INT8_PATH_AVX512 = 2, LR_INT8_PATH_AVX512_VNNI = 3 };
 
 /// The best integer path this CPU runs, under the same LOCALRAG_SIMD cap as `lr_simd_path`
-/// (`avx512` allows VNNI; `avx512-novnni` stops below it).
+/// (`avx512` allows VNNI; `avx512-novnni` stops below it, and below AVX-512 BF16 for the 16-bit codes).
 int lr_int8_path(void);
 
 /// The best integer path this CPU supports, ignoring LOCALRAG_SIMD.
@@ -66,12 +67,21 @@ void lr_half_encode(int format, const float *src, size_t n, uint16_t *dst);
 /// The float32 a code stands for (exact).
 float lr_half_decode(int format, uint16_t code);
 
-/// The path the 16-bit code kernels take: `lr_simd_path()`, but plain on an AVX2 CPU without F16C.
+/// The 16-bit code kernels' paths: plain, AVX2+F16C, AVX-512, and AVX-512 BF16 (bfloat16 codes
+/// scored with vdpbf16ps against the query rounded to bfloat16; float16 codes take AVX-512 there).
+enum { LR_HALF_PATH_PLAIN = 0, LR_HALF_PATH_AVX2 = 1, LR_HALF_PATH_AVX512 = 2, LR_HALF_PATH_AVX512_BF16 = 3 };
+
+/// The path the 16-bit code kernels take: as `lr_simd_path()` (plain on an AVX2 CPU without
+/// F16C), AVX-512 BF16 where the CPU has it unless LOCALRAG_SIMD is `avx512-novnni` or lower.
 int lr_half_path(void);
+
+/// The best 16-bit code path this CPU supports, ignoring LOCALRAG_SIMD.
+int lr_half_best_path(void);
 
 /// `out[i] = Σ_c decode(codes[i, c]) · q[c]` in float for `i` in `0..<n`: 16-bit codes of `format`
 /// `[n x dim]` row-major against a float32 query. The paths sum in different orders (4, 8 or 16
-/// partial sums), so their results differ by rounding.
+/// partial sums), so their results differ by rounding; the BF16 path rounds the query to bfloat16
+/// first (products of two bfloat16 values, summed in float32).
 void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out);
 
 /// Four queries at once (`q` holds them one after the other, `dim` floats each): `out[j * ldo + i]`
