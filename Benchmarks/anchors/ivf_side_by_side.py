@@ -317,8 +317,8 @@ def run_one(a, engine: str, spec: dict, threads: int, binary: Path, write_index:
             argv += ["--shared-anchors", a.shared_anchors]
     else:
         argv = [str(binary), "ivf"] + spec["localrag_data"] + common
-        if a.localrag_vectors == "int8":
-            argv += ["--codes", "int8", "--rescore", str(a.rescore)]
+        if a.localrag_vectors != "f32":
+            argv += ["--codes", a.localrag_vectors, "--rescore", str(a.rescore)]
         if write_index:
             argv += ["--write-index", os.path.join(a.index_tmp, f"ivf-index-{spec['name']}")]
     quiet = wait_quiet(a)
@@ -475,8 +475,8 @@ def at_target(f: dict, l: dict) -> dict:
 
 def render(summary: list[dict], meta: dict) -> str:
     fx, fm = C.fixed, C.fmt
-    ours = (f"LocalRAG IVFIndex scanning its lists' int8 codes (QuantizedIVFIndex, k x {meta['rescore']} candidates rescored exactly)"
-            if meta.get("localrag_vectors") == "int8" else "LocalRAG IVFIndex")
+    ours = (f"LocalRAG IVFIndex scanning its lists' {meta.get('localrag_vectors')} codes (QuantizedIVFIndex, k x {meta['rescore']} candidates rescored exactly)"
+            if meta.get("localrag_vectors", "f32") != "f32" else "LocalRAG IVFIndex")
     theirs = "IndexIVFScalarQuantizer (QT_8bit, by residual)" if meta.get("faiss_index") == "ivfsq8" else "IndexIVFFlat"
     lines = [f"IVF search, {ours} beside faiss {meta.get('faiss_version', '')} {theirs} ({meta['started']}; "
              f"alternating fresh processes, {meta['inner_reps']} timed repetition(s) of each measurement inside each; "
@@ -624,9 +624,9 @@ def main() -> int:
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--faiss-index", choices=["ivfflat", "ivfsq8"], default="ivfflat",
                     help="faiss's side: IndexIVFFlat, or IndexIVFScalarQuantizer with 8-bit codes")
-    ap.add_argument("--localrag-vectors", choices=["f32", "int8"], default="f32",
-                    help="LocalRAG's side: the float32 lists, or their int8 codes with exact rescoring")
-    ap.add_argument("--rescore", type=int, default=4, help="with --localrag-vectors int8: candidates kept per result / k")
+    ap.add_argument("--localrag-vectors", choices=["f32", "int8", "f16", "bf16"], default="f32",
+                    help="LocalRAG's side: the float32 lists, or their int8 / float16 / bfloat16 codes with exact rescoring")
+    ap.add_argument("--rescore", type=int, default=4, help="with --localrag-vectors int8|f16|bf16: candidates kept per result / k")
     ap.add_argument("--data-dir", default=os.environ.get("LOCALRAG_BENCH_DATA", "/tmp/anchors-data"))
     ap.add_argument("--minilm-dir", default="/tmp/ivf-minilm", help="where the MiniLM set is (or is written)")
     ap.add_argument("--minilm-f32", default=None, help="existing embeddings of corpus_large.csv (rows x 384 float32)")

@@ -1,4 +1,4 @@
-// IVFBench: `localrag-bench ivf`: an IVFIndex (its lists' int8 codes with --codes int8) trained and filled as the anchors drive faiss's IndexIVFFlat, then an nprobe sweep (recall@10, batch QPS, single-query latency) with RAM and disk bytes per vector.
+// IVFBench: `localrag-bench ivf`: an IVFIndex (its lists' codes with --codes int8|f16|bf16) trained and filled as the anchors drive faiss's IndexIVFFlat, then an nprobe sweep (recall@10, batch QPS, single-query latency) with RAM and disk bytes per vector.
 import BenchSupport
 import Foundation
 import LinearAlgebra
@@ -21,7 +21,7 @@ enum IVFBench {
     usage: localrag-bench ivf (--n 100k|1m|N [--data DIR] | --vectors FILE.f32 [--queries FILE.f32 [--gt FILE.i32]]
                                 [--holdout 1000] [--dim 384])
            [--nlist L] [--threads T] [--reps R] [--nprobes 1,2,4,8,16,32,64] [--train-size S | --train-per-list 40]
-           [--singles S] [--k 10] [--seed 1234] [--copy] [--no-single] [--write-index DIR] [--codes int8 [--rescore 4]]
+           [--singles S] [--k 10] [--seed 1234] [--copy] [--no-single] [--write-index DIR] [--codes int8|f16|bf16 [--rescore 4]]
            [--kmeans-every-centroid]
 
       Data: the shared anchors' synthetic set (--n, files in DIR or $LOCALRAG_BENCH_DATA or /tmp/anchors-data,
@@ -36,8 +36,9 @@ enum IVFBench {
       per vector; peak RSS (VmHWM). Disk: the IVF part's bytes per vector from the on-disk format, and with
       --write-index the real index folder (IndexWriter + IVFIndex.build, same nlist and sample size).
       --codes int8: the lists also get their int8 codes (a quantizer trained on every row, as `rag index build
-      --kind ivf --vectors int8` does; timed apart as "encode") and the sweep searches them (QuantizedIVFIndex:
-      the probed lists' codes scanned, k x rescore candidates rescored against the float32 list vectors).
+      --kind ivf --vectors int8` does; timed apart as "encode"; f16, bf16: 16-bit floats) and the sweep searches
+      them (QuantizedIVFIndex: the probed lists' codes scanned, k x rescore candidates rescored against the
+      float32 list vectors).
       --kmeans-every-centroid: every k-means assignment step scores every centroid (faiss's way) instead of
       only those the last update moved (the same centroids; train.scored_share says how much was scored).
     """
@@ -81,7 +82,8 @@ enum IVFBench {
         let nprobes = try parseList(f.string("nprobes") ?? "1,2,4,8,16,32,64").filter { $0 >= 1 && $0 <= nlist }
         let singles = f.has("no-single") ? 0 : min(nq, max(0, try f.int("singles", default: n <= 100_000 ? 1000 : 300)))
         let codes = f.string("codes")
-        guard codes == nil || codes == "int8" else { throw BenchError.usage("--codes takes int8") }
+        let encoding = codes.flatMap(VectorEncoding.init(rawValue:))
+        guard codes == nil || (encoding != nil && encoding != .f32) else { throw BenchError.usage("--codes takes int8, f16 or bf16") }
         let rescore = try f.int("rescore", default: QuantizedFlatIndex.defaultRescore)
         guard rescore >= 1 else { throw BenchError.usage("--rescore must be at least 1") }
 
@@ -104,7 +106,11 @@ enum IVFBench {
         // Add: every row to the list of its nearest centroid (faiss's `add`).
         let (index, add) = measure { IVFIndex(quantizer: quantizer, vectors: base) }
         // With codes: the quantizer trained on every row and the lists encoded (what the index build adds).
-        let (quantized, encode) = measure { codes == nil ? nil : QuantizedIVFIndex(encoding: index, rescore: rescore) }
+        let (quantized, encode) = measure { () -> QuantizedIVFIndex? in
+            guard let encoding else { return nil }
+            let format = CodeFormat.trained(encoding, blocks: index.parts.map { ($0.vectors.pointer, $0.count) }, dimension: d)
+            return QuantizedIVFIndex(encoding: index, format: format, rescore: rescore)
+        }
         let searched: any VectorIndex = quantized ?? index
         let rss1 = memoryStatus()
         // What of the growth is free heap glibc kept (k-means' working buffers) rather than the index.
@@ -113,7 +119,7 @@ enum IVFBench {
         let sizes = index.lists.sizes
         let sumSq = sizes.reduce(0.0) { $0 + Double($1) * Double($1) }
         let imbalance = Double(nlist) * sumSq / (Double(n) * Double(n))   // faiss imbalance_factor
-        let codeBytes = codes == nil ? 0 : n * d + 16 + 8 * d
+        let codeBytes = encoding.map { n * d * $0.bytesPerDimension + ($0 == .int8 ? 16 + 8 * d : 0) } ?? 0
         let indexBytes = n * d * 4 + n * 4 + (nlist + 1) * 8 + nlist * d * 4 + codeBytes
         let diskIVF = nlist * d * 4 + (32 + 8 * (nlist + 1) + 4 * n) + n * d * 4 + codeBytes
 
@@ -203,7 +209,7 @@ enum IVFBench {
                 "scored_share": km.scoredShare, "scores_moved_centroids_only": !f.has("kmeans-every-centroid"),
             ]) { a, _ in a },
             "add": add.json,
-            "codes": codes.map { ["kind": $0, "rescore": rescore, "encode": encode.json, "bytes_per_vector_scanned": d] as [String: Any] } ?? NSNull(),
+            "codes": codes.map { ["kind": $0, "rescore": rescore, "encode": encode.json, "bytes_per_vector_scanned": d * (encoding?.bytesPerDimension ?? 4)] as [String: Any] } ?? NSNull(),
             "lists": ["imbalance": imbalance, "empty": sizes.filter { $0 == 0 }.count, "largest": sizes.max() ?? 0] as [String: Any],
             "memory": [
                 "raw_bytes_per_vector": raw,
@@ -228,7 +234,7 @@ enum IVFBench {
                 ["written": try writeIndex(base: base, queries: queries, truth: data.truth, truthK: data.truthK,
                                            folder: URL(fileURLWithPath: folder), nlist: nlist,
                                            perList: max(1, ntrain / nlist), seed: seed, nprobes: nprobes, k: k,
-                                           codes: codes != nil)]) { a, _ in a }
+                                           codes: encoding)]) { a, _ in a }
         }
         addProcessInfo(&out)
         printJSON(out)
@@ -357,7 +363,7 @@ enum IVFBench {
     /// nlist and about the same sample size, a seeded sample rather than the first rows), reopens it
     /// mapped, and reports each file's bytes and the reopened index's recall per nprobe.
     static func writeIndex(base: VectorStorage, queries: Matrix, truth: [Int32], truthK: Int, folder: URL,
-                           nlist: Int, perList: Int, seed: UInt64, nprobes: [Int], k: Int, codes: Bool) throws -> [String: Any] {
+                           nlist: Int, perList: Int, seed: UInt64, nprobes: [Int], k: Int, codes: VectorEncoding?) throws -> [String: Any] {
         let fm = FileManager.default
         if fm.fileExists(atPath: folder.path) { try fm.removeItem(at: folder) }
         let n = base.count, d = base.dimension
@@ -371,8 +377,8 @@ enum IVFBench {
             }
             var cfg = IVFIndex.trainingConfiguration(seed: seed)
             cfg.maxPointsPerCentroid = perList
-            let quantizer = codes ? try QuantizedFlatIndex.build(in: writer) : nil
-            try IVFIndex.build(in: writer, listCount: nlist, configuration: cfg, targetRecall: nil, codes: quantizer)
+            let format = try codes.map { try QuantizedFlatIndex.build(in: writer, encoding: $0) }
+            try IVFIndex.build(in: writer, listCount: nlist, configuration: cfg, targetRecall: nil, codes: format)
             return try writer.commit()
         }
         var files: [String: Any] = [:]

@@ -1,4 +1,4 @@
-// CodeScan: queries prepared for one code format's kernel, and a block of code rows scored against up to four of them and offered to their heaps.
+// CodeScan: queries prepared for one code format's kernel, a block of code rows scored against up to four of them, and the scores offered to heaps.
 import LinearAlgebra
 
 /// The scan step shared by the flat and the IVF compressed searches. int8 codes: each query as
@@ -41,10 +41,14 @@ struct CodeScan {
 
         init(block: Int, dimension: Int) {
             self.block = block
-            dots = .allocate(capacity: max(1, 4 * block))
-            scores = .allocate(capacity: max(1, 4 * block))
-            four = .allocate(capacity: max(1, 4 * dimension))
-            fourFloats = .allocate(capacity: max(1, 4 * dimension))
+            // Cache-line aligned, each its own allocation.
+            func buffer<T>(_ count: Int, _: T.Type) -> UnsafeMutablePointer<T> {
+                UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<T>.stride, alignment: 64).bindMemory(to: T.self, capacity: max(1, count))
+            }
+            dots = buffer(4 * block, Int32.self)
+            scores = buffer(4 * block, Float.self)
+            four = buffer(4 * dimension, Int8.self)
+            fourFloats = buffer(4 * dimension, Float.self)
         }
 
         deinit {
@@ -56,11 +60,10 @@ struct CodeScan {
     }
 
     /// Scores `n` rows of codes (at most `scratch.block`) against `members` (1 to 4) of the
-    /// prepared queries, `query(j)` being member `j`'s index, four per kernel call, and offers
-    /// member `j`'s scores of the allowed rows to `heap(j)` (`QuantizedFlatIndex.fold`: ids from
-    /// `firstID`, the mask read at `rowIDs` when given).
-    func scoreAndFold(_ codes: UnsafePointer<UInt8>, count n: Int, members: Int, query: (Int) -> Int, scratch: Scratch,
-                      firstID: Int, rowIDs: UnsafePointer<UInt32>? = nil, allowed: RowMask?, heap: (Int) -> UnsafeMutablePointer<TopK>) {
+    /// prepared queries, `query(j)` being member `j`'s index, four per kernel call, into
+    /// `scratch` (member `j`'s scores at `j · scratch.block`); `fold` offers them to a heap.
+    @inline(__always)
+    func score(_ codes: UnsafePointer<UInt8>, count n: Int, members: Int, query: (Int) -> Int, scratch: Scratch) {
         let d = dimension, ldo = scratch.block
         precondition(n <= ldo && (1...4).contains(members))
         switch format {
@@ -74,9 +77,6 @@ struct CodeScan {
                     VectorKernels.codeDotRows4(codes, count: n, dimension: d, queries: scratch.four, into: scratch.dots, ldo: ldo)
                 }
             }
-            for j in 0..<members {
-                QuantizedFlatIndex.fold(scratch.dots + j * ldo, count: n, firstID: firstID, rowIDs: rowIDs, allowed: allowed, into: &heap(j).pointee)
-            }
         case .half(let h):
             let halves = UnsafeRawPointer(codes).assumingMemoryBound(to: UInt16.self)
             floats.withUnsafeBufferPointer { v in
@@ -87,9 +87,18 @@ struct CodeScan {
                     VectorKernels.halfDotRows4(halves, format: h, count: n, dimension: d, queries: scratch.fourFloats, into: scratch.scores, ldo: ldo)
                 }
             }
-            for j in 0..<members {
-                QuantizedFlatIndex.fold(scratch.scores + j * ldo, count: n, firstID: firstID, rowIDs: rowIDs, allowed: allowed, into: &heap(j).pointee)
-            }
+        }
+    }
+
+    /// Offers member `j`'s `n` scores of the last `score` to `heap` (`QuantizedFlatIndex.fold`:
+    /// the allowed rows, ids from `firstID`, the mask read at `rowIDs` when given).
+    @inline(__always)
+    func fold(_ scratch: Scratch, member j: Int, count n: Int, firstID: Int, rowIDs: UnsafePointer<UInt32>? = nil, allowed: RowMask?,
+              into heap: inout TopK) {
+        if case .int8 = format {
+            QuantizedFlatIndex.fold(scratch.dots + j * scratch.block, count: n, firstID: firstID, rowIDs: rowIDs, allowed: allowed, into: &heap)
+        } else {
+            QuantizedFlatIndex.fold(scratch.scores + j * scratch.block, count: n, firstID: firstID, rowIDs: rowIDs, allowed: allowed, into: &heap)
         }
     }
 }

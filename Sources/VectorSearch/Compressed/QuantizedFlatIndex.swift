@@ -120,9 +120,12 @@ public struct QuantizedFlatIndex: VectorIndex {
                     for b0 in stride(from: 0, to: run.count, by: scratch.block) {
                         let bn = min(scratch.block, run.count - b0)
                         for first in stride(from: 0, to: nq, by: 4) {
-                            queries.scoreAndFold(run.codes + b0 * rowBytes, count: bn, members: min(4, nq - first), query: { first + $0 },
-                                                 scratch: scratch, firstID: run.first + b0, allowed: allowed,
-                                                 heap: { heapsBase + part * nq + first + $0 })
+                            let members = min(4, nq - first)
+                            queries.score(run.codes + b0 * rowBytes, count: bn, members: members, query: { first + $0 }, scratch: scratch)
+                            for j in 0..<members {
+                                queries.fold(scratch, member: j, count: bn, firstID: run.first + b0, allowed: allowed,
+                                             into: &heapsBase[part * nq + first + j])
+                            }
                         }
                     }
                 }

@@ -125,11 +125,14 @@ public struct QuantizedIVFIndex: VectorIndex {
                     let first = lists.offsets[l]
                     let listCodes = codes[p].row(first), rowIDs = lists.ids(of: l).baseAddress!
                     for v0 in stride(from: 0, to: size, by: scratch.block) {
+                        let n = min(scratch.block, size - v0)
                         for g0 in stride(from: probing.lowerBound, to: probing.upperBound, by: 4) {
-                            queries.scoreAndFold(listCodes + v0 * rowBytes, count: min(scratch.block, size - v0), members: min(4, probing.upperBound - g0),
-                                                 query: { Int(groups.members[g0 + $0]) }, scratch: scratch,
-                                                 firstID: partStarts[p] + first + v0, rowIDs: rowIDs + v0, allowed: allowed,
-                                                 heap: { hp.baseAddress! + Int(groups.members[g0 + $0]) })
+                            let members = min(4, probing.upperBound - g0)
+                            queries.score(listCodes + v0 * rowBytes, count: n, members: members, query: { Int(groups.members[g0 + $0]) }, scratch: scratch)
+                            for j in 0..<members {
+                                queries.fold(scratch, member: j, count: n, firstID: partStarts[p] + first + v0, rowIDs: rowIDs + v0, allowed: allowed,
+                                             into: &hp[Int(groups.members[g0 + j])])
+                            }
                         }
                     }
                 }
@@ -144,15 +147,14 @@ public struct QuantizedIVFIndex: VectorIndex {
         let longest = probes.lazy.map { l in self.ivf.parts.map { $0.size(of: l) }.max() ?? 0 }.max() ?? 0
         guard longest > 0 else { return heap }
         let scratch = CodeScan.Scratch(block: longest, dimension: dimension)
-        withUnsafeMutablePointer(to: &heap) { h in
-            for l in probes {
-                for (p, lists) in ivf.parts.enumerated() {
-                    let size = lists.size(of: l)
-                    guard size > 0 else { continue }
-                    let first = lists.offsets[l]
-                    query.scoreAndFold(codes[p].row(first), count: size, members: 1, query: { _ in 0 }, scratch: scratch,
-                                       firstID: partStarts[p] + first, rowIDs: lists.ids(of: l).baseAddress!, allowed: allowed, heap: { _ in h })
-                }
+        for l in probes {
+            for (p, lists) in ivf.parts.enumerated() {
+                let size = lists.size(of: l)
+                guard size > 0 else { continue }
+                let first = lists.offsets[l]
+                query.score(codes[p].row(first), count: size, members: 1, query: { _ in 0 }, scratch: scratch)
+                query.fold(scratch, member: 0, count: size, firstID: partStarts[p] + first, rowIDs: lists.ids(of: l).baseAddress!,
+                           allowed: allowed, into: &heap)
             }
         }
         return heap
