@@ -8,6 +8,18 @@
 // A code is converted to float32 exactly (both formats are subsets of it) and multiplied by the
 // float32 query; the paths differ only in the order they sum (4, 8 or 16 partial sums a row).
 
+INLINE uint32_t bits_of(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    return x;
+}
+
+INLINE float float_of(uint32_t x) {
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
 static float f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
     if (exp == 0x1f) bits = sign | 0x7f800000u | (mant << 13);          // inf, NaN
@@ -18,14 +30,11 @@ static float f16_to_f32(uint16_t h) {
         do { e++; mant <<= 1; } while (!(mant & 0x400));
         bits = sign | ((uint32_t)(112 - e) << 23) | ((mant & 0x3ff) << 13);
     }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
+    return float_of(bits);
 }
 
 static uint16_t f32_to_f16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
+    uint32_t x = bits_of(f);
     uint32_t sign = (x >> 16) & 0x8000, exp = (x >> 23) & 0xff, mant = x & 0x7fffff;
     if (exp == 0xff) return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 | (mant >> 13) : 0));   // inf, NaN (quiet)
     int e = (int)exp - 112;                                 // float16 exponent
@@ -43,16 +52,10 @@ static uint16_t f32_to_f16(float f) {
     return (uint16_t)(sign | half);
 }
 
-static float bf16_to_f32(uint16_t b) {
-    uint32_t bits = (uint32_t)b << 16;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
+static float bf16_to_f32(uint16_t b) { return float_of((uint32_t)b << 16); }
 
 static uint16_t f32_to_bf16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
+    uint32_t x = bits_of(f);
     if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40);   // NaN stays NaN (quiet)
     x += 0x7fff + ((x >> 16) & 1);                                                // round to nearest even
     return (uint16_t)(x >> 16);
