@@ -6,7 +6,10 @@
 #include "targets.h"
 
 // A code is converted to float32 exactly (both formats are subsets of it) and multiplied by the
-// float32 query; the paths differ only in the order they sum (4, 8 or 16 partial sums a row).
+// float32 query; the plain, AVX2 and AVX-512 paths differ in the order they sum (4, 8 or 16
+// partial sums a row) and in fused or separate multiply-adds. The AVX-512 BF16 path rounds the
+// query to bfloat16 and multiplies pairs in `vdpbf16ps`, which flushes subnormal inputs and
+// outputs to zero: its scores are coarser still, and only choose candidates.
 
 INLINE uint32_t bits_of(float f) {
     uint32_t x;
@@ -68,16 +71,22 @@ void lr_half_encode(int format, const float *src, size_t n, uint16_t *dst) {
 
 float lr_half_decode(int format, uint16_t code) { return format == LR_HALF_BF16 ? bf16_to_f32(code) : f16_to_f32(code); }
 
-static void half_dot_rows_plain(int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+// The format a constant in each instantiation (`bf`), as the SIMD bodies below.
+INLINE void half_dot_rows_plain_body(int bf, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
     for (size_t i = 0; i < n; i++) {
         const uint16_t *r = codes + i * dim;
         float s[4] = {0, 0, 0, 0};
         size_t c = 0;
         for (; c + 4 <= dim; c += 4)
-            for (int l = 0; l < 4; l++) s[l] += lr_half_decode(format, r[c + l]) * q[c + l];
-        for (; c < dim; c++) s[0] += lr_half_decode(format, r[c]) * q[c];
+            for (int l = 0; l < 4; l++) s[l] += (bf ? bf16_to_f32(r[c + l]) : f16_to_f32(r[c + l])) * q[c + l];
+        for (; c < dim; c++) s[0] += (bf ? bf16_to_f32(r[c]) : f16_to_f32(r[c])) * q[c];
         out[i] = (s[0] + s[1]) + (s[2] + s[3]);
     }
+}
+
+static void half_dot_rows_plain(int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    if (format == LR_HALF_BF16) half_dot_rows_plain_body(1, codes, n, dim, q, out);
+    else half_dot_rows_plain_body(0, codes, n, dim, q, out);
 }
 
 #if LR_X86
@@ -265,37 +274,45 @@ TARGET_AVX512_BF16 static void bf16_dp_rows_x4(const uint16_t *codes, size_t n, 
 }
 #endif
 
-// The query (or four) rounded to bfloat16 for the BF16 path, on the stack up to this many values.
+// The query (or four) rounded to bfloat16 for the BF16 path, on the stack up to this many values
+// (in functions of their own, so the other paths' calls do not reserve the buffer).
 #define BF16_QUERY_STACK 16384
+
+#if LR_X86
+__attribute__((noinline)) static void bf16_dp_query(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+    uint16_t qb[BF16_QUERY_STACK];
+    lr_half_encode(LR_HALF_BF16, q, dim, qb);
+    bf16_dp_rows(codes, n, dim, qb, out);
+}
+
+__attribute__((noinline)) static void bf16_dp_queries_x4(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
+    uint16_t qb[BF16_QUERY_STACK];
+    lr_half_encode(LR_HALF_BF16, q, 4 * dim, qb);
+    bf16_dp_rows_x4(codes, n, dim, qb, out, ldo);
+}
+#endif
 
 void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
     int bf = format == LR_HALF_BF16;
 #if LR_X86
-    if (path >= LR_HALF_PATH_AVX512_BF16 && bf && dim <= BF16_QUERY_STACK) {
-        uint16_t qb[BF16_QUERY_STACK];
-        lr_half_encode(LR_HALF_BF16, q, dim, qb);
-        bf16_dp_rows(codes, n, dim, qb, out);
-        return;
-    }
-    if (path >= LR_PATH_AVX512) { (bf ? half_dot_rows_avx512_bf16 : half_dot_rows_avx512_f16)(codes, n, dim, q, out); return; }
-    if (path >= LR_PATH_AVX2) { (bf ? half_dot_rows_avx2_bf16 : half_dot_rows_avx2_f16)(codes, n, dim, q, out); return; }
+    if (path >= LR_HALF_PATH_AVX512_BF16 && bf && dim <= BF16_QUERY_STACK) { bf16_dp_query(codes, n, dim, q, out); return; }
+    if (path >= LR_HALF_PATH_AVX512) { (bf ? half_dot_rows_avx512_bf16 : half_dot_rows_avx512_f16)(codes, n, dim, q, out); return; }
+    if (path >= LR_HALF_PATH_AVX2) { (bf ? half_dot_rows_avx2_bf16 : half_dot_rows_avx2_f16)(codes, n, dim, q, out); return; }
 #endif
     half_dot_rows_plain(format, codes, n, dim, q, out);
 }
 
 void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
 #if LR_X86
-    if (path >= LR_HALF_PATH_AVX512_BF16 && format == LR_HALF_BF16 && 4 * dim <= BF16_QUERY_STACK) {
-        uint16_t qb[BF16_QUERY_STACK];
-        lr_half_encode(LR_HALF_BF16, q, 4 * dim, qb);
-        bf16_dp_rows_x4(codes, n, dim, qb, out, ldo);
-        return;
-    }
     if (path >= LR_HALF_PATH_AVX512_BF16 && format == LR_HALF_BF16) {
-        for (int j = 0; j < 4; j++) lr_half_dot_rows(path, format, codes, n, dim, q + j * dim, out + j * ldo);
+        if (4 * dim <= BF16_QUERY_STACK) {
+            bf16_dp_queries_x4(codes, n, dim, q, out, ldo);
+        } else {
+            for (int j = 0; j < 4; j++) lr_half_dot_rows(path, format, codes, n, dim, q + j * dim, out + j * ldo);
+        }
         return;
     }
-    if (path >= LR_PATH_AVX512) {
+    if (path >= LR_HALF_PATH_AVX512) {
         (format == LR_HALF_BF16 ? half_dot_rows_x4_avx512_bf16 : half_dot_rows_x4_avx512_f16)(codes, n, dim, q, out, ldo);
         return;
     }

@@ -1,4 +1,4 @@
-// RecallTuning: the smallest value of a search knob (IVF's nprobe, the int8 codes' rescore) whose recall@k against exact search reaches a target.
+// RecallTuning: the smallest value of a search knob (IVF's nprobe, the codes' rescore) whose recall@k against exact search reaches a target.
 public import LinearAlgebra
 
 /// A knob whose recall cannot fall as it grows (more lists, more candidates: a superset of rows

@@ -1,4 +1,4 @@
-// IndexTuneCommand: `rag index tune --target-recall 0.95`: measure recall@k against flat per nprobe (IVF), rescore factor (int8) or both, store the cheapest that reaches it.
+// IndexTuneCommand: `rag index tune --target-recall 0.95`: measure recall@k against flat per nprobe (IVF), rescore factor (codes) or both, store the cheapest that reaches it.
 import ArgumentParser
 import Foundation
 import LinearAlgebra
@@ -17,9 +17,9 @@ struct IndexTuneCommand: ParsableCommand {
         An index built with --vectors int8, f16 or bf16 (and no IVF part) has its rescore factor
         tuned the same way: the candidates kept from the codes per result (setting int8.rescore,
         f16.rescore, ...; `rag query --rescore F` overrides it). With both (--kind ivf --vectors
-        int8), the two are tuned
-        together: the smallest rescore factor reaching the target at the float32 lists' smallest
-        nprobe, at 1.5x and at 2x it, and the fastest of those pairs on the sample is stored.
+        int8|f16|bf16), the two are tuned together: the smallest rescore factor reaching the target
+        at the float32 lists' smallest nprobe, at 1.5x and at 2x it, and the fastest of those pairs
+        on the sample (best of three timed searches, the queries/s shown for them) is stored.
         """
     )
 
@@ -38,10 +38,10 @@ struct IndexTuneCommand: ParsableCommand {
     @Option(help: "Held-out queries from this CSV's text column instead of stored rows (embedded with the index's embedder).")
     var csv: String?
 
-    @Flag(help: "Measure and print only; leave the stored nprobe as it is.")
+    @Flag(help: "Measure and print only; leave the stored nprobe and rescore factor as they are.")
     var dryRun = false
 
-    @Flag(help: "Train the IVF centroids (or the int8 quantizer) anew on the live rows first (IVF: done anyway when the lists have drifted: see `rag index info`).")
+    @Flag(help: "Train the IVF centroids (or encode the codes, the int8 quantizer trained) anew on the live rows first (IVF: done anyway when the lists have drifted: see `rag index info`).")
     var retrain = false
 
     @OptionGroup var columns: CSVOptions

@@ -8,8 +8,7 @@ final class HalfKernelsTests: XCTestCase {
     static func awkwardFloats(_ count: Int, seed: UInt64) -> [Float] {
         var rng = SplitMix64(seed: seed)
         var values: [Float] = [0, -0.0, 1, -1, 65_504, 65_519, 65_520, -65_520, 1e9, .infinity, -.infinity,
-                               Float(Float16.leastNonzeroMagnitude), Float(Float16.leastNonzeroMagnitude) / 2,
-                               Float(Float16.leastNonzeroMagnitude) * 0.75, Float(Float16.leastNormalMagnitude) * 0.999,
+                               0x1p-24, 0x1p-25, 0x1p-24 * 0.75, 0x1p-14 * 0.999,   // float16's least subnormal, half of it, between; under its least normal
                                1 + 1.0 / 2048, 1 + 3.0 / 2048, 1 + 1.0 / 256, 1 + 3.0 / 256, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
         while values.count < count {
             let bits = UInt32(truncatingIfNeeded: rng.next())
@@ -20,6 +19,7 @@ final class HalfKernelsTests: XCTestCase {
         return values
     }
 
+    #if !(os(macOS) && arch(x86_64))  // Swift's Float16 is not available there
     func testFloat16EncodingIsSwiftsFloat16() {
         let values = Self.awkwardFloats(20_000, seed: 1)
         var codes = [UInt16](repeating: 0, count: values.count)
@@ -32,6 +32,7 @@ final class HalfKernelsTests: XCTestCase {
         HalfFormat.float16.encode([Float.nan], count: 1, into: &nan)
         XCTAssertTrue(HalfFormat.float16.decode(nan[0]).isNaN)
     }
+    #endif
 
     func testBFloat16RoundsToNearestEvenAndDecodesExactly() {
         let values = Self.awkwardFloats(20_000, seed: 2)

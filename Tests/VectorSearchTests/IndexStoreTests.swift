@@ -89,7 +89,7 @@ final class IndexStoreTests: XCTestCase {
         let url = folder.appendingPathComponent(Manifest.fileName)
         let original = try String(contentsOf: url, encoding: .utf8)
         let cases: [(String, String, (Error) -> Void)] = [
-            ("\"version\" : 2", "\"version\" : 3", { XCTAssertEqual($0 as? StoreError, .unsupportedVersion(found: 3, supported: 2)) }),
+            ("\"version\" : 2", "\"version\" : 4", { XCTAssertEqual($0 as? StoreError, .unsupportedVersion(found: 4, supported: 3)) }),
             ("\"count\" : 50", "\"count\" : 50, \"deleted\" : 51", { XCTAssertTrue(($0 as? StoreError)?.errorDescription?.contains("deleted 51") ?? false) }),
             ("\"dimension\" : 8", "\"dimension\" : 16", { XCTAssertEqual(($0 as? StoreError).map { "\($0)" }?.hasPrefix("sizeMismatch"), true) }),
             ("\"count\" : 50", "\"count\" : 49", { XCTAssertTrue(($0 as? StoreError)?.errorDescription?.contains("segments do not add up to the 49 rows") ?? false) }),

@@ -8,9 +8,9 @@ final class QuantizedFlatIndexTests: XCTestCase {
         let rows = FlatIndexTests.unitRows(300, 37, seed: 1)
         var values = rows.storage
         for r in 0..<300 { values[r * 37 + 5] = 0.25 }  // a dimension every row shares
-        let q = values.withUnsafeBufferPointer { ScalarQuantizer.train(rows: $0.baseAddress!, count: 300, dimension: 37) }
+        let q = values.withUnsafeBufferPointer { ScalarQuantizer.train(blocks: [($0.baseAddress!, 300)], dimension: 37) }
         XCTAssertEqual(q.step[5], 0)
-        let codes = values.withUnsafeBufferPointer { q.encode(rows: $0.baseAddress!, count: 300) }
+        let codes = values.withUnsafeBufferPointer { CodeFormat.int8(q).encode(rows: $0.baseAddress!, count: 300, dimension: 37) }
         XCTAssertEqual(codes.count, 300 * 37)
         for r in 0..<300 {
             let back = codes.withUnsafeBufferPointer { q.decode($0.baseAddress! + r * 37) }
@@ -22,15 +22,15 @@ final class QuantizedFlatIndexTests: XCTestCase {
         XCTAssertEqual(codes.max(), 255)
         var outside = [Float](repeating: 5, count: 37)
         outside[0] = -5
-        let clamped = outside.withUnsafeBufferPointer { q.encode(rows: $0.baseAddress!, count: 1) }
+        let clamped = outside.withUnsafeBufferPointer { CodeFormat.int8(q).encode(rows: $0.baseAddress!, count: 1, dimension: 37) }
         XCTAssertEqual(clamped[0], 0)
         XCTAssertEqual(clamped[1], 255)
     }
 
     func testTheIntegerScoreTracksTheDecodedDotProduct() {
         let rows = FlatIndexTests.unitRows(200, 384, seed: 2)
-        let q = rows.storage.withUnsafeBufferPointer { ScalarQuantizer.train(rows: $0.baseAddress!, count: 200, dimension: 384) }
-        let codes = rows.storage.withUnsafeBufferPointer { q.encode(rows: $0.baseAddress!, count: 200) }
+        let q = rows.storage.withUnsafeBufferPointer { ScalarQuantizer.train(blocks: [($0.baseAddress!, 200)], dimension: 384) }
+        let codes = rows.storage.withUnsafeBufferPointer { CodeFormat.int8(q).encode(rows: $0.baseAddress!, count: 200, dimension: 384) }
         let query = FlatIndexTests.unitRows(1, 384, seed: 3).storage
         let prepared = query.withUnsafeBufferPointer { q.prepare(query: $0.baseAddress!) }
         XCTAssertTrue(prepared.values.allSatisfy { (-127...127).contains($0) })

@@ -37,6 +37,10 @@ final class QuantizedStoreTests: XCTestCase {
         XCTAssertEqual(store.vectorEncoding, .int8)
         XCTAssertEqual(store.manifest.kinds, ["flat", "int8"])
         XCTAssertEqual(store.manifest.settings[QuantizedFlatIndex.Setting.rescore(.int8)], "6")
+        // The names int8 indexes were written with before the 16-bit formats: unchanged.
+        XCTAssertEqual(QuantizedFlatIndex.Setting.rescore(.int8), "int8.rescore")
+        XCTAssertEqual(QuantizedFlatIndex.Role.codes(.int8), "int8_codes")
+        XCTAssertEqual(store.manifest.version, 2, "an int8 index stays readable by binaries that predate the 16-bit codes")
         XCTAssertEqual(store.manifest.settings[QuantizedFlatIndex.Setting.trainedRows], "2000")
         XCTAssertEqual(store.manifest.files[QuantizedFlatIndex.Role.quantizer]?.bytes, 16 + 8 * Self.d)
         XCTAssertEqual(store.manifest.files[Self.codesRole(store)]?.bytes, 2_000 * Self.d)
@@ -92,7 +96,7 @@ final class QuantizedStoreTests: XCTestCase {
         let quantized = try XCTUnwrap(store.quantized)
         XCTAssertEqual(quantized.quantizer, old.quantized?.quantizer)
         XCTAssertEqual(quantized.codes.map(\.count), [2_000, 500])
-        let expected = Self.rows.rows(2_000..<2_500).storage.withUnsafeBufferPointer { quantized.quantizer!.encode(rows: $0.baseAddress!, count: 500) }
+        let expected = Self.rows.rows(2_000..<2_500).storage.withUnsafeBufferPointer { quantized.format.encode(rows: $0.baseAddress!, count: 500, dimension: Self.d) }
         XCTAssertEqual(Array(UnsafeBufferPointer(start: quantized.codes[1].pointer, count: 500 * Self.d)), expected)
         let all = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(rescore: 250))
         let exact = try store.nearest(Self.queries, k: 10, parameters: SearchParameters(exact: true))
@@ -124,7 +128,7 @@ final class QuantizedStoreTests: XCTestCase {
         let quantized = try XCTUnwrap(compacted.quantized)
         XCTAssertEqual(quantized.rescore, 3)
         let flat = compacted.index.flat
-        XCTAssertEqual(quantized.quantizer, ScalarQuantizer.train(rows: flat.segments[0].pointer, count: flat.count, dimension: Self.d))
+        XCTAssertEqual(quantized.quantizer, ScalarQuantizer.train(blocks: [(flat.segments[0].pointer, flat.count)], dimension: Self.d))
         let again = try compacted.nearest(Self.queries, k: 10, parameters: SearchParameters(rescore: 200))
         let exactAgain = try compacted.nearest(Self.queries, k: 10, parameters: SearchParameters(exact: true))
         XCTAssertEqual(again.map { $0.map(\.document.text) }, exactAgain.map { $0.map(\.document.text) })
@@ -177,6 +181,7 @@ final class QuantizedStoreTests: XCTestCase {
             let index = try IndexStore(opening: folder)
             XCTAssertEqual(index.vectorEncoding, encoding)
             XCTAssertEqual(Set(index.manifest.kinds), ["flat", encoding.rawValue])
+            XCTAssertEqual(index.manifest.version, Manifest.halfCodesVersion, "binaries that predate the 16-bit codes refuse the index")
             XCTAssertEqual(index.manifest.settings[QuantizedFlatIndex.Setting.rescore(encoding)], "5")
             XCTAssertNil(index.manifest.files[QuantizedFlatIndex.Role.quantizer])
             XCTAssertNil(index.manifest.settings[QuantizedFlatIndex.Setting.trainedRows])
@@ -217,6 +222,7 @@ final class QuantizedStoreTests: XCTestCase {
             let lists = try FolderVectorStore(opening: folder)
             XCTAssertEqual(Set(lists.index.manifest.kinds), ["flat", encoding.rawValue, "ivf"])
             XCTAssertEqual(lists.index.manifest.files[Self.listCodesRole(lists.index)]?.bytes, 2_000 * Self.d * 2)
+            XCTAssertTrue(lists.index.manifest.files[Self.listCodesRole(lists.index)]!.name.hasSuffix(".u16"))
             try assertListCodesMatch(lists)
 
             // A flipped byte of the codes is caught by verify.
@@ -250,7 +256,7 @@ final class QuantizedStoreTests: XCTestCase {
         XCTAssertEqual(store.index.vectorEncoding, .f32)
         XCTAssertNil(store.quantized)
         XCTAssertFalse(store.knobs.contains(.rescore))
-        XCTAssertThrowsError(try store.index.quantized()) { XCTAssertEqual($0 as? StoreError, .kindMissing(kind: "int8")) }
+        XCTAssertThrowsError(try store.index.quantized()) { XCTAssertEqual($0 as? StoreError, .kindMissing(kind: "int8, f16 or bf16")) }
         XCTAssertEqual(try store.nearest(Self.queries, k: 5, parameters: SearchParameters(rescore: 1)).map { $0.map(\.document.row) },
                        try store.nearest(Self.queries, k: 5, parameters: SearchParameters(exact: true)).map { $0.map(\.document.row) })
     }
@@ -330,7 +336,7 @@ final class QuantizedStoreTests: XCTestCase {
         XCTAssertEqual(compacted.index.manifest.settings[QuantizedFlatIndex.Setting.trainedRows], "\(2_500 - doomed.count)")
         // The lists' codes are the quantizer trained anew on the live rows, not the stored one.
         let flat = compacted.index.flat
-        let retrainedQuantizer = ScalarQuantizer.train(rows: flat.segments[0].pointer, count: flat.count, dimension: Self.d)
+        let retrainedQuantizer = ScalarQuantizer.train(blocks: [(flat.segments[0].pointer, flat.count)], dimension: Self.d)
         XCTAssertEqual(compacted.quantizedIVF?.quantizer, retrainedQuantizer)
         XCTAssertNotEqual(retrainedQuantizer, store.quantized?.quantizer)
         try assertListCodesMatch(compacted)

@@ -29,6 +29,9 @@ public enum CodeFormat: Sendable, Equatable {
 
     public var bytesPerDimension: Int { encoding.bytesPerDimension }
 
+    /// The extension of its code files: `u8` (int8) or `u16` (16-bit floats).
+    public var fileExtension: String { bytesPerDimension == 1 ? "u8" : "u16" }
+
     /// The int8 format's quantizer (nil for 16-bit floats).
     public var quantizer: ScalarQuantizer? {
         if case .int8(let q) = self { q } else { nil }

@@ -39,16 +39,17 @@ struct CodeScan {
         let four: UnsafeMutablePointer<Int8>
         let fourFloats: UnsafeMutablePointer<Float>
 
-        init(block: Int, dimension: Int) {
+        /// Buffers for `format`'s kernels (the other format's hold one value), cache-line aligned.
+        init(format: CodeFormat, block: Int, dimension: Int) {
             self.block = block
-            // Cache-line aligned, each its own allocation.
             func buffer<T>(_ count: Int, _: T.Type) -> UnsafeMutablePointer<T> {
                 UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<T>.stride, alignment: 64).bindMemory(to: T.self, capacity: max(1, count))
             }
-            dots = buffer(4 * block, Int32.self)
-            scores = buffer(4 * block, Float.self)
-            four = buffer(4 * dimension, Int8.self)
-            fourFloats = buffer(4 * dimension, Float.self)
+            let int8 = format.quantizer != nil
+            dots = buffer(int8 ? 4 * block : 1, Int32.self)
+            scores = buffer(int8 ? 1 : 4 * block, Float.self)
+            four = buffer(int8 ? 4 * dimension : 1, Int8.self)
+            fourFloats = buffer(int8 ? 1 : 4 * dimension, Float.self)
         }
 
         deinit {

@@ -39,7 +39,8 @@ extension QuantizedFlatIndex {
         public static func tunedSample(_ encoding: VectorEncoding) -> String { "\(encoding.rawValue).tune.sample" }
     }
 
-    /// The encoding of the codes part `manifest` lists (nil: none, the float32 rows alone).
+    /// The encoding of the codes part `manifest` lists (nil: none, the float32 rows alone; the
+    /// first when a damaged manifest lists two, which `init(store:)` refuses).
     public static func encoding(of manifest: Manifest) -> VectorEncoding? {
         encodings.first { manifest.kinds.contains($0.rawValue) }
     }
@@ -57,9 +58,15 @@ extension QuantizedFlatIndex {
     /// bytes. The default rescore factor is the manifest's `<kind>.rescore`.
     public init(store: IndexStore) throws {
         let manifest = store.manifest, folder = store.folder
-        guard let encoding = Self.encoding(of: manifest) else { throw StoreError.kindMissing(kind: VectorEncoding.int8.rawValue) }
+        guard let encoding = Self.encoding(of: manifest) else {
+            throw StoreError.kindMissing(kind: "int8, f16 or bf16")
+        }
         let segments = manifest.rowSegments
         let manifestPath = folder.appendingPathComponent(Manifest.fileName).path
+        let listed = Self.encodings.filter { manifest.kinds.contains($0.rawValue) }
+        guard listed.count == 1 else {
+            throw StoreError.badManifest(path: manifestPath, reason: "parts \(listed.map(\.rawValue).joined(separator: " and ")) both hold codes; one at most")
+        }
         let roles = (encoding == .int8 ? [Role.quantizer] : []) + segments.map { manifest.role(Role.codes(encoding), of: $0) }
         for role in roles where manifest.files[role] == nil {
             throw StoreError.badManifest(path: manifestPath, reason: "the \(encoding.rawValue) part lists no \(role) file")
@@ -143,7 +150,7 @@ extension QuantizedFlatIndex {
     /// part's `<kind>_codes@<segment>` (the segment's rows) and the IVF part's
     /// `ivf_codes@<segment>` (its list-ordered vectors).
     static func writeCodes(in writer: IndexWriter, role: String, name: String, source: VectorStorage, format: CodeFormat) throws {
-        try writer.writePartFile(role: role, ext: format.bytesPerDimension == 1 ? "u8" : "u16", name: name) { w in
+        try writer.writePartFile(role: role, ext: format.fileExtension, name: name) { w in
             for first in stride(from: 0, to: source.count, by: encodeChunk) {
                 let n = min(encodeChunk, source.count - first)
                 try w.write(format.encode(rows: source.row(first), count: n, dimension: source.dimension))

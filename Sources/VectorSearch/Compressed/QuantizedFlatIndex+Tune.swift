@@ -1,10 +1,10 @@
-// QuantizedFlatIndex+Tune: the smallest rescore factor whose recall@k against exact search reaches a target (`rag index tune` on an int8 index).
+// QuantizedFlatIndex+Tune: the smallest rescore factor whose recall@k against exact search reaches a target (`rag index tune` on an index with codes).
 public import LinearAlgebra
 
 extension QuantizedFlatIndex {
     /// The smallest rescore factor (the result's `value`) whose recall@`k` against the exact float32 search on `queries`
     /// reaches `targetRecall` (`RecallTuning`: more candidates are a superset of fewer, the
-    /// candidates being the top by integer score). `excluding`: the stored row each query was taken
+    /// candidates being the top by approximate score). `excluding`: the stored row each query was taken
     /// from, left out of both results; `live`: the rows both searches may return.
     public func tuneRescore(queries: Matrix, targetRecall: Double, k: Int = 10, excluding: [Int]? = nil,
                             live: RowMask? = nil) throws -> RecallTuning {

@@ -115,7 +115,7 @@ public struct QuantizedFlatIndex: VectorIndex {
             let heapsBase = hp.baseAddress!
             BLASThreads.parallel(ranges.count) { part in
                 let range = ranges[part]
-                let scratch = CodeScan.Scratch(block: min(range.count, blockRows), dimension: dimension)
+                let scratch = CodeScan.Scratch(format: format, block: min(range.count, blockRows), dimension: dimension)
                 for run in codeRuns(range) {
                     for b0 in stride(from: 0, to: run.count, by: scratch.block) {
                         let bn = min(scratch.block, run.count - b0)

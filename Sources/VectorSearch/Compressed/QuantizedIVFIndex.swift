@@ -114,7 +114,7 @@ public struct QuantizedIVFIndex: VectorIndex {
                            candidates: Int, allowed: RowMask?) -> [TopK] {
         var heaps = [TopK](repeating: TopK(k: candidates), count: queries.count)
         let rowBytes = dimension * format.bytesPerDimension
-        let scratch = CodeScan.Scratch(block: max(16, QuantizedFlatIndex.blockBytes / max(1, rowBytes)), dimension: dimension)
+        let scratch = CodeScan.Scratch(format: format, block: max(16, QuantizedFlatIndex.blockBytes / max(1, rowBytes)), dimension: dimension)
         heaps.withUnsafeMutableBufferPointer { hp in
             for l in range {
                 let probing = groups.queries(of: l)
@@ -146,7 +146,7 @@ public struct QuantizedIVFIndex: VectorIndex {
         var heap = TopK(k: candidates)
         let longest = probes.lazy.map { l in self.ivf.parts.map { $0.size(of: l) }.max() ?? 0 }.max() ?? 0
         guard longest > 0 else { return heap }
-        let scratch = CodeScan.Scratch(block: longest, dimension: dimension)
+        let scratch = CodeScan.Scratch(format: format, block: longest, dimension: dimension)
         for l in probes {
             for (p, lists) in ivf.parts.enumerated() {
                 let size = lists.size(of: l)

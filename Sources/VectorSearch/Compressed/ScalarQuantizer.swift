@@ -19,11 +19,6 @@ public struct ScalarQuantizer: Sendable, Equatable {
         self.step = step
     }
 
-    /// The range of every dimension over `count` rows of `dimension` floats.
-    public static func train(rows: UnsafePointer<Float>, count: Int, dimension: Int) -> ScalarQuantizer {
-        train(blocks: [(rows, count)], dimension: dimension)
-    }
-
     /// The range of every dimension over several blocks of rows (an index's segments), read in place.
     public static func train(blocks: [(rows: UnsafePointer<Float>, count: Int)], dimension: Int) -> ScalarQuantizer {
         var lo = [Float](repeating: .infinity, count: dimension), hi = [Float](repeating: -.infinity, count: dimension)
@@ -51,14 +46,6 @@ public struct ScalarQuantizer: Sendable, Equatable {
                 let level = ((r[d] - minimum[d]) * inverse[d]).rounded()
                 c[d] = level.isNaN || level <= 0 ? 0 : level >= 255 ? 255 : UInt8(level)
             }
-        }
-    }
-
-    /// The codes of `count` rows, row after row.
-    public func encode(rows: UnsafePointer<Float>, count: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count * dimension) { buffer, written in
-            if let base = buffer.baseAddress { encode(rows: rows, count: count, into: base) }
-            written = count * dimension
         }
     }
 

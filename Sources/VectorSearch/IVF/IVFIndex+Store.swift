@@ -273,7 +273,7 @@ extension IVFIndex {
         guard let codes else { return (vectors, nil) }
         try QuantizedFlatIndex.writeCodes(in: writer, role: writer.segmentRole(Role.codes), name: Role.codes, source: vectors, format: codes)
         let rowBytes = d * codes.bytesPerDimension
-        let written = try CodeStorage(mapped: try MappedFile(writer.fileURL(Role.codes, rowBytes == d ? "u8" : "u16"), expectedSize: ids.count * rowBytes),
+        let written = try CodeStorage(mapped: try MappedFile(writer.fileURL(Role.codes, codes.fileExtension), expectedSize: ids.count * rowBytes),
                                       count: ids.count, dimension: rowBytes)
         return (vectors, written)
     }

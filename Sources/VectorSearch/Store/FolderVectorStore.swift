@@ -1,9 +1,9 @@
-// FolderVectorStore: an index folder as the writable store: its rows searched flat, through the IVF part or the int8 codes, written generation by generation.
+// FolderVectorStore: an index folder as the writable store: its rows searched flat, through the IVF part or the codes (int8, f16, bf16), written generation by generation.
 public import Foundation
 public import LinearAlgebra
 import Synchronization
 
-/// One committed generation of an index folder: the flat vectors, the IVF part or the int8 codes
+/// One committed generation of an index folder: the flat vectors, the IVF part or the codes
 /// when built (what searches use unless `exact`), the parts and settings beside them. Writes go through
 /// `IndexWriter` (a lock file keeps a second writer out; the manifest's rename commits).
 public final class FolderVectorStore: WritableVectorStore {
@@ -11,12 +11,12 @@ public final class FolderVectorStore: WritableVectorStore {
     public let index: IndexStore
     /// The IVF part, when the index has one.
     public let ivf: IVFIndex?
-    /// The int8 codes over the flat rows, when the index has them (`--vectors int8`).
+    /// The codes over the flat rows, when the index has them (`--vectors int8|f16|bf16`).
     public let quantized: QuantizedFlatIndex?
-    /// The IVF lists' int8 codes, when the index has both parts (`--kind ivf --vectors int8`).
+    /// The IVF lists' codes, when the index has both parts (`--kind ivf --vectors int8|f16|bf16`).
     public let quantizedIVF: QuantizedIVFIndex?
     private let exactSearch: LocalVectorStore
-    /// The approximate search: through the IVF lists (their codes, rescored, when there are codes), or the int8 codes with exact rescoring.
+    /// The approximate search: through the IVF lists (their codes, rescored, when there are codes), or the codes with exact rescoring.
     private let approximateSearch: LocalVectorStore?
     /// The last filter searched with and its rows: a classification asks the same one batch after batch.
     private let lastFilter = Mutex<(FilterExpression, RowMask)?>(nil)
@@ -59,7 +59,7 @@ public final class FolderVectorStore: WritableVectorStore {
     public var generation: Int { index.manifest.generation }
     public var created: String? { index.manifest.created }
     public var keepsParts: Bool { true }
-    /// Exact search always; nprobe when there is an IVF part, rescore when there are int8 codes.
+    /// Exact search always; nprobe when there is an IVF part, rescore when there are codes.
     public var knobs: SearchParameters.Knobs {
         var knobs: SearchParameters.Knobs = [.exact]
         if ivf != nil { knobs.insert(.nprobe) }
@@ -113,7 +113,7 @@ public final class FolderVectorStore: WritableVectorStore {
     public func reopened() throws -> any WritableVectorStore { try FolderVectorStore(opening: index.folder) }
 
     /// Copies the live rows into a new generation (renumbered in order), the IVF lists rebuilt on
-    /// the trained centroids, the int8 quantizer trained anew on the live rows; the deleted rows'
+    /// the trained centroids, the codes encoded anew (an int8 quantizer trained anew) on the live rows; the deleted rows'
     /// bytes go with the old generation's files.
     public func compacted() throws -> any WritableVectorStore { try compacted(retrainingIVF: false) }
 
@@ -198,7 +198,7 @@ public final class FolderVectorStore: WritableVectorStore {
     }
 
     /// A write into the folder's next generation. Rows appended also join the IVF lists of their
-    /// nearest centroids at commit (no retraining), and are encoded with the stored int8 quantizer.
+    /// nearest centroids at commit (no retraining), and are encoded in the stored codes format (int8: its stored quantizer).
     final class Write: VectorStoreWrite {
         let store: FolderVectorStore
         let writer: IndexWriter

@@ -348,7 +348,9 @@ public final class IndexWriter {
             files["deleted"] = try w.finish()
         }
         files.merge(extra) { $1 }
-        let manifest = Manifest(version: version, generation: generation, embedder: embedder, dimension: dimension, count: count,
+        let halfCodes = kinds.contains(VectorEncoding.f16.rawValue) || kinds.contains(VectorEncoding.bf16.rawValue)
+        let manifest = Manifest(version: halfCodes ? Manifest.halfCodesVersion : min(version, Manifest.currentVersion), generation: generation,
+                                embedder: embedder, dimension: dimension, count: count,
                                 deleted: deletedRows > 0 ? deletedRows : nil, segments: segmentList,
                                 metadata: metadataSchema.isEmpty ? nil : metadataSchema,
                                 kinds: kinds.sorted(), sources: sources, files: files, settings: settings)

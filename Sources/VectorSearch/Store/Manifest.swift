@@ -7,7 +7,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Version 2: rows carry ids, deletions are a tombstone file (`deleted`). Version 1 indexes
     /// open (rows without ids) and take new parts; rows are added to them only after a rebuild.
     public static let currentVersion = 2
-    public static let supportedVersions = 1...2
+    /// Version 3: version 2 with a codes part only this version reads (`f16`, `bf16`), so a binary
+    /// that predates them refuses the index rather than open it as float32 and add rows without codes.
+    public static let halfCodesVersion = 3
+    public static let supportedVersions = 1...3
     public static let fileName = "manifest.json"
     /// Bounds that keep `count * dimension * 4` (and `count * 24`) far from `Int.max`.
     static let maxDimension = 1 << 20
@@ -116,7 +119,7 @@ public struct Manifest: Codable, Sendable, Equatable {
             throw StoreError.badManifest(path: url.path, reason: "format is \"\(manifest.format)\", expected \"\(formatName)\"")
         }
         guard supportedVersions.contains(manifest.version) else {
-            throw StoreError.unsupportedVersion(found: manifest.version, supported: currentVersion)
+            throw StoreError.unsupportedVersion(found: manifest.version, supported: supportedVersions.upperBound)
         }
         // Names are looked up inside the folder only: a name with a path separator could reach any file.
         if let bad = manifest.files.values.first(where: { $0.name.contains("/") || $0.name.hasPrefix(".") }) {
