@@ -37,12 +37,15 @@ extension QuantizedIVFIndex {
     /// the rows both searches may return.
     public func tune(queries: Matrix, exact: FlatIndex, targetRecall: Double, k: Int = 10,
                      excluding: [Int]? = nil, live: RowMask? = nil) throws -> Tuning {
-        let floor = try ivf.tuneNProbe(queries: queries, exact: exact, targetRecall: targetRecall, k: k, excluding: excluding, live: live)
+        guard targetRecall > 0, targetRecall <= 1 else { throw IVFError.invalidTarget(targetRecall) }
+        precondition(excluding == nil || excluding!.count == queries.rows)
         let fetch = excluding == nil ? k : k + 1
+        // The exact search once, for the floor and every pair.
         let truth = exact.search(queries, k: fetch, parameters: SearchParameters(allowed: live))
+        let floor = ivf.tuneNProbe(queries: queries, truth: truth, targetRecall: targetRecall, k: k, excluding: excluding, live: live)
         let listCount = ivf.listCount
         let nprobes = floor.reached
-            ? Set([floor.nprobe, (3 * floor.nprobe + 1) / 2, 2 * floor.nprobe].map { min($0, listCount) }).sorted()
+            ? Set([floor.value, (3 * floor.value + 1) / 2, 2 * floor.value].map { min($0, listCount) }).sorted()
             : [listCount]
         // At `limit`, every entry is a candidate.
         let limit = max(1, (count + fetch - 1) / fetch)

@@ -71,14 +71,21 @@ extension IVFIndex {
                            excluding: [Int]? = nil, live: RowMask? = nil, searching: (any VectorIndex)? = nil) throws -> TuningResult {
         guard targetRecall > 0, targetRecall <= 1 else { throw IVFError.invalidTarget(targetRecall) }
         precondition(excluding == nil || excluding!.count == queries.rows)
-        let fetch = excluding == nil ? k : k + 1
-        let truth = exact.search(queries, k: fetch, parameters: SearchParameters(allowed: live))
-        let tuned = RecallTuning(limit: listCount, target: targetRecall, k: k, queries: queries.rows, truth: truth, excluding: excluding) { nprobe in
-            let parameters = SearchParameters(nprobe: nprobe, allowed: live)
-            return searching?.search(queries, k: fetch, parameters: parameters) ?? search(queries, k: fetch, parameters: parameters)
-        }
+        let truth = exact.search(queries, k: excluding == nil ? k : k + 1, parameters: SearchParameters(allowed: live))
+        let tuned = tuneNProbe(queries: queries, truth: truth, targetRecall: targetRecall, k: k, excluding: excluding, live: live, searching: searching)
         return TuningResult(nprobe: tuned.value, recall: tuned.recall, reached: tuned.reached,
                             points: tuned.points.map { TuningPoint(nprobe: $0.value, recall: $0.recall, queriesPerSecond: $0.queriesPerSecond) },
                             queries: queries.rows)
+    }
+
+    /// `tuneNProbe` against `truth`, the exact search's top `k` (`k + 1` with `excluding`) of
+    /// `queries`, already computed (`QuantizedIVFIndex.tune` measures more knobs against it).
+    func tuneNProbe(queries: Matrix, truth: SearchResult, targetRecall: Double, k: Int, excluding: [Int]?, live: RowMask?,
+                    searching: (any VectorIndex)? = nil) -> RecallTuning {
+        let fetch = excluding == nil ? k : k + 1
+        return RecallTuning(limit: listCount, target: targetRecall, k: k, queries: queries.rows, truth: truth, excluding: excluding) { nprobe in
+            let parameters = SearchParameters(nprobe: nprobe, allowed: live)
+            return searching?.search(queries, k: fetch, parameters: parameters) ?? search(queries, k: fetch, parameters: parameters)
+        }
     }
 }
