@@ -37,25 +37,27 @@ public enum VectorKernels {
     public static let maxCodeDimension = 66_000
 
     /// `out[i] = Σ_c decode(codes[i, c]) · query[c]` in float for `i` in `0..<n`: 16-bit float
-    /// codes (`HalfFormat`) `[n x dim]` row-major against a float32 query (the compressed scan).
-    /// The paths sum in different orders, so they agree up to rounding (`HalfPath.avx512BF16`
-    /// rounds the query to bfloat16 for bfloat16 codes: an approximate score, rescored anyway).
+    /// codes (`queries.format`) `[n x dim]` row-major against query `j` of `queries`, on their path
+    /// (the compressed scan). The paths sum in different orders, so they agree up to rounding
+    /// (`HalfPath.avx512BF16` scores bfloat16 codes against the query rounded to bfloat16: an
+    /// approximate score, rescored anyway).
     @inline(__always)
-    public static func halfDotRows(_ codes: UnsafePointer<UInt16>, format: HalfFormat, count n: Int, dimension dim: Int,
-                                   query q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, path: HalfPath = .current) {
+    public static func halfDotRows(_ codes: UnsafePointer<UInt16>, count n: Int, dimension dim: Int,
+                                   queries: HalfQueries, query j: Int, into out: UnsafeMutablePointer<Float>) {
         guard n > 0 else { return }
-        lr_half_dot_rows(path.rawValue, format.rawValue, codes, n, dim, q, out)
+        precondition(dim == queries.dimension, "codes of \(dim) dimensions against queries of \(queries.dimension)")
+        queries.withQuery(j) { lr_half_dot_rows(queries.path.rawValue, queries.format.rawValue, codes, n, dim, $0, out) }
     }
 
-    /// `halfDotRows` for four queries at once (`queries` holds them one after the other, `dim`
-    /// floats each): query `j`'s values go to `out[j · ldo ..< j · ldo + n]`.
+    /// `halfDotRows` for four queries of `queries` at once (`members`, repeats allowed): member
+    /// `m`'s values go to `out[m · ldo ..< m · ldo + n]`, bit for bit what it scores alone.
     @inline(__always)
-    public static func halfDotRows4(_ codes: UnsafePointer<UInt16>, format: HalfFormat, count n: Int, dimension dim: Int,
-                                    queries: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, ldo: Int,
-                                    path: HalfPath = .current) {
+    public static func halfDotRows4(_ codes: UnsafePointer<UInt16>, count n: Int, dimension dim: Int,
+                                    queries: HalfQueries, members: (Int, Int, Int, Int),
+                                    into out: UnsafeMutablePointer<Float>, ldo: Int) {
         guard n > 0 else { return }
-        precondition(ldo >= n, "\(n) rows in \(ldo)")
-        lr_half_dot_rows_x4(path.rawValue, format.rawValue, codes, n, dim, queries, out, ldo)
+        precondition(dim == queries.dimension && ldo >= n, "\(n) rows of \(dim) in \(ldo), queries of \(queries.dimension)")
+        queries.withQueries(members) { lr_half_dot_rows_x4(queries.path.rawValue, queries.format.rawValue, codes, n, dim, $0, out, ldo) }
     }
 
     /// `x[r, :] = GELU(x[r, :] + bias)` (exact erf GELU) over `rows x cols`; no bias when nil.

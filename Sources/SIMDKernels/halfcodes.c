@@ -164,7 +164,7 @@ TARGET_AVX512 INLINE void half_dot_rows_avx512_body(int bf, const uint16_t *code
 
 // Four queries against each row, summed in exactly the one-query order (so a batch chooses what
 // each query alone does): a row's codes are loaded and converted once for the four.
-TARGET_AVX512 INLINE void half_dot_rows_x4_avx512_body(int bf, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
+TARGET_AVX512 INLINE void half_dot_rows_x4_avx512_body(int bf, const uint16_t *codes, size_t n, size_t dim, const float *const *q, float *out, size_t ldo) {
     size_t vec = dim & ~(size_t)15, vec4 = dim & ~(size_t)63, rest = dim - vec;
     __mmask16 tail = (__mmask16)((1u << rest) - 1);
     for (size_t i = 0; i < n; i++) {
@@ -176,7 +176,7 @@ TARGET_AVX512 INLINE void half_dot_rows_x4_avx512_body(int bf, const uint16_t *c
             __m512 x0 = cvt16(bf, LOAD16(r + c)), x1 = cvt16(bf, LOAD16(r + c + 16));
             __m512 x2 = cvt16(bf, LOAD16(r + c + 32)), x3 = cvt16(bf, LOAD16(r + c + 48));
             for (int j = 0; j < 4; j++) {
-                const float *qj = q + j * dim + c;
+                const float *qj = q[j] + c;
                 a[j][0] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(qj), a[j][0]);
                 a[j][1] = _mm512_fmadd_ps(x1, _mm512_loadu_ps(qj + 16), a[j][1]);
                 a[j][2] = _mm512_fmadd_ps(x2, _mm512_loadu_ps(qj + 32), a[j][2]);
@@ -185,11 +185,11 @@ TARGET_AVX512 INLINE void half_dot_rows_x4_avx512_body(int bf, const uint16_t *c
         }
         for (; c < vec; c += 16) {
             __m512 x = cvt16(bf, LOAD16(r + c));
-            for (int j = 0; j < 4; j++) a[j][0] = _mm512_fmadd_ps(x, _mm512_loadu_ps(q + j * dim + c), a[j][0]);
+            for (int j = 0; j < 4; j++) a[j][0] = _mm512_fmadd_ps(x, _mm512_loadu_ps(q[j] + c), a[j][0]);
         }
         if (rest) {
             __m512 x = cvt16(bf, _mm256_maskz_loadu_epi16(tail, r + vec));
-            for (int j = 0; j < 4; j++) a[j][1] = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, q + j * dim + vec), a[j][1]);
+            for (int j = 0; j < 4; j++) a[j][1] = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, q[j] + vec), a[j][1]);
         }
         for (int j = 0; j < 4; j++)
             out[j * ldo + i] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[j][0], a[j][1]), _mm512_add_ps(a[j][2], a[j][3])));
@@ -204,11 +204,11 @@ TARGET_AVX512 static void half_dot_rows_avx512_bf16(const uint16_t *codes, size_
     half_dot_rows_avx512_body(1, codes, n, dim, q, out);
 }
 
-TARGET_AVX512 static void half_dot_rows_x4_avx512_f16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
+TARGET_AVX512 static void half_dot_rows_x4_avx512_f16(const uint16_t *codes, size_t n, size_t dim, const float *const *q, float *out, size_t ldo) {
     half_dot_rows_x4_avx512_body(0, codes, n, dim, q, out, ldo);
 }
 
-TARGET_AVX512 static void half_dot_rows_x4_avx512_bf16(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
+TARGET_AVX512 static void half_dot_rows_x4_avx512_bf16(const uint16_t *codes, size_t n, size_t dim, const float *const *q, float *out, size_t ldo) {
     half_dot_rows_x4_avx512_body(1, codes, n, dim, q, out, ldo);
 }
 
@@ -242,7 +242,7 @@ TARGET_AVX512_BF16 static void bf16_dp_rows(const uint16_t *codes, size_t n, siz
 }
 
 // Four queries against each row, in the one-query order: a row's codes are loaded once for the four.
-TARGET_AVX512_BF16 static void bf16_dp_rows_x4(const uint16_t *codes, size_t n, size_t dim, const uint16_t *qb, float *out, size_t ldo) {
+TARGET_AVX512_BF16 static void bf16_dp_rows_x4(const uint16_t *codes, size_t n, size_t dim, const uint16_t *const *qb, float *out, size_t ldo) {
     size_t vec = dim & ~(size_t)31, vec4 = dim & ~(size_t)127, rest = dim - vec;
     __mmask32 tail = (__mmask32)((1ull << rest) - 1);
     for (size_t i = 0; i < n; i++) {
@@ -253,7 +253,7 @@ TARGET_AVX512_BF16 static void bf16_dp_rows_x4(const uint16_t *codes, size_t n, 
         for (; c < vec4; c += 128) {
             __m512i x0 = LOAD32(r + c), x1 = LOAD32(r + c + 32), x2 = LOAD32(r + c + 64), x3 = LOAD32(r + c + 96);
             for (int j = 0; j < 4; j++) {
-                const uint16_t *qj = qb + j * dim + c;
+                const uint16_t *qj = qb[j] + c;
                 a[j][0] = _mm512_dpbf16_ps(a[j][0], BH(x0), BH(LOAD32(qj)));
                 a[j][1] = _mm512_dpbf16_ps(a[j][1], BH(x1), BH(LOAD32(qj + 32)));
                 a[j][2] = _mm512_dpbf16_ps(a[j][2], BH(x2), BH(LOAD32(qj + 64)));
@@ -262,11 +262,11 @@ TARGET_AVX512_BF16 static void bf16_dp_rows_x4(const uint16_t *codes, size_t n, 
         }
         for (; c < vec; c += 32) {
             __m512i x = LOAD32(r + c);
-            for (int j = 0; j < 4; j++) a[j][0] = _mm512_dpbf16_ps(a[j][0], BH(x), BH(LOAD32(qb + j * dim + c)));
+            for (int j = 0; j < 4; j++) a[j][0] = _mm512_dpbf16_ps(a[j][0], BH(x), BH(LOAD32(qb[j] + c)));
         }
         if (rest) {
             __m512i x = _mm512_maskz_loadu_epi16(tail, r + vec);
-            for (int j = 0; j < 4; j++) a[j][1] = _mm512_dpbf16_ps(a[j][1], BH(x), BH(_mm512_maskz_loadu_epi16(tail, qb + j * dim + vec)));
+            for (int j = 0; j < 4; j++) a[j][1] = _mm512_dpbf16_ps(a[j][1], BH(x), BH(_mm512_maskz_loadu_epi16(tail, qb[j] + vec)));
         }
         for (int j = 0; j < 4; j++)
             out[j * ldo + i] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[j][0], a[j][1]), _mm512_add_ps(a[j][2], a[j][3])));
@@ -274,48 +274,43 @@ TARGET_AVX512_BF16 static void bf16_dp_rows_x4(const uint16_t *codes, size_t n, 
 }
 #endif
 
-// The query (or four) rounded to bfloat16 for the BF16 path, on the stack up to this many values
-// (in functions of their own, so the other paths' calls do not reserve the buffer).
-#define BF16_QUERY_STACK 16384
-
+INLINE int bf16_scored(int path, int format) {
 #if LR_X86
-__attribute__((noinline)) static void bf16_dp_query(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
-    uint16_t qb[BF16_QUERY_STACK];
-    lr_half_encode(LR_HALF_BF16, q, dim, qb);
-    bf16_dp_rows(codes, n, dim, qb, out);
-}
-
-__attribute__((noinline)) static void bf16_dp_queries_x4(const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
-    uint16_t qb[BF16_QUERY_STACK];
-    lr_half_encode(LR_HALF_BF16, q, 4 * dim, qb);
-    bf16_dp_rows_x4(codes, n, dim, qb, out, ldo);
-}
+    return path >= LR_HALF_PATH_AVX512_BF16 && format == LR_HALF_BF16;
+#else
+    (void)path, (void)format;
+    return 0;
 #endif
+}
 
-void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out) {
+size_t lr_half_query_bytes(int path, int format) { return bf16_scored(path, format) ? 2 : 4; }
+
+void lr_half_prepare_query(int path, int format, const float *q, size_t n, void *dst) {
+    if (bf16_scored(path, format)) lr_half_encode(LR_HALF_BF16, q, n, (uint16_t *)dst);
+    else memcpy(dst, q, n * sizeof(float));
+}
+
+void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const void *q, float *out) {
     int bf = format == LR_HALF_BF16;
+    const float *qf = (const float *)q;
 #if LR_X86
-    if (path >= LR_HALF_PATH_AVX512_BF16 && bf && dim <= BF16_QUERY_STACK) { bf16_dp_query(codes, n, dim, q, out); return; }
-    if (path >= LR_HALF_PATH_AVX512) { (bf ? half_dot_rows_avx512_bf16 : half_dot_rows_avx512_f16)(codes, n, dim, q, out); return; }
-    if (path >= LR_HALF_PATH_AVX2) { (bf ? half_dot_rows_avx2_bf16 : half_dot_rows_avx2_f16)(codes, n, dim, q, out); return; }
+    if (bf16_scored(path, format)) { bf16_dp_rows(codes, n, dim, (const uint16_t *)q, out); return; }
+    if (path >= LR_HALF_PATH_AVX512) { (bf ? half_dot_rows_avx512_bf16 : half_dot_rows_avx512_f16)(codes, n, dim, qf, out); return; }
+    if (path >= LR_HALF_PATH_AVX2) { (bf ? half_dot_rows_avx2_bf16 : half_dot_rows_avx2_f16)(codes, n, dim, qf, out); return; }
 #endif
-    half_dot_rows_plain(format, codes, n, dim, q, out);
+    half_dot_rows_plain(format, codes, n, dim, qf, out);
 }
 
-void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo) {
+void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const void *const q[4], float *out, size_t ldo) {
 #if LR_X86
-    if (path >= LR_HALF_PATH_AVX512_BF16 && format == LR_HALF_BF16) {
-        if (4 * dim <= BF16_QUERY_STACK) {
-            bf16_dp_queries_x4(codes, n, dim, q, out, ldo);
-        } else {
-            for (int j = 0; j < 4; j++) lr_half_dot_rows(path, format, codes, n, dim, q + j * dim, out + j * ldo);
-        }
+    if (bf16_scored(path, format)) {
+        bf16_dp_rows_x4(codes, n, dim, (const uint16_t *const *)q, out, ldo);
         return;
     }
     if (path >= LR_HALF_PATH_AVX512) {
-        (format == LR_HALF_BF16 ? half_dot_rows_x4_avx512_bf16 : half_dot_rows_x4_avx512_f16)(codes, n, dim, q, out, ldo);
+        (format == LR_HALF_BF16 ? half_dot_rows_x4_avx512_bf16 : half_dot_rows_x4_avx512_f16)(codes, n, dim, (const float *const *)q, out, ldo);
         return;
     }
 #endif
-    for (int j = 0; j < 4; j++) lr_half_dot_rows(path, format, codes, n, dim, q + j * dim, out + j * ldo);
+    for (int j = 0; j < 4; j++) lr_half_dot_rows(path, format, codes, n, dim, q[j], out + j * ldo);
 }

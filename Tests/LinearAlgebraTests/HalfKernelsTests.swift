@@ -88,7 +88,8 @@ final class HalfKernelsTests: XCTestCase {
                         var codes = [UInt16](repeating: 0, count: n * dim)
                         format.encode(rows, count: rows.count, into: &codes)
                         var out = [Float](repeating: 12345, count: n + 1)
-                        VectorKernels.halfDotRows(codes, format: format, count: n, dimension: dim, query: query, into: &out, path: path)
+                        let prepared = HalfQueries(query, count: 1, dimension: dim, format: format, path: path)
+                        VectorKernels.halfDotRows(codes, count: n, dimension: dim, queries: prepared, query: 0, into: &out)
                         // The BF16 path scores bfloat16 codes against the query rounded to bfloat16.
                         let rounded = format == .bfloat16 && path == .avx512BF16 ? Self.roundedToBFloat16(query) : query
                         let want = rounded.withUnsafeBufferPointer { Self.reference(codes, format, n: n, dim: dim, query: $0.baseAddress!) }
@@ -106,7 +107,7 @@ final class HalfKernelsTests: XCTestCase {
         var rng = SplitMix64(seed: 4)
         for format in HalfFormat.allCases {
             for path in HalfPath.supported {
-                for dim in [1, 15, 16, 17, 31, 33, 128, 384, 385] {
+                for dim in [1, 15, 16, 17, 31, 33, 128, 384, 385, 4_100] {
                     for n in [1, 2, 3, 8, 9] {
                         let rows = (0..<(n * dim)).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 }
                         let queries = (0..<(4 * dim)).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 }
@@ -114,16 +115,17 @@ final class HalfKernelsTests: XCTestCase {
                         format.encode(rows, count: rows.count, into: &codes)
                         let ldo = n + 2
                         var out = [Float](repeating: 777, count: 4 * ldo)
-                        VectorKernels.halfDotRows4(codes, format: format, count: n, dimension: dim, queries: queries, into: &out, ldo: ldo, path: path)
-                        for j in 0..<4 {
+                        let prepared = HalfQueries(queries, count: 4, dimension: dim, format: format, path: path)
+                        // Members in any order, one repeated (as a group of three is filled).
+                        let members = [3, 1, 1, 0]
+                        VectorKernels.halfDotRows4(codes, count: n, dimension: dim, queries: prepared, members: (3, 1, 1, 0), into: &out, ldo: ldo)
+                        for (slot, j) in members.enumerated() {
                             // Bit for bit the one-query kernel's sums on the same path (a batch chooses what each query alone does).
                             var one = [Float](repeating: 0, count: n)
-                            queries.withUnsafeBufferPointer { q in
-                                VectorKernels.halfDotRows(codes, format: format, count: n, dimension: dim, query: q.baseAddress! + j * dim, into: &one, path: path)
-                            }
-                            XCTAssertEqual(Array(out[(j * ldo)..<(j * ldo + n)]).map(\.bitPattern), one.map(\.bitPattern),
+                            VectorKernels.halfDotRows(codes, count: n, dimension: dim, queries: prepared, query: j, into: &one)
+                            XCTAssertEqual(Array(out[(slot * ldo)..<(slot * ldo + n)]).map(\.bitPattern), one.map(\.bitPattern),
                                            "\(format) \(path) dim \(dim) n \(n) query \(j)")
-                            XCTAssertEqual(out[j * ldo + n], 777, "\(format) \(path) wrote between queries")
+                            XCTAssertEqual(out[slot * ldo + n], 777, "\(format) \(path) wrote between queries")
                         }
                     }
                 }

@@ -78,16 +78,24 @@ int lr_half_path(void);
 /// The best 16-bit code path this CPU supports, ignoring LOCALRAG_SIMD.
 int lr_half_best_path(void);
 
-/// `out[i] = Σ_c decode(codes[i, c]) · q[c]` in float for `i` in `0..<n`: 16-bit codes of `format`
-/// `[n x dim]` row-major against a float32 query. The paths sum in different orders (4, 8 or 16
-/// partial sums), so their results differ by rounding; the BF16 path rounds the query to bfloat16
-/// first (products of two bfloat16 values, summed in float32).
-void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out);
+/// Bytes a query value takes once prepared for `path` and `format`: 2 where the AVX-512 BF16 path
+/// scores bfloat16 codes (the query rounded to bfloat16), 4 otherwise (the float32 query).
+size_t lr_half_query_bytes(int path, int format);
 
-/// Four queries at once (`q` holds them one after the other, `dim` floats each): `out[j * ldo + i]`
-/// is `lr_half_dot_rows`'s value for query `j` and row `i`, bit for bit (the same order of sums).
-/// AVX-512 converts each row's codes once for the four.
-void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const float *q, float *out, size_t ldo);
+/// `n` query values prepared for `path` and `format` into `dst` (`n * lr_half_query_bytes` bytes):
+/// rounded to bfloat16 to nearest even, or copied. Done once a query, not once a block of rows.
+void lr_half_prepare_query(int path, int format, const float *q, size_t n, void *dst);
+
+/// `out[i] = Σ_c decode(codes[i, c]) · q[c]` in float for `i` in `0..<n`: 16-bit codes of `format`
+/// `[n x dim]` row-major against a query prepared by `lr_half_prepare_query` for the same path and
+/// format. The paths sum in different orders (4, 8 or 16 partial sums), so their results differ by
+/// rounding; the BF16 path multiplies two bfloat16 values, summed in float32.
+void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, size_t dim, const void *q, float *out);
+
+/// Four prepared queries at once (`q[j]` is query `j`): `out[j * ldo + i]` is `lr_half_dot_rows`'s
+/// value for query `j` and row `i`, bit for bit (the same order of sums). AVX-512 loads (and
+/// converts) each row's codes once for the four.
+void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const void *const q[4], float *out, size_t ldo);
 
 /// `out[i] = dot(rows[i, :], q)` for `i` in `0..<n`; `rows` is `[n x dim]` row-major.
 /// Accumulates in float with 16 (AVX-512), 8 (AVX2) or 4 (plain) partial sums per row.

@@ -3,7 +3,8 @@ import LinearAlgebra
 
 /// The scan step shared by the flat and the IVF compressed searches. int8 codes: each query as
 /// 8-bit integers (`ScalarQuantizer.prepare`), scored in exact int32 (`VectorKernels.codeDotRows`);
-/// 16-bit float codes: the float32 queries, scored in float (`VectorKernels.halfDotRows`).
+/// 16-bit float codes: the queries prepared once for the kernel path (`HalfQueries`: rounded to
+/// bfloat16 where AVX-512 BF16 scores bfloat16 codes), scored in float (`VectorKernels.halfDotRows`).
 struct CodeScan {
     let format: CodeFormat
     let dimension: Int
@@ -11,8 +12,8 @@ struct CodeScan {
     let count: Int
     /// The queries' int8 values (int8 codes), `dimension` a query.
     private let values: [Int8]
-    /// The float32 queries (16-bit float codes), `dimension` a query.
-    private let floats: [Float]
+    /// The queries as the 16-bit float kernels read them (16-bit float codes).
+    private let halves: HalfQueries?
 
     init(format: CodeFormat, queries: UnsafePointer<Float>, count: Int, dimension: Int) {
         self.format = format
@@ -24,20 +25,19 @@ struct CodeScan {
             values.reserveCapacity(count * dimension)
             for j in 0..<count { values += quantizer.prepare(query: queries + j * dimension).values }
             self.values = values
-            floats = []
-        case .half:
+            halves = nil
+        case .half(let format):
             values = []
-            floats = Array(UnsafeBufferPointer(start: queries, count: count * dimension))
+            halves = HalfQueries(queries, count: count, dimension: dimension, format: format)
         }
     }
 
-    /// One worker's buffers: the scores of a block of rows for four queries, and four queries' values side by side.
+    /// One worker's buffers: the scores of a block of rows for four queries, and four int8 queries' values side by side.
     final class Scratch {
         let block: Int
         let dots: UnsafeMutablePointer<Int32>
         let scores: UnsafeMutablePointer<Float>
         let four: UnsafeMutablePointer<Int8>
-        let fourFloats: UnsafeMutablePointer<Float>
 
         /// Buffers for `format`'s kernels (the other format's hold one value), cache-line aligned.
         init(format: CodeFormat, block: Int, dimension: Int) {
@@ -49,14 +49,12 @@ struct CodeScan {
             dots = buffer(int8 ? 4 * block : 1, Int32.self)
             scores = buffer(int8 ? 1 : 4 * block, Float.self)
             four = buffer(int8 ? 4 * dimension : 1, Int8.self)
-            fourFloats = buffer(int8 ? 1 : 4 * dimension, Float.self)
         }
 
         deinit {
             dots.deallocate()
             scores.deallocate()
             four.deallocate()
-            fourFloats.deallocate()
         }
     }
 
@@ -78,15 +76,14 @@ struct CodeScan {
                     VectorKernels.codeDotRows4(codes, count: n, dimension: d, queries: scratch.four, into: scratch.dots, ldo: ldo)
                 }
             }
-        case .half(let h):
-            let halves = UnsafeRawPointer(codes).assumingMemoryBound(to: UInt16.self)
-            floats.withUnsafeBufferPointer { v in
-                if members == 1 {
-                    VectorKernels.halfDotRows(halves, format: h, count: n, dimension: d, query: v.baseAddress! + query(0) * d, into: scratch.scores)
-                } else {
-                    for j in 0..<4 { (scratch.fourFloats + j * d).update(from: v.baseAddress! + query(min(j, members - 1)) * d, count: d) }
-                    VectorKernels.halfDotRows4(halves, format: h, count: n, dimension: d, queries: scratch.fourFloats, into: scratch.scores, ldo: ldo)
-                }
+        case .half:
+            let rows = UnsafeRawPointer(codes).assumingMemoryBound(to: UInt16.self)
+            if members == 1 {
+                VectorKernels.halfDotRows(rows, count: n, dimension: d, queries: self.halves!, query: query(0), into: scratch.scores)
+            } else {
+                // The last member repeated to fill four (not read back).
+                let group = (query(0), query(1), query(min(2, members - 1)), query(min(3, members - 1)))
+                VectorKernels.halfDotRows4(rows, count: n, dimension: d, queries: self.halves!, members: group, into: scratch.scores, ldo: ldo)
             }
         }
     }
