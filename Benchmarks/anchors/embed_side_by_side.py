@@ -38,9 +38,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 
-STACKS = ("st", "ort", "localrag")        # "ort_fused" may be added: the BERT-fused graph
+STACKS = ("st", "ort", "localrag")        # also: "ort_fused" (the BERT-fused graph), "ort_int8" (its dynamic
+                                          # int8 quantization), "localrag_bf16" (LocalRAG --precision bf16)
 LABELS = {"st": "sentence-transformers + torch", "ort": "onnxruntime, exported graph",
-          "ort_fused": "onnxruntime, BERT-fused graph", "localrag": "LocalRAG MiniLM (Swift, OpenBLAS)"}
+          "ort_fused": "onnxruntime, BERT-fused graph",
+          "ort_int8": "onnxruntime, exported graph, dynamic int8 (quantize_dynamic)",
+          "localrag": "LocalRAG MiniLM (Swift, OpenBLAS)", "localrag_bf16": "LocalRAG MiniLM, --precision bf16"}
+OURS = ("localrag", "localrag_bf16")
 BATCH = 32
 
 
@@ -72,11 +76,11 @@ def run_shared_worker(E, kind: str, args: dict, threads: int, tmp: Path, timeout
     return res
 
 
-def run_localrag(a, binary: Path, E, threads: int, qfile: Path, save: Path | None) -> dict:
+def run_localrag(a, binary: Path, E, threads: int, qfile: Path, save: Path | None, precision: str = "f32") -> dict:
     env = dict(os.environ)
     env.update(E.thread_env(threads))
     argv = [str(binary), "embed", "--threads", str(threads), "--reps", str(a.inner_reps), "--csv", str(a.corpus),
-            "--latency-queries", str(qfile), "--model-dir", str(a.model_dir)]
+            "--latency-queries", str(qfile), "--model-dir", str(a.model_dir), "--precision", precision]
     if a.limit:
         argv += ["--limit", str(a.limit)]
     if save:
@@ -93,7 +97,7 @@ def normalize(stack: str, rec: dict) -> dict:
     """One record shape for every stack: wall times, cpu/wall, others, latency, peak RSS."""
     if "error" in rec:
         return rec
-    if stack == "localrag":
+    if stack in OURS:
         b = rec["batch"]
         walls = b["wall_s"]
         cpw = [x["cpu_per_wall"] for x in b["runs"]]
@@ -159,12 +163,12 @@ def summarize(results: dict) -> list[dict]:
                          "latency_p50_ms": C.med([x["p50_ms"] for x in lats]) if lats else None,
                          "latency_p90_ms": C.med([x["p90_ms"] for x in lats]) if lats else None,
                          "latency_others_max": max(((x.get("others_cores") or 0) for x in lats), default=None)})
-    for t in results["threads"]:
-        mine = next((r for r in rows if r["stack"] == "localrag" and r["threads"] == t and "error" not in r), None)
+    for t, ours in ((t, o) for t in results["threads"] for o in OURS):
+        mine = next((r for r in rows if r["stack"] == ours and r["threads"] == t and "error" not in r), None)
         if not mine:
             continue
         for r in rows:
-            if r["threads"] == t and r["stack"] != "localrag" and "error" not in r:
+            if r["threads"] == t and r["stack"] != ours and "error" not in r:
                 mine[f"throughput_ratio_vs_{r['stack']}"] = mine["sentences_per_s"] / r["sentences_per_s"]
                 if mine["latency_p50_ms"] and r["latency_p50_ms"]:
                     mine[f"latency_speed_ratio_vs_{r['stack']}"] = r["latency_p50_ms"] / mine["latency_p50_ms"]
@@ -173,13 +177,15 @@ def summarize(results: dict) -> list[dict]:
 
 def render(results: dict) -> str:
     rows = []
-    others = [s for s in results["stacks"] if s != "localrag"]
+    # The anchors, and our float32 beside our bfloat16 when both ran.
+    others = [s for s in results["stacks"] if s not in OURS] + (["localrag"] if "localrag_bf16" in results["stacks"] else [])
     for r in results["summary"]:
         if "error" in r:
             rows.append([LABELS.get(r["stack"], r["stack"]), r["threads"], "error"] + [""] * 8)
             continue
-        ratio = " / ".join(C.fixed(r.get(f"throughput_ratio_vs_{o}")) for o in others) if r["stack"] == "localrag" else ""
-        lratio = " / ".join(C.fixed(r.get(f"latency_speed_ratio_vs_{o}")) for o in others) if r["stack"] == "localrag" else ""
+        # Ours against every other stack ("-" against itself); localrag_bf16 against localrag too.
+        ratio = " / ".join(C.fixed(r.get(f"throughput_ratio_vs_{o}")) for o in others) if r["stack"] in OURS else ""
+        lratio = " / ".join(C.fixed(r.get(f"latency_speed_ratio_vs_{o}")) for o in others) if r["stack"] in OURS else ""
         par = results.get("parity", {}).get(r["stack"] + f"_t{r['threads']}")
         rows.append([LABELS.get(r["stack"], r["stack"]), r["threads"], C.fmt(r["sentences_per_s"]), C.fmt(r["tokens_per_s"]),
                      C.fmt(r["useful_gflops"]), f"{r['median_wall_s']:.2f}", C.fixed(r["cpu_per_wall"]),
@@ -211,7 +217,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="alternating rounds of fresh processes")
     ap.add_argument("--inner-reps", type=int, default=1, help="timed passes inside each localrag-bench process")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--stacks", default=",".join(STACKS), help="comma list of st,ort,ort_fused,localrag")
+    ap.add_argument("--stacks", default=",".join(STACKS), help="comma list of st,ort,ort_fused,ort_int8,localrag,localrag_bf16")
     ap.add_argument("--model-dir", type=Path,
                     default=Path(os.environ.get("LOCALRAG_MODEL_DIR") or C.REPO / "models" / "all-MiniLM-L6-v2"))
     ap.add_argument("--shared-anchors", default=None, help="shared/anchors folder (default: beside the repo)")
@@ -227,7 +233,7 @@ def main() -> int:
     stacks = [s for s in a.stacks.split(",") if s in LABELS]
     threads = [int(t) for t in a.threads.split(",") if t.strip()]
     E = C.import_script(C.shared_anchors_dir(a.shared_anchors) / "embed" / "anchors.py", "embed_anchors")
-    binary = C.bench_binary(a.bench_bin) if "localrag" in stacks else None
+    binary = C.bench_binary(a.bench_bin) if set(OURS) & set(stacks) else None
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from importlib import metadata
@@ -287,9 +293,15 @@ def main() -> int:
         qfile = tmp / "latency_queries.json"
         qfile.write_text(json.dumps(queries))
         onnx = {}
-        if {"ort", "ort_fused"} & set(stacks):
+        if {"ort", "ort_fused", "ort_int8"} & set(stacks):
             C.log("exporting the ONNX graph (torch.onnx.export, as the shared anchors do)")
             onnx = E.export_onnx(tmp)
+        if "ort_int8" in stacks:
+            # onnxruntime's own reduced-precision path on a CPU: int8 weights, activations quantized per
+            # call (MatMulInteger); it has no bfloat16 kernels for the CPU execution provider.
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+            onnx["int8"] = str(tmp / "minilm_int8.onnx")
+            quantize_dynamic(onnx["plain"], onnx["int8"], weight_type=QuantType.QInt8)
         save_dir = tmp / "emb"
         save_dir.mkdir()
         base = {"texts": texts, "queries": queries, "batch_sizes": [BATCH]}
@@ -303,12 +315,13 @@ def main() -> int:
                     sd = str(save_dir) if save else None
                     if s == "st":
                         raw = run_shared_worker(E, "st", {**base, "threads": th, "save_dir": sd}, th, tmp, a.timeout)
-                    elif s in ("ort", "ort_fused"):
-                        variant = "plain" if s == "ort" else "fused"
+                    elif s in ("ort", "ort_fused", "ort_int8"):
+                        variant = {"ort": "plain", "ort_fused": "fused", "ort_int8": "int8"}[s]
                         raw = run_shared_worker(E, "ort", {**base, "threads": th, "onnx": onnx[variant],
                                                            "variant": variant, "save_dir": sd}, th, tmp, a.timeout)
                     else:
-                        raw = run_localrag(a, binary, E, th, qfile, save_dir / f"localrag_t{th}.f32" if save else None)
+                        precision = "bf16" if s == "localrag_bf16" else "f32"
+                        raw = run_localrag(a, binary, E, th, qfile, save_dir / f"{s}_t{th}.f32" if save else None, precision)
                         if "error" not in raw:
                             results["same_corpus"] = (raw.get("corpus_fnv1a64") == results["corpus_fnv1a64"]
                                                       and raw.get("n_texts") == len(texts))
@@ -334,7 +347,7 @@ def main() -> int:
             results["parity_reference"] = ref
             results["parity"] = {}
             for stem, v in par.items():     # st_t2_bs32 -> st_t2, ort_plain_t1_bs32 -> ort_t1, localrag_t1
-                key = stem.replace(f"_bs{BATCH}", "").replace("ort_plain", "ort").replace("ort_fused", "ort_fused")
+                key = stem.replace(f"_bs{BATCH}", "").replace("ort_plain", "ort")
                 results["parity"][key] = v
     results["summary"] = summarize(results)
     md = render(results)

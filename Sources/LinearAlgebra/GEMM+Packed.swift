@@ -1,4 +1,4 @@
-// GEMM+Packed: C = A·Wᵀ for few rows of A over weights packed once (PackedWeights), split by columns over threads.
+// GEMM+Packed: C = A·Wᵀ over weights packed once (PackedWeights for few rows of A, BFloat16Weights at any), split by columns over threads.
 internal import SIMDKernels
 import Foundation
 
@@ -29,20 +29,50 @@ extension GEMM {
         let n = w.rows, k = w.cols
         guard m > 0, n > 0 else { return }
         let lda = lda ?? k, ldc = ldc ?? n
-        let tiles = (n + 31) / 32
-        let threads = BLASThreads.count
-        // At least two tiles (64 columns) per part; boundaries on whole tiles.
-        let parts = (threads > 1 && m * n * k >= packedSplitWork) ? min(threads, tiles / 2) : 1
         withExtendedLifetime(w.storage) {
             let b = w.pointer
-            if parts <= 1 {
-                lr_small_gemm(path.rawValue, a, m, k, lda, b, n, 0, n, c, ldc)
-                return
-            }
-            BLASThreads.parallel(parts) { p in
-                let begin = p * tiles / parts * 32, end = min(n, (p + 1) * tiles / parts * 32)
+            splitByColumns(m: m, n: n, k: k, tile: 32) { begin, end in
                 lr_small_gemm(path.rawValue, a, m, k, lda, b, n, begin, end, c, ldc)
             }
+        }
+    }
+
+    /// `C[m x n] = A[m x k] · Wᵀ` in bfloat16 (C overwritten): A's values rounded to bfloat16 as
+    /// they are read, `W` rounded and packed in `w`, products summed in float32 (`vdpbf16ps` on
+    /// `HalfPath.avx512BF16`; elsewhere the float32 packed kernel over the decoded values, the same
+    /// products at about float32's speed). Any `m`; columns split over threads as `multiplyPacked`'s.
+    public static func multiplyBFloat16(
+        m: Int, a: UnsafePointer<Float>, lda: Int? = nil,
+        weights w: BFloat16Weights,
+        c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
+        path: HalfPath = .current
+    ) {
+        let n = w.rows, k = w.cols
+        guard m > 0, n > 0 else { return }
+        let lda = lda ?? k, ldc = ldc ?? n
+        withExtendedLifetime(w.storage) {
+            let b = w.pointer
+            splitByColumns(m: m, n: n, k: k, tile: 32) { begin, end in
+                // Its only failure is the allocation of a few hundred KiB for A's rounded rows.
+                precondition(lr_bf16_gemm(path.rawValue, a, m, k, lda, b, n, begin, end, c, ldc) == 0, "out of memory")
+            }
+        }
+    }
+
+    /// Runs `body(begin, end)` over the columns `0..<n` of an `m x n x k` product: once when it is
+    /// small (`packedSplitWork`) or there is one thread, else split over `BLASThreads.count` threads
+    /// in whole tiles of `tile` columns, at least two tiles a part (each thread reads only its
+    /// part of the weights).
+    private static func splitByColumns(m: Int, n: Int, k: Int, tile: Int, _ body: (Int, Int) -> Void) {
+        let tiles = (n + tile - 1) / tile
+        let threads = BLASThreads.count
+        let parts = (threads > 1 && m * n * k >= packedSplitWork) ? min(threads, tiles / 2) : 1
+        if parts <= 1 {
+            body(0, n)
+            return
+        }
+        BLASThreads.parallel(parts) { p in
+            body(p * tiles / parts * tile, min(n, (p + 1) * tiles / parts * tile))
         }
     }
 

@@ -12,27 +12,14 @@ public struct PackedWeights: @unchecked Sendable {
     public let rows: Int
     /// Input features (columns of W, the inner dimension).
     public let cols: Int
-    let storage: Storage
-
-    final class Storage {
-        let pointer: UnsafeMutablePointer<Float>
-        let count: Int
-
-        init(count: Int) {
-            self.count = count
-            pointer = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
-                .bindMemory(to: Float.self, capacity: max(1, count))
-        }
-
-        deinit { pointer.deallocate() }
-    }
+    let storage: AlignedStorage<Float>
 
     /// Packs `w`, `[rows x cols]` row-major (at least `rows * cols` floats).
     public init(_ w: UnsafeBufferPointer<Float>, rows: Int, cols: Int) {
         precondition(rows >= 0 && cols >= 0 && w.count >= rows * cols, "weights hold \(w.count) floats, not \(rows) x \(cols)")
         self.rows = rows
         self.cols = cols
-        storage = Storage(count: lr_packed_weights_count(rows, cols))
+        storage = AlignedStorage(count: lr_packed_weights_count(rows, cols))
         if rows > 0, cols > 0, let base = w.baseAddress {
             lr_pack_weights(base, rows, cols, storage.pointer)
         }

@@ -215,7 +215,6 @@ TARGET_AVX512 static void half_dot_rows_x4_avx512_bf16(const uint16_t *codes, si
 // AVX-512 BF16: vdpbf16ps multiplies 32 bfloat16 codes by 32 bfloat16 query values and adds each
 // pair into a float32 lane (twice the products of an FMA, and the codes need no conversion). The
 // query is rounded to bfloat16 first; the scores only choose candidates, rescored exactly.
-#define TARGET_AVX512_BF16 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512bf16,avx2,fma")))
 #define BH(v) ((__m512bh)(v))
 #define LOAD32(p) _mm512_loadu_si512((const void *)(p))
 

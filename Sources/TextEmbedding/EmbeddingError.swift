@@ -13,7 +13,8 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
     case badConfig(path: String, reason: String)
     case vocabularyMismatch(vocabulary: Int, model: Int)
     case installFailed(reason: String)
-
+    /// Rows embedded at `index`, queries or new rows asked for at `asked`.
+    case precisionMismatch(index: String, asked: String)
 
     public var errorDescription: String? {
         switch self {
@@ -40,6 +41,9 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
             return "the tokenizer's vocabulary has \(v) tokens but the model's embedding table has \(m) rows: the files come from different models"
         case .installFailed(let r):
             return "model install failed: \(r)"
+        case .precisionMismatch(let i, let a):
+            return "the index's rows were embedded at \(i) precision, not \(a): their vectors differ slightly from \(a)'s; "
+                + "leave --precision out to use \(i), pass --mix-precision to use \(a) anyway, or build the index again at \(a)"
         }
     }
 }

@@ -11,31 +11,57 @@ import Dispatch
 public struct SentenceEncoder: Embedder {
     public let tokenizer: WordPieceTokenizer
     public let weights: EncoderWeights
-    public let identifier: String
+    /// The model, its folder's settings and the precision (`EncoderPrecision.identifierSuffix`).
+    public private(set) var identifier: String
     /// Pooling modes, their vectors concatenated in order (all-MiniLM-L6-v2: the mean).
     public let pooling: [PoolingMode]
     /// Whether the model's own vectors are unit length (a Normalize module).
     public let normalizes: Bool
     public let prompts: EmbeddingPrompts
+    /// The dense products' arithmetic (recorded in `identifier`).
+    public let precision: EncoderPrecision
+    /// Each layer's dense weights rounded to bfloat16 (`.bfloat16` precision; empty for float32).
+    let bfloat16Layers: [EncoderWeights.BFloat16Layer]
     /// Tokens per batch: large enough that sgemm runs near its peak (M >= 256), small enough
     /// that the `[tokens x 1536]` FFN buffer stays in a few MiB.
     public var tokenBudget: Int
 
     public var dimension: Int { weights.config.hiddenSize * pooling.count }
 
+    /// `identifier` names the model and its folder's settings; the precision's suffix is added to it
+    /// (`EncoderPrecision.identifierSuffix`). At `.bfloat16` the dense weights are rounded and packed
+    /// here (about half the float32 weights' bytes more).
     public init(tokenizer: WordPieceTokenizer, weights: EncoderWeights, identifier: String, pooling: [PoolingMode] = [.mean],
-                normalizes: Bool = true, prompts: EmbeddingPrompts = .none, tokenBudget: Int = 2048) throws {
+                normalizes: Bool = true, prompts: EmbeddingPrompts = .none, tokenBudget: Int = 2048,
+                precision: EncoderPrecision = .float32) throws {
         guard tokenizer.vocabularySize == weights.config.vocabSize else {
             throw EmbeddingError.vocabularyMismatch(vocabulary: tokenizer.vocabularySize, model: weights.config.vocabSize)
         }
         precondition(!pooling.isEmpty, "at least one pooling mode")
         self.tokenizer = tokenizer
         self.weights = weights
-        self.identifier = identifier
+        self.identifier = EncoderPrecision.stripped(identifier) + precision.identifierSuffix
+        self.precision = precision
+        bfloat16Layers = precision == .bfloat16 ? weights.bfloat16Layers() : []
         self.pooling = pooling
         self.normalizes = normalizes
         self.prompts = prompts
         self.tokenBudget = tokenBudget
+    }
+
+    /// The same model and settings computing at `precision` (self when it already does).
+    public func at(_ precision: EncoderPrecision) throws -> SentenceEncoder {
+        guard precision != self.precision else { return self }
+        return try SentenceEncoder(tokenizer: tokenizer, weights: weights, identifier: identifier, pooling: pooling,
+                                   normalizes: normalizes, prompts: prompts, tokenBudget: tokenBudget, precision: precision)
+    }
+
+    /// This encoder computing at its own precision but recording `recorded` in its identifier: to
+    /// query, or add rows to, an index embedded at another precision (`--mix-precision`).
+    public func recording(_ recorded: EncoderPrecision) -> SentenceEncoder {
+        var copy = self
+        copy.identifier = EncoderPrecision.stripped(identifier) + recorded.identifierSuffix
+        return copy
     }
 
     /// Unit-length rows for search (cosine), whatever the model's own Normalize says.
@@ -118,8 +144,8 @@ public struct SentenceEncoder: Embedder {
                                 relativeAttentionBias: weights.relativeAttentionBias)
         defer { ws.deallocate() }
         embedTokens(sequences, into: ws.x)
-        for layer in weights.layers {
-            applyLayer(layer, ws: &ws, offsets: offsets)
+        for (i, layer) in weights.layers.enumerated() {
+            applyLayer(layer, bfloat16: bfloat16Layers.isEmpty ? nil : bfloat16Layers[i], ws: &ws, offsets: offsets)
         }
         var pooled = [Float](repeating: 0, count: sequences.count * width)
         pooled.withUnsafeMutableBufferPointer { out in
@@ -159,9 +185,11 @@ public struct SentenceEncoder: Embedder {
     }
 
     /// One post-LN transformer layer on the packed tokens in `ws.x` (result left in `ws.x`).
-    /// The dense products are sgemms over all tokens (BLAS threads); the element-wise parts and
-    /// attention are split over the same number of threads, by rows or by sentences.
-    func applyLayer(_ l: EncoderWeights.Layer, ws: inout EncoderScratchBuffers, offsets: [Int]) {
+    /// The dense products are sgemms over all tokens (BLAS threads), or bfloat16 products when the
+    /// layer's rounded weights are given; the element-wise parts and attention are split over the
+    /// same number of threads, by rows or by sentences.
+    func applyLayer(_ l: EncoderWeights.Layer, bfloat16 reduced: EncoderWeights.BFloat16Layer?, ws: inout EncoderScratchBuffers,
+                    offsets: [Int]) {
         let c = weights.config
         let h = c.hiddenSize, inter = c.intermediateSize, heads = c.numAttentionHeads, d = c.headSize
         let tokens = ws.tokens
@@ -171,8 +199,12 @@ public struct SentenceEncoder: Embedder {
         let eps = c.layerNormEps
         // Q, K, V for every token in one product: [T x 3H]. Up to GEMM.packedRowLimit tokens
         // (a query, a small batch) on the packed weights, sgemm above.
-        l.qkvWeight.withUnsafeBufferPointer { w in
-            GEMM.multiplyTransposed(m: tokens, a: x, packed: l.qkvPacked, unpacked: w.baseAddress!, c: qkv)
+        if let reduced {
+            GEMM.multiplyBFloat16(m: tokens, a: x, weights: reduced.qkv, c: qkv)
+        } else {
+            l.qkvWeight.withUnsafeBufferPointer { w in
+                GEMM.multiplyTransposed(m: tokens, a: x, packed: l.qkvPacked, unpacked: w.baseAddress!, c: qkv)
+            }
         }
         // Attention per sentence and head: no padding anywhere, so no mask is needed.
         let scale = 1 / Float(d).squareRoot()
@@ -203,7 +235,11 @@ public struct SentenceEncoder: Embedder {
             }
         }
         // Output projection, then bias + residual + LayerNorm in one pass.
-        GEMM.multiplyTransposed(m: tokens, a: context, packed: l.outputPacked, unpacked: l.outputWeight.baseAddress!, c: tmp)
+        if let reduced {
+            GEMM.multiplyBFloat16(m: tokens, a: context, weights: reduced.output, c: tmp)
+        } else {
+            GEMM.multiplyTransposed(m: tokens, a: context, packed: l.outputPacked, unpacked: l.outputWeight.baseAddress!, c: tmp)
+        }
         let rowChunks = BLASThreads.chunks(tokens, parts: threads)
         BLASThreads.parallel(rowChunks.count) { part in
             let r = rowChunks[part]
@@ -212,12 +248,20 @@ public struct SentenceEncoder: Embedder {
                                                 beta: l.attentionNormBias.baseAddress!, eps: eps)
         }
         // Feed-forward: up, bias + GELU, down, bias + residual + LayerNorm.
-        GEMM.multiplyTransposed(m: tokens, a: tmp, packed: l.intermediatePacked, unpacked: l.intermediateWeight.baseAddress!, c: ffn)
+        if let reduced {
+            GEMM.multiplyBFloat16(m: tokens, a: tmp, weights: reduced.intermediate, c: ffn)
+        } else {
+            GEMM.multiplyTransposed(m: tokens, a: tmp, packed: l.intermediatePacked, unpacked: l.intermediateWeight.baseAddress!, c: ffn)
+        }
         BLASThreads.parallel(rowChunks.count) { part in
             let r = rowChunks[part]
             VectorKernels.biasGELU(ffn + r.lowerBound * inter, rows: r.count, cols: inter, bias: l.intermediateBias.baseAddress!)
         }
-        GEMM.multiplyTransposed(m: tokens, a: ffn, packed: l.ffnOutputPacked, unpacked: l.ffnOutputWeight.baseAddress!, c: x)
+        if let reduced {
+            GEMM.multiplyBFloat16(m: tokens, a: ffn, weights: reduced.ffnOutput, c: x)
+        } else {
+            GEMM.multiplyTransposed(m: tokens, a: ffn, packed: l.ffnOutputPacked, unpacked: l.ffnOutputWeight.baseAddress!, c: x)
+        }
         BLASThreads.parallel(rowChunks.count) { part in
             let r = rowChunks[part]
             VectorKernels.biasResidualLayerNorm(x + r.lowerBound * h, rows: r.count, cols: h, bias: l.ffnOutputBias.baseAddress!,

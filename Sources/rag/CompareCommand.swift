@@ -148,7 +148,7 @@ struct CompareCommand: AsyncParsableCommand {
         let rows = try evaluationRows()
         var fineTuned: Workspace?
         if let folder = fineTunedFolder {
-            fineTuned = try Workspace(opening: URL(fileURLWithPath: finetunedIndex), embedder: .encoder(modelDir: folder.path))
+            fineTuned = try Workspace(opening: URL(fileURLWithPath: finetunedIndex), embedder: .encoder(modelDir: folder.path, precision: embedding.precisionChoice))
         } else {
             Terminal.printError("no fine-tuned encoder (\(MiniLM.fineTunedFolder) or --finetuned-model): the fine-tuned rows are left out; `rag train encoder` trains one")
         }

@@ -76,6 +76,7 @@ struct IndexBuildCommand: ParsableCommand {
 
     func run() throws {
         if let threads = embedding.threads { BLASThreads.set(threads) }
+        EmbedderOptions.noteIfEmulated(embedding.precision)
         let dataset = rows.dataset, csv = rows.csv, batchSize = rows.batchSize
         if let remote = index.remote {
             let store = try RemoteStores.connect(remote)

@@ -55,6 +55,8 @@ struct IndexOptions: ParsableArguments {
     func labels() throws -> [String] { try store().labels }
 }
 
+extension EncoderPrecision: ExpressibleByArgument {}
+
 enum EmbedderKind: String, ExpressibleByArgument, CaseIterable {
     case minilm, hashing
 }
@@ -69,11 +71,24 @@ struct EmbedderOptions: ParsableArguments {
     @Option(help: "A model by name, looked for where --model-dir's default is (./models/NAME, the user data folder, beside the binary): \(ModelPackage.all.map(\.name).joined(separator: ", ")) (`rag model install NAME`), or a folder's name there.")
     var model: String?
 
+    @Option(help: "Arithmetic of the encoder's dense layers: f32, or bf16 (bfloat16 products: faster on CPUs with AVX-512 BF16, vectors within a cosine of 0.9999 of f32's; emulated elsewhere). Default: the index's own, else f32. An index records it.")
+    var precision: EncoderPrecision?
+
+    @Flag(help: "Embed at --precision even though the index's rows were embedded at the other one (queries and added rows).")
+    var mixPrecision = false
+
     @Option(help: "Threads for BLAS (default: all cores).")
     var threads: Int?
 
     func validate() throws {
         if model != nil && modelDir != nil { throw ValidationError("give --model NAME or --model-dir DIR, not both") }
+        if mixPrecision && precision == nil { throw ValidationError("--mix-precision needs --precision f32 or bf16") }
+        if precision != nil && embedder == .hashing { throw ValidationError("--precision applies to the sentence encoder, not --embedder hashing") }
+    }
+
+    /// --precision as the library takes it.
+    var precisionChoice: EmbedderChoice.Precision {
+        precision.map { .asked($0, mixing: mixPrecision) } ?? .following
     }
 
     /// --model-dir, or the folder --model names (an error listing the places looked in when there is none).
@@ -91,8 +106,8 @@ struct EmbedderOptions: ParsableArguments {
             let dir = try resolvedModelDir()
             switch embedder {
             case .hashing: return .hashing
-            case .minilm: return .encoder(modelDir: dir)
-            case nil: return .automatic(modelDir: dir)
+            case .minilm: return .encoder(modelDir: dir, precision: precisionChoice)
+            case nil: return .automatic(modelDir: dir, precision: precisionChoice)
             }
         }
     }
@@ -100,14 +115,28 @@ struct EmbedderOptions: ParsableArguments {
     /// The embedder asked for, or the one `manifest` was built with.
     func make(for manifest: Manifest? = nil) throws -> any Embedder {
         if let threads { BLASThreads.set(threads) }
-        return try choice.make(for: manifest).embedder
+        let embedder = try choice.make(for: manifest).embedder
+        Self.noteIfEmulated((embedder as? SentenceEncoder)?.precision)
+        return embedder
     }
 
     /// The index of `index` (a folder or a remote store) opened with this embedder.
     func workspace(index: IndexOptions) throws -> Workspace {
         if let threads { BLASThreads.set(threads) }
-        if let remote = index.remote { return try Workspace(store: try RemoteStores.open(remote), embedder: try choice) }
-        return try Workspace(opening: index.url, embedder: try choice)
+        let workspace = if let remote = index.remote {
+            try Workspace(store: try RemoteStores.open(remote), embedder: try choice)
+        } else {
+            try Workspace(opening: index.url, embedder: try choice)
+        }
+        Self.noteIfEmulated((workspace.embedder as? SentenceEncoder)?.precision)
+        return workspace
+    }
+
+    /// A note on stderr when the encoder computes at a precision this CPU only emulates.
+    static func noteIfEmulated(_ precision: EncoderPrecision?) {
+        guard let precision, !precision.isNative else { return }
+        FileHandle.standardError.write(Data(("note: this CPU has no AVX-512 BF16 (or LOCALRAG_SIMD caps it): "
+            + "\(precision.rawValue) is emulated with float32 arithmetic, the same vectors but no faster than f32\n").utf8))
     }
 }
 

@@ -83,6 +83,12 @@ struct TrainEncoderCommand: ParsableCommand {
     @OptionGroup var index: IndexOptions
     @OptionGroup var embedding: EmbedderOptions
 
+    func validate() throws {
+        if embedding.precision != nil {
+            throw ValidationError("--precision: fine-tuning runs in float32; embed with the tuned model at bf16 with `rag index build --model-dir DIR --precision bf16`")
+        }
+    }
+
     func run() throws {
         if let threads = embedding.threads { BLASThreads.set(threads) }
         var recipe = FineTuneRecipe(objective: objective)

@@ -54,6 +54,36 @@ final class WorkspaceTests: XCTestCase {
         XCTAssertTrue(try w.verify().ok)
     }
 
+    /// An index built at bfloat16 records it; opening follows it, asking for float32 is refused by
+    /// name unless mixing is asked for (then float32 vectors, the index's identifier), and added rows
+    /// are embedded at the index's precision.
+    func testAnIndexFollowsItsPrecisionAndRefusesAnotherUnlessMixing() throws {
+        let dir = try temporaryFolder()
+        let (train, rows) = try csv(dir, count: 120)
+        let folder = dir.appendingPathComponent("index")
+        let built = try Workspace.build(from: Dataset(url: train), into: folder,
+                                        embedder: .automatic(modelDir: nil, precision: .asked(.bfloat16)))
+        XCTAssertTrue(built.embedder.identifier.hasSuffix(":precision=bf16"), built.embedder.identifier)
+        let reopened = try Workspace(opening: folder)
+        XCTAssertEqual((reopened.embedder as? SentenceEncoder)?.precision, .bfloat16)
+        XCTAssertEqual(try reopened.embed([rows[0].text]).row(0), try built.embed([rows[0].text]).row(0))
+        XCTAssertEqual(try reopened.search([rows[3].text], k: 1)[0][0].document.sourceRow, 3)
+        XCTAssertThrowsError(try Workspace(opening: folder, embedder: .automatic(modelDir: nil, precision: .asked(.float32)))) {
+            XCTAssertEqual($0 as? EmbeddingError, .precisionMismatch(index: "bf16", asked: "f32"))
+        }
+        let mixed = try Workspace(opening: folder, embedder: .encoder(modelDir: nil, precision: .asked(.float32, mixing: true)))
+        XCTAssertEqual((mixed.embedder as? SentenceEncoder)?.precision, .float32)
+        XCTAssertEqual(mixed.embedder.identifier, built.embedder.identifier)
+        XCTAssertEqual(try mixed.search([rows[3].text], k: 1)[0][0].document.sourceRow, 3)
+        // A float32 index is as before (no precision in its identifier) and refuses bfloat16 queries.
+        let plain = try Workspace.build(from: Dataset(url: train), into: dir.appendingPathComponent("index-f32"))
+        XCTAssertFalse(plain.embedder.identifier.contains("precision"))
+        XCTAssertThrowsError(try Workspace(opening: dir.appendingPathComponent("index-f32"),
+                                           embedder: .automatic(modelDir: nil, precision: .asked(.bfloat16)))) {
+            XCTAssertEqual($0 as? EmbeddingError, .precisionMismatch(index: "f32", asked: "bf16"))
+        }
+    }
+
     func testIVFBuildSearchesThroughItsListsUnlessExact() throws {
         let dir = try temporaryFolder()
         let (train, _) = try csv(dir, count: 400)

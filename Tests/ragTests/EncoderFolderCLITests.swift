@@ -40,6 +40,40 @@ final class EncoderFolderCLITests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("built with embedder"), other.stderr)
     }
 
+    /// `--precision bf16`: recorded by the build, followed by a query, another precision refused
+    /// (status 1, naming both) unless `--mix-precision`; the option's misuses are usage errors (64).
+    func testAnIndexBuiltAtBFloat16IsQueriedAtItAndRefusesFloat32UnlessMixing() throws {
+        let dir = try SharedFixtures.temporaryFolder("encoder-precision")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "text,label_text\nhow do I activate my new card,activate\nmy card has not arrived,arrival\nthe exchange rate for euros,rate\n"
+            .write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        let model = try EncoderFixtures.folder("bert-uncased-mean").path
+        let build = try RAGBinary.run(["index", "build", "--csv", "train.csv", "--model-dir", model, "--precision", "bf16"], in: dir)
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertTrue(build.stdout.hasSuffix(":precision=bf16\n"), build.stdout)
+        let info = try RAGBinary.run(["index", "info"], in: dir)
+        XCTAssertTrue(info.stdout.contains(":precision=bf16\n"), info.stdout)
+        let query = try RAGBinary.run(["query", "--model-dir", model, "-k", "1", "--json", "my card has not arrived"], in: dir)
+        XCTAssertEqual(query.status, 0, query.stderr)
+        XCTAssertTrue(query.stdout.contains("\"arrival\""), query.stdout)
+        let refused = try RAGBinary.run(["query", "--model-dir", model, "--precision", "f32", "my card"], in: dir)
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("embedded at bf16 precision, not f32"), refused.stderr)
+        XCTAssertTrue(refused.stdout.isEmpty, refused.stdout)
+        let mixed = try RAGBinary.run(["query", "--model-dir", model, "--precision", "f32", "--mix-precision", "-k", "1", "--json",
+                                       "my card has not arrived"], in: dir)
+        XCTAssertEqual(mixed.status, 0, mixed.stderr)
+        XCTAssertTrue(mixed.stdout.contains("\"arrival\""), mixed.stdout)
+        for (arguments, message) in [(["query", "--mix-precision", "card"], "--mix-precision needs --precision"),
+                                     (["query", "--embedder", "hashing", "--precision", "bf16", "card"], "not --embedder hashing"),
+                                     (["query", "--precision", "f16", "card"], "f16"),
+                                     (["train", "encoder", "--csv", "train.csv", "--precision", "bf16"], "fine-tuning runs in float32")] {
+            let r = try RAGBinary.run(arguments, in: dir)
+            XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(arguments): \(r.stderr)")
+        }
+    }
+
     func testAFolderItCannotRunIsRefusedNamingTheFileAndField() throws {
         let dir = try SharedFixtures.temporaryFolder("encoder-refused")
         defer { try? FileManager.default.removeItem(at: dir) }

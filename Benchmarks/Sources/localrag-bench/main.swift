@@ -20,9 +20,10 @@ usage: localrag-bench <command> [options]
          float32 rows. Exit status 2 when recall@10 is below 1 (below 0.99 with codes).
   embed  [--threads T] [--reps R] [--csv FILE] [--column text] [--limit N] [--model-dir DIR]
          [--latency-queries FILE.json] [--latency-count 200] [--no-latency] [--token-budget B]
-         [--save-embeddings FILE.f32]
+         [--save-embeddings FILE.f32] [--precision f32|bf16]
          MiniLM embeddings of the CSV's text column (default <repo>/data/train.csv), tokenising
          and normalisation included, R repetitions after a warm-up; single short-query latency.
+         --precision bf16: the dense layers in bfloat16 (GEMM.multiplyBFloat16).
   csv    --parser localrag|localrag-records|swiftcsv|swiftcsv-callback|csv.swift --file FILE.csv [--reps 5]
          [--text-column text] [--label-column label_text] [--fixtures FILE.json]
          [--expect-rows N --expect-fnv HEX] [--sample N]
@@ -143,7 +144,7 @@ func runFlat(_ f: Flags) throws -> Int32 {
 
 func runEmbed(_ f: Flags) throws -> Int32 {
     try f.check(known: ["threads", "reps", "csv", "column", "limit", "model-dir", "latency-queries", "latency-count",
-                        "no-latency", "token-budget", "save-embeddings"])
+                        "no-latency", "token-budget", "save-embeddings", "precision"])
     let threads = try f.int("threads", default: 1)
     let reps = max(1, try f.int("reps", default: 3))
     let csv = f.string("csv").map { URL(fileURLWithPath: $0) } ?? Corpus.defaultCSV
@@ -151,7 +152,10 @@ func runEmbed(_ f: Flags) throws -> Int32 {
     let modelDir = f.string("model-dir").map { URL(fileURLWithPath: $0) } ?? Corpus.defaultModelDir
     BLASThreads.set(threads)
 
-    let (loaded, load) = try measure { try EncoderLoader.load(from: modelDir) }
+    guard let precision = EncoderPrecision(rawValue: f.string("precision") ?? "f32") else {
+        throw BenchError.usage("--precision f32 or bf16")
+    }
+    let (loaded, load) = try measure { try EncoderLoader.load(from: modelDir).at(precision) }
     var encoder = loaded
     if f.string("token-budget") != nil { encoder.tokenBudget = try f.int("token-budget", default: encoder.tokenBudget) }
     let texts = try Corpus.texts(csv: csv, column: f.string("column") ?? "text", limit: limit)
@@ -178,6 +182,7 @@ func runEmbed(_ f: Flags) throws -> Int32 {
     var out: [String: Any] = [
         "bench": "embed", "engine": "localrag", "threads": threads, "blas_threads": BLASThreads.count, "reps": reps,
         "model": encoder.identifier, "model_dir": modelDir.path, "token_budget": encoder.tokenBudget,
+        "precision": precision.rawValue, "half_path": HalfPath.current.description,
         "corpus": csv.path, "n_texts": texts.count, "corpus_fnv1a64": corpusHash(texts),
         "tokens": ["total": totalTokens, "mean": Double(totalTokens) / Double(texts.count), "max": lengths.max() ?? 0] as [String: Any],
         "load": load.json, "tokenizer_only": tok.json,

@@ -7,17 +7,26 @@ public import VectorSearch
 /// `.automatic` follows it (the sentence encoder, all-MiniLM-L6-v2 by default, when there is no index yet).
 public enum EmbedderChoice: Sendable {
     /// The kind the index was built with (the sentence encoder when there is none), the encoder from `modelDir` or the
-    /// usual places (all-mpnet-base-v2's for an index of MPNet rows).
-    case automatic(modelDir: String? = nil)
+    /// usual places (all-mpnet-base-v2's for an index of MPNet rows), at `precision` (`Precision`).
+    case automatic(modelDir: String? = nil, precision: Precision = .following)
     /// The sentence encoder of the folder `modelDir` (any BERT or MPNet folder), else all-MiniLM-L6-v2 from the
-    /// usual places (`EncoderLoader.find`).
-    case encoder(modelDir: String? = nil)
+    /// usual places (`EncoderLoader.find`), at `precision`.
+    case encoder(modelDir: String? = nil, precision: Precision = .following)
     /// The lexical hashing embedder (no model), at the index's dimension or 384.
     case hashing
     /// An embedder already made.
     case instance(any Embedder)
 
     public static var automatic: EmbedderChoice { .automatic(modelDir: nil) }
+
+    /// The precision a sentence encoder computes at: the index's own (float32 without an index or
+    /// for one built before precisions were recorded), or one asked for, which an index of another
+    /// precision refuses (`EmbeddingError.precisionMismatch`) unless `mixing` (then the encoder
+    /// records the index's precision while computing at the one asked for).
+    public enum Precision: Sendable, Equatable {
+        case following
+        case asked(EncoderPrecision, mixing: Bool = false)
+    }
 
     /// The embedder, and the model folder it was loaded from (sentence encoders only), for `manifest`'s index (or none).
     public func make(for manifest: Manifest?) throws -> (embedder: any Embedder, modelFolder: URL?) {
@@ -31,23 +40,30 @@ public enum EmbedderChoice: Sendable {
             return (e, nil)
         case .hashing:
             return (HashingEmbedder(dimension: dimension ?? 384), nil)
-        case .encoder(let dir):
-            return try Self.encoder(dir)
-        case .automatic(let dir):
+        case .encoder(let dir, let precision):
+            return try Self.encoder(dir, precision: precision, index: identifier)
+        case .automatic(let dir, let precision):
             let kind = identifier.map { String($0.prefix { $0 != ":" }) }
             if kind == "hashing" { return try EmbedderChoice.hashing.make(forIdentifier: identifier, dimension: dimension) }
             // An index of MPNet rows looks for all-mpnet-base-v2 where the default model would be.
             if kind == "mpnet", dir == nil, let found = EncoderLoader.find(name: ModelPackage.mpnet.name) {
-                return try Self.encoder(found.url.path)
+                return try Self.encoder(found.url.path, precision: precision, index: identifier)
             }
-            return try Self.encoder(dir)
+            return try Self.encoder(dir, precision: precision, index: identifier)
         }
     }
 
-    static func encoder(_ dir: String?) throws -> (embedder: any Embedder, modelFolder: URL?) {
-        guard let found = EncoderLoader.find(modelDir: dir) else {
-            return (try EncoderLoader.load(modelDir: dir), nil) // throws modelNotFound with the places searched
+    static func encoder(_ dir: String?, precision: Precision, index identifier: String?) throws -> (embedder: any Embedder, modelFolder: URL?) {
+        let recorded = identifier.map(EncoderPrecision.init(identifier:))
+        var wanted = recorded ?? .float32, mixing = false
+        if case .asked(let asked, let mix) = precision { (wanted, mixing) = (asked, mix) }
+        if let recorded, recorded != wanted, !mixing {
+            throw EmbeddingError.precisionMismatch(index: recorded.rawValue, asked: wanted.rawValue)
         }
-        return (try EncoderLoader.load(from: found.url), found.url)
+        let found = EncoderLoader.find(modelDir: dir)
+        // Without a folder found, load throws modelNotFound with the places searched.
+        var encoder = try (found.map { try EncoderLoader.load(from: $0.url) } ?? EncoderLoader.load(modelDir: dir)).at(wanted)
+        if let recorded, recorded != wanted { encoder = encoder.recording(recorded) }
+        return (encoder, found?.url)
     }
 }

@@ -97,6 +97,23 @@ void lr_half_dot_rows(int path, int format, const uint16_t *codes, size_t n, siz
 /// converts) each row's codes once for the four.
 void lr_half_dot_rows_x4(int path, int format, const uint16_t *codes, size_t n, size_t dim, const void *const q[4], float *out, size_t ldo);
 
+/// Values `lr_bf16_pack_weights` writes for `W [n x k]`: `ceil(n / 32) * 32 * 2 * ceil(k / 2)`.
+size_t lr_bf16_packed_count(size_t n, size_t k);
+
+/// Packs linear weights `W [n x k]` (row-major, y = x·Wᵀ) rounded to bfloat16 for `lr_bf16_gemm`:
+/// panels of 32 output columns, each pair of inputs' two weights side by side per column (the
+/// operand layout of vdpbf16ps), zero-padded past `n` and an odd `k`. Same layout on every path.
+void lr_bf16_pack_weights(const float *w, size_t n, size_t k, uint16_t *packed);
+
+/// Columns `[col_begin, col_end)` of `C[m x n] = A[m x k] · Wᵀ` with A's values rounded to bfloat16
+/// (to nearest even) and W packed by `lr_bf16_pack_weights`: products of bfloat16 values summed in
+/// float32 (vdpbf16ps on `LR_HALF_PATH_AVX512_BF16`, which flushes subnormals; on the other paths
+/// the rounded values decoded and multiplied by `lr_small_gemm` on the matching SIMD path: the same
+/// products, summed in another order). Returns -1 when its scratch (A's rounded rows, at most 120
+/// at a time, and one decoded panel) cannot be allocated, 0 otherwise.
+int lr_bf16_gemm(int path, const float *a, size_t m, size_t k, size_t lda, const uint16_t *packed, size_t n,
+                 size_t col_begin, size_t col_end, float *c, size_t ldc);
+
 /// `out[i] = dot(rows[i, :], q)` for `i` in `0..<n`; `rows` is `[n x dim]` row-major.
 /// Accumulates in float with 16 (AVX-512), 8 (AVX2) or 4 (plain) partial sums per row.
 void lr_dot_rows(int path, const float *rows, size_t n, size_t dim, const float *q, float *out);
