@@ -71,7 +71,7 @@ public enum VectorKernels {
     /// Self-attention of one sentence for one head: `out[i, :] = Σ_j softmax_j(scale · q_i·k_j + rel[j - i + n - 1]) v_j`
     /// over `n` tokens of head size `d`; rows of q, k, v are `ld` floats apart, rows of `out` `ldo`
     /// apart; `relativeBias` (MPNet's, by relative position; none for BERT) holds `2n - 1` floats;
-    /// `scratch` holds `n * (d + 1)` floats. Scores, softmax and context in one pass per
+    /// `scratch` holds `(n + 16) * (d + 1)` floats. Scores, softmax and context in one pass per
     /// query, without the two small sgemms (and their packing) per head.
     @inline(__always)
     public static func attentionHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,

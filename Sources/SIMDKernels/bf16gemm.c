@@ -74,6 +74,20 @@ static void bf16_gemm_via_float(int simd_path, const uint16_t *ab, size_t m, siz
 #if LR_X86
 #define BF_MR 12
 
+// round_rows with vcvtneps2bf16 (to nearest even; it flushes subnormal floats to zero, which
+// vdpbf16ps does to subnormal bfloat16 inputs anyway, so the products are the same).
+TARGET_AVX512_BF16 static void round_rows_bf16(const float *a, size_t rows, size_t k, size_t lda, uint16_t *dst, size_t kp) {
+    const size_t vec = k & ~(size_t)15;
+    const __mmask16 tail = (__mmask16)((1u << (k - vec)) - 1);
+    for (size_t i = 0; i < rows; i++) {
+        const float *ar = a + i * lda;
+        uint16_t *d = dst + i * 2 * kp;
+        for (size_t c = 0; c < vec; c += 16) _mm256_storeu_si256((__m256i *)(d + c), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(ar + c)));
+        if (tail) _mm256_mask_storeu_epi16(d + vec, tail, (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(tail, ar + vec)));
+        if (k & 1) d[k] = 0;
+    }
+}
+
 // One tile: up to 12 rows by 32 columns (24 accumulators), one A pair broadcast per row and step.
 TARGET_AVX512_BF16 INLINE void tile_bf16(size_t mr, const uint16_t *ab, size_t kp, const uint16_t *b, float *c, size_t ldc,
                                          __mmask16 m0, __mmask16 m1) {
@@ -98,19 +112,13 @@ TARGET_AVX512_BF16 INLINE void tile_bf16(size_t mr, const uint16_t *ab, size_t k
     }
 }
 
-INLINE __mmask16 lanes(size_t lo, size_t hi) {  // lanes [lo, hi) of 16, clamped
-    if (hi > 16) hi = 16;
-    if (lo >= hi) return 0;
-    return (__mmask16)((((1u << (hi - lo)) - 1) << lo) & 0xffffu);
-}
-
 TARGET_AVX512_BF16 static void bf16_gemm_avx512(const uint16_t *ab, size_t m, size_t kp, const uint16_t *packed,
                                                 size_t col_begin, size_t col_end, float *c, size_t ldc) {
     const size_t blocks = (m + BF_MR - 1) / BF_MR;
     for (size_t q = col_begin / BF_PANEL; q * BF_PANEL < col_end; q++) {
         const size_t base = q * BF_PANEL;
         const size_t lo = col_begin > base ? col_begin - base : 0, hi = col_end - base;   // hi may exceed 32
-        const __mmask16 m0 = lanes(lo, hi), m1 = hi > 16 ? lanes(lo > 16 ? lo - 16 : 0, hi - 16) : 0;
+        const __mmask16 m0 = lane_mask(lo, hi), m1 = hi > 16 ? lane_mask(lo > 16 ? lo - 16 : 0, hi - 16) : 0;
         const uint16_t *b = packed + q * BF_PANEL * 2 * kp;
         for (size_t r = 0; r < blocks; r++) {
             const size_t r0 = r * m / blocks, r1 = (r + 1) * m / blocks;
@@ -162,10 +170,14 @@ int lr_bf16_gemm(int path, const float *a, size_t m, size_t k, size_t lda, const
                 for (size_t j = col_begin; j < col_end; j++) cr[i * ldc + j] = 0;
             continue;
         }
-        round_rows(a + r * lda, rows, k, lda, ab, kp);
 #if LR_X86
-        if (native) { bf16_gemm_avx512(ab, rows, kp, packed, col_begin, col_end, cr, ldc); continue; }
+        if (native) {
+            round_rows_bf16(a + r * lda, rows, k, lda, ab, kp);
+            bf16_gemm_avx512(ab, rows, kp, packed, col_begin, col_end, cr, ldc);
+            continue;
+        }
 #endif
+        round_rows(a + r * lda, rows, k, lda, ab, kp);
         bf16_gemm_via_float(simd_path, ab, rows, kp, packed, col_begin, col_end, cr, ldc, af, panel);
     }
     free(ab), free(af), free(panel);

@@ -273,6 +273,123 @@ TARGET_AVX512 static void attention_avx512(const float *q, const float *k, const
 }
 #endif
 
+#if LR_X86
+// exp_approx's steps on 16 lanes (the same constants; fused multiply-adds in the polynomial).
+TARGET_AVX512 INLINE __m512 exp16(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+    const __m512 m = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f)),
+                                          _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(m, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(m, _mm512_set1_ps(-2.12194440e-4f), r);
+    const __m512 r2 = _mm512_mul_ps(r, r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, r2, _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+    const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(m), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
+
+// One query's scores against up to four vectors of 16 tokens (`blocks`, a constant where inlined):
+// each head dimension's scaled query value broadcast once for the blocks, two chains per block
+// (even and odd dimensions).
+TARGET_AVX512 INLINE void scores16(size_t blocks, const float *qs, const float *kt, size_t np, size_t d, float *s) {
+    __m512 e[4], o[4];
+    for (size_t b = 0; b < blocks; b++) { e[b] = _mm512_setzero_ps(); o[b] = _mm512_setzero_ps(); }
+    for (size_t c = 0; c < d; c += 2) {
+        const __m512 q0 = _mm512_set1_ps(qs[c]), q1 = _mm512_set1_ps(qs[c + 1]);
+        const float *r0 = kt + c * np, *r1 = r0 + np;
+        for (size_t b = 0; b < blocks; b++) {
+            e[b] = _mm512_fmadd_ps(q0, _mm512_loadu_ps(r0 + 16 * b), e[b]);
+            o[b] = _mm512_fmadd_ps(q1, _mm512_loadu_ps(r1 + 16 * b), o[b]);
+        }
+    }
+    for (size_t b = 0; b < blocks; b++) _mm512_storeu_ps(s + 16 * b, _mm512_add_ps(e[b], o[b]));
+}
+
+// A query's context: `Σ_j p[j] v_j` over `n` tokens into `dv` vectors of 16 (a constant where
+// inlined), two chains over the tokens (even and odd).
+TARGET_AVX512 INLINE void context16(size_t dv, const float *p, const float *v, size_t ld, size_t n, float *out) {
+    __m512 o0[8], o1[8];
+    for (size_t t = 0; t < dv; t++) { o0[t] = _mm512_setzero_ps(); o1[t] = _mm512_setzero_ps(); }
+    size_t j = 0;
+    for (; j + 2 <= n; j += 2) {
+        const __m512 p0 = _mm512_set1_ps(p[j]), p1 = _mm512_set1_ps(p[j + 1]);
+        const float *v0 = v + j * ld, *v1 = v0 + ld;
+        for (size_t t = 0; t < dv; t++) {
+            o0[t] = _mm512_fmadd_ps(p0, _mm512_loadu_ps(v0 + 16 * t), o0[t]);
+            o1[t] = _mm512_fmadd_ps(p1, _mm512_loadu_ps(v1 + 16 * t), o1[t]);
+        }
+    }
+    if (j < n) {
+        const __m512 p0 = _mm512_set1_ps(p[j]);
+        for (size_t t = 0; t < dv; t++) o0[t] = _mm512_fmadd_ps(p0, _mm512_loadu_ps(v + j * ld + 16 * t), o0[t]);
+    }
+    for (size_t t = 0; t < dv; t++) _mm512_storeu_ps(out + 16 * t, _mm512_add_ps(o0[t], o1[t]));
+}
+
+// Head sizes a multiple of 16 up to 128 (MiniLM's 32, MPNet's and BERT-base's 64), explicitly
+// vectorised: K transposed with rows padded to whole vectors of tokens, each query's scores 16
+// tokens a vector (four chains over the head's dimensions), the softmax on whole vectors (the last
+// one masked), the context in d/16 registers per chain, two chains over the tokens. The loops
+// above leave the autovectoriser a scalar tail of every score row and a chain per context column.
+TARGET_AVX512 static void attention_avx512_heads16(const float *q, const float *k, const float *v, size_t ld, size_t n,
+                                                   size_t d, float scale, const float *rel, float *out, size_t ldo,
+                                                   float *scratch) {
+    const size_t np = (n + 15) & ~(size_t)15, blocks = np / 16, dv = d / 16;
+    const __mmask16 last = (__mmask16)(n % 16 ? (1u << (n % 16)) - 1 : 0xffffu);
+    float *kt = scratch, *s = scratch + d * np;
+    for (size_t c = 0; c < d; c++) {
+        float *row = kt + c * np;
+        for (size_t j = 0; j < n; j++) row[j] = k[j * ld + c];
+        for (size_t j = n; j < np; j++) row[j] = 0;
+    }
+    float qs[128] __attribute__((aligned(64)));   // the query row times scale
+    for (size_t i = 0; i < n; i++) {
+        const float *qi = q + i * ld;
+        for (size_t t = 0; t < dv; t++) _mm512_store_ps(qs + 16 * t, _mm512_mul_ps(_mm512_loadu_ps(qi + 16 * t), _mm512_set1_ps(scale)));
+        switch (blocks) {
+        case 1: scores16(1, qs, kt, np, d, s); break;
+        case 2: scores16(2, qs, kt, np, d, s); break;
+        case 3: scores16(3, qs, kt, np, d, s); break;
+        case 4: scores16(4, qs, kt, np, d, s); break;
+        default:
+            for (size_t b = 0; b < blocks; b += 4) scores16(blocks - b < 4 ? blocks - b : 4, qs, kt + 16 * b, np, d, s + 16 * b);
+        }
+        __m512 best = _mm512_set1_ps(-INFINITY);
+        for (size_t b = 0; b < blocks; b++) {
+            __m512 sc = _mm512_loadu_ps(s + 16 * b);
+            const __mmask16 lanes = b + 1 == blocks ? last : 0xffffu;
+            if (rel) {
+                sc = _mm512_add_ps(sc, _mm512_maskz_loadu_ps(lanes, rel + (n - 1) - i + 16 * b));
+                _mm512_storeu_ps(s + 16 * b, sc);
+            }
+            best = _mm512_mask_max_ps(best, lanes, best, sc);
+        }
+        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(best));
+        __m512 sum = _mm512_setzero_ps();
+        for (size_t b = 0; b < blocks; b++) {
+            const __mmask16 lanes = b + 1 == blocks ? last : 0xffffu;
+            const __m512 e = _mm512_maskz_mov_ps(lanes, exp16(_mm512_sub_ps(_mm512_loadu_ps(s + 16 * b), m)));
+            _mm512_storeu_ps(s + 16 * b, e);
+            sum = _mm512_add_ps(sum, e);
+        }
+        const __m512 inv = _mm512_set1_ps(1.f / _mm512_reduce_add_ps(sum));
+        for (size_t b = 0; b < blocks; b++) _mm512_storeu_ps(s + 16 * b, _mm512_mul_ps(_mm512_loadu_ps(s + 16 * b), inv));
+        float *oi = out + i * ldo;
+        switch (dv) {
+        case 1: context16(1, s, v, ld, n, oi); break;
+        case 2: context16(2, s, v, ld, n, oi); break;
+        case 4: context16(4, s, v, ld, n, oi); break;
+        default: context16(dv, s, v, ld, n, oi); break;
+        }
+    }
+}
+#endif
+
 void lr_exp(int path, float *x, size_t n) {
 #if LR_X86
     if (path >= LR_PATH_AVX512) { exp_avx512(x, n); return; }
@@ -285,6 +402,10 @@ void lr_attention_head(int path, const float *q, const float *k, const float *v,
                        float scale, const float *rel, float *out, size_t ldo, float *scratch) {
     if (n == 0) return;
 #if LR_X86
+    if (path >= LR_PATH_AVX512 && d % 16 == 0 && d <= 128) {
+        attention_avx512_heads16(q, k, v, ld, n, d, scale, rel, out, ldo, scratch);
+        return;
+    }
     if (path >= LR_PATH_AVX512) { attention_avx512(q, k, v, ld, n, d, scale, rel, out, ldo, scratch); return; }
     if (path >= LR_PATH_AVX2) { attention_avx2(q, k, v, ld, n, d, scale, rel, out, ldo, scratch); return; }
 #endif

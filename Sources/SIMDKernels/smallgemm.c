@@ -168,12 +168,6 @@ TARGET_AVX512 INLINE void tile_avx512(size_t mr, const float *a, size_t lda, siz
     }
 }
 
-INLINE __mmask16 lane_mask(size_t lo, size_t hi) {  // lanes [lo, hi) of 16, clamped
-    if (hi > 16) hi = 16;
-    if (lo >= hi) return 0;
-    return (__mmask16)((((1u << (hi - lo)) - 1) << lo) & 0xffffu);
-}
-
 TARGET_AVX512 static void small_gemm_avx512(const float *a, size_t m, size_t k, size_t lda, const float *packed,
                                             size_t col_begin, size_t col_end, float *c, size_t ldc) {
     const size_t P = LR_PACK_PANEL;

@@ -15,4 +15,13 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
+#if LR_X86
+// Lanes [lo, hi) of 16 set (clamped): the store mask of a tile's columns past a range's edges.
+INLINE __mmask16 lane_mask(size_t lo, size_t hi) {
+    if (hi > 16) hi = 16;
+    if (lo >= hi) return 0;
+    return (__mmask16)((((1u << (hi - lo)) - 1) << lo) & 0xffffu);
+}
+#endif
+
 #endif

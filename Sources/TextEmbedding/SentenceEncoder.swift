@@ -331,7 +331,7 @@ struct EncoderScratchBuffers {
         qkv = .allocate(capacity: max(1, tokens * 3 * h))
         context = .allocate(capacity: max(1, tokens * h))
         ffn = .allocate(capacity: max(1, tokens * c.intermediateSize))
-        scratchPerThread = max(1, longest * (c.headSize + 1))
+        scratchPerThread = (longest + 16) * (c.headSize + 1)
         attentionScratch = .allocate(capacity: 8 * scratchPerThread)
     }
 

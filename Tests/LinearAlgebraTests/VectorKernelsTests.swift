@@ -120,13 +120,13 @@ final class VectorKernelsTests: XCTestCase {
     /// With and without MPNet's bias by relative position (`rel[j - i + n - 1]` added to each score).
     func testAttentionHeadMatchesReference() {
         for path in SIMDPath.supported {
-            for (n, d) in [(1, 32), (2, 32), (7, 32), (17, 32), (40, 32), (5, 3), (19, 17)] {
+            for (n, d) in [(1, 32), (2, 32), (7, 32), (16, 32), (17, 32), (40, 32), (5, 3), (19, 17), (1, 16), (33, 64), (32, 128), (9, 144), (70, 32), (130, 48)] {
               for biased in [false, true] {
                 let ld = 3 * d + 5, ldo = d + 2
                 let qkv = random(n * ld, scale: 2)
                 let rel = random(2 * n - 1, scale: 3)
                 var out = [Float](repeating: .nan, count: n * ldo)
-                var scratch = [Float](repeating: 0, count: n * (d + 1))
+                var scratch = [Float](repeating: .nan, count: (n + 16) * (d + 1))
                 let scale = 1 / Float(d).squareRoot()
                 qkv.withUnsafeBufferPointer { b in
                     rel.withUnsafeBufferPointer { r in

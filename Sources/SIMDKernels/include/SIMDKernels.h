@@ -129,7 +129,7 @@ void lr_bias_residual_layernorm(int path, float *x, size_t rows, size_t cols, co
 /// Self-attention of one sentence for one head: `out[i, :] = Σ_j softmax_j(scale · q_i·k_j + rel[j - i + n - 1]) v_j`
 /// for `n` tokens of head size `d`. Rows of q, k and v are `ld` floats apart (the packed QKV
 /// layout), rows of out `ldo` apart. `rel`, when not NULL, holds `2n - 1` biases by relative
-/// position (MPNet's). `scratch` holds `n * (d + 1)` floats. No mask: a packed sentence has no padding.
+/// position (MPNet's). `scratch` holds `(n + 16) * (d + 1)` floats. No mask: a packed sentence has no padding.
 void lr_attention_head(int path, const float *q, const float *k, const float *v, size_t ld, size_t n, size_t d,
                        float scale, const float *rel, float *out, size_t ldo, float *scratch);
 
