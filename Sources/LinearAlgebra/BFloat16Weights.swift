@@ -20,7 +20,7 @@ public struct BFloat16Weights: @unchecked Sendable {
         self.cols = cols
         storage = AlignedStorage(count: lr_bf16_packed_count(rows, cols))
         if let base = w.baseAddress {
-            lr_bf16_pack_weights(base, rows, cols, storage.pointer)
+            precondition(lr_bf16_pack_weights(base, rows, cols, storage.pointer) == 0, "out of memory")
         } else {
             storage.pointer.initialize(repeating: 0, count: max(1, storage.count))
         }

@@ -321,8 +321,9 @@ public struct LocalRAGServer: Sendable {
 
     var acceptedModelNames: Set<String> {
         var names: Set<String> = [modelName, "sentence-transformers/" + modelName, workspace.embedder.identifier]
-        // all-MiniLM-L6-v2's own weights and settings answer to its name whatever their folder is called.
-        if workspace.embedder.identifier == EncoderLoader.identifier(sha256: ModelPackage.miniLM.sha256(of: "model.safetensors") ?? "") {
+        // all-MiniLM-L6-v2's own weights and settings answer to its name whatever their folder is called
+        // (and whatever precision it computes at).
+        if EncoderPrecision.stripped(workspace.embedder.identifier) == EncoderLoader.identifier(sha256: ModelPackage.miniLM.sha256(of: "model.safetensors") ?? "") {
             names.formUnion([ModelPackage.miniLM.name, "sentence-transformers/" + ModelPackage.miniLM.name])
         }
         return names

@@ -14,29 +14,27 @@
 
 #define BF_PANEL 32
 
-static uint16_t to_bf16(float f) {
-    uint16_t h;
-    lr_half_encode(LR_HALF_BF16, &f, 1, &h);
-    return h;
-}
-
 INLINE size_t pairs_of(size_t k) { return (k + 1) / 2; }
 
 size_t lr_bf16_packed_count(size_t n, size_t k) {
     return (n + BF_PANEL - 1) / BF_PANEL * BF_PANEL * 2 * pairs_of(k);
 }
 
-void lr_bf16_pack_weights(const float *w, size_t n, size_t k, uint16_t *packed) {
+int lr_bf16_pack_weights(const float *w, size_t n, size_t k, uint16_t *packed) {
     const size_t kp = pairs_of(k);
     memset(packed, 0, lr_bf16_packed_count(n, k) * sizeof(uint16_t));
+    uint16_t *row = malloc((k ? k : 1) * sizeof(uint16_t));   // one row of W rounded, then scattered
+    if (!row) return -1;
     for (size_t q = 0; q * BF_PANEL < n; q++) {
         uint16_t *panel = packed + q * BF_PANEL * 2 * kp;
         const size_t cols = n - q * BF_PANEL < BF_PANEL ? n - q * BF_PANEL : BF_PANEL;
         for (size_t j = 0; j < cols; j++) {
-            const float *row = w + (q * BF_PANEL + j) * k;
-            for (size_t p = 0; p < k; p++) panel[(p / 2) * 2 * BF_PANEL + 2 * j + (p & 1)] = to_bf16(row[p]);
+            lr_half_encode(LR_HALF_BF16, w + (q * BF_PANEL + j) * k, k, row);
+            for (size_t p = 0; p < k; p++) panel[(p / 2) * 2 * BF_PANEL + 2 * j + (p & 1)] = row[p];
         }
     }
+    free(row);
+    return 0;
 }
 
 // A's rows of a chunk rounded to bfloat16, each padded to an even length (`2 * kp` values).
@@ -94,13 +92,14 @@ TARGET_AVX512_BF16 INLINE void tile_bf16(size_t mr, const uint16_t *ab, size_t k
     __m512 c0[BF_MR], c1[BF_MR];
 #pragma GCC unroll 12
     for (size_t i = 0; i < mr; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
-    const uint32_t *a32 = (const uint32_t *)ab;
     for (size_t p = 0; p < kp; p++) {
         const __m512bh w0 = (__m512bh)_mm512_loadu_si512((const void *)(b + p * 64));
         const __m512bh w1 = (__m512bh)_mm512_loadu_si512((const void *)(b + p * 64 + 32));
 #pragma GCC unroll 12
         for (size_t i = 0; i < mr; i++) {
-            const __m512bh av = (__m512bh)_mm512_set1_epi32((int)a32[i * kp + p]);
+            int pair;   // the row's two bfloat16 values at 2p, 2p + 1 as one 32-bit lane
+            memcpy(&pair, ab + i * 2 * kp + 2 * p, sizeof pair);
+            const __m512bh av = (__m512bh)_mm512_set1_epi32(pair);
             c0[i] = _mm512_dpbf16_ps(c0[i], av, w0);
             c1[i] = _mm512_dpbf16_ps(c1[i], av, w1);
         }

@@ -333,7 +333,7 @@ TARGET_AVX512 INLINE void context16(size_t dv, const float *p, const float *v, s
 
 // Head sizes a multiple of 16 up to 128 (MiniLM's 32, MPNet's and BERT-base's 64), explicitly
 // vectorised: K transposed with rows padded to whole vectors of tokens, each query's scores 16
-// tokens a vector (four chains over the head's dimensions), the softmax on whole vectors (the last
+// tokens a vector (two chains over the head's dimensions), the softmax on whole vectors (the last
 // one masked), the context in d/16 registers per chain, two chains over the tokens. The loops
 // above leave the autovectoriser a scalar tail of every score row and a chain per context column.
 TARGET_AVX512 static void attention_avx512_heads16(const float *q, const float *k, const float *v, size_t ld, size_t n,

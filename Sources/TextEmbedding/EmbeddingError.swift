@@ -15,6 +15,8 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
     case installFailed(reason: String)
     /// Rows embedded at `index`, queries or new rows asked for at `asked`.
     case precisionMismatch(index: String, asked: String)
+    /// A precision asked for rows embedded by `embedder`, which is not a sentence encoder.
+    case precisionNotApplicable(embedder: String)
 
     public var errorDescription: String? {
         switch self {
@@ -44,6 +46,8 @@ public enum EmbeddingError: Error, LocalizedError, Equatable {
         case .precisionMismatch(let i, let a):
             return "the index's rows were embedded at \(i) precision, not \(a): their vectors differ slightly from \(a)'s; "
                 + "leave --precision out to use \(i), pass --mix-precision to use \(a) anyway, or build the index again at \(a)"
+        case .precisionNotApplicable(let e):
+            return "--precision applies to sentence encoders; the index's rows were embedded by \(e)"
         }
     }
 }

@@ -27,6 +27,7 @@ public enum EncoderPrecision: String, Sendable, CaseIterable {
 
     /// Whether this CPU runs the precision natively: bfloat16 needs AVX-512 BF16 (and
     /// `LOCALRAG_SIMD` not capping it); elsewhere the same products are computed by the float32
-    /// kernel on the rounded values: the same vectors, no faster than float32.
+    /// kernel on the rounded values (summed in another order: equal up to float32 rounding), no
+    /// faster than float32.
     public var isNative: Bool { self == .float32 || HalfPath.current == .avx512BF16 }
 }

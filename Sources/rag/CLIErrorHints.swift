@@ -35,7 +35,12 @@ enum CLIErrorHints {
             case .missingIndex: return ": build one with `rag index build --csv FILE` (or pass --index DIR)"
             case .notAnIndex: return "; choose another --index folder or remove it"
             case .badManifest, .unsupportedVersion, .sizeMismatch, .checksumMismatch, .missingFile, .corrupt: return "; \(rebuild)"
-            case .embedderMismatch: return "; rebuild with `rag index build` or pass the same --embedder/--model-dir"
+            case .embedderMismatch(let index, let current):
+                // The same model and settings at another precision (a resumed build, say).
+                if EncoderPrecision.stripped(index) == EncoderPrecision.stripped(current) {
+                    return "; the index's rows were embedded at \(EncoderPrecision(identifier: index).rawValue) precision: pass --precision \(EncoderPrecision(identifier: index).rawValue)"
+                }
+                return "; rebuild with `rag index build` or pass the same --embedder/--model-dir"
             case .dimensionMismatch: return "; rebuild with `rag index build`"
             case .kindMissing(let k): return k == "head" ? "; run `rag train head`" : "; build it with `rag index build --kind \(k)`"
             case .duplicateID: return "; `rag index upsert` replaces rows by id, `rag index delete --id ID` removes one"

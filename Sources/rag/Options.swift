@@ -136,7 +136,7 @@ struct EmbedderOptions: ParsableArguments {
     static func noteIfEmulated(_ precision: EncoderPrecision?) {
         guard let precision, !precision.isNative else { return }
         FileHandle.standardError.write(Data(("note: this CPU has no AVX-512 BF16 (or LOCALRAG_SIMD caps it): "
-            + "\(precision.rawValue) is emulated with float32 arithmetic, the same vectors but no faster than f32\n").utf8))
+            + "\(precision.rawValue) is emulated with float32 arithmetic (the same products, equal up to float32 rounding) and is no faster than f32\n").utf8))
     }
 }
 

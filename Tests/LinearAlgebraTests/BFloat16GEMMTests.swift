@@ -29,8 +29,9 @@ final class BFloat16GEMMTests: XCTestCase {
 
     func testEveryPathEqualsTheDoubleLoopOverRoundedValues() {
         var rng = SplitMix64(seed: 11)
-        let paths = HalfPath.supported.filter { $0 == .plain || $0 == .avx512BF16 }
-        for path in paths {
+        // AVX-512 BF16 runs vdpbf16ps; the others decode and run the float32 small-M kernel of their instruction set.
+        if !HalfPath.supported.contains(.avx512BF16) { print("BFloat16GEMMTests: this CPU has no AVX-512 BF16; the vdpbf16ps kernel is not run here") }
+        for path in HalfPath.supported {
             for (m, n, k) in [(1, 1, 1), (3, 5, 7), (12, 32, 64), (13, 33, 65), (25, 70, 129), (130, 64, 384), (7, 384, 1)] {
                 let a = Self.random(m * k, &rng), w = Self.random(n * k, &rng)
                 let packed = BFloat16Weights(w, rows: n, cols: k)

@@ -68,6 +68,16 @@ final class WorkspaceTests: XCTestCase {
         XCTAssertEqual((reopened.embedder as? SentenceEncoder)?.precision, .bfloat16)
         XCTAssertEqual(try reopened.embed([rows[0].text]).row(0), try built.embed([rows[0].text]).row(0))
         XCTAssertEqual(try reopened.search([rows[3].text], k: 1)[0][0].document.sourceRow, 3)
+        // An added row is embedded at the index's precision: its stored vector is the bf16 one.
+        let text = "a question about zebras on my statement"
+        _ = try reopened.add(texts: [text], labels: ["zebra"])
+        let found = try reopened.search([text], k: 1)[0][0]
+        XCTAssertEqual(found.document.label, "zebra")
+        XCTAssertEqual(Double(found.score), 1, accuracy: 1e-6, "the query and the row: the same bf16 vector")
+        XCTAssertTrue(try reopened.verify().ok)
+        let float32 = try EncoderLoader.load().embed([text], as: .query).row(0)
+        let bfloat16 = try reopened.embed([text], as: .query).row(0)
+        XCTAssertNotEqual(float32, bfloat16)
         XCTAssertThrowsError(try Workspace(opening: folder, embedder: .automatic(modelDir: nil, precision: .asked(.float32)))) {
             XCTAssertEqual($0 as? EmbeddingError, .precisionMismatch(index: "bf16", asked: "f32"))
         }
@@ -81,6 +91,12 @@ final class WorkspaceTests: XCTestCase {
         XCTAssertThrowsError(try Workspace(opening: dir.appendingPathComponent("index-f32"),
                                            embedder: .automatic(modelDir: nil, precision: .asked(.bfloat16)))) {
             XCTAssertEqual($0 as? EmbeddingError, .precisionMismatch(index: "f32", asked: "bf16"))
+        }
+        // A hashing index has no precision: asking for one is refused by name, not ignored.
+        let hashed = try Workspace.build(from: Dataset(url: train), into: dir.appendingPathComponent("index-hashing"), embedder: .hashing)
+        XCTAssertThrowsError(try Workspace(opening: dir.appendingPathComponent("index-hashing"),
+                                           embedder: .automatic(modelDir: nil, precision: .asked(.bfloat16)))) {
+            XCTAssertEqual($0 as? EmbeddingError, .precisionNotApplicable(embedder: hashed.embedder.identifier))
         }
     }
 

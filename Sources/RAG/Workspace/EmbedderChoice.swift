@@ -44,7 +44,10 @@ public enum EmbedderChoice: Sendable {
             return try Self.encoder(dir, precision: precision, index: identifier)
         case .automatic(let dir, let precision):
             let kind = identifier.map { String($0.prefix { $0 != ":" }) }
-            if kind == "hashing" { return try EmbedderChoice.hashing.make(forIdentifier: identifier, dimension: dimension) }
+            if kind == "hashing" {
+                if case .asked = precision { throw EmbeddingError.precisionNotApplicable(embedder: identifier ?? "hashing") }
+                return try EmbedderChoice.hashing.make(forIdentifier: identifier, dimension: dimension)
+            }
             // An index of MPNet rows looks for all-mpnet-base-v2 where the default model would be.
             if kind == "mpnet", dir == nil, let found = EncoderLoader.find(name: ModelPackage.mpnet.name) {
                 return try Self.encoder(found.url.path, precision: precision, index: identifier)
@@ -54,7 +57,8 @@ public enum EmbedderChoice: Sendable {
     }
 
     static func encoder(_ dir: String?, precision: Precision, index identifier: String?) throws -> (embedder: any Embedder, modelFolder: URL?) {
-        let recorded = identifier.map(EncoderPrecision.init(identifier:))
+        // Only a sentence encoder's identifier records a precision (another kind is refused as another embedder).
+        let recorded = identifier.flatMap { $0.hasPrefix("hashing") ? nil : EncoderPrecision(identifier: $0) }
         var wanted = recorded ?? .float32, mixing = false
         if case .asked(let asked, let mix) = precision { (wanted, mixing) = (asked, mix) }
         if let recorded, recorded != wanted, !mixing {

@@ -103,7 +103,8 @@ size_t lr_bf16_packed_count(size_t n, size_t k);
 /// Packs linear weights `W [n x k]` (row-major, y = x·Wᵀ) rounded to bfloat16 for `lr_bf16_gemm`:
 /// panels of 32 output columns, each pair of inputs' two weights side by side per column (the
 /// operand layout of vdpbf16ps), zero-padded past `n` and an odd `k`. Same layout on every path.
-void lr_bf16_pack_weights(const float *w, size_t n, size_t k, uint16_t *packed);
+/// Returns -1 when its one row of scratch cannot be allocated, 0 otherwise.
+int lr_bf16_pack_weights(const float *w, size_t n, size_t k, uint16_t *packed);
 
 /// Columns `[col_begin, col_end)` of `C[m x n] = A[m x k] · Wᵀ` with A's values rounded to bfloat16
 /// (to nearest even) and W packed by `lr_bf16_pack_weights`: products of bfloat16 values summed in
