@@ -19,12 +19,15 @@ public struct HalfQueries: Sendable {
         self.path = path
         self.dimension = dimension
         self.count = count
-        let stride = dimension * lr_half_query_bytes(path.rawValue, format.rawValue), total = max(1, count * stride)
+        let stride = dimension * lr_half_query_bytes(path.rawValue, format.rawValue)
         self.stride = stride
-        bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
-            buffer.initialize(repeating: 0)
-            lr_half_prepare_query(path.rawValue, format.rawValue, queries, count * dimension, buffer.baseAddress!)
-            initialized = total
+        bytes = [UInt8](unsafeUninitializedCapacity: max(1, count * stride)) { buffer, initialized in
+            if count * stride == 0 {
+                buffer.initialize(repeating: 0)   // no query: one byte, so the buffer has an address
+            } else {
+                lr_half_prepare_query(path.rawValue, format.rawValue, queries, count * dimension, buffer.baseAddress!)
+            }
+            initialized = buffer.count
         }
     }
 

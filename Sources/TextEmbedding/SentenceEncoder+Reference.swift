@@ -83,7 +83,7 @@ extension SentenceEncoder {
         for (s, x) in sentences.enumerated() {
             for i in 0..<x.count { ws.x[offsets[s] * h + i] = x[i] }
         }
-        applyLayer(weights.layers[layerIndex], bfloat16: bfloat16Layers.isEmpty ? nil : bfloat16Layers[layerIndex], ws: &ws, offsets: offsets)
+        applyLayer(weights.layers[layerIndex], bfloat16: bfloat16Layer(layerIndex), ws: &ws, offsets: offsets)
         return (0..<sentences.count).map { s in Array(UnsafeBufferPointer(start: ws.x + offsets[s] * h, count: tokens[s] * h)) }
     }
 }

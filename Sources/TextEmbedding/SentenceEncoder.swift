@@ -145,7 +145,7 @@ public struct SentenceEncoder: Embedder {
         defer { ws.deallocate() }
         embedTokens(sequences, into: ws.x)
         for (i, layer) in weights.layers.enumerated() {
-            applyLayer(layer, bfloat16: bfloat16Layers.isEmpty ? nil : bfloat16Layers[i], ws: &ws, offsets: offsets)
+            applyLayer(layer, bfloat16: bfloat16Layer(i), ws: &ws, offsets: offsets)
         }
         var pooled = [Float](repeating: 0, count: sequences.count * width)
         pooled.withUnsafeMutableBufferPointer { out in
@@ -197,14 +197,9 @@ public struct SentenceEncoder: Embedder {
         let x = ws.x, tmp = ws.tmp, qkv = ws.qkv, context = ws.context, ffn = ws.ffn, attentionScratch = ws.attentionScratch
         let relativeBias = UnsafePointer(ws.relativeBias), longest = ws.longest
         let eps = c.layerNormEps
-        // Q, K, V for every token in one product: [T x 3H]. Up to GEMM.packedRowLimit tokens
-        // (a query, a small batch) on the packed weights, sgemm above.
-        if let reduced {
-            GEMM.multiplyBFloat16(m: tokens, a: x, weights: reduced.qkv, c: qkv)
-        } else {
-            l.qkvWeight.withUnsafeBufferPointer { w in
-                GEMM.multiplyTransposed(m: tokens, a: x, packed: l.qkvPacked, unpacked: w.baseAddress!, c: qkv)
-            }
+        // Q, K, V for every token in one product: [T x 3H].
+        l.qkvWeight.withUnsafeBufferPointer { w in
+            Self.dense(m: tokens, a: x, packed: l.qkvPacked, unpacked: w.baseAddress!, bfloat16: reduced?.qkv, c: qkv)
         }
         // Attention per sentence and head: no padding anywhere, so no mask is needed.
         let scale = 1 / Float(d).squareRoot()
@@ -235,11 +230,7 @@ public struct SentenceEncoder: Embedder {
             }
         }
         // Output projection, then bias + residual + LayerNorm in one pass.
-        if let reduced {
-            GEMM.multiplyBFloat16(m: tokens, a: context, weights: reduced.output, c: tmp)
-        } else {
-            GEMM.multiplyTransposed(m: tokens, a: context, packed: l.outputPacked, unpacked: l.outputWeight.baseAddress!, c: tmp)
-        }
+        Self.dense(m: tokens, a: context, packed: l.outputPacked, unpacked: l.outputWeight.baseAddress!, bfloat16: reduced?.output, c: tmp)
         let rowChunks = BLASThreads.chunks(tokens, parts: threads)
         BLASThreads.parallel(rowChunks.count) { part in
             let r = rowChunks[part]
@@ -248,20 +239,14 @@ public struct SentenceEncoder: Embedder {
                                                 beta: l.attentionNormBias.baseAddress!, eps: eps)
         }
         // Feed-forward: up, bias + GELU, down, bias + residual + LayerNorm.
-        if let reduced {
-            GEMM.multiplyBFloat16(m: tokens, a: tmp, weights: reduced.intermediate, c: ffn)
-        } else {
-            GEMM.multiplyTransposed(m: tokens, a: tmp, packed: l.intermediatePacked, unpacked: l.intermediateWeight.baseAddress!, c: ffn)
-        }
+        Self.dense(m: tokens, a: tmp, packed: l.intermediatePacked, unpacked: l.intermediateWeight.baseAddress!,
+                   bfloat16: reduced?.intermediate, c: ffn)
         BLASThreads.parallel(rowChunks.count) { part in
             let r = rowChunks[part]
             VectorKernels.biasGELU(ffn + r.lowerBound * inter, rows: r.count, cols: inter, bias: l.intermediateBias.baseAddress!)
         }
-        if let reduced {
-            GEMM.multiplyBFloat16(m: tokens, a: ffn, weights: reduced.ffnOutput, c: x)
-        } else {
-            GEMM.multiplyTransposed(m: tokens, a: ffn, packed: l.ffnOutputPacked, unpacked: l.ffnOutputWeight.baseAddress!, c: x)
-        }
+        Self.dense(m: tokens, a: ffn, packed: l.ffnOutputPacked, unpacked: l.ffnOutputWeight.baseAddress!,
+                   bfloat16: reduced?.ffnOutput, c: x)
         BLASThreads.parallel(rowChunks.count) { part in
             let r = rowChunks[part]
             VectorKernels.biasResidualLayerNorm(x + r.lowerBound * h, rows: r.count, cols: h, bias: l.ffnOutputBias.baseAddress!,
@@ -269,6 +254,20 @@ public struct SentenceEncoder: Embedder {
                                                 beta: l.ffnNormBias.baseAddress!, eps: eps)
         }
     }
+
+    /// `c[m x n] = a[m x k] · Wᵀ` for one of a layer's dense matrices: in bfloat16 when its rounded
+    /// weights are given, else float32 (the packed kernel up to `GEMM.packedRowLimit` rows, sgemm above).
+    static func dense(m: Int, a: UnsafePointer<Float>, packed: PackedWeights, unpacked: UnsafePointer<Float>,
+                      bfloat16: BFloat16Weights?, c: UnsafeMutablePointer<Float>) {
+        if let bfloat16 {
+            GEMM.multiplyBFloat16(m: m, a: a, weights: bfloat16, c: c)
+        } else {
+            GEMM.multiplyTransposed(m: m, a: a, packed: packed, unpacked: unpacked, c: c)
+        }
+    }
+
+    /// Layer `i`'s weights rounded to bfloat16 (nil at float32 precision).
+    func bfloat16Layer(_ i: Int) -> EncoderWeights.BFloat16Layer? { bfloat16Layers.isEmpty ? nil : bfloat16Layers[i] }
 
     /// Sentences cut into at most `parts` contiguous ranges of about equal attention cost (Σ n²).
     static func balancedChunks(_ offsets: [Int], parts: Int) -> [Range<Int>] {

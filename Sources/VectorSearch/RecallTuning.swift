@@ -32,9 +32,8 @@ public struct RecallTuning: Sendable {
             let clock = ContinuousClock()
             var result: SearchResult?
             let elapsed = clock.measure { result = search(value) }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let r = IVFIndex.recall(result!, truth: truth, k: k, excluding: excluding)
-            measured[value] = Point(value: value, recall: r, queriesPerSecond: Double(queries) / max(seconds, 1e-9))
+            measured[value] = Point(value: value, recall: r, queriesPerSecond: elapsed.queriesPerSecond(queries))
             return r
         }
         var lo = 0, hi = 1  // recall(lo) < target (lo = 0: nothing measured), recall(hi) unknown

@@ -38,7 +38,8 @@ enum CLIErrorHints {
             case .embedderMismatch(let index, let current):
                 // The same model and settings at another precision (a resumed build, say).
                 if EncoderPrecision.stripped(index) == EncoderPrecision.stripped(current) {
-                    return "; the index's rows were embedded at \(EncoderPrecision(identifier: index).rawValue) precision: pass --precision \(EncoderPrecision(identifier: index).rawValue)"
+                    let precision = EncoderPrecision(identifier: index).rawValue
+                    return "; the index's rows were embedded at \(precision) precision: pass --precision \(precision)"
                 }
                 return "; rebuild with `rag index build` or pass the same --embedder/--model-dir"
             case .dimensionMismatch: return "; rebuild with `rag index build`"

@@ -10,6 +10,15 @@ final class EncoderFolderCLITests: XCTestCase {
         var variants: [String: Variant]
     }
 
+    /// A temporary folder (removed after the test) holding a three-row `train.csv`.
+    func folderWithThreeRows(_ name: String) throws -> URL {
+        let dir = try SharedFixtures.temporaryFolder(name)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        try "text,label_text\nhow do I activate my new card,activate\nmy card has not arrived,arrival\nthe exchange rate for euros,rate\n"
+            .write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
     func testEmbedPrintsWhatSentenceTransformersPrints() throws {
         let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: EncoderFixtures.expected))
         for (name, text) in [("bert-cased-cls", 3), ("bert-prompts", 0), ("bert-combined", 4)] {
@@ -23,10 +32,7 @@ final class EncoderFolderCLITests: XCTestCase {
     }
 
     func testAnIndexBuiltWithAFolderAnswersWithItsQueryPromptAndRefusesAnotherModel() throws {
-        let dir = try SharedFixtures.temporaryFolder("encoder-cli")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "text,label_text\nhow do I activate my new card,activate\nmy card has not arrived,arrival\nthe exchange rate for euros,rate\n"
-            .write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        let dir = try folderWithThreeRows("encoder-cli")
         let prompts = try EncoderFixtures.folder("bert-prompts").path
         let build = try RAGBinary.run(["index", "build", "--csv", "train.csv", "--model-dir", prompts], in: dir)
         XCTAssertEqual(build.status, 0, build.stderr)
@@ -43,10 +49,7 @@ final class EncoderFolderCLITests: XCTestCase {
     /// `--precision bf16`: recorded by the build, followed by a query, another precision refused
     /// (status 1, naming both) unless `--mix-precision`; the option's misuses are usage errors (64).
     func testAnIndexBuiltAtBFloat16IsQueriedAtItAndRefusesFloat32UnlessMixing() throws {
-        let dir = try SharedFixtures.temporaryFolder("encoder-precision")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "text,label_text\nhow do I activate my new card,activate\nmy card has not arrived,arrival\nthe exchange rate for euros,rate\n"
-            .write(to: dir.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        let dir = try folderWithThreeRows("encoder-precision")
         let model = try EncoderFixtures.folder("bert-uncased-mean").path
         let build = try RAGBinary.run(["index", "build", "--csv", "train.csv", "--model-dir", model, "--precision", "bf16"], in: dir)
         XCTAssertEqual(build.status, 0, build.stderr)

@@ -43,7 +43,7 @@ public enum EmbedderChoice: Sendable {
         case .encoder(let dir, let precision):
             return try Self.encoder(dir, precision: precision, index: identifier)
         case .automatic(let dir, let precision):
-            let kind = identifier.map { String($0.prefix { $0 != ":" }) }
+            let kind = Self.kind(of: identifier)
             if kind == "hashing" {
                 if case .asked = precision { throw EmbeddingError.precisionNotApplicable(embedder: identifier ?? "hashing") }
                 return try EmbedderChoice.hashing.make(forIdentifier: identifier, dimension: dimension)
@@ -56,9 +56,12 @@ public enum EmbedderChoice: Sendable {
         }
     }
 
+    /// The embedder kind an identifier starts with (`minilm`, `mpnet`, `hashing`).
+    static func kind(of identifier: String?) -> String? { identifier.map { String($0.prefix { $0 != ":" }) } }
+
     static func encoder(_ dir: String?, precision: Precision, index identifier: String?) throws -> (embedder: any Embedder, modelFolder: URL?) {
         // Only a sentence encoder's identifier records a precision (another kind is refused as another embedder).
-        let recorded = identifier.flatMap { $0.hasPrefix("hashing") ? nil : EncoderPrecision(identifier: $0) }
+        let recorded = identifier.flatMap { kind(of: $0) == "hashing" ? nil : EncoderPrecision(identifier: $0) }
         var wanted = recorded ?? .float32, mixing = false
         if case .asked(let asked, let mix) = precision { (wanted, mixing) = (asked, mix) }
         if let recorded, recorded != wanted, !mixing {

@@ -35,26 +35,20 @@ struct CodeScan {
     /// One worker's buffers: the scores of a block of rows for four queries, and four int8 queries' values side by side.
     final class Scratch {
         let block: Int
-        let dots: UnsafeMutablePointer<Int32>
-        let scores: UnsafeMutablePointer<Float>
-        let four: UnsafeMutablePointer<Int8>
+        private let dotsStorage: AlignedStorage<Int32>
+        private let scoresStorage: AlignedStorage<Float>
+        private let fourStorage: AlignedStorage<Int8>
+        var dots: UnsafeMutablePointer<Int32> { dotsStorage.pointer }
+        var scores: UnsafeMutablePointer<Float> { scoresStorage.pointer }
+        var four: UnsafeMutablePointer<Int8> { fourStorage.pointer }
 
         /// Buffers for `format`'s kernels (the other format's hold one value), cache-line aligned.
         init(format: CodeFormat, block: Int, dimension: Int) {
             self.block = block
-            func buffer<T>(_ count: Int, _: T.Type) -> UnsafeMutablePointer<T> {
-                UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<T>.stride, alignment: 64).bindMemory(to: T.self, capacity: max(1, count))
-            }
             let int8 = format.quantizer != nil
-            dots = buffer(int8 ? 4 * block : 1, Int32.self)
-            scores = buffer(int8 ? 1 : 4 * block, Float.self)
-            four = buffer(int8 ? 4 * dimension : 1, Int8.self)
-        }
-
-        deinit {
-            dots.deallocate()
-            scores.deallocate()
-            four.deallocate()
+            dotsStorage = AlignedStorage(count: int8 ? 4 * block : 1)
+            scoresStorage = AlignedStorage(count: int8 ? 1 : 4 * block)
+            fourStorage = AlignedStorage(count: int8 ? 4 * dimension : 1)
         }
     }
 

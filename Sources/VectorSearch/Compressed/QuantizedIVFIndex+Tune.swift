@@ -69,9 +69,8 @@ extension QuantizedIVFIndex {
             }
             chosen = reaching[times.indices.min { times[$0] < times[$1] }!]
             for (pair, time) in zip(reaching, times) {
-                let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) * 1e-18
                 if let i = points.firstIndex(where: { $0.nprobe == pair.nprobe && $0.rescore == pair.rescore }) {
-                    points[i].queriesPerSecond = Double(queries.rows) / max(seconds, 1e-9)
+                    points[i].queriesPerSecond = time.queriesPerSecond(queries.rows)
                 }
             }
         } else {

@@ -146,8 +146,7 @@ public struct KMeans: Sendable {
         func timed<T>(_ phase: WritableKeyPath<Phases, Double>, _ body: () -> T) -> T {
             let start = clock.now
             let value = body()
-            let elapsed = (clock.now - start).components
-            seconds[keyPath: phase] += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+            seconds[keyPath: phase] += (clock.now - start).seconds
             return value
         }
         var centroids = timed(\.initialization) { initialCentroids(x, rows: n, dimension: d, rng: &rng) }
